@@ -1,0 +1,1 @@
+"""The running Helpline service: channels, dialogue, rasa-sdk actions, composition root."""

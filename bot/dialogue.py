@@ -1,0 +1,88 @@
+"""The dialogue policy: what the bot does with one customer message. Pure, no I/O."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from knowledge.index import Candidate
+
+HUMAN_COMMAND = "/human"
+ARTICLE_PAYLOAD_PREFIX = "/article "
+
+_PEOPLE_EN = (
+    r"(?:a |an |some |the |real |actual |live )*"
+    r"(?:human|humans|person|people|agent|someone|somebody|operator|staff|representative|"
+    r"supporter|technician|man|woman|being)"
+)
+_PEOPLE_DA = (
+    r"(?:et |en |nogen |rigtig |rigtigt |levende )*"
+    r"(?:menneske|mennesker|medarbejder|medarbejdere|person|nogen|supporter|tekniker|kollega)"
+)
+_HUMAN_REQUEST = re.compile(
+    r"\b(?:"
+    rf"(?:talk|speak|chat|write)\s+(?:to|with)\s+{_PEOPLE_EN}"
+    rf"|(?:connect|transfer|put)\s+me\s+(?:to|through\s+to|with)\s+{_PEOPLE_EN}"
+    rf"|(?:i\s+want|i\s+need|can\s+i\s+get|get\s+me|give\s+me)\s+{_PEOPLE_EN}"
+    rf"|(?:tale|snakke|chatte|skrive)\s+med\s+{_PEOPLE_DA}"
+    rf"|(?:jeg\s+vil\s+have|jeg\s+har\s+brug\s+for|giv\s+mig)\s+{_PEOPLE_DA}"
+    r")\b"
+    r"|^\s*(?:human|person|agent|operator|menneske|medarbejder)\s*[.!?]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_for_person(text: str) -> bool:
+    """Tell whether the customer asks to talk to a person (English or Danish wording)."""
+    return text.strip().lower() == HUMAN_COMMAND or _HUMAN_REQUEST.search(text) is not None
+
+
+class Outcome(enum.StrEnum):
+    """What the bot does with a question for the knowledge base."""
+
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    FALLBACK = "fallback"
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """When the bot answers: a minimum score, and how close a second candidate may be."""
+
+    answer: float
+    clarify_margin: float
+
+
+@dataclass(frozen=True, slots=True)
+class KnowledgeDecision:
+    """The outcome and the candidates it rests on (one for ANSWER, two or more for CLARIFY)."""
+
+    outcome: Outcome
+    candidates: tuple[Candidate, ...]
+
+
+def decide(candidates: Sequence[Candidate], thresholds: Thresholds) -> KnowledgeDecision:
+    """Pick answer, clarify or fallback from ranked search candidates.
+
+    Answer when the best candidate clears the threshold and no other article comes
+    within ``clarify_margin`` of it; ask which one was meant when several do; otherwise
+    fall back (the bot says it is unsure and offers a person rather than guess).
+    """
+    confident = [c for c in candidates if c.score >= thresholds.answer]
+    if not confident:
+        return KnowledgeDecision(Outcome.FALLBACK, tuple(candidates[:1]))
+    best = confident[0]
+    close = tuple(c for c in confident if best.score - c.score <= thresholds.clarify_margin)
+    if len(close) > 1:
+        return KnowledgeDecision(Outcome.CLARIFY, close[:3])
+    return KnowledgeDecision(Outcome.ANSWER, (best,))
+
+
+def requested_article(payload: str | None) -> str | None:
+    """The article id a clarification button asked for, if the payload is one."""
+    if payload is None or not payload.startswith(ARTICLE_PAYLOAD_PREFIX):
+        return None
+    article_id = payload.removeprefix(ARTICLE_PAYLOAD_PREFIX).strip()
+    return article_id or None

@@ -1,0 +1,37 @@
+"""The bot package's error tree."""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Base of every error raised by the running service."""
+
+
+class ConfigError(BotError):
+    """The settings are invalid; the message names the setting or file."""
+
+
+class DeliveryFailed(BotError):
+    """A reply could not be delivered to the customer's channel."""
+
+    def __init__(self, channel: str, reason: str) -> None:
+        super().__init__(f"delivery on {channel} failed: {reason}")
+        self.channel = channel
+        self.reason = reason
+
+
+class ActionFailed(BotError):
+    """A rasa-sdk action could not be run."""
+
+    def __init__(self, action_name: str, reason: str) -> None:
+        super().__init__(f"action {action_name} failed: {reason}")
+        self.action_name = action_name
+        self.reason = reason
+
+
+class MessageRejected(BotError):
+    """An incoming message was refused before it was stored (empty, too large)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

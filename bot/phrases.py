@@ -1,0 +1,115 @@
+"""The bot's own sentences in English and Danish, overridable per deployment.
+
+Only these sentences and the staff's articles are ever sent by the bot: it never makes up
+text. A deployment overrides a phrase with ``[helpline.phrases.LANG]`` in its TOML file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+_DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "en": {
+            "greeting": "Hi! I'm the Helpline bot. Ask me a question, or ask for a person.",
+            "fallback": (
+                "I'm not sure I have a good answer to that, and I don't want to guess. "
+                "You can rephrase your question, or talk to a person."
+            ),
+            "clarify": "Did you mean one of these?",
+            "offer_person": "If this did not help, you can talk to a person.",
+            "button_person": "Talk to a person",
+            "handoff_ack": (
+                "I've passed your conversation to {team}. You are number {position} in the "
+                "queue. A person will reply here; you don't need to repeat anything."
+            ),
+            "handoff_ack_first": (
+                "I've passed your conversation to {team}. You are next in the queue. "
+                "A person will reply here; you don't need to repeat anything."
+            ),
+            "still_queued": (
+                "You are still in the queue (number {position}); a person will reply here. "
+                "Anything you write now is added to your conversation."
+            ),
+            "agent_joined": "{agent} from {team} has joined the conversation.",
+            "agent_joined_no_team": "{agent} has joined the conversation.",
+            "resolved": "{agent} has marked this conversation as resolved. Write again any time.",
+            "released": "{agent} had to step away; you are back in the queue for the next person.",
+            "handed_back": "You are back with the bot. Ask me anything, or ask for a person.",
+            "team_default": "our support team",
+            "too_long": "That message is too long for me. Please send a shorter one.",
+            "empty": "I didn't catch anything there. Could you type your question?",
+            "error": "Something went wrong on our side. Your message is saved; please try again.",
+        },
+        "da": {
+            "greeting": (
+                "Hej! Jeg er Helpline-botten. Stil mig et spørgsmål, eller bed om at tale med "
+                "en medarbejder."
+            ),
+            "fallback": (
+                "Jeg er ikke sikker på, at jeg har et godt svar på det, og jeg vil ikke gætte. "
+                "Du kan formulere spørgsmålet anderledes eller tale med en medarbejder."
+            ),
+            "clarify": "Mente du en af disse?",
+            "offer_person": "Hvis det ikke hjalp, kan du tale med en medarbejder.",
+            "button_person": "Tal med en medarbejder",
+            "handoff_ack": (
+                "Jeg har sendt din samtale videre til {team}. Du er nummer {position} i køen. "
+                "En medarbejder svarer her; du behøver ikke at gentage noget."
+            ),
+            "handoff_ack_first": (
+                "Jeg har sendt din samtale videre til {team}. Du er den næste i køen. "
+                "En medarbejder svarer her; du behøver ikke at gentage noget."
+            ),
+            "still_queued": (
+                "Du er stadig i køen (nummer {position}); en medarbejder svarer her. "
+                "Det du skriver nu, bliver føjet til din samtale."
+            ),
+            "agent_joined": "{agent} fra {team} er kommet med i samtalen.",
+            "agent_joined_no_team": "{agent} er kommet med i samtalen.",
+            "resolved": "{agent} har markeret samtalen som løst. Skriv igen når som helst.",
+            "released": "{agent} måtte gå fra; du er tilbage i køen til den næste medarbejder.",
+            "handed_back": "Du er tilbage hos botten. Spørg mig om noget, eller bed om en person.",
+            "team_default": "vores supportteam",
+            "too_long": "Den besked er for lang til mig. Send venligst en kortere.",
+            "empty": "Jeg fangede ikke noget. Kan du skrive dit spørgsmål?",
+            "error": "Noget gik galt hos os. Din besked er gemt; prøv venligst igen.",
+        },
+    }
+)
+
+
+class Phrases:
+    """Looks up the bot's sentences by key and language, with deployment overrides."""
+
+    def __init__(
+        self,
+        *,
+        overrides: Mapping[str, Mapping[str, str]] | None = None,
+        default_language: str = "en",
+    ) -> None:
+        self._overrides = {lang: dict(table) for lang, table in (overrides or {}).items()}
+        self._default_language = default_language if default_language in _DEFAULTS else "en"
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """Languages the bot can speak its own sentences in."""
+        return frozenset(_DEFAULTS) | frozenset(self._overrides)
+
+    def get(self, key: str, language: str | None, **values: object) -> str:
+        """The sentence ``key`` in ``language`` (falling back to the default language).
+
+        Raises:
+            KeyError: no language knows ``key``.
+        """
+        for lang in (language, self._default_language, "en"):
+            if lang is None:
+                continue
+            override = self._overrides.get(lang, {})
+            if key in override:
+                return override[key].format(**values)
+            table = _DEFAULTS.get(lang, {})
+            if key in table:
+                return table[key].format(**values)
+        raise KeyError(key)

@@ -1,0 +1,68 @@
+"""Process entry points: the web service and the terminal chat."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from bot.feed import ChangeFeed
+from bot.service import KnowledgeHolder, Service, build_runtime, build_service, load_snapshot
+from bot.settings import Settings
+from bot.terminal import chat, read_stdin_line
+from bot.web.app import create_app
+from handoff.store.sql import SqlStore
+
+log = logging.getLogger(__name__)
+
+
+def banner(service: Service, port: int) -> str:
+    """What `helpline run` prints: where to go and, on the sample deployment, who to be."""
+    settings = service.settings
+    base = settings.public_url or f"http://{settings.host}:{port}"
+    lines = [
+        "",
+        "Helpline is running.",
+        f"  Web chat (customers):   {base}/",
+        f"  Agent console (staff):  {base}/console",
+        f"  Database:               {settings.database_url}",
+        f"  Knowledge:              {settings.knowledge_dir}",
+    ]
+    if settings.demo_agents:
+        lines.append("  Demo logins (login / password):")
+        lines.extend(
+            f"    {a.login} / {a.password}  ({a.name}; {', '.join(a.teams) or 'no team'})"
+            for a in settings.demo_agents
+        )
+    lines.append("Press Ctrl+C to stop.")
+    return "\n".join(lines)
+
+
+async def serve(settings: Settings) -> None:
+    """Run the service until interrupted."""
+    service = await build_service(settings)
+    try:
+        config = uvicorn.Config(
+            create_app(service),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            access_log=False,
+        )
+        server = uvicorn.Server(config)
+        print(banner(service, settings.port), flush=True)
+        await server.serve()
+    finally:
+        await service.close()
+
+
+async def terminal_chat(settings: Settings) -> None:
+    """Chat in the terminal against the deployment's database and knowledge."""
+    knowledge = KnowledgeHolder(load_snapshot(settings))
+    store = await SqlStore.open(settings.database_url, migrate=True)
+    try:
+        runtime, _ = build_runtime(settings, store, knowledge, ChangeFeed())
+        print("Type your question; /human asks for a person, /quit ends.")
+        await chat(runtime, read_line=read_stdin_line)
+    finally:
+        await store.close()

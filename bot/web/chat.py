@@ -1,0 +1,296 @@
+"""The customer web chat: the page, its JSON API and a Server-Sent Events stream.
+
+A web customer is identified by a random conversation token that the page keeps in
+``localStorage`` and sends as ``Authorization: Bearer <token>``. ``EventSource`` cannot send
+headers, so the stream takes a short-lived signed ticket instead of the token: the
+long-lived token never appears in a URL (or in an access log).
+"""
+
+# No ``from __future__ import annotations`` here: FastAPI reads the annotations of the
+# route functions defined inside build_router, which must resolve in that local scope.
+import secrets
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Annotated
+from uuid import UUID
+
+import itsdangerous
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.templating import Jinja2Templates
+
+from bot.errors import MessageRejected
+from bot.runtime import IncomingMessage
+from handoff.model import Customer, Message
+
+if TYPE_CHECKING:
+    from bot.service import Service
+
+CHANNEL = "web"
+#: How long the stream sleeps between database reads when nothing wakes it (other
+#: processes writing to the same database do not publish to this process's feed).
+STREAM_POLL_S = 2.0
+TICKET_MAX_AGE_S = 600
+UI_LANGUAGES = ("en", "da")
+
+UI_STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "en": {
+            "title": "Helpline",
+            "subtitle": "Ask a question, or ask for a person",
+            "label": "Your message",
+            "placeholder": "Type your question…",
+            "send": "Send",
+            "you": "You",
+            "bot": "Helpline bot",
+            "support": "Support",
+            "log": "Conversation",
+            "sending": "Sending…",
+            "offline": "Connection lost. Trying again…",
+            "failed": "Your message could not be sent. Please try again.",
+            "new": "Start a new conversation",
+        },
+        "da": {
+            "title": "Helpline",
+            "subtitle": "Stil et spørgsmål, eller bed om en medarbejder",
+            "label": "Din besked",
+            "placeholder": "Skriv dit spørgsmål…",
+            "send": "Send",
+            "you": "Dig",
+            "bot": "Helpline-bot",
+            "support": "Support",
+            "log": "Samtale",
+            "sending": "Sender…",
+            "offline": "Forbindelsen blev afbrudt. Prøver igen…",
+            "failed": "Din besked kunne ikke sendes. Prøv venligst igen.",
+            "new": "Start en ny samtale",
+        },
+    }
+)
+
+
+class SessionOut(BaseModel):
+    """A new web conversation: the token the page keeps and sends as a bearer token."""
+
+    token: str
+
+
+class ButtonOut(BaseModel):
+    """A quick reply: the title shown and the payload sent back when pressed."""
+
+    title: str
+    payload: str
+
+
+class MessageOut(BaseModel):
+    """One transcript message as the chat page shows it."""
+
+    id: int
+    sender: str
+    text: str
+    agent_name: str | None
+    buttons: list[ButtonOut]
+    created_at: datetime
+
+    @classmethod
+    def of(cls, message: Message) -> "MessageOut":
+        """The public view of a stored message (no internal metadata)."""
+        return cls(
+            id=message.id,
+            sender=message.sender.value,
+            text=message.text,
+            agent_name=message.agent_name,
+            buttons=[ButtonOut(title=b.title, payload=b.payload) for b in message.buttons],
+            created_at=message.created_at,
+        )
+
+
+class MessageIn(BaseModel):
+    """A customer message: the client's id for it (retries reuse it), text, button payload."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: UUID
+    text: str = Field(default="", max_length=20_000)
+    payload: str | None = Field(default=None, max_length=200)
+
+
+class PostedOut(BaseModel):
+    """The stored message and the replies to it; ``duplicate`` for a retried client id."""
+
+    messages: list[MessageOut]
+    duplicate: bool
+
+
+class TicketOut(BaseModel):
+    """A short-lived ticket that opens the event stream of one customer."""
+
+    ticket: str
+    expires_in: int
+
+
+def pick_language(query: str | None, accept_language: str | None) -> str:
+    """The UI language: ``?lang=`` if supported, else the best Accept-Language match.
+
+    Args:
+        query: the ``lang`` query parameter, if any.
+        accept_language: the ``Accept-Language`` header, if any.
+
+    Returns:
+        One of :data:`UI_LANGUAGES` (English when nothing matches).
+    """
+    if query and query.lower() in UI_LANGUAGES:
+        return query.lower()
+    ranked: list[tuple[float, int, str]] = []
+    for index, item in enumerate((accept_language or "").split(",")):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.split("-")[0].strip().lower()
+        if primary in UI_LANGUAGES and quality > 0:
+            ranked.append((-quality, index, primary))
+    return min(ranked)[2] if ranked else UI_LANGUAGES[0]
+
+
+def _bearer(authorization: str | None) -> str | None:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _unauthorized() -> HTTPException:
+    return HTTPException(
+        status_code=401,
+        detail="unknown or missing conversation token",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
+    """The routes of the customer web chat.
+
+    Args:
+        service: the running service (store, runtime, feed, phrases, secret key).
+        templates: the web templates.
+
+    Returns:
+        A router with ``/`` and the ``/api/chat`` API.
+    """
+    router = APIRouter()
+    store = service.store
+    tickets = itsdangerous.URLSafeTimedSerializer(service.secret_key, salt="helpline.chat.events")
+
+    async def customer_from_token(
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> tuple[Customer, str]:
+        token = _bearer(authorization)
+        if token is None:
+            raise _unauthorized()
+        customer = await store.find_customer(channel=CHANNEL, external_id=token)
+        if customer is None:
+            raise _unauthorized()
+        return customer, token
+
+    Authenticated = Annotated[tuple[Customer, str], Depends(customer_from_token)]  # noqa: N806
+
+    @router.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def chat_page(
+        request: Request,
+        lang: str | None = None,
+        accept_language: Annotated[str | None, Header()] = None,
+    ) -> HTMLResponse:
+        language = pick_language(lang, accept_language)
+        config = {
+            "lang": language,
+            "strings": dict(UI_STRINGS[language]),
+            "greeting": service.phrases.get("greeting", language),
+        }
+        return templates.TemplateResponse(
+            request,
+            "chat.html",
+            {
+                "lang": language,
+                "strings": UI_STRINGS[language],
+                "config": config,
+                "max_chars": service.settings.max_message_chars,
+            },
+        )
+
+    @router.post("/api/chat/session", status_code=201)
+    async def new_session(
+        lang: str | None = None,
+        accept_language: Annotated[str | None, Header()] = None,
+    ) -> SessionOut:
+        token = secrets.token_urlsafe(32)
+        language = pick_language(lang, accept_language)
+        await store.upsert_customer(channel=CHANNEL, external_id=token, language=language)
+        return SessionOut(token=token)
+
+    @router.post("/api/chat/messages")
+    async def post_message(body: MessageIn, auth: Authenticated) -> PostedOut:
+        customer, token = auth
+        try:
+            handled = await service.runtime.handle(
+                IncomingMessage(
+                    channel=CHANNEL,
+                    sender_id=token,
+                    external_id=f"web:{customer.id}:{body.client_id}",
+                    text=body.text,
+                    payload=body.payload or None,
+                )
+            )
+        except MessageRejected as exc:
+            raise HTTPException(status_code=422, detail=exc.reason) from exc
+        messages = [handled.message, *handled.replies]
+        return PostedOut(messages=[MessageOut.of(m) for m in messages], duplicate=handled.duplicate)
+
+    @router.get("/api/chat/messages")
+    async def list_messages(
+        auth: Authenticated, after: Annotated[int, Query(ge=0)] = 0
+    ) -> list[MessageOut]:
+        customer, _ = auth
+        messages = await store.customer_messages(customer.id, after_id=after)
+        return [MessageOut.of(m) for m in messages]
+
+    @router.post("/api/chat/events/ticket")
+    async def events_ticket(auth: Authenticated) -> TicketOut:
+        customer, _ = auth
+        return TicketOut(ticket=tickets.dumps(customer.id), expires_in=TICKET_MAX_AGE_S)
+
+    @router.get("/api/chat/events")
+    async def events(
+        ticket: str,
+        after: Annotated[int, Query(ge=0)] = 0,
+        last_event_id: Annotated[str | None, Header()] = None,
+    ) -> EventSourceResponse:
+        try:
+            customer_id = int(tickets.loads(ticket, max_age=TICKET_MAX_AGE_S))
+        except (itsdangerous.BadData, ValueError, TypeError) as exc:
+            raise _unauthorized() from exc
+        # A reconnecting EventSource reports the last id it saw; that beats the URL's value.
+        if last_event_id and last_event_id.isdigit():
+            after = max(after, int(last_event_id))
+        return EventSourceResponse(stream(customer_id, after), ping=15, send_timeout=10)
+
+    async def stream(customer_id: int, after: int) -> AsyncIterator[ServerSentEvent]:
+        yield ServerSentEvent(retry=2000, comment="connected")
+        while True:
+            seen = service.feed.version(customer_id)
+            for message in await store.customer_messages(customer_id, after_id=after):
+                after = message.id
+                yield ServerSentEvent(
+                    data=MessageOut.of(message).model_dump_json(),
+                    event="message",
+                    id=str(message.id),
+                )
+            await service.feed.wait(customer_id, STREAM_POLL_S, seen=seen)
+
+    return router

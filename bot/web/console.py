@@ -1,0 +1,383 @@
+"""The agent console: login, the queue, one conversation and the actions on it.
+
+Pages are rendered on the server (Jinja2, everything autoescaped); ``console.js`` polls
+the small JSON API under ``/console/api`` to keep the queue and the transcript live.
+
+Sessions are Starlette's signed cookie (HttpOnly, SameSite=Lax, path ``/console``) holding
+the agent's id and a CSRF token; every POST form carries that token back.
+"""
+
+# No ``from __future__ import annotations`` here: FastAPI reads the annotations of the
+# route functions defined inside build_router, which must resolve in that local scope.
+import asyncio
+import secrets
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from starlette.templating import Jinja2Templates
+
+from bot.errors import BotError, MessageRejected
+from handoff.errors import AlreadyClaimed, HandoffError, NotFound, NotOwner
+from handoff.model import Agent, Conversation, ConversationState, Customer, HandoffReason
+from handoff.passwords import hash_password, needs_rehash, verify_password
+
+if TYPE_CHECKING:
+    from bot.service import Service
+
+LOGIN_PATH = "/console/login"
+REASONS: Mapping[HandoffReason, str] = MappingProxyType(
+    {
+        HandoffReason.CUSTOMER_ASKED: "The customer asked for a person",
+        HandoffReason.REPEATED_FALLBACK: "The bot could not answer, twice",
+        HandoffReason.NOT_HELPFUL: "The customer said the answer did not help",
+        HandoffReason.ARTICLE_REQUIRES_HUMAN: "The topic always goes to a person",
+        HandoffReason.FRUSTRATION: "The customer sounded frustrated",
+        HandoffReason.ALWAYS_HUMAN_TOPIC: "The topic always goes to a person",
+    }
+)
+
+
+class LoginRequired(BotError):
+    """The request needs a logged-in agent and has none."""
+
+
+async def redirect_to_login(request: Request, exc: Exception) -> Response:
+    """Answer :class:`LoginRequired`: 401 for the JSON API, a redirect for pages."""
+    if request.url.path.startswith("/console/api/"):
+        return JSONResponse({"detail": "login required"}, status_code=401)
+    return RedirectResponse(LOGIN_PATH, status_code=303)
+
+
+#: The CSRF token every POST form carries (checked by hand, so a missing one is a 403).
+CsrfField = Annotated[str, Form()]
+
+
+class QueueItemOut(BaseModel):
+    """A waiting conversation in the live queue."""
+
+    conversation_id: UUID
+    position: int
+    team: str
+    customer: str
+    waiting_since: datetime
+    last_customer_text: str | None
+
+
+class MineItemOut(BaseModel):
+    """A conversation the agent owns."""
+
+    conversation_id: UUID
+    team: str
+    customer: str
+    updated_at: datetime
+
+
+class QueueOut(BaseModel):
+    """The queue and the agent's own conversations, for the live console page."""
+
+    queue: list[QueueItemOut]
+    mine: list[MineItemOut]
+
+
+class TranscriptMessageOut(BaseModel):
+    """One transcript message as the console shows it."""
+
+    seq: int
+    sender: str
+    agent_name: str | None
+    text: str
+    created_at: datetime
+
+
+class TranscriptOut(BaseModel):
+    """New transcript messages and the conversation's current state and owner."""
+
+    state: str
+    owner: str | None
+    messages: list[TranscriptMessageOut]
+
+
+def customer_label(customer: Customer) -> str:
+    """How the console names a customer (their display name, or channel and number)."""
+    return customer.display_name or f"{customer.channel} customer #{customer.id}"
+
+
+def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
+    """The routes of the agent console.
+
+    Args:
+        service: the running service (store, runtime, settings).
+        templates: the web templates.
+
+    Returns:
+        A router with the pages under ``/console`` and the JSON API under ``/console/api``.
+    """
+    router = APIRouter(prefix="/console", include_in_schema=False)
+    store = service.store
+    runtime = service.runtime
+
+    def team_name(team: str | None) -> str:
+        return service.settings.team_name(team) or team or "No team"
+
+    def csrf_token(request: Request) -> str:
+        token = request.session.get("csrf")
+        if not isinstance(token, str):
+            token = secrets.token_urlsafe(32)
+            request.session["csrf"] = token
+        return token
+
+    def check_csrf(request: Request, submitted: str) -> None:
+        expected = request.session.get("csrf")
+        if not isinstance(expected, str) or not secrets.compare_digest(expected, submitted):
+            raise HTTPException(status_code=403, detail="missing or wrong CSRF token")
+
+    async def current_agent(request: Request) -> Agent:
+        agent_id = request.session.get("agent_id")
+        if not isinstance(agent_id, int):
+            raise LoginRequired
+        try:
+            agent = await store.get_agent(agent_id)
+        except NotFound:
+            agent = None
+        if agent is None or not agent.active:
+            request.session.clear()
+            raise LoginRequired
+        return agent
+
+    CurrentAgent = Annotated[Agent, Depends(current_agent)]  # noqa: N806 (a type alias)
+
+    def page(
+        request: Request, name: str, context: dict[str, Any], *, status: int = 200
+    ) -> HTMLResponse:
+        context = {"csrf": csrf_token(request), "agent": None, "error": None, **context}
+        return templates.TemplateResponse(request, name, context, status_code=status)
+
+    async def conversation_page(
+        request: Request,
+        agent: Agent,
+        conversation_id: UUID,
+        *,
+        error: str | None = None,
+        status: int = 200,
+    ) -> HTMLResponse:
+        try:
+            conversation = await store.get_conversation(conversation_id)
+        except NotFound as exc:
+            raise HTTPException(status_code=404, detail="no such conversation") from exc
+        customer = await store.get_customer(conversation.customer_id)
+        owner = await owner_of(conversation)
+        transcript = await store.transcript(conversation_id)
+        handoff = await store.current_handoff(conversation_id)
+        context = {
+            "agent": agent,
+            "conversation": conversation,
+            "customer": customer_label(customer),
+            "team": team_name(conversation.team),
+            "owner": owner,
+            "mine": owner is not None and owner.id == agent.id,
+            "handoff": handoff,
+            "reason": REASONS.get(handoff.reason, str(handoff.reason)) if handoff else None,
+            "transcript": transcript,
+            "last_seq": transcript[-1].seq if transcript else 0,
+            "reply_id": secrets.token_hex(16),
+            "error": error,
+        }
+        return page(request, "console_conversation.html", context, status=status)
+
+    async def owner_of(conversation: Conversation) -> Agent | None:
+        if conversation.owner_agent_id is None:
+            return None
+        return await store.get_agent(conversation.owner_agent_id)
+
+    def back_to(conversation_id: UUID) -> RedirectResponse:
+        return RedirectResponse(f"/console/conversations/{conversation_id}", status_code=303)
+
+    # Login ---------------------------------------------------------------------------
+
+    @router.get("/login", response_class=HTMLResponse)
+    async def login_form(request: Request) -> Response:
+        if isinstance(request.session.get("agent_id"), int):
+            return RedirectResponse("/console", status_code=303)
+        return page(request, "console_login.html", {"login": ""})
+
+    @router.post("/login", response_class=HTMLResponse)
+    async def login_submit(
+        request: Request,
+        csrf: CsrfField = "",
+        login: Annotated[str, Form(max_length=200)] = "",
+        password: Annotated[str, Form(max_length=1000)] = "",
+    ) -> Response:
+        check_csrf(request, csrf)
+        found = await store.agent_credentials(login.strip())
+        # Argon2 is slow on purpose: keep it off the event loop, and spend the same time
+        # on an unknown login so response times do not reveal which logins exist.
+        if found is None:
+            await asyncio.to_thread(hash_password, password)
+            ok = False
+        else:
+            ok = await asyncio.to_thread(verify_password, found[1], password)
+        if found is None or not ok or not found[0].active:
+            await store.audit(actor=login.strip()[:200], action="login_failed", target="console")
+            context = {"login": login, "error": "Wrong login or password."}
+            return page(request, "console_login.html", context, status=401)
+        agent, password_hash = found
+        if needs_rehash(password_hash):
+            rehashed = await asyncio.to_thread(hash_password, password)
+            await store.set_password_hash(agent.id, rehashed)
+        # A fresh session (and CSRF token) on login: nothing from before carries over.
+        request.session.clear()
+        request.session["agent_id"] = agent.id
+        request.session["csrf"] = secrets.token_urlsafe(32)
+        await store.audit(actor=agent.login, action="login", target="console")
+        return RedirectResponse("/console", status_code=303)
+
+    @router.post("/logout")
+    async def logout(request: Request, csrf: CsrfField = "") -> RedirectResponse:
+        check_csrf(request, csrf)
+        request.session.clear()
+        return RedirectResponse(LOGIN_PATH, status_code=303)
+
+    # Pages ---------------------------------------------------------------------------
+
+    @router.get("", response_class=HTMLResponse)
+    async def queue_page(request: Request, agent: CurrentAgent) -> HTMLResponse:
+        data = await queue_data(agent)
+        return page(request, "console_queue.html", {"agent": agent, "data": data})
+
+    @router.get("/conversations/{conversation_id}", response_class=HTMLResponse)
+    async def conversation(
+        request: Request, conversation_id: UUID, agent: CurrentAgent
+    ) -> HTMLResponse:
+        return await conversation_page(request, agent, conversation_id)
+
+    # Actions -------------------------------------------------------------------------
+
+    @router.post("/conversations/{conversation_id}/claim", response_class=HTMLResponse)
+    async def claim(
+        request: Request, conversation_id: UUID, agent: CurrentAgent, csrf: CsrfField = ""
+    ) -> Response:
+        check_csrf(request, csrf)
+        try:
+            await runtime.claim(conversation_id, agent.id)
+        except AlreadyClaimed as exc:
+            if exc.owner_agent_id is not None and exc.owner_agent_id != agent.id:
+                holder = await store.get_agent(exc.owner_agent_id)
+                error = f"Already taken by {holder.name}."
+            else:
+                error = "This conversation is no longer waiting in the queue."
+            return await conversation_page(request, agent, conversation_id, error=error, status=409)
+        except NotFound as exc:
+            raise HTTPException(status_code=404, detail="no such conversation") from exc
+        return back_to(conversation_id)
+
+    @router.post("/conversations/{conversation_id}/reply", response_class=HTMLResponse)
+    async def reply(
+        request: Request,
+        conversation_id: UUID,
+        agent: CurrentAgent,
+        csrf: CsrfField = "",
+        text: Annotated[str, Form()] = "",
+        reply_id: Annotated[str, Form(max_length=64)] = "",
+    ) -> Response:
+        check_csrf(request, csrf)
+        # The form's one-time id makes a double-clicked Send store the reply once.
+        external_id = f"console:{agent.id}:{reply_id}" if reply_id.isalnum() else None
+        try:
+            await runtime.agent_reply(conversation_id, agent.id, text, external_id=external_id)
+        except MessageRejected:
+            return await conversation_page(
+                request, agent, conversation_id, error="Write a reply first.", status=422
+            )
+        except NotOwner:
+            return await not_yours(request, agent, conversation_id)
+        return back_to(conversation_id)
+
+    @router.post("/conversations/{conversation_id}/release", response_class=HTMLResponse)
+    async def release(
+        request: Request, conversation_id: UUID, agent: CurrentAgent, csrf: CsrfField = ""
+    ) -> Response:
+        check_csrf(request, csrf)
+        try:
+            await runtime.release(conversation_id, agent.id)
+        except HandoffError:
+            return await not_yours(request, agent, conversation_id)
+        return back_to(conversation_id)
+
+    @router.post("/conversations/{conversation_id}/resolve", response_class=HTMLResponse)
+    async def resolve(
+        request: Request, conversation_id: UUID, agent: CurrentAgent, csrf: CsrfField = ""
+    ) -> Response:
+        check_csrf(request, csrf)
+        try:
+            await runtime.resolve(conversation_id, agent.id)
+        except HandoffError:
+            return await not_yours(request, agent, conversation_id)
+        return back_to(conversation_id)
+
+    async def not_yours(request: Request, agent: Agent, conversation_id: UUID) -> HTMLResponse:
+        error = "This conversation is not yours (any more): claim it first."
+        return await conversation_page(request, agent, conversation_id, error=error, status=409)
+
+    # Live JSON API ---------------------------------------------------------------------
+
+    async def queue_data(agent: Agent) -> QueueOut:
+        queue = [
+            QueueItemOut(
+                conversation_id=entry.conversation.id,
+                position=entry.position,
+                team=team_name(entry.handoff.team or entry.conversation.team),
+                customer=customer_label(entry.customer),
+                waiting_since=entry.handoff.requested_at,
+                last_customer_text=entry.last_customer_text,
+            )
+            for entry in await store.queue()
+        ]
+        mine = []
+        for owned in await store.agent_conversations(agent.id):
+            customer = await store.get_customer(owned.customer_id)
+            mine.append(
+                MineItemOut(
+                    conversation_id=owned.id,
+                    team=team_name(owned.team),
+                    customer=customer_label(customer),
+                    updated_at=owned.updated_at,
+                )
+            )
+        return QueueOut(queue=queue, mine=mine)
+
+    @router.get("/api/queue")
+    async def api_queue(agent: CurrentAgent) -> QueueOut:
+        return await queue_data(agent)
+
+    @router.get("/api/conversations/{conversation_id}/messages")
+    async def api_messages(
+        conversation_id: UUID, agent: CurrentAgent, after: Annotated[int, Query(ge=0)] = 0
+    ) -> TranscriptOut:
+        try:
+            conversation = await store.get_conversation(conversation_id)
+        except NotFound as exc:
+            raise HTTPException(status_code=404, detail="no such conversation") from exc
+        owner = await owner_of(conversation)
+        closed = conversation.closed_at is not None
+        return TranscriptOut(
+            state="resolved" if closed else conversation.state.value,
+            owner=owner.name if owner and conversation.state is ConversationState.AGENT else None,
+            messages=[
+                TranscriptMessageOut(
+                    seq=m.seq,
+                    sender=m.sender.value,
+                    agent_name=m.agent_name,
+                    text=m.text,
+                    created_at=m.created_at,
+                )
+                for m in await store.transcript(conversation_id, after_seq=after)
+            ],
+        )
+
+    return router

@@ -1,0 +1,1 @@
+"""The human desk: conversations and transcripts, agents, queue, claims, persistence."""

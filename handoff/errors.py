@@ -1,0 +1,58 @@
+"""The handoff package's error tree. Every error carries the data its message needs."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+
+class HandoffError(Exception):
+    """Base of every error raised by the human desk."""
+
+
+class IllegalTransition(HandoffError):
+    """A conversation was asked to move between states the state machine does not connect."""
+
+    def __init__(self, conversation_id: UUID, current: str, target: str) -> None:
+        super().__init__(f"conversation {conversation_id} cannot go from {current} to {target}")
+        self.conversation_id = conversation_id
+        self.current = current
+        self.target = target
+
+
+class AlreadyClaimed(HandoffError):
+    """Another agent owns the conversation, or it is not waiting to be claimed."""
+
+    def __init__(self, conversation_id: UUID, owner_agent_id: int | None) -> None:
+        super().__init__(f"conversation {conversation_id} is already claimed")
+        self.conversation_id = conversation_id
+        self.owner_agent_id = owner_agent_id
+
+
+class NotOwner(HandoffError):
+    """An agent acted on a conversation that another agent (or nobody) owns."""
+
+    def __init__(self, conversation_id: UUID, agent_id: int) -> None:
+        super().__init__(f"agent {agent_id} does not own conversation {conversation_id}")
+        self.conversation_id = conversation_id
+        self.agent_id = agent_id
+
+
+class NotFound(HandoffError):
+    """A record the caller named does not exist."""
+
+    def __init__(self, kind: str, key: object) -> None:
+        super().__init__(f"no {kind} {key!r}")
+        self.kind = kind
+        self.key = key
+
+
+class DuplicateLogin(HandoffError):
+    """An agent with this login exists already."""
+
+    def __init__(self, login: str) -> None:
+        super().__init__(f"an agent with login {login!r} exists already")
+        self.login = login
+
+
+class StoreUnavailable(HandoffError):
+    """The database could not be reached or migrated."""

@@ -1,0 +1,173 @@
+"""Channel-agnostic value types of the human desk.
+
+These frozen dataclasses cross package boundaries; ORM rows never do.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+
+class ConversationState(enum.StrEnum):
+    """Who is handling a conversation (see the state diagram in DESIGN.md)."""
+
+    BOT = "bot"
+    QUEUED = "queued"
+    AGENT = "agent"
+
+
+class SenderKind(enum.StrEnum):
+    """Who wrote a transcript message."""
+
+    CUSTOMER = "customer"
+    BOT = "bot"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class HandoffReason(enum.StrEnum):
+    """Why the bot handed a conversation to people."""
+
+    CUSTOMER_ASKED = "customer_asked"
+    REPEATED_FALLBACK = "repeated_fallback"
+    NOT_HELPFUL = "not_helpful"
+    ARTICLE_REQUIRES_HUMAN = "article_requires_human"
+    FRUSTRATION = "frustration"
+    ALWAYS_HUMAN_TOPIC = "always_human_topic"
+
+
+class DeliveryStatus(enum.StrEnum):
+    """Outbound delivery of a message to the customer's channel."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """A person writing to us, identified by their channel and their id on it."""
+
+    id: int
+    channel: str
+    external_id: str
+    display_name: str | None
+    language: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """One support conversation of a customer; closed when resolved."""
+
+    id: UUID
+    customer_id: int
+    channel: str
+    state: ConversationState
+    owner_agent_id: int | None
+    team: str | None
+    language: str | None
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    last_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A quick reply offered with a message: what it shows and what it sends back."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One entry of the append-only transcript.
+
+    ``seq`` orders messages within their conversation (1, 2, 3, ... without gaps).
+    """
+
+    id: int
+    conversation_id: UUID
+    seq: int
+    sender: SenderKind
+    text: str
+    created_at: datetime
+    agent_id: int | None = None
+    agent_name: str | None = None
+    external_id: str | None = None
+    reply_to: int | None = None
+    buttons: tuple[Button, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+    delivery: DeliveryStatus = DeliveryStatus.SENT
+    delivery_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """What a caller hands the store to append to a transcript."""
+
+    sender: SenderKind
+    text: str
+    agent_id: int | None = None
+    external_id: str | None = None
+    reply_to: int | None = None
+    buttons: tuple[Button, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+    delivery: DeliveryStatus = DeliveryStatus.SENT
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """A request for people to take over a conversation."""
+
+    id: int
+    conversation_id: UUID
+    reason: HandoffReason
+    team: str | None
+    requested_at: datetime
+    claimed_at: datetime | None
+    resolved_at: datetime | None
+    agent_id: int | None
+    summary: str | None
+    promised_wait_s: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """A person on the desk. ``name`` is what customers see."""
+
+    id: int
+    login: str
+    name: str
+    teams: tuple[str, ...]
+    languages: tuple[str, ...]
+    capacity: int
+    is_admin: bool
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """A conversation waiting for people, as the console's queue shows it."""
+
+    conversation: Conversation
+    handoff: Handoff
+    customer: Customer
+    position: int
+    last_customer_text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A status notice staff post for customers, with a text per language."""
+
+    id: int
+    texts: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime | None
+    audience: str | None

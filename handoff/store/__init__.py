@@ -1,0 +1,1 @@
+"""Persistence of the human desk. SQLAlchemy is imported only inside this package."""

@@ -1,0 +1,285 @@
+"""The :class:`~handoff.store.port.Store` on SQLAlchemy: SQLite or PostgreSQL.
+
+Each public method is one transaction. Ordering and exclusivity live in the database, not
+in memory, so several processes may share one PostgreSQL database:
+
+* transcript ``seq`` comes from ``UPDATE conversation SET last_seq = last_seq + 1 ...
+  RETURNING`` in the appending transaction: the row lock serialises appenders and a
+  rolled-back append leaves no gap;
+* a claim is a conditional ``UPDATE ... WHERE state = 'queued' AND owner_agent_id IS NULL``;
+  whoever updates no row lost;
+* other state changes lock the conversation row (``SELECT ... FOR UPDATE`` on PostgreSQL;
+  on SQLite every write transaction holds the database write lock from ``BEGIN IMMEDIATE``);
+* races that end in a unique violation (same external id, first message of a new customer)
+  roll back and retry, and the retry finds the winner's row.
+
+The store is split by concern: this module (customers, conversations, transcript),
+:mod:`~handoff.store.sql_queue` (handoffs, queue, ownership), :mod:`~handoff.store.sql_staff`
+(agents, notices, audit) and :mod:`~handoff.store.sql_base` (transactions, and translation
+of database errors into the :mod:`handoff.errors` tree). ORM rows never leave them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Select, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
+
+from handoff.errors import NotFound, StoreUnavailable
+from handoff.model import (
+    Conversation,
+    ConversationState,
+    Customer,
+    DeliveryStatus,
+    Message,
+    NewMessage,
+)
+from handoff.store.engine import create_engine_for
+from handoff.store.migrate import migrate_engine
+from handoff.store.sql_base import Clock, utc_now
+from handoff.store.sql_queue import QueueSql
+from handoff.store.sql_staff import StaffSql
+from handoff.store.tables import AgentRow, ConversationRow, CustomerRow, MessageRow
+
+
+class SqlStore(QueueSql, StaffSql):
+    """Helpline's persistence on SQLite or PostgreSQL: the :class:`~handoff.store.port.Store`.
+
+    Args:
+        engine: from :func:`handoff.store.engine.create_engine_for`; the store owns it
+            from now on and disposes it in :meth:`close`.
+        clock: returns the current aware UTC time; tests pass a fake.
+    """
+
+    @classmethod
+    async def open(cls, url: str, *, migrate: bool = True, clock: Clock = utc_now) -> SqlStore:
+        """Connect to ``url`` and, unless told otherwise, upgrade its schema first.
+
+        Raises:
+            StoreUnavailable: the database could not be reached or migrated.
+        """
+        engine = create_engine_for(url)
+        if migrate:
+            try:
+                await migrate_engine(engine)
+            except StoreUnavailable:
+                await engine.dispose()
+                raise
+        return cls(engine, clock=clock)
+
+    # Customers and conversations ------------------------------------------------------
+
+    async def upsert_customer(
+        self,
+        *,
+        channel: str,
+        external_id: str,
+        display_name: str | None = None,
+        language: str | None = None,
+    ) -> Customer:
+        """Return the customer with this channel identity, creating it when new."""
+
+        async def work(session: AsyncSession) -> Customer:
+            row = await session.scalar(
+                select(CustomerRow).where(
+                    CustomerRow.channel == channel, CustomerRow.external_id == external_id
+                )
+            )
+            if row is None:
+                row = CustomerRow(channel=channel, external_id=external_id)
+                row.created_at = self._clock()
+                session.add(row)
+            if display_name is not None:
+                row.display_name = display_name
+            if language is not None:
+                row.language = language
+            await session.flush()
+            return row.to_value()
+
+        return await self._write_retrying(work)
+
+    async def get_customer(self, customer_id: int) -> Customer:
+        """Raises NotFound."""
+        async with self._tx(write=False) as session:
+            row = await session.get(CustomerRow, customer_id)
+            if row is None:
+                raise NotFound("customer", customer_id)
+            return row.to_value()
+
+    async def find_customer(self, *, channel: str, external_id: str) -> Customer | None:
+        """The customer with this channel identity, or None."""
+        async with self._tx(write=False) as session:
+            row = await session.scalar(
+                select(CustomerRow).where(
+                    CustomerRow.channel == channel, CustomerRow.external_id == external_id
+                )
+            )
+            return None if row is None else row.to_value()
+
+    async def open_conversation(self, customer_id: int) -> Conversation:
+        """Return the customer's open conversation, starting one in state BOT if none is open.
+
+        The customer row lock (PostgreSQL) or the write lock (SQLite) serialises two first
+        messages; the partial unique index on open conversations backs that up.
+        """
+
+        async def work(session: AsyncSession) -> Conversation:
+            customer = await session.scalar(
+                select(CustomerRow).where(CustomerRow.id == customer_id).with_for_update()
+            )
+            if customer is None:
+                raise NotFound("customer", customer_id)
+            row = await session.scalar(
+                select(ConversationRow).where(
+                    ConversationRow.customer_id == customer_id,
+                    ConversationRow.closed_at.is_(None),
+                )
+            )
+            if row is None:
+                now = self._clock()
+                row = ConversationRow(
+                    id=uuid.uuid4(),
+                    customer_id=customer_id,
+                    channel=customer.channel,
+                    state=ConversationState.BOT.value,
+                    language=customer.language,
+                    created_at=now,
+                    updated_at=now,
+                    last_seq=0,
+                )
+                session.add(row)
+                await session.flush()
+            return row.to_value()
+
+        return await self._write_retrying(work)
+
+    async def get_conversation(self, conversation_id: UUID) -> Conversation:
+        """Raises NotFound."""
+        async with self._tx(write=False) as session:
+            row = await session.get(ConversationRow, conversation_id)
+            if row is None:
+                raise NotFound("conversation", conversation_id)
+            return row.to_value()
+
+    async def set_conversation_language(self, conversation_id: UUID, language: str) -> None:
+        """Remember the language the conversation is held in. Raises NotFound."""
+        async with self._tx(write=True) as session:
+            row = await self._locked_conversation(session, conversation_id)
+            row.language = language
+
+    # Transcript -----------------------------------------------------------------------
+
+    async def append_message(
+        self, conversation_id: UUID, message: NewMessage
+    ) -> tuple[Message, bool]:
+        """Append to the transcript; idempotent on ``message.external_id``.
+
+        External ids are unique across all conversations, so channels should namespace
+        them (``"telegram:<update_id>"``).
+
+        Returns:
+            The stored message and whether it was created now.
+
+        Raises:
+            NotFound: no such conversation, or no such agent / replied-to message.
+        """
+
+        async def work(session: AsyncSession) -> tuple[Message, bool]:
+            if message.external_id is not None:
+                found = await session.execute(
+                    _messages_with_agent().where(MessageRow.external_id == message.external_id)
+                )
+                existing = found.first()
+                if existing is not None:
+                    return existing[0].to_value(existing[1]), False
+            agent_name = None
+            if message.agent_id is not None:
+                agent = await session.get(AgentRow, message.agent_id)
+                if agent is None:
+                    raise NotFound("agent", message.agent_id)
+                agent_name = agent.name
+            if (
+                message.reply_to is not None
+                and await session.get(MessageRow, message.reply_to) is None
+            ):
+                raise NotFound("message", message.reply_to)
+            now = self._clock()
+            seq = await session.scalar(
+                update(ConversationRow)
+                .where(ConversationRow.id == conversation_id)
+                .values(last_seq=ConversationRow.last_seq + 1, updated_at=now)
+                .returning(ConversationRow.last_seq)
+                .execution_options(synchronize_session=False)
+            )
+            if seq is None:
+                raise NotFound("conversation", conversation_id)
+            row = MessageRow(
+                conversation_id=conversation_id,
+                seq=seq,
+                sender=message.sender.value,
+                agent_id=message.agent_id,
+                text=message.text,
+                external_id=message.external_id,
+                reply_to=message.reply_to,
+                buttons=[{"title": b.title, "payload": b.payload} for b in message.buttons],
+                meta=dict(message.meta),
+                delivery=message.delivery.value,
+                created_at=now,
+            )
+            session.add(row)
+            await session.flush()
+            return row.to_value(agent_name), True
+
+        return await self._write_retrying(work)
+
+    async def _messages(
+        self, *where: ColumnElement[bool], order: QueryableAttribute[Any]
+    ) -> list[Message]:
+        async with self._tx(write=False) as session:
+            result = await session.execute(_messages_with_agent().where(*where).order_by(order))
+            return [row.to_value(name) for row, name in result]
+
+    async def transcript(self, conversation_id: UUID, *, after_seq: int = 0) -> list[Message]:
+        """Messages of one conversation with ``seq > after_seq``, in order."""
+        return await self._messages(
+            MessageRow.conversation_id == conversation_id,
+            MessageRow.seq > after_seq,
+            order=MessageRow.seq,
+        )
+
+    async def customer_messages(self, customer_id: int, *, after_id: int = 0) -> list[Message]:
+        """Messages of all the customer's conversations with ``id > after_id``, oldest first."""
+        in_customers = select(ConversationRow.id).where(ConversationRow.customer_id == customer_id)
+        return await self._messages(
+            MessageRow.conversation_id.in_(in_customers),
+            MessageRow.id > after_id,
+            order=MessageRow.id,
+        )
+
+    async def replies_to(self, message_id: int) -> list[Message]:
+        """Messages stored as replies to the given message, in order."""
+        return await self._messages(MessageRow.reply_to == message_id, order=MessageRow.id)
+
+    async def set_delivery(
+        self, message_id: int, status: DeliveryStatus, *, error: str | None = None
+    ) -> None:
+        """Record the outcome of delivering a message. Raises NotFound."""
+        async with self._tx(write=True) as session:
+            updated = await session.scalar(
+                update(MessageRow)
+                .where(MessageRow.id == message_id)
+                .values(delivery=status.value, delivery_error=error)
+                .returning(MessageRow.id)
+                .execution_options(synchronize_session=False)
+            )
+            if updated is None:
+                raise NotFound("message", message_id)
+
+
+def _messages_with_agent() -> Select[MessageRow, str]:
+    # An outer join: the agent's name is None for customer, bot and system messages.
+    return select(MessageRow, AgentRow.name).outerjoin(AgentRow, MessageRow.agent_id == AgentRow.id)

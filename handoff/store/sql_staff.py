@@ -1,0 +1,124 @@
+"""Agents, status notices and the audit log, on SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from handoff.errors import DuplicateLogin, NotFound
+from handoff.model import Agent, Notice
+from handoff.store.sql_base import SqlBase, aware
+from handoff.store.tables import AgentRow, NoticeRow
+
+
+class StaffSql(SqlBase):
+    """The agents, notices and audit part of the SQL store."""
+
+    # Agents ---------------------------------------------------------------------------
+
+    async def add_agent(
+        self,
+        *,
+        login: str,
+        name: str,
+        password_hash: str,
+        teams: Sequence[str] = (),
+        languages: Sequence[str] = (),
+        capacity: int = 3,
+        is_admin: bool = False,
+    ) -> Agent:
+        """Create an agent. Raises DuplicateLogin."""
+        row = AgentRow(
+            login=login,
+            name=name,
+            password_hash=password_hash,
+            teams=list(teams),
+            languages=list(languages),
+            capacity=capacity,
+            is_admin=is_admin,
+            active=True,
+            presence="offline",
+            created_at=self._clock(),
+        )
+        try:
+            async with self._tx(write=True, conflicts=True) as session:
+                session.add(row)
+                await session.flush()
+                return row.to_value()
+        except IntegrityError as exc:
+            raise DuplicateLogin(login) from exc
+
+    async def get_agent(self, agent_id: int) -> Agent:
+        """Raises NotFound."""
+        async with self._tx(write=False) as session:
+            row = await session.get(AgentRow, agent_id)
+            if row is None:
+                raise NotFound("agent", agent_id)
+            return row.to_value()
+
+    async def agent_credentials(self, login: str) -> tuple[Agent, str] | None:
+        """The agent with this login and their password hash, or None."""
+        async with self._tx(write=False) as session:
+            row = await session.scalar(select(AgentRow).where(AgentRow.login == login))
+            return None if row is None else (row.to_value(), row.password_hash)
+
+    async def list_agents(self) -> list[Agent]:
+        """All agents, by login."""
+        async with self._tx(write=False) as session:
+            rows = await session.scalars(select(AgentRow).order_by(AgentRow.login))
+            return [row.to_value() for row in rows]
+
+    async def set_password_hash(self, agent_id: int, password_hash: str) -> None:
+        """Replace an agent's password hash. Raises NotFound."""
+        async with self._tx(write=True) as session:
+            row = await session.get(AgentRow, agent_id)
+            if row is None:
+                raise NotFound("agent", agent_id)
+            row.password_hash = password_hash
+
+    # Notices and audit ----------------------------------------------------------------
+
+    async def post_notice(
+        self,
+        *,
+        texts: dict[str, str],
+        starts_at: datetime,
+        ends_at: datetime | None,
+        audience: str | None = None,
+    ) -> Notice:
+        """Store a status notice, shown from ``starts_at`` until before ``ends_at``.
+
+        Raises:
+            ValueError: a naive datetime was given.
+        """
+        row = NoticeRow(
+            texts=dict(texts),
+            starts_at=aware(starts_at, "starts_at"),
+            ends_at=None if ends_at is None else aware(ends_at, "ends_at"),
+            audience=audience,
+            created_at=self._clock(),
+        )
+        async with self._tx(write=True) as session:
+            session.add(row)
+            await session.flush()
+            return row.to_value()
+
+    async def active_notices(self, now: datetime) -> list[Notice]:
+        """Notices with ``starts_at <= now < ends_at`` (open-ended without ``ends_at``)."""
+        now = aware(now, "now")
+        query = (
+            select(NoticeRow)
+            .where(NoticeRow.starts_at <= now)
+            .where(or_(NoticeRow.ends_at.is_(None), NoticeRow.ends_at > now))
+            .order_by(NoticeRow.starts_at, NoticeRow.id)
+        )
+        async with self._tx(write=False) as session:
+            return [row.to_value() for row in await session.scalars(query)]
+
+    async def audit(self, *, actor: str, action: str, target: str, detail: str = "") -> None:
+        """Append to the audit log (who did what, when). Never stores message content."""
+        async with self._tx(write=True) as session:
+            session.add(self._audit_row(actor, action, target, detail))

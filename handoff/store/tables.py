@@ -1,0 +1,318 @@
+"""The relational schema of the human desk (SQLAlchemy 2 declarative mapping).
+
+These classes never leave :mod:`handoff.store`: their ``to_value`` methods turn rows into
+the frozen value types of :mod:`handoff.model` before :mod:`handoff.store.sql` returns.
+The initial Alembic migration creates exactly this schema, and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from handoff.model import (
+    Agent,
+    Button,
+    Conversation,
+    ConversationState,
+    Customer,
+    DeliveryStatus,
+    Handoff,
+    HandoffReason,
+    Message,
+    Notice,
+    SenderKind,
+)
+
+# Explicit constraint names keep migrations identical on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp on every backend.
+
+    SQLite has no time zones: SQLAlchemy writes the wall time and reads back a naive value.
+    Converting to UTC on the way in and re-attaching UTC on the way out keeps comparisons
+    and ordering right on both databases, and refuses naive input instead of guessing.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Normalise an aware timestamp to UTC; refuse a naive one."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Return the stored timestamp as an aware UTC datetime."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base carrying the shared metadata and naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class CustomerRow(Base):
+    """A channel identity (Telegram user, web chat visitor)."""
+
+    __tablename__ = "customer"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    language: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    def to_value(self) -> Customer:
+        """The row as a value type."""
+        return Customer(
+            id=self.id,
+            channel=self.channel,
+            external_id=self.external_id,
+            display_name=self.display_name,
+            language=self.language,
+        )
+
+
+class ConversationRow(Base):
+    """One support conversation; ``last_seq`` hands out transcript sequence numbers."""
+
+    __tablename__ = "conversation"
+    __table_args__ = (
+        Index("ix_conversation_state_team", "state", "team"),
+        Index("ix_conversation_owner_agent_id", "owner_agent_id"),
+        Index("ix_conversation_updated_at", "updated_at"),
+        # At most one open conversation per customer: the database, not the caller,
+        # decides the race between two first messages arriving at once.
+        Index(
+            "uq_conversation_open_customer",
+            "customer_id",
+            unique=True,
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid(), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(16))
+    owner_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
+    team: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    def to_value(self) -> Conversation:
+        """The row as a value type."""
+        return Conversation(
+            id=self.id,
+            customer_id=self.customer_id,
+            channel=self.channel,
+            state=ConversationState(self.state),
+            owner_agent_id=self.owner_agent_id,
+            team=self.team,
+            language=self.language,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            closed_at=self.closed_at,
+            last_seq=self.last_seq,
+        )
+
+
+class MessageRow(Base):
+    """One append-only transcript entry."""
+
+    __tablename__ = "message"
+    __table_args__ = (UniqueConstraint("conversation_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conversation.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    sender: Mapped[str] = mapped_column(String(16))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
+    text: Mapped[str] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    reply_to: Mapped[int | None] = mapped_column(ForeignKey("message.id"), index=True)
+    buttons: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON)
+    delivery: Mapped[str] = mapped_column(String(16))
+    delivery_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    def to_value(self, agent_name: str | None = None) -> Message:
+        """The row as a value type; ``agent_name`` comes from the agent table."""
+        return Message(
+            id=self.id,
+            conversation_id=self.conversation_id,
+            seq=self.seq,
+            sender=SenderKind(self.sender),
+            text=self.text,
+            created_at=self.created_at,
+            agent_id=self.agent_id,
+            agent_name=agent_name,
+            external_id=self.external_id,
+            reply_to=self.reply_to,
+            buttons=tuple(Button(title=b["title"], payload=b["payload"]) for b in self.buttons),
+            meta=dict(self.meta),
+            delivery=DeliveryStatus(self.delivery),
+            delivery_error=self.delivery_error,
+        )
+
+
+class HandoffRow(Base):
+    """A request for people to take over; open while ``resolved_at`` is NULL."""
+
+    __tablename__ = "handoff"
+    __table_args__ = (
+        Index("ix_handoff_conversation_id_resolved_at", "conversation_id", "resolved_at"),
+        Index("ix_handoff_requested_at", "requested_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conversation.id"))
+    reason: Mapped[str] = mapped_column(String(32))
+    team: Mapped[str | None] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
+    summary: Mapped[str | None] = mapped_column(Text)
+    promised_wait_s: Mapped[int | None] = mapped_column(Integer)
+
+    def to_value(self) -> Handoff:
+        """The row as a value type."""
+        return Handoff(
+            id=self.id,
+            conversation_id=self.conversation_id,
+            reason=HandoffReason(self.reason),
+            team=self.team,
+            requested_at=self.requested_at,
+            claimed_at=self.claimed_at,
+            resolved_at=self.resolved_at,
+            agent_id=self.agent_id,
+            summary=self.summary,
+            promised_wait_s=self.promised_wait_s,
+        )
+
+
+class AgentRow(Base):
+    """A person on the desk. Teams and languages are short lists, kept as JSON."""
+
+    __tablename__ = "agent"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    teams: Mapped[list[str]] = mapped_column(JSON)
+    languages: Mapped[list[str]] = mapped_column(JSON)
+    capacity: Mapped[int] = mapped_column(Integer)
+    is_admin: Mapped[bool] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean)
+    working_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    presence: Mapped[str] = mapped_column(String(16), default="offline", server_default="offline")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    def to_value(self) -> Agent:
+        """The row as a value type (without the password hash)."""
+        return Agent(
+            id=self.id,
+            login=self.login,
+            name=self.name,
+            teams=tuple(self.teams),
+            languages=tuple(self.languages),
+            capacity=self.capacity,
+            is_admin=self.is_admin,
+            active=self.active,
+        )
+
+
+class NoticeRow(Base):
+    """A status notice with one text per language."""
+
+    __tablename__ = "notice"
+    __table_args__ = (Index("ix_notice_starts_at_ends_at", "starts_at", "ends_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    texts: Mapped[dict[str, str]] = mapped_column(JSON)
+    starts_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    audience: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    def to_value(self) -> Notice:
+        """The row as a value type."""
+        return Notice(
+            id=self.id,
+            texts=dict(self.texts),
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            audience=self.audience,
+        )
+
+
+class FeedbackRow(Base):
+    """A customer's verdict on an answer (helpful or not) or on a conversation (CSAT)."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conversation.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
+    helpful: Mapped[bool | None] = mapped_column(Boolean)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AuditRow(Base):
+    """Who did what, when. Never holds message content."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(255))
+    detail: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

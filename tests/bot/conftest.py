@@ -1,0 +1,131 @@
+"""Fixtures for the bot package: a small knowledge folder and a runtime on a real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.feed import ChangeFeed
+from bot.runtime import Runtime
+from bot.service import KnowledgeHolder, build_runtime, load_snapshot
+from bot.settings import Settings, Team, load_settings
+from handoff.passwords import hash_password
+from handoff.store.sql import SqlStore
+
+ARTICLES = {
+    "vpn.en.md": """---
+id: vpn-connect
+title: Connecting to the VPN from home
+lang: en
+team: it-support
+questions:
+  - How do I connect to the VPN?
+  - vpn doesn't work from home
+  - can't reach the intranet from my laptop
+---
+Open **Secure Client**, type `vpn.example.org` and sign in with your usual password.
+""",
+    "vpn.da.md": """---
+id: vpn-connect
+title: Forbind til VPN hjemmefra
+lang: da
+team: it-support
+questions:
+  - Hvordan forbinder jeg til VPN?
+  - VPN virker ikke hjemmefra
+  - kan ikke komme på intranettet fra min bærbare
+---
+Åbn **Secure Client**, skriv `vpn.example.org` og log ind med din sædvanlige adgangskode.
+""",
+    "password.en.md": """---
+id: password-reset
+title: Resetting a forgotten password
+lang: en
+team: accounts
+questions:
+  - I forgot my password
+  - how do I reset my password
+  - my password does not work any more
+---
+Go to https://password.example.org and choose **Forgot password**.
+""",
+    "password.da.md": """---
+id: password-reset
+title: Nulstil en glemt adgangskode
+lang: da
+team: accounts
+questions:
+  - Jeg har glemt min adgangskode
+  - hvordan nulstiller jeg min adgangskode
+---
+Gå til https://password.example.org og vælg **Glemt adgangskode**.
+""",
+    "stolen.en.md": """---
+id: lost-device
+title: Lost or stolen laptop or phone
+lang: en
+team: security
+handoff: true
+questions:
+  - my laptop was stolen
+  - I lost my work phone
+---
+Report it at once: we lock the device remotely. A person will follow up with you.
+""",
+}
+
+
+@pytest.fixture
+def knowledge_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "knowledge"
+    root.mkdir()
+    for name, text in ARTICLES.items():
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def settings(tmp_path: Path, knowledge_dir: Path) -> Settings:
+    return load_settings(
+        environ={},
+        config_file=None,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'helpline.db'}",
+        knowledge_dir=knowledge_dir,
+        teams=(
+            Team(id="it-support", name="IT support"),
+            Team(id="accounts", name="Accounts"),
+            Team(id="security", name="Security"),
+        ),
+    )
+
+
+@pytest.fixture
+async def store(settings: Settings) -> AsyncIterator[SqlStore]:
+    opened = await SqlStore.open(settings.database_url, migrate=True)
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def feed() -> ChangeFeed:
+    return ChangeFeed()
+
+
+@pytest.fixture
+def runtime(settings: Settings, store: SqlStore, feed: ChangeFeed) -> Runtime:
+    built, _ = build_runtime(settings, store, KnowledgeHolder(load_snapshot(settings)), feed)
+    return built
+
+
+@pytest.fixture
+async def agents(store: SqlStore) -> tuple[int, int]:
+    """Two agents of the it-support team: Maria and Jonas."""
+    maria = await store.add_agent(
+        login="maria", name="Maria", password_hash=hash_password("pw1"), teams=["it-support"]
+    )
+    jonas = await store.add_agent(
+        login="jonas", name="Jonas", password_hash=hash_password("pw2"), teams=["it-support"]
+    )
+    return maria.id, jonas.id

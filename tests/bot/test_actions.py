@@ -1,0 +1,174 @@
+"""The bot's rasa-sdk actions: in-process through the executor and over a real action server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.actions import RasaActionRunner, build_executor, webhook_payload
+from bot.dialogue import Thresholds
+from bot.errors import ActionFailed
+from bot.phrases import Phrases
+from bot.service import KnowledgeHolder, load_snapshot
+from bot.settings import Settings
+from bot.turns import ACTION_ANSWER, ACTION_HAND_OFF, ACTION_NOTICE, TurnState
+
+THRESHOLDS = Thresholds(answer=0.45, clarify_margin=0.04)
+
+
+@pytest.fixture
+def runner(settings: Settings) -> RasaActionRunner:
+    executor = build_executor(KnowledgeHolder(load_snapshot(settings)), Phrases(), THRESHOLDS)
+    return RasaActionRunner(executor)
+
+
+async def test_the_answer_action_sets_slots_and_utters_the_article(
+    runner: RasaActionRunner,
+) -> None:
+    result = await runner.run(ACTION_ANSWER, TurnState("c1", "how can I reset my password"))
+    assert result.slots["kb_outcome"] == "answer"
+    assert result.slots["article_id"] == "password-reset"
+    assert result.slots["fallback_count"] == 0
+    assert result.utterances[0].meta["article_id"] == "password-reset"
+
+
+async def test_the_answer_action_counts_fallbacks(runner: RasaActionRunner) -> None:
+    state = TurnState("c1", "recipe for pancakes", slots={"fallback_count": 1, "language": "en"})
+    result = await runner.run(ACTION_ANSWER, state)
+    assert result.slots == {"kb_outcome": "fallback", "fallback_count": 2}
+
+
+async def test_the_handoff_action_names_the_team_and_position(runner: RasaActionRunner) -> None:
+    state = TurnState(
+        "c1", "human", slots={"queue_position": 3, "team_name": "IT support", "language": "en"}
+    )
+    result = await runner.run(ACTION_HAND_OFF, state)
+    assert "IT support" in result.utterances[0].text
+    assert "number 3" in result.utterances[0].text
+
+
+async def test_the_notice_action_shows_each_notice_once(runner: RasaActionRunner) -> None:
+    notices = [{"id": 1, "text": "old news"}, {"id": 2, "text": "Illness today"}]
+    state = TurnState("c1", "hi", slots={"notices": notices, "notices_shown": [1]})
+    result = await runner.run(ACTION_NOTICE, state)
+    assert [u.text for u in result.utterances] == ["Illness today"]
+    assert result.slots["notices_shown"] == [1, 2]
+
+
+async def test_an_unknown_action_fails_clearly(runner: RasaActionRunner) -> None:
+    with pytest.raises(ActionFailed, match="action_nope"):
+        await runner.run("action_nope", TurnState("c1", "hi"))
+
+
+async def test_the_executor_speaks_rasas_webhook_format(settings: Settings) -> None:
+    executor = build_executor(KnowledgeHolder(load_snapshot(settings)), Phrases(), THRESHOLDS)
+    payload = webhook_payload(ACTION_ANSWER, TurnState("c1", "I forgot my password"))
+    result = await executor.run(payload)
+    assert result is not None
+    body = result.model_dump()
+    assert {"event": "slot", "name": "article_id", "value": "password-reset"} in [
+        {k: e[k] for k in ("event", "name", "value")} for e in body["events"]
+    ]
+    assert body["responses"][0]["custom"]["article_id"] == "password-reset"
+
+
+# The real action server, over HTTP ---------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def action_server(knowledge_dir: Path, tmp_path: Path) -> Iterator[str]:
+    port = _free_port()
+    config = tmp_path / "helpline.toml"
+    config.write_text(f'[helpline]\nknowledge_dir = "{knowledge_dir}"\n', encoding="utf-8")
+    env = {**os.environ, "HELPLINE_CONFIG": str(config)}
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from bot.cli import main; main()", "actions", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                output = process.stdout.read().decode() if process.stdout else ""
+                pytest.fail(f"action server did not start:\n{output}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        time.sleep(1.0)  # a SIGTERM right after the first /health can hang rasa-sdk's server
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _post(base: str, body: Any) -> httpx.Response:
+    return httpx.post(f"{base}/webhook", json=body, timeout=10)
+
+
+def test_the_action_server_answers_rasas_webhook(action_server: str) -> None:
+    response = _post(
+        action_server, webhook_payload(ACTION_ANSWER, TurnState("c9", "vpn does not work at home"))
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["responses"][0]["custom"]["article_id"] == "vpn-connect"
+    assert any(e["name"] == "kb_outcome" and e["value"] == "answer" for e in body["events"])
+
+
+def test_the_action_server_lists_the_actions(action_server: str) -> None:
+    names = {a["name"] for a in httpx.get(f"{action_server}/actions", timeout=10).json()}
+    assert names == {ACTION_ANSWER, ACTION_HAND_OFF, ACTION_NOTICE}
+
+
+def test_the_action_server_refuses_an_unknown_action(action_server: str) -> None:
+    response = _post(action_server, webhook_payload("action_nope", TurnState("c9", "secret")))
+    assert response.status_code == 404
+    assert "secret" not in response.text
+
+
+def test_an_action_server_error_does_not_echo_the_conversation(action_server: str) -> None:
+    body = webhook_payload(ACTION_ANSWER, TurnState("c9", "my secret words"))
+    body["tracker"]["latest_message"] = "my secret words"  # rasa-sdk's Tracker breaks on it
+    response = _post(action_server, body)
+    assert response.status_code == 500
+    assert "my secret words" not in response.text
+
+
+def test_the_action_server_binds_loopback_only(action_server: str) -> None:
+    port = int(action_server.rsplit(":", 1)[1])
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        addresses = {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)}
+        outside = next((a for a in addresses if not a.startswith("127.") and ":" not in a), None)
+        if outside is None:
+            pytest.skip("this machine has no non-loopback IPv4 address to try")
+        assert sock.connect_ex((outside, port)) != 0

@@ -1,0 +1,98 @@
+"""The dialogue policy: person requests and the answer / clarify / fallback decision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.dialogue import (
+    Outcome,
+    Thresholds,
+    asks_for_person,
+    decide,
+    requested_article,
+)
+from knowledge.article import Article
+from knowledge.index import Candidate
+
+PERSON_REQUESTS = [
+    "can I talk to a person",
+    "Can I talk to a person?",
+    "I want to speak with a human",
+    "please connect me to an agent",
+    "let me talk to someone",
+    "human",
+    "/human",
+    "AGENT!",
+    "kan jeg tale med et menneske",
+    "Kan jeg tale med en medarbejder?",
+    "jeg vil gerne snakke med en rigtig person",
+    "jeg har brug for en medarbejder",
+    "medarbejder",
+]
+
+NOT_PERSON_REQUESTS = [
+    "how do I reset my password",
+    "my VPN does not work",
+    "the person who left needs their account closed",
+    "human resources portal is down",
+    "hvordan nulstiller jeg min adgangskode",
+    "",
+]
+
+
+@pytest.mark.parametrize("text", PERSON_REQUESTS)
+def test_person_requests_are_recognised(text: str) -> None:
+    assert asks_for_person(text)
+
+
+@pytest.mark.parametrize("text", NOT_PERSON_REQUESTS)
+def test_questions_are_not_person_requests(text: str) -> None:
+    assert not asks_for_person(text)
+
+
+def _candidate(article_id: str, score: float) -> Candidate:
+    article = Article(
+        id=article_id,
+        lang="en",
+        title=article_id,
+        questions=(article_id,),
+        answer="answer",
+        tags=(),
+        team=None,
+        handoff=False,
+        review_by=None,
+        related=(),
+        path=Path(f"{article_id}.md"),
+        line=1,
+    )
+    return Candidate(article=article, score=score, matched=article_id)
+
+
+THRESHOLDS = Thresholds(answer=0.5, clarify_margin=0.05)
+
+
+@pytest.mark.parametrize(
+    ("scores", "outcome", "chosen"),
+    [
+        ([("a", 0.9), ("b", 0.4)], Outcome.ANSWER, ["a"]),
+        ([("a", 0.9), ("b", 0.84)], Outcome.ANSWER, ["a"]),
+        ([("a", 0.9), ("b", 0.87)], Outcome.CLARIFY, ["a", "b"]),
+        ([("a", 0.7), ("b", 0.69), ("c", 0.68), ("d", 0.67)], Outcome.CLARIFY, ["a", "b", "c"]),
+        ([("a", 0.49), ("b", 0.48)], Outcome.FALLBACK, ["a"]),
+        ([], Outcome.FALLBACK, []),
+    ],
+)
+def test_decide(scores: list[tuple[str, float]], outcome: Outcome, chosen: list[str]) -> None:
+    decision = decide([_candidate(a, s) for a, s in scores], THRESHOLDS)
+    assert decision.outcome is outcome
+    assert [c.article.id for c in decision.candidates] == chosen
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [("/article vpn-connect", "vpn-connect"), ("/article ", None), ("/human", None), (None, None)],
+)
+def test_requested_article(payload: str | None, expected: str | None) -> None:
+    assert requested_article(payload) == expected

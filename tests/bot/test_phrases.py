@@ -1,0 +1,33 @@
+"""The bot's own sentences: languages, fallbacks and deployment overrides."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.phrases import Phrases
+
+
+def test_danish_and_english_defaults() -> None:
+    phrases = Phrases()
+    assert phrases.get("button_person", "en") == "Talk to a person"
+    assert phrases.get("button_person", "da") == "Tal med en medarbejder"
+
+
+def test_unknown_language_falls_back_to_the_default_language() -> None:
+    assert Phrases(default_language="da").get("button_person", "fr") == "Tal med en medarbejder"
+
+
+def test_deployment_override_wins() -> None:
+    phrases = Phrases(overrides={"en": {"button_person": "Ask IT"}})
+    assert phrases.get("button_person", "en") == "Ask IT"
+    assert phrases.get("button_person", "da") == "Tal med en medarbejder"
+
+
+def test_placeholders_are_filled() -> None:
+    text = Phrases().get("agent_joined", "en", agent="Maria", team="IT support")
+    assert text == "Maria from IT support has joined the conversation."
+
+
+def test_unknown_key_raises() -> None:
+    with pytest.raises(KeyError):
+        Phrases().get("no-such-phrase", "en")

@@ -1,0 +1,98 @@
+"""Settings: file, environment and overrides, in that order of precedence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.settings import load_settings
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "deploy" / "helpline.toml"
+    path.parent.mkdir()
+    path.write_text(
+        """
+[helpline]
+knowledge_dir = "kb"
+port = 9000
+
+[[helpline.teams]]
+id = "it"
+name = "IT support"
+
+[[helpline.demo_agents]]
+login = "maria"
+name = "Maria"
+password = "demo"
+teams = ["it"]
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(environ={}, config_file=None)
+    assert settings.database_url == "sqlite+aiosqlite:///./helpline.db"
+    assert (settings.host, settings.port) == ("127.0.0.1", 8080)
+    assert settings.knowledge_dir == Path("examples/it-helpdesk/knowledge")
+
+
+def test_the_file_is_read_and_paths_are_relative_to_it(config: Path) -> None:
+    settings = load_settings(environ={}, config_file=config)
+    assert settings.port == 9000
+    assert settings.knowledge_dir == (config.parent / "kb").resolve()
+    assert settings.team_name("it") == "IT support"
+    assert settings.demo_agents[0].teams == ("it",)
+
+
+def test_the_environment_wins_over_the_file(config: Path) -> None:
+    settings = load_settings(environ={"HELPLINE_PORT": "9100"}, config_file=config)
+    assert settings.port == 9100
+
+
+def test_overrides_win_over_the_environment(config: Path) -> None:
+    settings = load_settings(environ={"HELPLINE_PORT": "9100"}, config_file=config, port=9200)
+    assert settings.port == 9200
+
+
+def test_helpline_config_names_the_file(config: Path) -> None:
+    settings = load_settings(environ={"HELPLINE_CONFIG": str(config)})
+    assert settings.port == 9000
+
+
+def test_settings_are_frozen() -> None:
+    settings = load_settings(environ={}, config_file=None)
+    with pytest.raises(ValueError, match="frozen"):
+        settings.port = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("environ", "fragment"),
+    [
+        ({"HELPLINE_PORT": "eighty"}, "port"),
+        ({"HELPLINE_CONFIG": "/no/such/helpline.toml"}, "not a file"),
+    ],
+)
+def test_bad_values_name_the_setting(environ: dict[str, str], fragment: str) -> None:
+    with pytest.raises(ConfigError, match=fragment):
+        load_settings(environ=environ)
+
+
+def test_an_unknown_setting_in_the_file_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "helpline.toml"
+    path.write_text("[helpline]\nprot = 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="prot"):
+        load_settings(environ={}, config_file=path)
+
+
+def test_malformed_toml_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "helpline.toml"
+    path.write_text("[helpline\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"helpline\.toml"):
+        load_settings(environ={}, config_file=path)

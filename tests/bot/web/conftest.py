@@ -1,0 +1,265 @@
+"""Fixtures for the web chat and console: a real service served over real HTTP.
+
+The app runs under uvicorn on 127.0.0.1 (port 0) inside the test's event loop, on a real
+SQLite file and a small knowledge folder in English and Danish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+
+from bot.service import Service, build_service
+from bot.settings import Settings, load_settings
+from bot.web import create_app
+
+ARTICLES = {
+    "network/vpn.en.md": """---
+id: vpn-connect
+title: Connecting to the VPN from home
+lang: en
+team: it-support
+questions:
+  - How do I connect to the VPN?
+  - vpn doesn't work from home
+  - can't reach the intranet from my laptop
+---
+Open **Secure Client**, type `vpn.example.org` and sign in with your usual password.
+""",
+    "network/vpn.da.md": """---
+id: vpn-connect
+title: Forbind til VPN hjemmefra
+lang: da
+team: it-support
+questions:
+  - Hvordan forbinder jeg til VPN?
+  - VPN virker ikke hjemmefra
+---
+Åbn **Secure Client**, skriv `vpn.example.org` og log ind med din sædvanlige adgangskode.
+""",
+    "accounts/password.en.md": """---
+id: password-reset
+title: Resetting a forgotten password
+lang: en
+team: it-support
+questions:
+  - I forgot my password
+  - how do I reset my password
+---
+Go to https://password.example.org and choose **Forgot password**.
+""",
+    "accounts/password.da.md": """---
+id: password-reset
+title: Nulstil en glemt adgangskode
+lang: da
+team: it-support
+questions:
+  - Jeg har glemt min adgangskode
+  - hvordan nulstiller jeg min adgangskode
+---
+Gå til https://password.example.org og vælg **Glemt adgangskode**.
+""",
+}
+
+#: The demo agents: both in the it-support team.
+MARIA = ("maria", "maria-secret", "Maria")
+JONAS = ("jonas", "jonas-secret", "Jonas")
+
+#: A question the VPN article answers, worded unlike any of its questions.
+VPN_QUESTION = "I can't connect to the VPN from home"
+VPN_ANSWER = "vpn.example.org"
+
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@pytest.fixture
+def web_knowledge_dir(tmp_path: Path) -> Path:
+    """A knowledge folder with two articles, each in English and Danish."""
+    root = tmp_path / "knowledge"
+    for name, text in ARTICLES.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def web_settings(tmp_path: Path, web_knowledge_dir: Path) -> Settings:
+    """Settings of a deployment with one team and two demo agents in it."""
+    return load_settings(
+        environ={},
+        config_file=None,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/h.db",
+        knowledge_dir=web_knowledge_dir,
+        teams=({"id": "it-support", "name": "IT support"},),
+        demo_agents=tuple(
+            {"login": login, "password": password, "name": name, "teams": ("it-support",)}
+            for login, password, name in (MARIA, JONAS)
+        ),
+        secret_key="test",
+    )
+
+
+@pytest.fixture
+async def service(web_settings: Settings) -> AsyncIterator[Service]:
+    """The whole service, built by the composition root."""
+    built = await build_service(web_settings)
+    yield built
+    await built.close()
+
+
+@pytest.fixture
+async def base_url(service: Service) -> AsyncIterator[str]:
+    """The app served by uvicorn on a free port of 127.0.0.1; stopped after the test."""
+    config = uvicorn.Config(
+        create_app(service),
+        host="127.0.0.1",
+        port=0,
+        lifespan="off",
+        ws="none",
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=3,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # raise whatever stopped it
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def http(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client without cookies of its own yet (a customer, or a logged-out agent)."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        yield client
+
+
+class ChatCustomer:
+    """A web-chat customer talking to the JSON API with their conversation token."""
+
+    def __init__(self, client: httpx.AsyncClient, token: str) -> None:
+        self.client = client
+        self.token = token
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The bearer header that identifies the customer."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+    async def say(
+        self, text: str, *, payload: str | None = None, client_id: str | None = None
+    ) -> dict[str, Any]:
+        """Send a message; return the JSON answer (the message and its replies)."""
+        body = {"client_id": client_id or str(uuid.uuid4()), "text": text, "payload": payload}
+        response = await self.client.post("/api/chat/messages", json=body, headers=self.headers)
+        response.raise_for_status()
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    async def messages(self, *, after: int = 0) -> list[dict[str, Any]]:
+        """Every message of the customer after a message id."""
+        response = await self.client.get(
+            "/api/chat/messages", params={"after": after}, headers=self.headers
+        )
+        response.raise_for_status()
+        listed: list[dict[str, Any]] = response.json()
+        return listed
+
+
+@pytest.fixture
+async def customer(http: httpx.AsyncClient) -> ChatCustomer:
+    """A new web-chat customer with a fresh conversation token."""
+    response = await http.post("/api/chat/session")
+    response.raise_for_status()
+    return ChatCustomer(http, response.json()["token"])
+
+
+@pytest.fixture
+async def queued(customer: ChatCustomer) -> ChatCustomer:
+    """A customer whose question the bot answered and who then asked for a person."""
+    await customer.say(VPN_QUESTION)
+    await customer.say("can I talk to a person")
+    return customer
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token in a console page's forms."""
+    match = _CSRF.search(html)
+    assert match is not None, "no CSRF field in the page"
+    return match.group(1)
+
+
+class ConsoleAgent:
+    """An agent's browser-less session on the console: a cookie jar and the CSRF token."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+        self.csrf = ""
+
+    async def login(self, login: str, password: str) -> httpx.Response:
+        """Log in through the form, as a browser does; keep the new CSRF token."""
+        form = await self.client.get("/console/login")
+        response = await self.client.post(
+            "/console/login",
+            data={"login": login, "password": password, "csrf": csrf_of(form.text)},
+        )
+        if response.status_code == 303:
+            self.csrf = csrf_of((await self.client.get("/console")).text)
+        return response
+
+    async def act(self, conversation_id: str, action: str, **fields: str) -> httpx.Response:
+        """Post one of the conversation forms (claim, reply, release, resolve)."""
+        return await self.client.post(
+            f"/console/conversations/{conversation_id}/{action}",
+            data={"csrf": self.csrf, **fields},
+        )
+
+    async def queue(self) -> dict[str, Any]:
+        """The live queue JSON."""
+        response = await self.client.get("/console/api/queue")
+        response.raise_for_status()
+        data: dict[str, Any] = response.json()
+        return data
+
+
+async def _agent(base_url: str, login: str, password: str) -> AsyncIterator[ConsoleAgent]:
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        agent = ConsoleAgent(client)
+        response = await agent.login(login, password)
+        assert response.status_code == 303, response.text
+        yield agent
+
+
+@pytest.fixture
+async def maria(base_url: str) -> AsyncIterator[ConsoleAgent]:
+    """Maria (it-support), logged in to the console."""
+    async for agent in _agent(base_url, MARIA[0], MARIA[1]):
+        yield agent
+
+
+@pytest.fixture
+async def jonas(base_url: str) -> AsyncIterator[ConsoleAgent]:
+    """Jonas (it-support), logged in to the console."""
+    async for agent in _agent(base_url, JONAS[0], JONAS[1]):
+        yield agent
+
+
+@pytest.fixture
+async def logged_out(base_url: str) -> AsyncIterator[ConsoleAgent]:
+    """A console visitor who has not logged in (own cookie jar)."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        yield ConsoleAgent(client)

@@ -1,0 +1,76 @@
+"""Fixtures shared by every test package.
+
+``database_url`` gives a real, empty database twice: a SQLite file, and a PostgreSQL schema
+of its own (``HELPLINE_TEST_DATABASE_URL``). Without a PostgreSQL server the PostgreSQL
+half is skipped, unless ``HELPLINE_REQUIRE_POSTGRES=1`` (CI) turns that into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_url() -> str:
+    """The SQLAlchemy URL of the test PostgreSQL database."""
+    return os.environ.get("HELPLINE_TEST_DATABASE_URL", DEFAULT_POSTGRES_URL)
+
+
+def _libpq_conninfo(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> str:
+    """A libpq conninfo for the test server, or skip (fail in CI) when it does not answer."""
+    url = postgres_url()
+    conninfo = _libpq_conninfo(url)
+    try:
+        with psycopg.connect(conninfo, connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        reason = f"PostgreSQL at {make_url(url)!r} does not answer: {exc}"
+        if os.environ.get("HELPLINE_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{reason} (HELPLINE_REQUIRE_POSTGRES=1)")
+        pytest.skip(reason)
+    return conninfo
+
+
+@pytest.fixture
+def postgres_schema_url(postgres_admin: str) -> Iterator[str]:
+    """A URL whose connections see only a fresh schema of their own, dropped afterwards.
+
+    The schema is first on every connection's ``search_path`` (libpq ``options``), so
+    tables, Alembic's version table and queries all land in it, and parallel or failed
+    tests cannot see each other's rows.
+    """
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(postgres_admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    try:
+        yield (
+            make_url(postgres_url())
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with psycopg.connect(postgres_admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: a SQLite file under ``tmp_path``, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'helpline.db'}"
+    url: str = request.getfixturevalue("postgres_schema_url")
+    return url

@@ -1,0 +1,88 @@
+"""The import rules of DESIGN.md, checked by parsing every module of the three packages."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("bot", "knowledge", "handoff")
+
+# Third-party frameworks stay in their adapter modules (paths relative to the root).
+FRAMEWORK_HOMES: dict[str, tuple[str, ...]] = {
+    "telegram": ("bot/telegram",),
+    "rasa_sdk": ("bot/actions.py",),
+    "sanic": ("bot/actions.py",),
+    "fastapi": ("bot/web/",),
+    "starlette": ("bot/web/",),
+    "sse_starlette": ("bot/web/",),
+    "sqlalchemy": ("handoff/store/",),
+    "alembic": ("handoff/store/",),
+    "apscheduler": ("bot/timers", "handoff/timers"),
+}
+
+# Which of our packages each package may import.
+ALLOWED_INTERNAL: dict[str, set[str]] = {
+    "bot": {"bot", "handoff", "knowledge"},
+    "handoff": {"handoff"},
+    "knowledge": {"knowledge"},
+}
+
+
+def _modules() -> list[Path]:
+    return sorted(p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py"))
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+MODULES = _modules()
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def test_the_packages_have_modules() -> None:
+    assert {p.relative_to(ROOT).parts[0] for p in MODULES} == set(PACKAGES)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_rel)
+def test_internal_imports_follow_the_dependency_direction(path: Path) -> None:
+    package = path.relative_to(ROOT).parts[0]
+    ours = _imports(path) & set(PACKAGES)
+    assert ours <= ALLOWED_INTERNAL[package], (
+        f"{_rel(path)} imports {ours - ALLOWED_INTERNAL[package]}"
+    )
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_rel)
+def test_frameworks_stay_in_their_adapters(path: Path) -> None:
+    rel = _rel(path)
+    misplaced = {
+        name
+        for name in _imports(path)
+        if name in FRAMEWORK_HOMES and not rel.startswith(FRAMEWORK_HOMES[name])
+    }
+    assert not misplaced, f"{rel} imports {sorted(misplaced)} outside their adapter modules"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_rel)
+def test_no_grab_bag_modules(path: Path) -> None:
+    assert path.stem not in {"utils", "helpers", "misc", "common"}
+
+
+def test_a_misplaced_import_would_be_caught(tmp_path: Path) -> None:
+    module = tmp_path / "bad.py"
+    module.write_text("import sqlalchemy\nfrom telegram import Update\n", encoding="utf-8")
+    assert _imports(module) == {"sqlalchemy", "telegram"}
