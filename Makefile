@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CODE := $(wildcard bot knowledge handoff tests benchmarks)
 
 .PHONY: run test lint chromium clean
 
@@ -25,8 +26,8 @@ chromium:
 	fi
 
 test: $(STAMP) chromium
-	$(BIN)/ruff check bot knowledge handoff tests benchmarks
-	$(BIN)/ruff format --check bot knowledge handoff tests benchmarks
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy
 	$(BIN)/pytest
 
