@@ -30,10 +30,14 @@ from bot.turns import (
     TurnState,
     Utterance,
 )
+from handoff.card import HELPFUL_PAYLOAD
 from handoff.model import Button
 from knowledge.article import Article
 
 log = logging.getLogger(__name__)
+
+HELPFUL_YES = f"{HELPFUL_PAYLOAD} yes"
+HELPFUL_NO = f"{HELPFUL_PAYLOAD} no"
 
 DOMAIN: dict[str, Any] = {
     "version": "3.1",
@@ -47,6 +51,7 @@ DOMAIN: dict[str, Any] = {
             "article_id",
             "article_team",
             "article_handoff",
+            "article_tags",
             "queue_position",
             "team_name",
             "notices",
@@ -130,7 +135,11 @@ class AnswerFromKnowledge(Action):  # type: ignore[misc]
     def _answer(
         self, dispatcher: CollectingDispatcher, article: Article, *, score: float, matched: str
     ) -> list[EventType]:
-        buttons = []
+        # "Did this help?" under every answer: a "no" is a handoff trigger and feedback.
+        buttons = [
+            _button(self._phrases.get("button_helpful_yes", article.lang), HELPFUL_YES),
+            _button(self._phrases.get("button_helpful_no", article.lang), HELPFUL_NO),
+        ]
         if article.handoff:
             buttons.append(_button(self._phrases.get("button_person", article.lang), HUMAN_COMMAND))
         dispatcher.utter_message(
@@ -140,6 +149,7 @@ class AnswerFromKnowledge(Action):  # type: ignore[misc]
                 "kind": "answer",
                 "article_id": article.id,
                 "team": article.team,
+                "tags": list(article.tags),
                 "lang": article.lang,
                 "score": round(score, 4),
                 "matched": matched,
@@ -150,6 +160,7 @@ class AnswerFromKnowledge(Action):  # type: ignore[misc]
             SlotSet("article_id", article.id),
             SlotSet("article_team", article.team),
             SlotSet("article_handoff", article.handoff),
+            SlotSet("article_tags", list(article.tags)),
             SlotSet("fallback_count", 0),
         ]
 

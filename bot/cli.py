@@ -8,7 +8,10 @@ from pathlib import Path
 
 import click
 
+from bot.cli_desk import agents, handoff, transcript
 from bot.cli_kb import kb
+from bot.cli_kb_staff import kb_gaps, kb_test
+from bot.cli_notice import notice
 from bot.errors import BotError
 from bot.settings import Settings, load_settings
 
@@ -84,3 +87,9 @@ def actions(config: Path | None, host: str | None, port: int | None) -> None:
 
 # Command groups, registered here in one place.
 main.add_command(kb)
+main.add_command(notice)
+main.add_command(agents)
+main.add_command(handoff)
+main.add_command(transcript)
+kb.add_command(kb_test)
+kb.add_command(kb_gaps)

@@ -74,9 +74,13 @@ def decide(candidates: Sequence[Candidate], thresholds: Thresholds) -> Knowledge
     if not confident:
         return KnowledgeDecision(Outcome.FALLBACK, tuple(candidates[:1]))
     best = confident[0]
-    close = tuple(c for c in confident if best.score - c.score <= thresholds.clarify_margin)
+    # Translations of one article are one choice: "did you mean A or A?" helps nobody.
+    close: dict[str, Candidate] = {}
+    for c in confident:
+        if best.score - c.score <= thresholds.clarify_margin:
+            close.setdefault(c.article.id, c)
     if len(close) > 1:
-        return KnowledgeDecision(Outcome.CLARIFY, close[:3])
+        return KnowledgeDecision(Outcome.CLARIFY, tuple(close.values())[:3])
     return KnowledgeDecision(Outcome.ANSWER, (best,))
 
 

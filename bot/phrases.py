@@ -37,10 +37,49 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "resolved": "{agent} has marked this conversation as resolved. Write again any time.",
             "released": "{agent} had to step away; you are back in the queue for the next person.",
             "handed_back": "You are back with the bot. Ask me anything, or ask for a person.",
+            # Desk: feedback, automatic assignment, transfers, satisfaction.
+            "button_helpful_yes": "Yes, that helped",
+            "button_helpful_no": "No, it did not help",
+            "helpful_thanks": "Glad it helped! Ask me anything else any time.",
+            "handoff_ack_assigned": (
+                "I've passed your conversation to {team}. A person will reply here; you "
+                "don't need to repeat anything."
+            ),
+            "transferred_team": "{agent} passed your conversation on to {team}; "
+            "the next person there will reply here.",
+            "rating_request": "How did we do? Please rate this conversation from 1 (poor) to 5 "
+            "(great).",
+            "rating_thanks": "Thank you for your rating!",
             "team_default": "our support team",
             "too_long": "That message is too long for me. Please send a shorter one.",
             "empty": "I didn't catch anything there. Could you type your question?",
             "error": "Something went wrong on our side. Your message is saved; please try again.",
+            # Desk time: office hours, wait updates, inactivity.
+            "closed_until": (
+                "Our team is away right now: {when}. Your place in the queue is kept, and you "
+                "will get a message here when someone picks up your conversation."
+            ),
+            "closed_unknown": (
+                "Our team is away right now. Your place in the queue is kept, and you will "
+                "get a message here when someone picks up your conversation."
+            ),
+            "expected_wait": "Expected wait: {eta}.",
+            "wait_update": "Update: you are number {position} in the queue. Expected wait: {eta}.",
+            "wait_update_first": "Update: you are next in the queue. Expected wait: {eta}.",
+            "agent_inactive": (
+                "{agent} could not reply in time; you are back in the queue for the next person."
+            ),
+            "opens_now": "now",
+            # Channels (Telegram): commands and what the bot cannot read.
+            "help": (
+                "Ask me a question in your own words and I'll look for an answer. "
+                "/human asks for a person, /end ends the conversation."
+            ),
+            "ended": "This conversation has ended. Write again any time.",
+            "unsupported": (
+                "Sorry, I can only read text. Please type your question; a photo's caption "
+                "counts as text."
+            ),
         },
         "da": {
             "greeting": (
@@ -71,10 +110,46 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "resolved": "{agent} har markeret samtalen som løst. Skriv igen når som helst.",
             "released": "{agent} måtte gå fra; du er tilbage i køen til den næste medarbejder.",
             "handed_back": "Du er tilbage hos botten. Spørg mig om noget, eller bed om en person.",
+            "button_helpful_yes": "Ja, det hjalp",
+            "button_helpful_no": "Nej, det hjalp ikke",
+            "helpful_thanks": "Godt at det hjalp! Spørg bare igen når som helst.",
+            "handoff_ack_assigned": (
+                "Jeg har sendt din samtale videre til {team}. En medarbejder svarer her; du "
+                "behøver ikke at gentage noget."
+            ),
+            "transferred_team": "{agent} har sendt din samtale videre til {team}; "
+            "den næste medarbejder der svarer her.",
+            "rating_request": "Hvordan klarede vi os? Giv samtalen en karakter fra 1 (dårlig) "
+            "til 5 (rigtig god).",
+            "rating_thanks": "Tak for din vurdering!",
             "team_default": "vores supportteam",
             "too_long": "Den besked er for lang til mig. Send venligst en kortere.",
             "empty": "Jeg fangede ikke noget. Kan du skrive dit spørgsmål?",
             "error": "Noget gik galt hos os. Din besked er gemt; prøv venligst igen.",
+            "closed_until": (
+                "Vores team er ikke til stede lige nu: {when}. Du beholder din plads i køen "
+                "og får en besked her, når en medarbejder tager din samtale."
+            ),
+            "closed_unknown": (
+                "Vores team er ikke til stede lige nu. Du beholder din plads i køen og får en "
+                "besked her, når en medarbejder tager din samtale."
+            ),
+            "expected_wait": "Forventet ventetid: {eta}.",
+            "wait_update": "Nyt: du er nummer {position} i køen. Forventet ventetid: {eta}.",
+            "wait_update_first": "Nyt: du er den næste i køen. Forventet ventetid: {eta}.",
+            "agent_inactive": (
+                "{agent} kunne ikke svare i tide; du er tilbage i køen til den næste medarbejder."
+            ),
+            "opens_now": "nu",
+            "help": (
+                "Stil mig et spørgsmål med dine egne ord, så leder jeg efter et svar. "
+                "/human beder om en medarbejder, /end afslutter samtalen."
+            ),
+            "ended": "Samtalen er afsluttet. Skriv igen når som helst.",
+            "unsupported": (
+                "Beklager, jeg kan kun læse tekst. Skriv venligst dit spørgsmål; teksten "
+                "under et billede tæller som tekst."
+            ),
         },
     }
 )

@@ -12,13 +12,16 @@ import logging
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from uuid import UUID
 
+from bot.commands import CUSTOMER_COMMANDS, END_COMMAND, HELP_COMMAND, START_COMMAND
 from bot.dialogue import HUMAN_COMMAND, asks_for_person, requested_article
 from bot.errors import DeliveryFailed, MessageRejected
 from bot.feed import DESK, ChangeFeed
 from bot.phrases import Phrases
+from bot.runtime_desk import DeskActions, question_of
+from bot.settings import HandoffPolicy, Routing
 from bot.turns import (
     ACTION_ANSWER,
     ACTION_HAND_OFF,
@@ -29,6 +32,7 @@ from bot.turns import (
 )
 from handoff.errors import NotOwner
 from handoff.model import (
+    CHANNEL_REF,
     Agent,
     Conversation,
     ConversationState,
@@ -39,8 +43,12 @@ from handoff.model import (
     NewMessage,
     SenderKind,
 )
+from handoff.routing import pick_team
 from handoff.store.port import Store
 from knowledge.language import detect_language
+
+if TYPE_CHECKING:
+    from bot.desk_status import DeskStatus
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +63,7 @@ class IncomingMessage:
         external_id: a stable id of this message; a redelivery carries the same one.
         text: what the customer wrote (a pressed button's title when ``payload`` is set).
         payload: what a pressed button sends back, e.g. ``/human``.
+        reference: the channel's own id of the message, kept so a later edit finds it.
     """
 
     channel: str
@@ -63,6 +72,7 @@ class IncomingMessage:
     text: str
     display_name: str | None = None
     payload: str | None = None
+    reference: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +93,27 @@ class Delivery(Protocol):
         ...
 
 
+@runtime_checkable
+class EditingDelivery(Delivery, Protocol):
+    """A delivery that can also replace a message it delivered earlier (Telegram can)."""
+
+    async def edit(self, customer: Customer, previous: Message, message: Message) -> None:
+        """Show ``message`` in place of ``previous`` on the channel. Raises DeliveryFailed."""
+        ...
+
+
 def clean_text(text: str) -> str:
     """Make text storable everywhere: no NUL, no lone surrogates, no surrounding space."""
     text = text.encode("utf-8", errors="replace").decode("utf-8")
     return text.replace("\x00", "\ufffd").strip()
 
 
-class Runtime:
-    """Handles customer messages and the agents' actions on conversations."""
+class Runtime(DeskActions):
+    """Handles customer messages and the agents' actions on conversations.
+
+    The desk half (handoff policy, routing, transfers, feedback) is in
+    :mod:`bot.runtime_desk`.
+    """
 
     def __init__(
         self,
@@ -104,7 +127,14 @@ class Runtime:
         default_language: str = "en",
         fallbacks_before_handoff: int = 2,
         max_message_chars: int = 4000,
+        status: DeskStatus | None = None,
+        policy: HandoffPolicy | None = None,
+        routing: Routing | None = None,
     ) -> None:
+        self._status = status
+        # Without a policy table the legacy ``fallbacks_before_handoff`` decides fallbacks.
+        self._policy = policy or HandoffPolicy(fallbacks_in_a_row=fallbacks_before_handoff)
+        self._routing = routing or Routing()
         self._store = store
         self._actions = actions
         self._phrases = phrases
@@ -122,6 +152,10 @@ class Runtime:
     def store(self) -> Store:
         """The store the runtime writes to."""
         return self._store
+
+    def register_delivery(self, channel: str, delivery: Delivery) -> None:
+        """Push ``channel``'s messages through ``delivery`` (wired once, at start-up)."""
+        self._deliveries[channel] = delivery
 
     def _lock(self, channel: str, sender_id: str) -> asyncio.Lock:
         key = (channel, sender_id)
@@ -148,8 +182,15 @@ class Runtime:
                 external_id=incoming.sender_id,
                 display_name=incoming.display_name,
             )
+            rated = await self._take_rating(
+                customer, text=text, payload=incoming.payload, external_id=incoming.external_id
+            )
+            if rated is not None:
+                return Handled(*rated)
             conversation = await self._store.open_conversation(customer.id)
             meta: dict[str, Any] = {"payload": incoming.payload} if incoming.payload else {}
+            if incoming.reference is not None:
+                meta[CHANNEL_REF] = incoming.reference
             message, created = await self._store.append_message(
                 conversation.id,
                 NewMessage(
@@ -164,6 +205,7 @@ class Runtime:
             if not created:
                 earlier = await self._store.replies_to(message.id)
                 if earlier or conversation.state is ConversationState.AGENT:
+                    await self._redeliver(customer, earlier)
                     return Handled(conversation, message, tuple(earlier), duplicate=True)
             self._feed.publish(customer.id, DESK)
             replies = await self._respond(customer, conversation, message, incoming.payload)
@@ -176,6 +218,8 @@ class Runtime:
         message: Message,
         payload: str | None,
     ) -> list[Message]:
+        if payload in CUSTOMER_COMMANDS:
+            return await self._command(customer, conversation, message, payload)
         if conversation.state is ConversationState.AGENT:
             return []  # the owning agent sees it in the console; the bot stays silent
         known = await self._language(conversation, message.text)
@@ -192,7 +236,7 @@ class Runtime:
 
         if conversation.state is ConversationState.QUEUED:
             utterances = []
-            if not wants_person:
+            if not wants_person and not (payload or "").startswith("/helpful"):
                 answer = await self._run(ACTION_ANSWER, conversation, message, slots)
                 if answer.slots.get("kb_outcome") == "answer":
                     utterances.extend(answer.utterances)
@@ -205,20 +249,63 @@ class Runtime:
         if message.seq == 1:
             notices = await self._notices(conversation, message, slots, language)
             utterances.extend(notices)
-        reason: HandoffReason | None = HandoffReason.CUSTOMER_ASKED if wants_person else None
-        if reason is None:
+        trigger, instead = await self._before_answer(
+            conversation, message, history, payload=payload, language=language
+        )
+        utterances.extend(instead)
+        if trigger is None and not instead:
             slots["requested_article"] = requested_article(payload)
             answer = await self._run(ACTION_ANSWER, conversation, message, slots)
             utterances.extend(answer.utterances)
             slots.update(answer.slots)
-            if int(slots.get("fallback_count") or 0) >= self._fallbacks_before_handoff:
-                reason = HandoffReason.REPEATED_FALLBACK
-        if reason is not None:
+            trigger = self._after_answer(slots)
+        if trigger is not None:
+            slots["handoff_detail"] = trigger.detail
+            slots["question"] = question_of(history, message)
             team = slots.get("article_team")
             utterances.extend(
-                await self._hand_off(conversation, message, slots, reason, team, language)
+                await self._hand_off(conversation, message, slots, trigger.reason, team, language)
             )
-        return await self._send(customer, conversation, message, utterances)
+        sent = await self._send(customer, conversation, message, utterances)
+        assigned = slots.get("assigned")
+        if isinstance(assigned, Conversation):
+            sent.append(await self._announce(assigned))
+        return sent
+
+    async def _command(
+        self, customer: Customer, conversation: Conversation, message: Message, command: str
+    ) -> list[Message]:
+        """Answer a customer command (bot.commands) without consulting the knowledge."""
+        language = conversation.language or self._default_language
+        if command == START_COMMAND:
+            slots = _slots_from(await self._store.transcript(conversation.id))
+            notices = await self._notices(conversation, message, slots, language)
+            utterances = [*notices, self._say("greeting", language)]
+        elif command == END_COMMAND:
+            utterances = [self._say("ended", language)]
+        else:
+            key = "help" if command == HELP_COMMAND else "unsupported"
+            utterances = [self._say(key, language)]
+        sent = await self._send(customer, conversation, message, utterances)
+        if command == END_COMMAND:
+            await self._store.resolve(conversation.id, agent_id=None)
+            self._feed.publish(DESK)
+        return sent
+
+    async def _redeliver(self, customer: Customer, replies: Sequence[Message]) -> None:
+        """Deliver stored replies that a crash left undelivered (a redelivered update)."""
+        delivery = self._deliveries.get(customer.channel)
+        if delivery is None:
+            return
+        for reply in replies:
+            if reply.delivery is not DeliveryStatus.PENDING:
+                continue
+            try:
+                await delivery.deliver(customer, reply)
+            except DeliveryFailed as exc:
+                await self._store.set_delivery(reply.id, DeliveryStatus.FAILED, error=exc.reason)
+            else:
+                await self._store.set_delivery(reply.id, DeliveryStatus.SENT)
 
     async def _language(self, conversation: Conversation, text: str) -> str | None:
         """The language of this turn: detected from the text, else the conversation's."""
@@ -248,11 +335,16 @@ class Runtime:
         active = await self._store.active_notices(message.created_at)
         if not active:
             return []
-        slots["notices"] = [
-            {"id": n.id, "text": n.texts.get(language) or next(iter(n.texts.values()))}
-            for n in active
-            if n.texts
-        ]
+        if self._status is not None:
+            # Audience and placeholders depend on where the conversation is now.
+            current = await self._store.get_conversation(conversation.id)
+            slots["notices"] = await self._status.notices(current, message.created_at, language)
+        else:
+            slots["notices"] = [
+                {"id": n.id, "text": n.texts.get(language) or next(iter(n.texts.values()))}
+                for n in active
+                if n.texts
+            ]
         result = await self._run(ACTION_NOTICE, conversation, message, slots)
         slots["notices_shown"] = result.slots.get("notices_shown", [])
         return list(result.utterances)
@@ -266,17 +358,35 @@ class Runtime:
         team: str | None,
         language: str,
     ) -> list[Utterance]:
+        team = pick_team(
+            article_team=team,
+            language=slots.get("language"),
+            language_teams=self._routing.language_teams,
+            default_team=self._routing.default_team,
+        )
         await self._store.request_handoff(
-            conversation.id, reason=reason, team=team, summary=message.text[:500]
+            conversation.id,
+            reason=reason,
+            team=team,
+            summary=slots.get("question") or message.text,
+            detail=slots.get("handoff_detail"),
         )
         self._feed.publish(DESK)
-        slots["queue_position"] = await self._store.queue_position(conversation.id) or 1
-        slots["team_name"] = self._team_names.get(team or "") or self._phrases.get(
-            "team_default", language
-        )
-        result = await self._run(ACTION_HAND_OFF, conversation, message, slots)
+        slots["team_name"] = self._team_label(team, language)
         log.info("handoff conversation=%s reason=%s team=%s", conversation.id, reason, team)
-        return [*await self._notices(conversation, message, slots, language), *result.utterances]
+        assigned = await self._assign_now(conversation.id)
+        if assigned is not None:
+            # Someone took it at once: no queue talk; "Maria has joined" follows the ack.
+            slots["assigned"] = assigned
+            ack = self._say("handoff_ack_assigned", language, team=slots["team_name"])
+            return [Utterance(text=ack.text, meta={"kind": "handoff", "assigned": True})]
+        slots["queue_position"] = await self._store.queue_position(conversation.id) or 1
+        result = await self._run(ACTION_HAND_OFF, conversation, message, slots)
+        notices = await self._notices(conversation, message, slots, language)
+        status: list[Utterance] = []
+        if self._status is not None:
+            status = await self._status.acknowledge(conversation.id, message.created_at, language)
+        return [*notices, *result.utterances, *status]
 
     def _say(self, key: str, language: str | None, **values: object) -> Utterance:
         return Utterance(text=self._phrases.get(key, language, **values), meta={"kind": key})
@@ -305,7 +415,12 @@ class Runtime:
         return sent
 
     async def _store_and_deliver(
-        self, customer: Customer, conversation: Conversation, new: NewMessage
+        self,
+        customer: Customer,
+        conversation: Conversation,
+        new: NewMessage,
+        *,
+        replaces: Message | None = None,
     ) -> Message:
         delivery = self._deliveries.get(customer.channel)
         if delivery is None:
@@ -326,13 +441,49 @@ class Runtime:
         stored, _ = await self._store.append_message(conversation.id, pending)
         self._feed.publish(customer.id, DESK)
         try:
-            await delivery.deliver(customer, stored)
+            if replaces is not None and isinstance(delivery, EditingDelivery):
+                await delivery.edit(customer, replaces, stored)
+            else:
+                await delivery.deliver(customer, stored)
         except DeliveryFailed as exc:
             log.warning("delivery failed conversation=%s: %s", conversation.id, exc.reason)
             await self._store.set_delivery(stored.id, DeliveryStatus.FAILED, error=exc.reason)
         else:
             await self._store.set_delivery(stored.id, DeliveryStatus.SENT)
         return stored
+
+    async def notify(
+        self, conversation_id: UUID, utterance: Utterance, *, replaces: Message | None = None
+    ) -> Message:
+        """Send the customer a bot message nobody asked for (a timer's status update).
+
+        Args:
+            conversation_id: whose customer to tell.
+            utterance: what to say.
+            replaces: an earlier status message the channel should edit into this one,
+                where it can; elsewhere the message is sent as a new one. The transcript
+                keeps both either way.
+        """
+        conversation = await self._store.get_conversation(conversation_id)
+        customer = await self._store.get_customer(conversation.customer_id)
+        new = NewMessage(
+            sender=SenderKind.BOT,
+            text=utterance.text,
+            buttons=utterance.buttons,
+            meta=dict(utterance.meta),
+        )
+        return await self._store_and_deliver(customer, conversation, new, replaces=replaces)
+
+    async def requeue_inactive(self, conversation_id: UUID, agent_id: int) -> Message:
+        """Put a conversation whose agent went silent back in the queue; tell the customer.
+
+        Raises:
+            NotOwner: the agent no longer owns the conversation.
+        """
+        conversation = await self._store.release(conversation_id, agent_id)
+        self._feed.publish(DESK)
+        agent = await self._store.get_agent(agent_id)
+        return await self._system(conversation, "agent_inactive", agent=agent)
 
     # Agents -------------------------------------------------------------------------
 
@@ -379,7 +530,9 @@ class Runtime:
         """Put a conversation back in the queue. Raises NotOwner."""
         conversation = await self._store.release(conversation_id, agent_id)
         agent = await self._store.get_agent(agent_id)
-        return await self._system(conversation, "released", agent=agent)
+        told = await self._system(conversation, "released", agent=agent)
+        await self.assign_waiting(conversation_id)  # to someone else: routing skips the releaser
+        return told
 
     async def resolve(self, conversation_id: UUID, agent_id: int) -> Message:
         """Tell the customer the conversation is resolved, then close it. Raises NotOwner."""
@@ -390,6 +543,8 @@ class Runtime:
         message = await self._system(conversation, "resolved", agent=agent)
         await self._store.resolve(conversation_id, agent_id=agent_id)
         self._feed.publish(DESK)
+        await self.ask_satisfaction(conversation_id, agent_id=agent_id)
+        await self.dispatch_queue()  # the agent has room for the next waiting customer
         return message
 
     async def _system(

@@ -51,8 +51,13 @@ async def serve(settings: Settings) -> None:
         )
         server = uvicorn.Server(config)
         print(banner(service, settings.port), flush=True)
+        if service.telegram is not None:
+            await service.telegram.start()
+        await service.start_timers()
         await server.serve()
     finally:
+        if service.telegram is not None:
+            await service.telegram.stop()
         await service.close()
 
 

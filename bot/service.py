@@ -5,13 +5,19 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
 from bot.actions import RasaActionRunner, build_executor
+from bot.desk_status import DeskStatus
 from bot.dialogue import Thresholds
 from bot.feed import ChangeFeed
+from bot.knowledge_reload import KnowledgeReloader, KnowledgeStatus
 from bot.phrases import Phrases
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.telegram.channel import TelegramChannel, build_channel
+from bot.timer_jobs import DeskTimers
+from bot.timers import TimerRunner, TimerScheduler
 from bot.turns import KnowledgeSnapshot
 from handoff.passwords import hash_password
 from handoff.store.port import Store
@@ -42,7 +48,7 @@ def load_snapshot(settings: Settings) -> KnowledgeSnapshot:
     Raises:
         KnowledgeLoadError: a file is malformed; the error lists every file and line.
     """
-    result = load_knowledge(settings.knowledge_dir)
+    result = load_knowledge(settings.knowledge_dir, today=date.today())
     for warning in result.warnings:
         log.warning("knowledge: %s", warning)
     return KnowledgeSnapshot(result.knowledge, SearchIndex.build(result.knowledge))
@@ -57,11 +63,29 @@ class Service:
     runtime: Runtime
     feed: ChangeFeed
     knowledge: KnowledgeHolder
+    knowledge_reloader: KnowledgeReloader
     phrases: Phrases
     secret_key: str
+    telegram: TelegramChannel | None = None  # None when no Telegram token is set
+    timers: DeskTimers | None = None
+    scheduler: TimerScheduler | None = None  # started by start_timers (the web service)
+
+    @property
+    def knowledge_status(self) -> KnowledgeStatus:
+        """When the serving knowledge was loaded, and the last reload error, if any."""
+        return self.knowledge_reloader.status
+
+    async def start_timers(self) -> None:
+        """Arm the deployment's timers and start firing them (once per process)."""
+        if self.timers is not None and self.scheduler is not None:
+            await self.timers.arm(datetime.now(UTC))
+            self.scheduler.start()
 
     async def close(self) -> None:
-        """Release the database connections."""
+        """Stop the knowledge hot reload and release the database connections."""
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+        await self.knowledge_reloader.stop()
         await self.store.close()
 
 
@@ -83,8 +107,42 @@ def build_runtime(
         default_language=settings.default_language,
         fallbacks_before_handoff=settings.fallbacks_before_handoff,
         max_message_chars=settings.max_message_chars,
+        status=build_desk_status(settings, store, phrases),
+        policy=settings.handoff_policy(),
+        routing=settings.routing,
     )
     return runtime, phrases
+
+
+def build_desk_status(settings: Settings, store: Store, phrases: Phrases) -> DeskStatus:
+    """What the desk tells customers about itself: notices, waits, office hours."""
+    inactivity = settings.agent_inactivity_minutes
+    return DeskStatus(
+        store=store,
+        phrases=phrases,
+        hours=settings.desk_hours(),
+        default_language=settings.default_language,
+        time_zone=settings.time_zone,
+        wait_updates_every=timedelta(minutes=settings.wait_update_minutes),
+        agent_inactivity=None if inactivity is None else timedelta(minutes=inactivity),
+        away_after=timedelta(minutes=settings.routing.away_after_minutes),
+    )
+
+
+def build_timers(
+    settings: Settings, runtime: Runtime, phrases: Phrases
+) -> tuple[DeskTimers, TimerScheduler]:
+    """The desk's timer handlers and the scheduler that fires them (not started)."""
+    days = settings.retention_days
+    timers = DeskTimers(
+        runtime=runtime,
+        status=build_desk_status(settings, runtime.store, phrases),
+        phrases=phrases,
+        retention=None if days is None else timedelta(days=days),
+        default_language=settings.default_language,
+    )
+    runner = TimerRunner(runtime.store, timers.handlers())
+    return timers, TimerScheduler(runner, tick_seconds=settings.timer_tick_seconds)
 
 
 async def seed_demo_agents(settings: Settings, store: Store) -> None:
@@ -104,21 +162,48 @@ async def seed_demo_agents(settings: Settings, store: Store) -> None:
 
 
 async def build_service(settings: Settings) -> Service:
-    """Migrate the database, load the knowledge and wire everything together."""
-    knowledge = KnowledgeHolder(load_snapshot(settings))
+    """Migrate the database, load the knowledge and wire everything together.
+
+    The knowledge is reloaded whenever its folder changes, until :meth:`Service.close`.
+    """
+    reloader = KnowledgeReloader(settings.knowledge_dir)
+    knowledge = KnowledgeHolder(reloader.load())
     store = await SqlStore.open(settings.database_url, migrate=True)
     await seed_demo_agents(settings, store)
     feed = ChangeFeed()
     runtime, phrases = build_runtime(settings, store, knowledge, feed)
+    telegram = build_telegram(settings, store, runtime)
     secret_key = settings.secret_key or secrets.token_urlsafe(32)
     if settings.secret_key is None:
         log.warning("no HELPLINE_SECRET_KEY set: agent logins end when the service restarts")
+    reloader.start(knowledge.replace)
+    timers, scheduler = build_timers(settings, runtime, phrases)
     return Service(
         settings=settings,
         store=store,
         runtime=runtime,
         feed=feed,
         knowledge=knowledge,
+        knowledge_reloader=reloader,
         phrases=phrases,
         secret_key=secret_key,
+        telegram=telegram,
+        timers=timers,
+        scheduler=scheduler,
+    )
+
+
+def build_telegram(settings: Settings, store: Store, runtime: Runtime) -> TelegramChannel | None:
+    """The Telegram channel when a token is set (not started yet), else None."""
+    if not settings.telegram_token:
+        return None
+    return build_channel(
+        token=settings.telegram_token,
+        api_url=settings.telegram_api_url,
+        mode=settings.telegram_mode,
+        runtime=runtime,
+        store=store,
+        public_url=settings.public_url,
+        webhook_secret=settings.telegram_webhook_secret,
+        staff_chat_id=settings.telegram_staff_chat_id,
     )

@@ -6,16 +6,26 @@ Precedence, highest first: keyword arguments, ``HELPLINE_*`` environment variabl
 
 from __future__ import annotations
 
+import datetime
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.errors import ConfigError
+from handoff.office_hours import DeskHours, build_office_hours, zone
 
 DEFAULT_CONFIG_FILES = (Path("helpline.toml"), Path("examples/it-helpdesk/helpline.toml"))
 
@@ -42,6 +52,83 @@ class DemoAgent(BaseModel):
     is_admin: bool = False
 
 
+class Closure(BaseModel):
+    """A date the desk keeps other hours: closed (no ``hours``) or a half day."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    date: datetime.date
+    hours: str = ""
+    note: str | None = None
+
+
+class OfficeHoursConfig(BaseModel):
+    """One team's office hours (``team`` omitted: every team without hours of its own).
+
+    ``weekly`` maps ``mon`` .. ``sun`` to spans such as ``"08:00-12:00, 13:00-16:00"``; a
+    day left out is closed. Times are local to ``time_zone`` (default: the deployment's).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    team: str | None = None
+    time_zone: str | None = None
+    weekly: dict[str, str] = Field(default_factory=dict)
+    closures: tuple[Closure, ...] = ()
+
+
+class HandoffPolicy(BaseModel):
+    """When the bot hands a conversation to people: the ``[helpline.handoff]`` table.
+
+    Each trigger is recorded with its reason code; ``helpline handoff explain`` shows it.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: The customer asks in words (English or Danish), with the button, or ``/human``.
+    customer_asks: bool = True
+    #: Fallbacks in a row that hand off; 0 turns the trigger off.
+    fallbacks_in_a_row: int = Field(default=2, ge=0)
+    #: "No, it did not help" on an answer hands off.
+    not_helpful: bool = True
+    #: Articles with ``handoff: true``: "hand_off" after answering, or only "offer" a person.
+    article_handoff: Literal["hand_off", "offer"] = "hand_off"
+    #: The same question again (normalised similarity at least ``repeated_similarity``).
+    repeated_question: bool = True
+    repeated_similarity: float = Field(default=0.85, gt=0.0, le=1.0)
+    #: A message mostly in capitals with at least ``shouting_min_letters`` letters.
+    shouting: bool = True
+    shouting_min_letters: int = Field(default=12, ge=1)
+    #: Words and phrases that signal frustration, in any configured language.
+    words: tuple[str, ...] = (
+        "useless",
+        "rubbish",
+        "ridiculous",
+        "waste of time",
+        "stupid bot",
+        "elendig",
+        "ubrugelig",
+        "håbløs",
+        "latterlig",
+        "spild af tid",
+    )
+    #: Article ids or tags whose questions always go to a person (after the answer).
+    always_human_topics: tuple[str, ...] = ()
+
+
+class Routing(BaseModel):
+    """Which team and agent get a handoff: the ``[helpline.routing]`` table."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: The team for handoffs without an article team or a language team (None: shared).
+    default_team: str | None = None
+    #: A team per customer language, used when the article names no team.
+    language_teams: dict[str, str] = Field(default_factory=dict)
+    #: An "online" agent idle in the console this long counts as away.
+    away_after_minutes: float = Field(default=10, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything the service needs to know about its deployment."""
 
@@ -57,14 +144,37 @@ class Settings(BaseSettings):
     teams: tuple[Team, ...] = ()
     demo_agents: tuple[DemoAgent, ...] = ()
     phrases: dict[str, dict[str, str]] = Field(default_factory=dict)
-    answer_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
+    answer_threshold: float = Field(default=0.30, ge=0.0, le=1.0)
     clarify_margin: float = Field(default=0.04, ge=0.0, le=1.0)
     fallbacks_before_handoff: int = Field(default=2, ge=1)
+    handoff: HandoffPolicy = HandoffPolicy()
+    routing: Routing = Routing()
     max_message_chars: int = Field(default=4000, ge=1)
+    # Web (README "Embed the chat on your site"): which sites may frame the chat page
+    # (CSP frame-ancestors; empty: only Helpline's own origin), the per-conversation flood
+    # limit, and the console's login throttle (per login; four times as many per address).
+    web_embed_origins: tuple[str, ...] = ()
+    web_flood_messages: int = Field(default=10, ge=1)
+    web_flood_window_s: float = Field(default=10.0, gt=0)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_s: float = Field(default=900.0, gt=0)
+    # Desk time: notices, office hours, timers (README "Status notices", "Office hours").
+    time_zone: str = "UTC"
+    office_hours: tuple[OfficeHoursConfig, ...] = ()
+    wait_update_minutes: int = Field(default=5, ge=1)
+    agent_inactivity_minutes: int | None = Field(default=10, ge=1)
+    retention_days: int | None = Field(default=None, ge=1)
+    timer_tick_seconds: float = Field(default=5.0, gt=0)
     secret_key: str | None = None
     actions_host: str = "127.0.0.1"
     actions_port: int = Field(default=5055, ge=0, le=65535)
     log_level: str = "INFO"
+    # Telegram: no token, no Telegram. The API URL ends before the token (".../bot").
+    telegram_token: str | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    telegram_webhook_secret: str | None = None
+    telegram_staff_chat_id: int | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -85,6 +195,57 @@ class Settings(BaseSettings):
             if team.id == team_id:
                 return team.name
         return None
+
+    def handoff_policy(self) -> HandoffPolicy:
+        """The handoff policy; ``fallbacks_before_handoff`` counts unless the table sets
+        ``fallbacks_in_a_row`` itself (older settings files keep working)."""
+        if "fallbacks_in_a_row" in self.handoff.model_fields_set:
+            return self.handoff
+        return self.handoff.model_copy(update={"fallbacks_in_a_row": self.fallbacks_before_handoff})
+
+    @field_validator("web_embed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        # HELPLINE_WEB_EMBED_ORIGINS is one string: "https://a.example, https://b.example".
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("web_embed_origins")
+    @classmethod
+    def _check_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # Each entry becomes a CSP source; a stray ";" or quote would change the policy.
+        for origin in value:
+            if origin != "*" and not re.fullmatch(r"https?://[A-Za-z0-9.*:\[\]-]+", origin):
+                raise ValueError(f"{origin!r} is not an origin like https://www.example.org")
+        return value
+
+    @model_validator(mode="after")
+    def _check_desk_time(self) -> Settings:
+        # Fail at start-up, naming the setting, rather than on the first handoff.
+        zone(self.time_zone)
+        self.desk_hours()
+        return self
+
+    def desk_hours(self) -> DeskHours:
+        """The office hours of every team, built from ``office_hours``.
+
+        Raises:
+            ValueError: a time zone, day or span is invalid.
+        """
+        teams = {}
+        default = None
+        for config in self.office_hours:
+            hours = build_office_hours(
+                time_zone=config.time_zone or self.time_zone,
+                weekly=config.weekly,
+                closures={c.date: c.hours for c in config.closures},
+            )
+            if config.team is None:
+                default = hours
+            else:
+                teams[config.team] = hours
+        return DeskHours(teams=teams, default=default)
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:

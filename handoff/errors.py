@@ -56,3 +56,12 @@ class DuplicateLogin(HandoffError):
 
 class StoreUnavailable(HandoffError):
     """The database could not be reached or migrated."""
+
+
+class AgentUnavailable(HandoffError):
+    """A conversation was sent to an agent who cannot take it (deactivated, or unknown)."""
+
+    def __init__(self, agent_id: int, why: str) -> None:
+        super().__init__(f"agent {agent_id} cannot take the conversation: {why}")
+        self.agent_id = agent_id
+        self.why = why

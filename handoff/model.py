@@ -40,6 +40,14 @@ class HandoffReason(enum.StrEnum):
     ALWAYS_HUMAN_TOPIC = "always_human_topic"
 
 
+class Presence(enum.StrEnum):
+    """Whether an agent takes new conversations (set in the console)."""
+
+    ONLINE = "online"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
 class DeliveryStatus(enum.StrEnum):
     """Outbound delivery of a message to the customer's channel."""
 
@@ -57,6 +65,7 @@ class Customer:
     external_id: str
     display_name: str | None
     language: str | None
+    unreachable_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +93,11 @@ class Button:
     payload: str
 
 
+# The ``Message.meta`` key under which a channel keeps its own id of a customer message,
+# so that the customer's later edit of it can be found.
+CHANNEL_REF = "channel_ref"
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
     """One entry of the append-only transcript.
@@ -105,6 +119,8 @@ class Message:
     meta: dict[str, Any] = field(default_factory=dict)
     delivery: DeliveryStatus = DeliveryStatus.SENT
     delivery_error: str | None = None
+    edited_text: str | None = None
+    edited_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +151,8 @@ class Handoff:
     agent_id: int | None
     summary: str | None
     promised_wait_s: int | None
+    detail: str | None = None
+    released_by: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +167,10 @@ class Agent:
     capacity: int
     is_admin: bool
     active: bool
+    presence: Presence = Presence.OFFLINE
+    last_seen_at: datetime | None = None
+    last_assigned_at: datetime | None = None
+    working_hours: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,3 +193,19 @@ class Notice:
     starts_at: datetime
     ends_at: datetime | None
     audience: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """A customer's verdict: on an answer (``helpful``) or on a conversation (``rating``).
+
+    ``agent_id`` is the agent credited; None credits the bot.
+    """
+
+    id: int
+    conversation_id: UUID
+    message_id: int | None
+    agent_id: int | None
+    helpful: bool | None
+    rating: int | None
+    created_at: datetime

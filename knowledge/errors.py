@@ -70,3 +70,18 @@ class KnowledgeLoadError(KnowledgeError):
         count = len(self.errors)
         head = f"{count} problem{'' if count == 1 else 's'} in the knowledge files"
         super().__init__("\n".join([head + ":", *(str(error) for error in self.errors)]))
+
+
+class EmbeddingModelMissing(KnowledgeError):
+    """The static word-embedding model that ships inside the ``wordllama`` wheel is missing.
+
+    Attributes:
+        path: Where the model file was looked for.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"the embedding model is missing: {path} (install Helpline with its dependencies; "
+            "the model ships inside the wordllama package and is never downloaded)"
+        )
+        self.path = path

@@ -18,12 +18,14 @@ import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from knowledge.analysis import normalize
 from knowledge.article import HANDOFF, Article, KnowledgeBase
 from knowledge.errors import KnowledgeFileError, KnowledgeLoadError, KnowledgeWarning
 from knowledge.front_matter import ParsedArticle, parse_article
+from knowledge.lint import content_warnings
 
 __all__ = [
     "HANDOFF",
@@ -73,15 +75,18 @@ class Case:
         return self.expected == HANDOFF
 
 
-def load_knowledge(root: Path) -> LoadResult:
+def load_knowledge(root: Path, *, today: date | None = None) -> LoadResult:
     """Load every article below a folder.
 
     Args:
         root: The knowledge folder. Article ids default to paths relative to it.
+        today: The date ``review_by`` dates are compared with; ``None`` skips that check.
+            The caller passes it so that loading never reads the clock.
 
     Returns:
         The knowledge base and the warnings (unknown fields, unknown related ids, questions
-        repeated in two articles, an empty folder).
+        repeated in two articles, answer markup chat channels would reject or show badly,
+        ``review_by`` dates that passed, missing translations, an empty folder).
 
     Raises:
         KnowledgeLoadError: One or more files are malformed, or two translations share an id
@@ -108,6 +113,7 @@ def load_knowledge(root: Path) -> LoadResult:
     unique, duplicate_errors = _drop_duplicates(parsed)
     errors.extend(duplicate_errors)
     warnings.extend(_cross_reference_warnings(unique))
+    warnings.extend(content_warnings(unique, today=today))
     warnings.sort(key=_location_key)
     if errors:
         errors.sort(key=_location_key)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.article import HANDOFF, Article, KnowledgeBase
-from knowledge.evaluation import Case
+from knowledge.loader import Case
 
 #: Where the data lives relative to the repository (a sibling ``shared`` checkout).
 DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "banking77"
@@ -67,9 +67,7 @@ def _by_intent(rows: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
     return grouped
 
 
-def build(
-    name: str, train: Sequence[tuple[str, str]], dev: Sequence[tuple[str, str]]
-) -> Protocol:
+def build(name: str, train: Sequence[tuple[str, str]], dev: Sequence[tuple[str, str]]) -> Protocol:
     """Build one protocol from the train and dev rows.
 
     Args:
@@ -84,15 +82,23 @@ def build(
         ValueError: Unknown protocol name.
     """
     grouped = _by_intent(train)
+    source = Path("dev.csv")
+    plain = tuple(Case(t, i, source, line) for line, (t, i) in enumerate(dev, 2))
     if name == "B77-full":
-        return Protocol(name, knowledge_base(grouped), tuple(Case(t, i) for t, i in dev))
+        return Protocol(name, knowledge_base(grouped), plain)
     if name == "B77-10shot":
         rng = random.Random(0)
-        shots = {i: rng.sample(sorted(texts), 10) for i, texts in sorted(grouped.items())}
-        return Protocol(name, knowledge_base(shots), tuple(Case(t, i) for t, i in dev))
+        shots = {
+            i: rng.sample(sorted(texts), min(10, len(texts)))
+            for i, texts in sorted(grouped.items())
+        }
+        return Protocol(name, knowledge_base(shots), plain)
     if name == "B77-unseen":
         left_out = set(sorted(grouped)[::4])
         kept = {i: texts for i, texts in grouped.items() if i not in left_out}
-        cases = tuple(Case(t, HANDOFF if i in left_out else i) for t, i in dev)
+        cases = tuple(
+            Case(c.text, HANDOFF if c.expected in left_out else c.expected, source, c.line)
+            for c in plain
+        )
         return Protocol(name, knowledge_base(kept), cases)
     raise ValueError(f"unknown protocol {name!r}; known: {', '.join(PROTOCOLS)}")

@@ -1,5 +1,7 @@
 """Scratch experiments (kept for the record): compare scoring methods on Banking77 dev."""
 
+# ruff: noqa: N806
+# Matrix names (V, Q, S) follow the usual notation in these throwaway experiments.
 from __future__ import annotations
 
 import importlib.util
@@ -12,9 +14,9 @@ from safetensors.numpy import load_file
 from tokenizers import Tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from benchmarks.knowledge.banking77 import DEFAULT_DATA, build, read_rows  # noqa: E402
-from knowledge.article import HANDOFF  # noqa: E402
-from knowledge.index import SearchIndex  # noqa: E402
+from benchmarks.knowledge.banking77 import DEFAULT_DATA, build, read_rows
+from knowledge.article import HANDOFF
+from knowledge.index import SearchIndex
 
 
 def load_wordllama():
@@ -72,7 +74,7 @@ def main() -> None:
         ids = [a.id for a in p.knowledge.articles]
         texts = [c.text for c in p.cases]
         expected = [c.expected for c in p.cases]
-        T, lang = tfidf_scores(index, texts)
+        T, _ = tfidf_scores(index, texts)
         idf = token_idf(variants)
         for wname, weights in (("mean", None), ("idf", idf)):
             V = embed(variants, weights)
@@ -86,7 +88,9 @@ def main() -> None:
                 # article max and top-3 mean
                 A = np.full((len(texts), len(ids)), -1.0)
                 np.maximum.at(A.T, owner, S.T)
-                acc = np.mean([p_ == e for p_, e in zip(pred, expected) if e != HANDOFF])
+                acc = np.mean(
+                    [p_ == e for p_, e in zip(pred, expected, strict=True) if e != HANDOFF]
+                )
                 print(f"{name:11s} {wname:4s} a={alpha:.1f} nearest={acc:.3f}")
         print(f"  {time.perf_counter() - t0:.1f}s")
 

@@ -1,5 +1,7 @@
 """Scratch experiments (kept for the record): linear classifiers trained at load time."""
 
+# ruff: noqa: N806
+# Matrix names (V, Q, S) follow the usual notation in these throwaway experiments.
 from __future__ import annotations
 
 import sys
@@ -13,8 +15,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from benchmarks.knowledge.banking77 import DEFAULT_DATA, build, read_rows  # noqa: E402
-from benchmarks.knowledge.experiments import embed  # noqa: E402
+from benchmarks.knowledge.banking77 import DEFAULT_DATA, build, read_rows
+from benchmarks.knowledge.experiments import embed
 
 
 def main() -> None:
@@ -62,8 +64,10 @@ def main() -> None:
                 clf.fit(Xfit, y)
                 dt = time.perf_counter() - t0
                 pred = clf.predict(XQ.toarray() if feats == "emb" else XQ)
-                print(f"{name} {feats:14s} {cname:9s} acc={np.mean(pred == expected):.3f} "
-                      f"train={dt:.1f}s")
+                print(
+                    f"{name} {feats:14s} {cname:9s} acc={np.mean(pred == expected):.3f} "
+                    f"train={dt:.1f}s"
+                )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.web import chat, console
+from bot.web import admin, chat, console, telegram_webhook
+from bot.web.typing_indicator import TypingRegistry
 
 if TYPE_CHECKING:
     from bot.service import Service
@@ -46,31 +47,49 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "base-uri 'none'",
     )
 )
+#: The pages a site may frame (the chat page, which the widget opens in an iframe).
+FRAMEABLE_PATHS = frozenset({"/"})
+
+
+def frame_ancestors(embed_origins: tuple[str, ...]) -> str:
+    """The CSP ``frame-ancestors`` sources of the chat page: itself and the listed sites."""
+    return " ".join(("'self'", *embed_origins))
 
 
 class SecurityHeaders:
     """ASGI middleware adding the security headers to every HTTP response.
 
     Responses outside ``/static/`` are marked ``no-store``: console pages and the chat API
-    carry customer data that must not linger in shared caches.
+    carry customer data that must not linger in shared caches. Only the pages in
+    :data:`FRAMEABLE_PATHS` may be framed, by the sources in ``embed_ancestors``; everything
+    else, the console above all, refuses to be framed at all.
     """
 
-    def __init__(self, app: ASGIApp, *, hsts: bool) -> None:
+    def __init__(self, app: ASGIApp, *, hsts: bool, embed_ancestors: str = "'self'") -> None:
         self._app = app
         self._hsts = hsts
+        self._embed_policy = CONTENT_SECURITY_POLICY.replace(
+            "frame-ancestors 'none'", f"frame-ancestors {embed_ancestors}"
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
         static = str(scope.get("path", "")).startswith("/static/")
+        frameable = scope.get("path") in FRAMEABLE_PATHS
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                if frameable:
+                    # X-Frame-Options cannot name other sites; frame-ancestors can, and
+                    # browsers that know it ignore X-Frame-Options anyway.
+                    headers.setdefault("Content-Security-Policy", self._embed_policy)
+                else:
+                    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                    headers.setdefault("X-Frame-Options", "DENY")
                 headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("X-Frame-Options", "DENY")
                 headers.setdefault("Referrer-Policy", "same-origin")
                 headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
                 headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
@@ -184,8 +203,12 @@ def create_app(service: Service) -> FastAPI:
     templates = build_templates()
     secure = (service.settings.public_url or "").startswith("https://")
 
-    app.include_router(chat.build_router(service, templates))
-    app.include_router(console.build_router(service, templates))
+    typing = TypingRegistry()  # the console writes it, the customers' streams read it
+    app.include_router(chat.build_router(service, templates, typing=typing))
+    app.include_router(console.build_router(service, templates, typing=typing))
+    app.include_router(admin.build_router(service, templates))
+    if service.telegram is not None and service.telegram.mode == "webhook":
+        app.include_router(telegram_webhook.build_router(service.telegram))
     app.add_exception_handler(console.LoginRequired, console.redirect_to_login)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
@@ -210,5 +233,9 @@ def create_app(service: Service) -> FastAPI:
         https_only=secure,
     )
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
-    app.add_middleware(SecurityHeaders, hsts=secure)
+    app.add_middleware(
+        SecurityHeaders,
+        hsts=secure,
+        embed_ancestors=frame_ancestors(service.settings.web_embed_origins),
+    )
     return app

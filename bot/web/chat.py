@@ -11,19 +11,22 @@ long-lived token never appears in a URL (or in an access log).
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import itsdangerous
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.templating import Jinja2Templates
 
 from bot.errors import MessageRejected
 from bot.runtime import IncomingMessage
+from bot.web.throttle import SlidingWindow
+from bot.web.typing_indicator import TypingRegistry
 from handoff.model import Customer, Message
 
 if TYPE_CHECKING:
@@ -35,6 +38,9 @@ CHANNEL = "web"
 STREAM_POLL_S = 2.0
 TICKET_MAX_AGE_S = 600
 UI_LANGUAGES = ("en", "da")
+WIDGET_SCRIPT = Path(__file__).parent / "static" / "widget.js"
+#: Sites cache the widget script for an hour, so an upgrade reaches them within the hour.
+WIDGET_CACHE = "public, max-age=3600"
 
 UI_STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
@@ -52,6 +58,12 @@ UI_STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "offline": "Connection lost. Trying again…",
             "failed": "Your message could not be sent. Please try again.",
             "new": "Start a new conversation",
+            "typing_bot": "Helpline is typing…",
+            "typing_agent": "{name} is typing…",
+            "queued": "You are offline. Your message will be sent when the connection is back.",
+            "flood": "You are sending messages very fast. Please wait a moment and send it "
+            "again; that message was not sent.",
+            "close": "Close chat",
         },
         "da": {
             "title": "Helpline",
@@ -67,6 +79,12 @@ UI_STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "offline": "Forbindelsen blev afbrudt. Prøver igen…",
             "failed": "Din besked kunne ikke sendes. Prøv venligst igen.",
             "new": "Start en ny samtale",
+            "typing_bot": "Helpline skriver…",
+            "typing_agent": "{name} skriver…",
+            "queued": "Du er offline. Din besked bliver sendt, når forbindelsen er tilbage.",
+            "flood": "Du sender beskeder meget hurtigt. Vent venligst et øjeblik og send den "
+            "igen; den besked blev ikke sendt.",
+            "close": "Luk chatten",
         },
     }
 )
@@ -125,6 +143,12 @@ class PostedOut(BaseModel):
     duplicate: bool
 
 
+class TypingOut(BaseModel):
+    """Who is typing to the customer (an agent's name), or nobody (None)."""
+
+    name: str | None
+
+
 class TicketOut(BaseModel):
     """A short-lived ticket that opens the event stream of one customer."""
 
@@ -174,19 +198,26 @@ def _unauthorized() -> HTTPException:
     )
 
 
-def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
+def build_router(
+    service: "Service", templates: Jinja2Templates, *, typing: TypingRegistry | None = None
+) -> APIRouter:
     """The routes of the customer web chat.
 
     Args:
         service: the running service (store, runtime, feed, phrases, secret key).
         templates: the web templates.
+        typing: who is typing to which customer (shared with the console).
 
     Returns:
-        A router with ``/`` and the ``/api/chat`` API.
+        A router with ``/``, ``/widget.js`` and the ``/api/chat`` API.
     """
     router = APIRouter()
     store = service.store
+    settings = service.settings
+    typing = typing if typing is not None else TypingRegistry()
     tickets = itsdangerous.URLSafeTimedSerializer(service.secret_key, salt="helpline.chat.events")
+    flood = SlidingWindow(limit=settings.web_flood_messages, window_s=settings.web_flood_window_s)
+    widget_script = WIDGET_SCRIPT.read_bytes()
 
     async def customer_from_token(
         authorization: Annotated[str | None, Header()] = None,
@@ -205,11 +236,13 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
     async def chat_page(
         request: Request,
         lang: str | None = None,
+        embed: bool = False,
         accept_language: Annotated[str | None, Header()] = None,
     ) -> HTMLResponse:
         language = pick_language(lang, accept_language)
         config = {
             "lang": language,
+            "embed": embed,
             "strings": dict(UI_STRINGS[language]),
             "greeting": service.phrases.get("greeting", language),
         }
@@ -218,10 +251,20 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
             "chat.html",
             {
                 "lang": language,
+                "embed": embed,
                 "strings": UI_STRINGS[language],
                 "config": config,
-                "max_chars": service.settings.max_message_chars,
+                "max_chars": settings.max_message_chars,
             },
+        )
+
+    @router.get("/widget.js", include_in_schema=False)
+    async def widget() -> Response:
+        # A plain script a site loads with <script src>; it needs no CORS, only the type.
+        return Response(
+            widget_script,
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": WIDGET_CACHE},
         )
 
     @router.post("/api/chat/session", status_code=201)
@@ -234,9 +277,18 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         await store.upsert_customer(channel=CHANNEL, external_id=token, language=language)
         return SessionOut(token=token)
 
-    @router.post("/api/chat/messages")
-    async def post_message(body: MessageIn, auth: Authenticated) -> PostedOut:
+    @router.post("/api/chat/messages", response_model=PostedOut)
+    async def post_message(body: MessageIn, auth: Authenticated) -> PostedOut | JSONResponse:
         customer, token = auth
+        # Checked before anything is stored: a refused message leaves no trace, and the
+        # customer is told so in their language (the page keeps the text for a retry).
+        if not flood.hit(customer.id):
+            language = customer.language if customer.language in UI_LANGUAGES else "en"
+            return JSONResponse(
+                {"detail": UI_STRINGS[language]["flood"]},
+                status_code=429,
+                headers={"Retry-After": str(flood.retry_after(customer.id))},
+            )
         try:
             handled = await service.runtime.handle(
                 IncomingMessage(
@@ -282,6 +334,7 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
 
     async def stream(customer_id: int, after: int) -> AsyncIterator[ServerSentEvent]:
         yield ServerSentEvent(retry=2000, comment="connected")
+        shown_typing: str | None = None
         while True:
             seen = service.feed.version(customer_id)
             for message in await store.customer_messages(customer_id, after_id=after):
@@ -290,6 +343,12 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
                     data=MessageOut.of(message).model_dump_json(),
                     event="message",
                     id=str(message.id),
+                )
+            # No id on typing events: a reconnect resumes after the last message only.
+            if (typing_now := typing.who(customer_id)) != shown_typing:
+                shown_typing = typing_now
+                yield ServerSentEvent(
+                    data=TypingOut(name=typing_now).model_dump_json(), event="typing"
                 )
             await service.feed.wait(customer_id, STREAM_POLL_S, seen=seen)
 

@@ -11,18 +11,21 @@ the agent's id and a CSRF token; every POST form carries that token back.
 # route functions defined inside build_router, which must resolve in that local scope.
 import asyncio
 import secrets
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, Header, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.templating import Jinja2Templates
 
 from bot.errors import BotError, MessageRejected
+from bot.web import console_desk
+from bot.web.throttle import SlidingWindow
+from bot.web.typing_indicator import TypingRegistry
 from handoff.errors import AlreadyClaimed, HandoffError, NotFound, NotOwner
 from handoff.model import Agent, Conversation, ConversationState, Customer, HandoffReason
 from handoff.passwords import hash_password, needs_rehash, verify_password
@@ -108,12 +111,52 @@ def customer_label(customer: Customer) -> str:
     return customer.display_name or f"{customer.channel} customer #{customer.id}"
 
 
-def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token for forms (made on first use)."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def check_csrf(request: Request, submitted: str) -> None:
+    """Refuse a form whose CSRF token is not the session's (403)."""
+    expected = request.session.get("csrf")
+    if not isinstance(expected, str) or not secrets.compare_digest(expected, submitted):
+        raise HTTPException(status_code=403, detail="missing or wrong CSRF token")
+
+
+def agent_dependency(service: "Service") -> Callable[[Request], Awaitable[Agent]]:
+    """The FastAPI dependency giving the logged-in, active agent (LoginRequired if none)."""
+
+    async def current_agent(request: Request) -> Agent:
+        agent_id = request.session.get("agent_id")
+        if not isinstance(agent_id, int):
+            raise LoginRequired
+        try:
+            agent = await service.store.get_agent(agent_id)
+        except NotFound:
+            agent = None
+        if agent is None or not agent.active:
+            request.session.clear()
+            raise LoginRequired
+        if console_desk.counts_as_activity(request.method, request.url.path):
+            await console_desk.note_activity(service, agent, now=datetime.now(UTC))
+        return agent
+
+    return current_agent
+
+
+def build_router(
+    service: "Service", templates: Jinja2Templates, *, typing: TypingRegistry | None = None
+) -> APIRouter:
     """The routes of the agent console.
 
     Args:
         service: the running service (store, runtime, settings).
         templates: the web templates.
+        typing: who is typing to which customer (shared with the web chat).
 
     Returns:
         A router with the pages under ``/console`` and the JSON API under ``/console/api``.
@@ -121,36 +164,19 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
     router = APIRouter(prefix="/console", include_in_schema=False)
     store = service.store
     runtime = service.runtime
+    typing = typing if typing is not None else TypingRegistry()
+    # Failed logins per login name, and (more, for offices behind one address) per address.
+    lockout_s = service.settings.login_lockout_s
+    failed_logins = SlidingWindow(limit=service.settings.login_max_failures, window_s=lockout_s)
+    failed_from = SlidingWindow(limit=4 * service.settings.login_max_failures, window_s=lockout_s)
 
     def team_name(team: str | None) -> str:
         return service.settings.team_name(team) or team or "No team"
 
-    def csrf_token(request: Request) -> str:
-        token = request.session.get("csrf")
-        if not isinstance(token, str):
-            token = secrets.token_urlsafe(32)
-            request.session["csrf"] = token
-        return token
-
-    def check_csrf(request: Request, submitted: str) -> None:
-        expected = request.session.get("csrf")
-        if not isinstance(expected, str) or not secrets.compare_digest(expected, submitted):
-            raise HTTPException(status_code=403, detail="missing or wrong CSRF token")
-
-    async def current_agent(request: Request) -> Agent:
-        agent_id = request.session.get("agent_id")
-        if not isinstance(agent_id, int):
-            raise LoginRequired
-        try:
-            agent = await store.get_agent(agent_id)
-        except NotFound:
-            agent = None
-        if agent is None or not agent.active:
-            request.session.clear()
-            raise LoginRequired
-        return agent
+    current_agent = agent_dependency(service)
 
     CurrentAgent = Annotated[Agent, Depends(current_agent)]  # noqa: N806 (a type alias)
+    TeamFilter = Annotated[str, Query(max_length=64)]  # noqa: N806 (a type alias)
 
     def page(
         request: Request, name: str, context: dict[str, Any], *, status: int = 200
@@ -178,6 +204,7 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
             "agent": agent,
             "conversation": conversation,
             "customer": customer_label(customer),
+            "unreachable_at": customer.unreachable_at,
             "team": team_name(conversation.team),
             "owner": owner,
             "mine": owner is not None and owner.id == agent.id,
@@ -187,6 +214,13 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
             "last_seq": transcript[-1].seq if transcript else 0,
             "reply_id": secrets.token_hex(16),
             "error": error,
+            **await console_desk.desk_context(
+                service,
+                agent=agent,
+                conversation=conversation,
+                customer=customer,
+                transcript=transcript,
+            ),
         }
         return page(request, "console_conversation.html", context, status=status)
 
@@ -214,6 +248,18 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         password: Annotated[str, Form(max_length=1000)] = "",
     ) -> Response:
         check_csrf(request, csrf)
+        name = login.strip().lower()
+        address = request.client.host if request.client else "unknown"
+        # Refused before the password is even checked: a locked login stays locked for the
+        # right password too, or guessing would just go on.
+        if failed_logins.full(name) or failed_from.full(address):
+            wait_s = max(failed_logins.retry_after(name), failed_from.retry_after(address))
+            error = f"Too many failed logins. Try again in {-(-wait_s // 60)} min."
+            locked = page(
+                request, "console_login.html", {"login": login, "error": error}, status=429
+            )
+            locked.headers["Retry-After"] = str(wait_s)
+            return locked
         found = await store.agent_credentials(login.strip())
         # Argon2 is slow on purpose: keep it off the event loop, and spend the same time
         # on an unknown login so response times do not reveal which logins exist.
@@ -223,6 +269,8 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         else:
             ok = await asyncio.to_thread(verify_password, found[1], password)
         if found is None or not ok or not found[0].active:
+            failed_logins.add(name)
+            failed_from.add(address)
             await store.audit(actor=login.strip()[:200], action="login_failed", target="console")
             context = {"login": login, "error": "Wrong login or password."}
             return page(request, "console_login.html", context, status=401)
@@ -234,6 +282,7 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         request.session.clear()
         request.session["agent_id"] = agent.id
         request.session["csrf"] = secrets.token_urlsafe(32)
+        failed_logins.clear(name)
         await store.audit(actor=agent.login, action="login", target="console")
         return RedirectResponse("/console", status_code=303)
 
@@ -246,9 +295,15 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
     # Pages ---------------------------------------------------------------------------
 
     @router.get("", response_class=HTMLResponse)
-    async def queue_page(request: Request, agent: CurrentAgent) -> HTMLResponse:
-        data = await queue_data(agent)
-        return page(request, "console_queue.html", {"agent": agent, "data": data})
+    async def queue_page(
+        request: Request, agent: CurrentAgent, team: TeamFilter = console_desk.MY_TEAMS
+    ) -> HTMLResponse:
+        data = await queue_data(agent, team)
+        # A broken knowledge edit keeps the old articles serving; staff must still hear of it.
+        knowledge = service.knowledge_status
+        context = {"agent": agent, "data": data, "knowledge": knowledge}
+        context |= {"team_filter": team, "filters": console_desk.queue_filters(service)}
+        return page(request, "console_queue.html", context)
 
     @router.get("/conversations/{conversation_id}", response_class=HTMLResponse)
     async def conversation(
@@ -289,13 +344,17 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         # The form's one-time id makes a double-clicked Send store the reply once.
         external_id = f"console:{agent.id}:{reply_id}" if reply_id.isalnum() else None
         try:
-            await runtime.agent_reply(conversation_id, agent.id, text, external_id=external_id)
+            sent = await runtime.agent_reply(
+                conversation_id, agent.id, text, external_id=external_id
+            )
         except MessageRejected:
             return await conversation_page(
                 request, agent, conversation_id, error="Write a reply first.", status=422
             )
         except NotOwner:
             return await not_yours(request, agent, conversation_id)
+        # The reply is there: the customer's "… is typing" ends now, not when the ping expires.
+        typing.stop((await store.get_conversation(sent.conversation_id)).customer_id)
         return back_to(conversation_id)
 
     @router.post("/conversations/{conversation_id}/release", response_class=HTMLResponse)
@@ -324,9 +383,44 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         error = "This conversation is not yours (any more): claim it first."
         return await conversation_page(request, agent, conversation_id, error=error, status=409)
 
+    async def desk_error(
+        request: Request, agent: Agent, conversation_id: UUID, error: str
+    ) -> HTMLResponse:
+        return await conversation_page(request, agent, conversation_id, error=error, status=409)
+
+    console_desk.add_desk_routes(
+        router,
+        service,
+        current_agent=current_agent,
+        check_csrf=check_csrf,
+        back_to=back_to,
+        fail=desk_error,
+    )
+
     # Live JSON API ---------------------------------------------------------------------
 
-    async def queue_data(agent: Agent) -> QueueOut:
+    @router.post("/api/conversations/{conversation_id}/typing", status_code=204)
+    async def api_typing(
+        request: Request,
+        conversation_id: UUID,
+        agent: CurrentAgent,
+        x_csrf_token: Annotated[str, Header()] = "",
+    ) -> Response:
+        check_csrf(request, x_csrf_token)
+        try:
+            conversation = await store.get_conversation(conversation_id)
+        except NotFound as exc:
+            raise HTTPException(status_code=404, detail="no such conversation") from exc
+        if (
+            conversation.state is not ConversationState.AGENT
+            or conversation.owner_agent_id != agent.id
+        ):
+            raise HTTPException(status_code=409, detail="this conversation is not yours")
+        typing.ping(conversation.customer_id, agent.name)
+        service.feed.publish(conversation.customer_id)  # wakes the customer's event stream
+        return Response(status_code=204)
+
+    async def queue_data(agent: Agent, team_filter: str = console_desk.MY_TEAMS) -> QueueOut:
         queue = [
             QueueItemOut(
                 conversation_id=entry.conversation.id,
@@ -336,7 +430,7 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
                 waiting_since=entry.handoff.requested_at,
                 last_customer_text=entry.last_customer_text,
             )
-            for entry in await store.queue()
+            for entry in console_desk.filter_queue(await store.queue(), agent, team_filter)
         ]
         mine = []
         for owned in await store.agent_conversations(agent.id):
@@ -352,8 +446,8 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         return QueueOut(queue=queue, mine=mine)
 
     @router.get("/api/queue")
-    async def api_queue(agent: CurrentAgent) -> QueueOut:
-        return await queue_data(agent)
+    async def api_queue(agent: CurrentAgent, team: TeamFilter = console_desk.MY_TEAMS) -> QueueOut:
+        return await queue_data(agent, team)
 
     @router.get("/api/conversations/{conversation_id}/messages")
     async def api_messages(

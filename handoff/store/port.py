@@ -6,8 +6,9 @@ SQLAlchemy so that callers depend on the contract, not on the database library.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
@@ -16,13 +17,16 @@ from handoff.model import (
     Conversation,
     Customer,
     DeliveryStatus,
+    Feedback,
     Handoff,
     HandoffReason,
     Message,
     NewMessage,
     Notice,
+    Presence,
     QueueEntry,
 )
+from handoff.timers import Timer, TimerKind
 
 
 class Store(Protocol):
@@ -104,8 +108,11 @@ class Store(Protocol):
         team: str | None = None,
         summary: str | None = None,
         promised_wait_s: int | None = None,
+        detail: str | None = None,
     ) -> Handoff:
         """Move a BOT conversation to QUEUED and open a handoff.
+
+        ``detail`` says what exactly set it off (e.g. which word), for ``handoff explain``.
 
         Raises:
             IllegalTransition: the conversation is not with the bot.
@@ -170,6 +177,67 @@ class Store(Protocol):
     async def set_password_hash(self, agent_id: int, password_hash: str) -> None:
         """Replace an agent's password hash (after a change or a rehash)."""
 
+    # Desk: agent profiles, presence, routing, transfers, feedback ----------------------
+
+    async def update_agent(
+        self,
+        agent_id: int,
+        *,
+        name: str | None = None,
+        teams: Sequence[str] | None = None,
+        languages: Sequence[str] | None = None,
+        capacity: int | None = None,
+        working_hours: Mapping[str, Sequence[str]] | None = None,
+        is_admin: bool | None = None,
+        active: bool | None = None,
+    ) -> Agent:
+        """Change the given fields of an agent's profile. Raises NotFound."""
+
+    async def set_presence(self, agent_id: int, presence: Presence) -> Agent:
+        """Set an agent's presence (also counts as console activity). Raises NotFound."""
+
+    async def agent_seen(self, agent_id: int) -> None:
+        """Record console activity of an agent now. Raises NotFound."""
+
+    async def agent_loads(self) -> dict[int, int]:
+        """How many open conversations each agent owns (agents with none are left out)."""
+
+    async def assign(self, conversation_id: UUID, *, away_after: timedelta) -> Conversation | None:
+        """Give a QUEUED conversation to the best available agent, choice and claim atomic.
+
+        Returns None when it stays queued. Raises NotFound.
+        """
+
+    async def transfer_to_agent(
+        self, conversation_id: UUID, agent_id: int, to_agent_id: int
+    ) -> Conversation:
+        """Hand an owned conversation to another agent. Raises NotOwner, AgentUnavailable."""
+
+    async def transfer_to_team(
+        self, conversation_id: UUID, agent_id: int, team: str
+    ) -> Conversation:
+        """Put an owned conversation in another team's queue. Raises NotOwner."""
+
+    async def hand_back(self, conversation_id: UUID, agent_id: int) -> Conversation:
+        """Give an owned conversation back to the bot (it stays open). Raises NotOwner."""
+
+    async def handoffs(self, conversation_id: UUID) -> list[Handoff]:
+        """Every handoff of a conversation, oldest first."""
+
+    async def record_feedback(
+        self,
+        conversation_id: UUID,
+        *,
+        message_id: int | None = None,
+        agent_id: int | None = None,
+        helpful: bool | None = None,
+        rating: int | None = None,
+    ) -> Feedback:
+        """Store a verdict credited to ``agent_id`` (None: the bot). Raises ValueError."""
+
+    async def feedback(self, conversation_id: UUID) -> list[Feedback]:
+        """The feedback given in a conversation, oldest first."""
+
     # Notices and audit ------------------------------------------------------------
 
     async def post_notice(
@@ -187,3 +255,82 @@ class Store(Protocol):
 
     async def audit(self, *, actor: str, action: str, target: str, detail: str = "") -> None:
         """Append to the audit log (who did what, when). Never stores message content."""
+
+    # Knowledge gaps -------------------------------------------------------------------
+
+    async def unanswered_messages(
+        self, *, since: datetime | None = None, limit: int = 5000
+    ) -> list[Message]:
+        """Customer messages the bot fell back on or handed off, oldest first.
+
+        A message counts when a bot reply to it has the meta ``kind`` ``fallback`` or
+        ``handoff``. At most ``limit`` messages, the most recent ones; with ``since``,
+        only those stored at or after that aware time (ValueError when naive).
+        """
+
+    # Channels ---------------------------------------------------------------------
+
+    async def find_message_by_ref(self, customer_id: int, ref: str) -> Message | None:
+        """The customer's message whose ``meta["channel_ref"]`` is ``ref`` (the channel's id)."""
+
+    async def record_edit(self, message_id: int, text: str) -> Message:
+        """Remember a customer's edit; the original text stays. Raises NotFound."""
+
+    async def set_unreachable(self, customer_id: int, unreachable: bool) -> None:
+        """Flag (or clear) that the customer's channel refuses delivery. Raises NotFound."""
+
+    async def move_customer(self, customer_id: int, external_id: str) -> None:
+        """Give the customer a new id on their channel. Raises NotFound."""
+
+    async def telegram_topic(self, conversation_id: UUID) -> int | None:
+        """The staff group's forum topic of the conversation, if any. Raises NotFound."""
+
+    async def set_telegram_topic(self, conversation_id: UUID, topic_id: int | None) -> None:
+        """Remember (or forget) the conversation's forum topic. Raises NotFound."""
+
+    async def conversation_for_topic(self, topic_id: int) -> UUID | None:
+        """The conversation a staff group forum topic belongs to, if any."""
+
+    async def set_agent_telegram_user(self, agent_id: int, user_id: int | None) -> None:
+        """Register the agent's Telegram user id (None removes it). Raises NotFound."""
+
+    async def agent_for_telegram_user(self, user_id: int) -> Agent | None:
+        """The active agent registered with this Telegram user id, if any."""
+
+    # Timers, notice administration, retention -------------------------------------
+
+    async def schedule_timer(
+        self, kind: TimerKind, key: str, due_at: datetime, *, if_absent: bool = False
+    ) -> Timer:
+        """Arm the timer ``(kind, key)`` at ``due_at`` (one row per kind and key).
+
+        A pending timer moves, a fired one is armed again; with ``if_absent`` a pending
+        timer is left as it is.
+        """
+
+    async def cancel_timer(self, kind: TimerKind, key: str) -> bool:
+        """Remove a pending timer; True if there was one."""
+
+    async def get_timer(self, kind: TimerKind, key: str) -> Timer | None:
+        """The timer ``(kind, key)``, pending or fired, or None."""
+
+    async def pending_timers(self) -> list[Timer]:
+        """Timers that have not fired, soonest first."""
+
+    async def claim_due_timer(self, now: datetime) -> Timer | None:
+        """Claim the most overdue timer, marking it fired; each timer is claimed once."""
+
+    def timer_lead(self) -> AbstractAsyncContextManager[bool]:
+        """Hold the deployment's timer lead (PostgreSQL advisory lock) if free; yields it."""
+
+    async def get_notice(self, notice_id: int) -> Notice:
+        """Raises NotFound."""
+
+    async def list_notices(self, *, since: datetime | None = None) -> list[Notice]:
+        """Notices, newest start first; with ``since``, only those not ended before it."""
+
+    async def end_notice(self, notice_id: int, *, at: datetime, actor: str) -> Notice:
+        """End a notice at ``at`` (audited). Raises NotFound."""
+
+    async def purge_closed_conversations(self, *, closed_before: datetime, actor: str) -> int:
+        """Erase conversations closed before the cut-off with their transcripts (audited)."""

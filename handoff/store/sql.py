@@ -22,6 +22,7 @@ of database errors into the :mod:`handoff.errors` tree). ORM rows never leave th
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -37,16 +38,20 @@ from handoff.model import (
     DeliveryStatus,
     Message,
     NewMessage,
+    SenderKind,
 )
 from handoff.store.engine import create_engine_for
 from handoff.store.migrate import migrate_engine
-from handoff.store.sql_base import Clock, utc_now
+from handoff.store.sql_base import Clock, aware, utc_now
+from handoff.store.sql_channels import ChannelsSql
+from handoff.store.sql_desk import DeskSql
 from handoff.store.sql_queue import QueueSql
 from handoff.store.sql_staff import StaffSql
+from handoff.store.sql_time import TimeSql
 from handoff.store.tables import AgentRow, ConversationRow, CustomerRow, MessageRow
 
 
-class SqlStore(QueueSql, StaffSql):
+class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql):
     """Helpline's persistence on SQLite or PostgreSQL: the :class:`~handoff.store.port.Store`.
 
     Args:
@@ -278,6 +283,38 @@ class SqlStore(QueueSql, StaffSql):
             )
             if updated is None:
                 raise NotFound("message", message_id)
+
+    async def unanswered_messages(
+        self, *, since: datetime | None = None, limit: int = 5000
+    ) -> list[Message]:
+        """Customer messages the bot fell back on or handed off, oldest first.
+
+        A message counts when a bot reply to it (``reply_to``) has the meta ``kind``
+        ``fallback`` or ``handoff``. Staff read these to see which articles are missing.
+
+        Args:
+            since: Only messages stored at or after this aware time.
+            limit: At most this many: the most recent ones.
+
+        Raises:
+            ValueError: ``since`` is naive.
+        """
+        gave_up = select(MessageRow.reply_to).where(
+            MessageRow.sender == SenderKind.BOT.value,
+            MessageRow.reply_to.is_not(None),
+            MessageRow.meta["kind"].as_string().in_(_UNANSWERED_KINDS),
+        )
+        where = [MessageRow.sender == SenderKind.CUSTOMER.value, MessageRow.id.in_(gave_up)]
+        if since is not None:
+            where.append(MessageRow.created_at >= aware(since, "since"))
+        query = _messages_with_agent().where(*where).order_by(MessageRow.id.desc()).limit(limit)
+        async with self._tx(write=False) as session:
+            newest_first = [row.to_value(name) for row, name in await session.execute(query)]
+        return newest_first[::-1]
+
+
+# The meta kinds of bot replies that mean the bot could not answer the message replied to.
+_UNANSWERED_KINDS = ("fallback", "handoff")
 
 
 def _messages_with_agent() -> Select[MessageRow, str]:

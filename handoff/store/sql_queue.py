@@ -41,8 +41,11 @@ class QueueSql(SqlBase):
         team: str | None = None,
         summary: str | None = None,
         promised_wait_s: int | None = None,
+        detail: str | None = None,
     ) -> Handoff:
         """Move a BOT conversation to QUEUED (in ``team``'s queue) and open a handoff.
+
+        ``detail`` says what exactly set it off (e.g. which word), for ``handoff explain``.
 
         Raises:
             IllegalTransition: the conversation is not with the bot, or is closed.
@@ -64,6 +67,7 @@ class QueueSql(SqlBase):
                 requested_at=now,
                 summary=summary,
                 promised_wait_s=promised_wait_s,
+                detail=None if detail is None else detail[:255],
             )
             session.add(handoff)
             await session.flush()
@@ -137,7 +141,8 @@ class QueueSql(SqlBase):
             NotFound: no such conversation or agent.
         """
         async with self._tx(write=True) as session:
-            if await session.get(AgentRow, agent_id) is None:
+            agent = await session.get(AgentRow, agent_id)
+            if agent is None:
                 raise NotFound("agent", agent_id)
             check_transition(conversation_id, ConversationState.QUEUED, ConversationState.AGENT)
             now = self._clock()
@@ -163,6 +168,7 @@ class QueueSql(SqlBase):
             handoff = await self._open_handoff(session, conversation_id)
             if handoff is not None:
                 handoff.claimed_at, handoff.agent_id = now, agent_id
+            agent.last_assigned_at = now  # routing prefers whoever has waited longest
             session.add(
                 self._audit_row(f"agent:{agent_id}", "claim", conversation_target(conversation_id))
             )
@@ -184,6 +190,7 @@ class QueueSql(SqlBase):
             handoff = await self._open_handoff(session, conversation_id)
             if handoff is not None:
                 handoff.claimed_at, handoff.agent_id = None, None
+                handoff.released_by = agent_id  # routing does not hand it straight back
             session.add(
                 self._audit_row(
                     f"agent:{agent_id}", "release", conversation_target(conversation_id)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -36,10 +37,12 @@ from handoff.model import (
     ConversationState,
     Customer,
     DeliveryStatus,
+    Feedback,
     Handoff,
     HandoffReason,
     Message,
     Notice,
+    Presence,
     SenderKind,
 )
 
@@ -99,6 +102,8 @@ class CustomerRow(Base):
     display_name: Mapped[str | None] = mapped_column(String(255))
     language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Channels: when the channel refused delivery for good (the user blocked the bot).
+    unreachable_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     def to_value(self) -> Customer:
         """The row as a value type."""
@@ -108,6 +113,7 @@ class CustomerRow(Base):
             external_id=self.external_id,
             display_name=self.display_name,
             language=self.language,
+            unreachable_at=self.unreachable_at,
         )
 
 
@@ -141,6 +147,8 @@ class ConversationRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     last_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Channels: the forum topic of this conversation in the Telegram staff group.
+    telegram_topic_id: Mapped[int | None] = mapped_column(Integer)
 
     def to_value(self) -> Conversation:
         """The row as a value type."""
@@ -178,6 +186,9 @@ class MessageRow(Base):
     delivery: Mapped[str] = mapped_column(String(16))
     delivery_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Channels: the customer edited the message; ``text`` keeps what was first said.
+    edited_text: Mapped[str | None] = mapped_column(Text)
+    edited_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     def to_value(self, agent_name: str | None = None) -> Message:
         """The row as a value type; ``agent_name`` comes from the agent table."""
@@ -196,6 +207,8 @@ class MessageRow(Base):
             meta=dict(self.meta),
             delivery=DeliveryStatus(self.delivery),
             delivery_error=self.delivery_error,
+            edited_text=self.edited_text,
+            edited_at=self.edited_at,
         )
 
 
@@ -218,6 +231,10 @@ class HandoffRow(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
     summary: Mapped[str | None] = mapped_column(Text)
     promised_wait_s: Mapped[int | None] = mapped_column(Integer)
+    # Desk: what exactly set the handoff off, and who last gave it back to the queue
+    # (routing skips that agent). No foreign key: SQLite cannot add one to a table.
+    detail: Mapped[str | None] = mapped_column(String(255))
+    released_by: Mapped[int | None] = mapped_column(Integer)
 
     def to_value(self) -> Handoff:
         """The row as a value type."""
@@ -232,6 +249,8 @@ class HandoffRow(Base):
             agent_id=self.agent_id,
             summary=self.summary,
             promised_wait_s=self.promised_wait_s,
+            detail=self.detail,
+            released_by=self.released_by,
         )
 
 
@@ -252,6 +271,11 @@ class AgentRow(Base):
     working_hours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     presence: Mapped[str] = mapped_column(String(16), default="offline", server_default="offline")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Desk: last console activity (away after inactivity) and last assignment (longest idle).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # Channels: the agent's Telegram user id, which may act in the staff group.
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, index=True)
 
     def to_value(self) -> Agent:
         """The row as a value type (without the password hash)."""
@@ -264,6 +288,10 @@ class AgentRow(Base):
             capacity=self.capacity,
             is_admin=self.is_admin,
             active=self.active,
+            presence=Presence(self.presence),
+            last_seen_at=self.last_seen_at,
+            last_assigned_at=self.last_assigned_at,
+            working_hours={day: tuple(spans) for day, spans in (self.working_hours or {}).items()},
         )
 
 
@@ -304,6 +332,18 @@ class FeedbackRow(Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
+    def to_value(self) -> Feedback:
+        """The row as a value type."""
+        return Feedback(
+            id=self.id,
+            conversation_id=self.conversation_id,
+            message_id=self.message_id,
+            agent_id=self.agent_id,
+            helpful=self.helpful,
+            rating=self.rating,
+            created_at=self.created_at,
+        )
+
 
 class AuditRow(Base):
     """Who did what, when. Never holds message content."""
@@ -316,3 +356,22 @@ class AuditRow(Base):
     target: Mapped[str] = mapped_column(String(255))
     detail: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class TimerRow(Base):
+    """A durable timer: fires once at or after ``due_at``; ``fired_at`` marks the claim.
+
+    Unique by ``(kind, key)``, so scheduling the same timer twice keeps one row.
+    """
+
+    __tablename__ = "timer"
+    __table_args__ = (
+        UniqueConstraint("kind", "key"),
+        Index("ix_timer_fired_at_due_at", "fired_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(128))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

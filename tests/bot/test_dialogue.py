@@ -79,6 +79,9 @@ THRESHOLDS = Thresholds(answer=0.5, clarify_margin=0.05)
         ([("a", 0.9), ("b", 0.4)], Outcome.ANSWER, ["a"]),
         ([("a", 0.9), ("b", 0.84)], Outcome.ANSWER, ["a"]),
         ([("a", 0.9), ("b", 0.87)], Outcome.CLARIFY, ["a", "b"]),
+        # two translations of one article
+        ([("a", 0.9), ("a", 0.89), ("b", 0.4)], Outcome.ANSWER, ["a"]),
+        ([("a", 0.9), ("a", 0.89), ("b", 0.88)], Outcome.CLARIFY, ["a", "b"]),
         ([("a", 0.7), ("b", 0.69), ("c", 0.68), ("d", 0.67)], Outcome.CLARIFY, ["a", "b", "c"]),
         ([("a", 0.49), ("b", 0.48)], Outcome.FALLBACK, ["a"]),
         ([], Outcome.FALLBACK, []),

@@ -140,8 +140,9 @@ async def test_an_agent_claims_replies_and_resolves(
         ("agent", "Hi, I'm looking at it now."),
         ("customer", "thank you"),
         ("system", resolved.text),
+        ("bot", transcript[6].text),  # the satisfaction question
     ]
-    assert [m.seq for m in transcript] == list(range(1, 7))
+    assert [m.seq for m in transcript] == list(range(1, 8))
     closed = await store.get_conversation(conversation_id)
     assert closed.state is ConversationState.BOT
     assert closed.closed_at is not None
@@ -202,7 +203,8 @@ async def test_after_resolve_the_next_message_starts_a_new_conversation(
 async def test_an_article_marked_handoff_offers_a_person(runtime: Runtime) -> None:
     handled = await runtime.handle(said("my work laptop was stolen yesterday"))
     assert handled.replies[0].meta["article_id"] == "lost-device"
-    assert [b.payload for b in handled.replies[0].buttons] == ["/human"]
+    # After "Did this help?" (yes / no), the person button.
+    assert [b.payload for b in handled.replies[0].buttons][-1] == "/human"
 
 
 async def test_a_clarification_button_answers_the_chosen_article(runtime: Runtime) -> None:

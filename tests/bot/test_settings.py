@@ -96,3 +96,17 @@ def test_malformed_toml_names_the_file(tmp_path: Path) -> None:
     path.write_text("[helpline\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"helpline\.toml"):
         load_settings(environ={}, config_file=path)
+
+
+def test_embed_origins_come_comma_separated_from_the_environment() -> None:
+    environ = {"HELPLINE_WEB_EMBED_ORIGINS": "https://www.example.org, http://localhost:*"}
+    settings = load_settings(environ=environ, config_file=None)
+    assert settings.web_embed_origins == ("https://www.example.org", "http://localhost:*")
+
+
+@pytest.mark.parametrize(
+    "origin", ["www.example.org", "https://example.org; script-src *", "'unsafe-inline'"]
+)
+def test_an_embed_origin_that_is_no_origin_is_an_error(origin: str) -> None:
+    with pytest.raises(ConfigError, match="web_embed_origins"):
+        load_settings(environ={}, config_file=None, web_embed_origins=(origin,))

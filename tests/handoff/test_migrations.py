@@ -25,6 +25,7 @@ TABLES = {
     "handoff",
     "message",
     "notice",
+    "timer",
 }
 
 

@@ -14,15 +14,62 @@
   const list = document.getElementById("messages");
   const form = document.getElementById("composer");
   const input = document.getElementById("message-text");
-  const sendButton = document.getElementById("send");
   const statusLine = document.getElementById("status");
+  const typingLine = document.getElementById("typing");
+  const closeButton = document.getElementById("close-chat");
 
   const shown = new Map(); // message id -> <li>
   let lastId = 0;
-  let token = localStorage.getItem(TOKEN_KEY);
+  let token = null;
   let source = null;
   let pollTimer = null;
   let liveStarted = false;
+  let botTyping = false;
+  let agentTyping = null; // the name of the agent typing to us, from the event stream
+  let botTypingTimer = null;
+
+  // The conversation token -------------------------------------------------------------
+  //
+  // It lives in our localStorage. A browser may deny storage to a chat framed by another
+  // site (third-party storage blocking); the widget then keeps it in the embedding page's
+  // storage for us, through postMessage, so the conversation still survives a reload.
+
+  let storage = null;
+  try {
+    storage = window.localStorage;
+    storage.getItem(TOKEN_KEY);
+  } catch (e) {
+    storage = null;
+  }
+
+  function fromParent(event) {
+    return config.embed && event.source === window.parent && event.data;
+  }
+
+  function saveToken(value) {
+    if (storage) {
+      if (value) storage.setItem(TOKEN_KEY, value);
+      else storage.removeItem(TOKEN_KEY);
+    } else if (config.embed) {
+      window.parent.postMessage({ helpline: "save-token", token: value }, "*");
+    }
+  }
+
+  function loadToken() {
+    if (storage) return Promise.resolve(storage.getItem(TOKEN_KEY));
+    if (!config.embed) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(null), 1000); // a page without the widget
+      window.addEventListener("message", function onToken(event) {
+        const data = fromParent(event);
+        if (!data || data.helpline !== "token") return;
+        window.removeEventListener("message", onToken);
+        clearTimeout(timer);
+        resolve(typeof data.token === "string" ? data.token : null);
+      });
+      window.parent.postMessage({ helpline: "load-token" }, "*");
+    });
+  }
 
   // Helpers -------------------------------------------------------------------------
 
@@ -44,6 +91,31 @@
   function showStatus(text) {
     statusLine.textContent = text;
     statusLine.hidden = !text;
+  }
+
+  function showTyping() {
+    const text = botTyping ? S.typing_bot : agentTyping ? S.typing_agent.replace("{name}", agentTyping) : "";
+    typingLine.textContent = text;
+    typingLine.hidden = !text;
+  }
+
+  function setBotTyping(on) {
+    // Shown only if the reply takes a moment: no flicker for the quick answers.
+    clearTimeout(botTypingTimer);
+    if (on) {
+      botTypingTimer = setTimeout(() => {
+        botTyping = true;
+        showTyping();
+      }, 300);
+    } else {
+      botTyping = false;
+      showTyping();
+    }
+  }
+
+  function setAgentTyping(name) {
+    agentTyping = name || null;
+    showTyping();
   }
 
   function el(tag, className, text) {
@@ -129,7 +201,10 @@
       for (const b of m.buttons) {
         const button = el("button", "quick", b.title);
         button.type = "button";
-        button.addEventListener("click", () => send(b.title, b.payload));
+        button.addEventListener("click", () => {
+          send(b.title, b.payload);
+          input.focus(); // the keyboard user goes on typing where they were
+        });
         row.appendChild(button);
       }
       li.appendChild(row);
@@ -158,6 +233,7 @@
     list.insertBefore(li, before || pending);
     shown.set(m.id, li);
     lastId = Math.max(lastId, m.id);
+    if (m.sender === "agent") setAgentTyping(null);
     li.scrollIntoView({ block: "end", behavior: "smooth" });
   }
 
@@ -184,12 +260,12 @@
     });
     if (!res.ok) throw new Error(`session: HTTP ${res.status}`);
     token = (await res.json()).token;
-    localStorage.setItem(TOKEN_KEY, token);
+    saveToken(token);
   }
 
   function forgetSession() {
     token = null;
-    localStorage.removeItem(TOKEN_KEY);
+    saveToken(null);
     stopLive();
   }
 
@@ -207,7 +283,8 @@
 
   function startPolling() {
     if (pollTimer === null) {
-      pollTimer = setInterval(() => fetchNew().catch(() => showStatus(S.offline)), POLL_MS);
+      const failed = () => showStatus(navigator.onLine ? S.offline : S.queued);
+      pollTimer = setInterval(() => fetchNew().catch(failed), POLL_MS);
     }
   }
 
@@ -219,7 +296,7 @@
   }
 
   async function openStream() {
-    if (!token || !liveStarted) return;
+    if (!token || !liveStarted || source || !navigator.onLine) return;
     try {
       const res = await api("POST", "/api/chat/events/ticket");
       if (res.status === 401) {
@@ -229,8 +306,10 @@
       if (!res.ok) throw new Error(`ticket: HTTP ${res.status}`);
       const { ticket } = await res.json();
       const url = `/api/chat/events?ticket=${encodeURIComponent(ticket)}&after=${lastId}`;
+      if (source || !liveStarted) return; // another attempt got there first
       source = new EventSource(url);
       source.addEventListener("message", (event) => renderMessage(JSON.parse(event.data)));
+      source.addEventListener("typing", (event) => setAgentTyping(JSON.parse(event.data).name));
       source.addEventListener("open", () => {
         stopPolling();
         showStatus("");
@@ -267,6 +346,13 @@
   }
 
   // Sending ---------------------------------------------------------------------------------
+  //
+  // Messages go out one at a time, in order, from an outbox. A message that cannot be sent
+  // (offline, server restarting) stays in the outbox and is retried with the same client_id
+  // until it goes through: the server stores it once, however many attempts reach it.
+
+  const outbox = [];
+  let draining = false;
 
   function showPending(text) {
     const li = buildMessage({ sender: "customer", text, buttons: [] });
@@ -277,48 +363,86 @@
     return li;
   }
 
-  async function post(body) {
-    // The same client_id on every attempt: the server stores the message once.
-    for (let attempt = 0; ; attempt += 1) {
-      let res = null;
-      try {
-        res = await api("POST", "/api/chat/messages", body);
-      } catch (e) {
-        res = null; // network failure: retry below
-      }
-      if (res && res.status === 401 && attempt === 0) {
-        forgetSession();
-        await newSession();
-        continue;
-      }
-      if (res && res.ok) return res.json();
-      if (res && res.status < 500) throw new Error(`send: HTTP ${res.status}`);
-      if (attempt >= 4) throw new Error("send: gave up");
-      await sleep(500 * 2 ** attempt);
+  function whenOnline() {
+    return new Promise((resolve) => {
+      if (navigator.onLine) resolve();
+      else window.addEventListener("online", resolve, { once: true });
+    });
+  }
+
+  async function attempt(body) {
+    try {
+      if (!token) await newSession();
+      const res = await api("POST", "/api/chat/messages", body);
+      return { res, answer: res.ok ? await res.json() : null };
+    } catch (e) {
+      return { res: null, answer: null }; // the network failed: try again
     }
   }
 
-  async function send(text, payload) {
+  async function deliver(item) {
+    let renewed = false;
+    for (let tries = 0; ; tries += 1) {
+      if (!navigator.onLine) {
+        showStatus(S.queued);
+        await whenOnline();
+      }
+      setBotTyping(true);
+      const { res, answer } = await attempt(item.body);
+      setBotTyping(false);
+      if (answer) {
+        item.li.remove();
+        showStatus("");
+        for (const m of answer.messages) renderMessage(m);
+        startLive();
+        return;
+      }
+      if (res && res.status === 401 && !renewed) {
+        renewed = true; // the conversation is gone (e.g. a new database): start a new one
+        forgetSession();
+        continue;
+      }
+      if (res && res.status < 500) {
+        // Refused for good (too fast, too long): nothing was stored; give the text back.
+        item.li.remove();
+        let detail = null;
+        try {
+          detail = (await res.json()).detail;
+        } catch (e) {
+          detail = null;
+        }
+        showStatus(res.status === 429 && typeof detail === "string" ? detail : S.failed);
+        if (!input.value.trim()) {
+          input.value = item.body.text;
+          resize();
+        }
+        return;
+      }
+      showStatus(navigator.onLine ? S.offline : S.queued);
+      await Promise.race([whenOnline(), sleep(Math.min(1000 * 2 ** tries, 15000))]);
+    }
+  }
+
+  async function drain() {
+    if (draining) return;
+    draining = true;
+    try {
+      while (outbox.length) {
+        await deliver(outbox[0]);
+        outbox.shift();
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
+  function send(text, payload) {
     const clean = (text || "").trim();
     if (!clean && !payload) return false;
     const body = { client_id: uuid(), text: clean, payload: payload || null };
-    const pending = showPending(clean);
-    sendButton.disabled = true;
-    showStatus("");
-    try {
-      if (!token) await newSession();
-      const answer = await post(body);
-      pending.remove();
-      for (const m of answer.messages) renderMessage(m);
-      startLive();
-      return true;
-    } catch (e) {
-      pending.remove();
-      showStatus(S.failed);
-      return false;
-    } finally {
-      sendButton.disabled = false;
-    }
+    outbox.push({ body, li: showPending(clean) });
+    drain();
+    return true;
   }
 
   form.addEventListener("submit", async (event) => {
@@ -327,7 +451,7 @@
     if (!text.trim()) return;
     input.value = "";
     resize();
-    if (!(await send(text, null))) input.value = text;
+    send(text, null);
     input.focus();
   });
 
@@ -344,15 +468,46 @@
   }
   input.addEventListener("input", resize);
 
+  // Connection and embedding ------------------------------------------------------------------
+
+  window.addEventListener("offline", () => {
+    // Drop the stream now; it resumes after the last message id once we are back.
+    if (source) source.close();
+    source = null;
+    showStatus(S.queued);
+  });
+
+  window.addEventListener("online", () => {
+    if (!outbox.length) showStatus("");
+    if (!token) return;
+    fetchNew().catch(() => showStatus(S.offline));
+    openStream();
+  });
+
+  if (config.embed) {
+    // Inside the widget's iframe: the site's page opens us and closes us.
+    const close = () => window.parent.postMessage({ helpline: "close" }, "*");
+    if (closeButton) closeButton.addEventListener("click", close);
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") close();
+    });
+    window.addEventListener("message", (event) => {
+      const data = fromParent(event);
+      if (data && data.helpline === "open") input.focus();
+    });
+  }
+
   // Start -----------------------------------------------------------------------------------
 
   renderGreeting();
-  if (token) {
+  loadToken().then((saved) => {
+    token = token || saved; // a message sent meanwhile may have started a conversation
+    if (!token) return;
     fetchNew()
       .then(startLive)
       .catch(() => {
         showStatus(S.offline);
         startLive();
       });
-  }
+  });
 })();

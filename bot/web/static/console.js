@@ -107,6 +107,40 @@
 
   // Conversation page ----------------------------------------------------------------------
 
+  // Customers' text may carry links: only http(s) URLs become anchors (built as DOM nodes),
+  // so "javascript:" and anything else stays inert text. Same rule as chat.js.
+  const URL_IN_TEXT = /https?:\/\/[^\s<>"']+/g;
+  const TRAILING = /[.,;:!?)\]]+$/;
+
+  function linkify(parent, text) {
+    let last = 0;
+    for (const match of text.matchAll(URL_IN_TEXT)) {
+      const trail = (match[0].match(TRAILING) || [""])[0];
+      const href = trail ? match[0].slice(0, -trail.length) : match[0];
+      let url = null;
+      try {
+        url = new URL(href);
+      } catch (e) {
+        url = null;
+      }
+      if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) continue;
+      parent.appendChild(document.createTextNode(text.slice(last, match.index)));
+      const a = el("a", "", href);
+      a.href = url.href;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer nofollow";
+      parent.appendChild(a);
+      last = match.index + href.length;
+    }
+    parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function textBlock(text) {
+    const div = el("div", "text");
+    linkify(div, text);
+    return div;
+  }
+
   function renderMessage(m) {
     const li = el("li", `msg msg-${/^[a-z]+$/.test(m.sender) ? m.sender : "system"}`);
     li.dataset.seq = String(m.seq);
@@ -120,8 +154,25 @@
     const time = el("time", "", clock(m.created_at));
     time.dateTime = m.created_at;
     meta.appendChild(time);
-    li.append(meta, el("div", "text", m.text));
+    li.append(meta, textBlock(m.text));
     return li;
+  }
+
+  // While the agent types a reply, the customer sees "<agent> is typing…" (one ping every
+  // couple of seconds is enough: a ping counts for five).
+  function pingWhileTyping(id) {
+    const reply = document.getElementById("reply-text");
+    const csrf = document.querySelector("form.reply input[name=csrf]");
+    if (!reply || !csrf) return;
+    let lastPing = 0;
+    reply.addEventListener("input", () => {
+      if (!reply.value.trim() || Date.now() - lastPing < 2000) return;
+      lastPing = Date.now();
+      fetch(`/console/api/conversations/${encodeURIComponent(id)}/typing`, {
+        method: "POST",
+        headers: { "X-CSRF-Token": csrf.value },
+      }).catch(() => {}); // a lost ping only means no typing hint
+    });
   }
 
   function liveConversation() {
@@ -130,6 +181,10 @@
     const changed = document.getElementById("changed");
     let lastSeq = Number(main.dataset.lastSeq) || 0;
     const renderedState = main.dataset.state;
+    for (const node of transcript.querySelectorAll(".msg .text")) {
+      node.replaceWith(textBlock(node.textContent)); // the server rendered plain text
+    }
+    pingWhileTyping(id);
 
     every(POLL_MS, async () => {
       const data = await getJson(
@@ -148,7 +203,9 @@
   }
 
   if (main.dataset.live === "queue") {
-    every(POLL_MS, async () => renderQueue(await getJson("/console/api/queue")));
+    // Keep the page's team filter (?team=...) when refreshing.
+    const filter = window.location.search;
+    every(POLL_MS, async () => renderQueue(await getJson("/console/api/queue" + filter)));
   } else if (main.dataset.live === "conversation") {
     liveConversation();
   }

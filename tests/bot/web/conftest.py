@@ -7,6 +7,7 @@ SQLite file and a small knowledge folder in English and Danish.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from playwright.async_api import Browser, async_playwright
 
 from bot.service import Service, build_service
 from bot.settings import Settings, load_settings
@@ -263,3 +265,40 @@ async def logged_out(base_url: str) -> AsyncIterator[ConsoleAgent]:
     """A console visitor who has not logged in (own cookie jar)."""
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
         yield ConsoleAgent(client)
+
+
+#: Debian's Chromium, driven by Playwright (``playwright install`` is never needed).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def chromium_path() -> Path:
+    """Debian's Chromium; skipped when it is not installed (a failure in CI)."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing (apt-get install -y chromium)"
+        if os.environ.get("HELPLINE_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{reason}; HELPLINE_REQUIRE_BROWSER=1")
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture
+async def chromium_browser(chromium_path: Path) -> AsyncIterator[Browser]:
+    """A headless Chromium driven by Playwright."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(chromium_path), args=CHROMIUM_ARGS
+        )
+        yield launched
+        await launched.close()

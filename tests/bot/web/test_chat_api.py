@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bot.web.chat import pick_language
-from tests.bot.web.conftest import VPN_ANSWER, VPN_QUESTION, ChatCustomer
+from tests.bot.web.conftest import VPN_ANSWER, VPN_QUESTION, ChatCustomer, ConsoleAgent
 
 
 @pytest.mark.parametrize(
@@ -216,3 +216,36 @@ async def test_healthz_reports_ok(http: httpx.AsyncClient) -> None:
     response = await http.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+async def test_widget_script_is_served_as_javascript(http: httpx.AsyncClient) -> None:
+    response = await http.get("/widget.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert response.headers["cache-control"] == "public, max-age=3600"
+
+
+async def test_embedded_page_offers_a_close_button(http: httpx.AsyncClient) -> None:
+    page = (await http.get("/?embed=1")).text
+    assert 'id="close-chat"' in page
+    assert '<body class="embed">' in page
+
+
+async def test_event_stream_tells_who_is_typing(queued: ChatCustomer, maria: ConsoleAgent) -> None:
+    conversation_id = (await maria.queue())["queue"][0]["conversation_id"]
+    await maria.act(conversation_id, "claim")
+    ticket = await queued.client.post("/api/chat/events/ticket", headers=queued.headers)
+    params = {"ticket": ticket.json()["ticket"], "after": 1_000_000}
+    async with queued.client.stream("GET", "/api/chat/events", params=params) as stream:
+        lines = stream.aiter_lines()
+        async with asyncio.timeout(10):
+            assert (await anext(lines)).startswith(":")
+            ping = await maria.client.post(
+                f"/console/api/conversations/{conversation_id}/typing",
+                headers={"X-CSRF-Token": maria.csrf},
+            )
+            assert ping.status_code == 204
+            async for line in lines:
+                if line.startswith("data: "):
+                    break
+    assert json.loads(line.removeprefix("data: ")) == {"name": "Maria"}

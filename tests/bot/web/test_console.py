@@ -196,7 +196,8 @@ async def test_resolve_closes_the_conversation(queued: ChatCustomer, maria: Cons
     live = await maria.client.get(f"/console/api/conversations/{conversation_id}/messages")
     assert live.json()["state"] == "resolved"
     assert (await maria.queue())["mine"] == []
-    assert "resolved" in (await queued.messages())[-1]["text"]
+    # The satisfaction question follows the "resolved" message.
+    assert "resolved" in (await queued.messages())[-2]["text"]
 
 
 async def test_transcript_is_complete_and_in_order(

@@ -1,0 +1,238 @@
+"""Knowledge benchmark: Banking77 protocols side by side with baselines, and a scale run.
+
+Usage (from the repository root)::
+
+    python benchmarks/knowledge/run.py [--data ../shared/eval/banking77] [--queries N]
+                                       [--scale 1000,10000,100000]
+
+Every (protocol, method) pair runs in its own subprocess, so that its peak resident memory
+is its own. Methods:
+
+- ``helpline``: the product's index (:class:`knowledge.index.SearchIndex`) and the bot's
+  decision rule at the default answer threshold;
+- ``bm25``: BM25 over the question variants (``bm25s``, stemmed English), nearest variant;
+- ``char-tfidf``: character 3-5-gram TF-IDF cosine (scikit-learn), nearest variant.
+
+The baselines always answer with their best article, so on B77-unseen their answer
+precision is what answering everything gives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from benchmarks.knowledge.banking77 import (
+    DEFAULT_DATA,
+    PROTOCOLS,
+    Protocol,
+    build,
+    knowledge_base,
+    read_rows,
+)
+from knowledge.article import HANDOFF, KnowledgeBase
+from knowledge.evaluation import Metrics, peak_rss_mb, run_cases, score
+from knowledge.index import Candidate, SearchIndex
+from knowledge.loader import Case
+
+METHODS = ("helpline", "char-tfidf", "bm25")
+Ranker = Callable[[str], str | None]
+
+
+def _helpline(protocol: Protocol) -> Metrics:
+    from bot.dialogue import Outcome, Thresholds, decide
+    from bot.settings import Settings
+
+    defaults = Settings()
+    start = time.perf_counter()
+    index = SearchIndex.build(protocol.knowledge)
+    build_s = time.perf_counter() - start
+
+    def answered(candidates: Sequence[Candidate], threshold: float) -> str | None:
+        decision = decide(candidates, Thresholds(threshold, defaults.clarify_margin))
+        return decision.candidates[0].article.id if decision.outcome is Outcome.ANSWER else None
+
+    trials = run_cases(index, protocol.cases)
+    return score(
+        trials, answered, defaults.answer_threshold, build_s=build_s, peak_rss_mb=peak_rss_mb()
+    )
+
+
+def _nearest_variant(knowledge: KnowledgeBase, method: str) -> Ranker:
+    owners = [a.id for a in knowledge.articles for _ in a.variants]
+    variants = [v for a in knowledge.articles for v in a.variants]
+    if method == "bm25":
+        import bm25s
+        import snowballstemmer
+
+        stemmer = snowballstemmer.stemmer("english")
+        retriever = bm25s.BM25()
+        retriever.index(
+            bm25s.tokenize(variants, stemmer=stemmer, show_progress=False), show_progress=False
+        )
+
+        def bm25(text: str) -> str | None:
+            tokens = bm25s.tokenize([text], stemmer=stemmer, show_progress=False)
+            if not tokens.ids[0]:
+                return None
+            found, _ = retriever.retrieve(tokens, k=1, show_progress=False, n_threads=1)
+            return owners[int(found[0][0])]
+
+        return bm25
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
+    matrix = vectorizer.fit_transform(variants).T.tocsr()
+
+    def char_tfidf(text: str) -> str | None:
+        similarities = (vectorizer.transform([text]) @ matrix).toarray()[0]
+        return owners[int(similarities.argmax())] if similarities.max() > 0 else None
+
+    return char_tfidf
+
+
+class _Always:
+    """A baseline as a search index: its best article, always with score 1."""
+
+    def __init__(self, knowledge: KnowledgeBase, rank: Ranker) -> None:
+        self._knowledge = knowledge
+        self._rank = rank
+
+    def search(self, text: str, *, limit: int = 5) -> list[Candidate]:
+        best = self._rank(text)
+        article = None if best is None else self._knowledge.get(best, None)
+        return [] if article is None else [Candidate(article, 1.0, article.title, 1.0)]
+
+
+def _baseline(protocol: Protocol, method: str) -> Metrics:
+    start = time.perf_counter()
+    index = _Always(protocol.knowledge, _nearest_variant(protocol.knowledge, method))
+    build_s = time.perf_counter() - start
+    trials = run_cases(index, protocol.cases)  # type: ignore[arg-type]
+
+    def answered(candidates: Sequence[Candidate], threshold: float) -> str | None:
+        return candidates[0].article.id if candidates else None
+
+    return score(trials, answered, 0.0, build_s=build_s, peak_rss_mb=peak_rss_mb())
+
+
+def _scaled(train: list[tuple[str, str]], variants: int) -> KnowledgeBase:
+    """A knowledge base of about ``variants`` questions: 10 per article, from train.csv."""
+    rng = random.Random(0)
+    texts = [text for text, _ in train]
+    articles = {f"topic-{i:06d}": rng.sample(texts, 9) for i in range(max(1, variants // 10))}
+    return knowledge_base(articles)
+
+
+def _protocol(args: argparse.Namespace) -> Protocol:
+    train = read_rows(args.data / "train.csv")
+    dev = read_rows(args.data / "dev.csv")
+    if args.queries:
+        dev = random.Random(1).sample(dev, min(args.queries, len(dev)))
+    if args.protocol.startswith("scale-"):
+        size = int(args.protocol.removeprefix("scale-"))
+        kb = _scaled(train, size)
+        ids = kb.ids
+        cases = tuple(
+            Case(t, ids[i % len(ids)], Path("dev.csv"), i) for i, (t, _) in enumerate(dev)
+        )
+        return Protocol(args.protocol, kb, cases)
+    if args.train_per_intent:
+        kept: dict[str, int] = {}
+        rows = []
+        for text, intent in train:
+            if kept.get(intent, 0) < args.train_per_intent:
+                kept[intent] = kept.get(intent, 0) + 1
+                rows.append((text, intent))
+        train = rows
+    return build(args.protocol, train, dev)
+
+
+def _child(args: argparse.Namespace) -> None:
+    protocol = _protocol(args)
+    metrics = _helpline(protocol) if args.method == "helpline" else _baseline(protocol, args.method)
+    variants = sum(len(a.variants) for a in protocol.knowledge.articles)
+    in_scope = sum(1 for c in protocol.cases if c.expected != HANDOFF)
+    print(json.dumps({**metrics.as_dict(), "variants": variants, "in_scope": in_scope}))
+
+
+def _run(args: argparse.Namespace, protocol: str, method: str) -> dict[str, float]:
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        "--protocol",
+        protocol,
+        "--method",
+        method,
+        "--data",
+        str(args.data),
+        "--queries",
+        str(args.queries or 0),
+        "--train-per-intent",
+        str(args.train_per_intent or 0),
+    ]
+    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{protocol} / {method} failed:\n{done.stderr}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--queries", type=int, default=0, help="use only N dev queries")
+    parser.add_argument("--train-per-intent", type=int, default=0, help="cap train rows")
+    parser.add_argument("--scale", default="1000,10000,100000", help="sizes, or '' for none")
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--protocol", help=argparse.SUPPRESS)
+    parser.add_argument("--method", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(args)
+        return
+    methods = [m for m in args.methods.split(",") if m]
+    print(
+        "| protocol | method | top-1 / accuracy | answer precision | handoff recall "
+        "| p50 ms | p99 ms | build s | peak RSS MB |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for protocol in PROTOCOLS:
+        for method in methods:
+            r = _run(args, protocol, method)
+            print(
+                f"| {protocol} | {method} | {r['in_scope_accuracy']:.1%} "
+                f"| {r['answer_precision']:.1%} | {r['handoff_recall']:.1%} "
+                f"| {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['build_s']:.2f} "
+                f"| {r['peak_rss_mb']:.0f} |",
+                flush=True,
+            )
+    sizes = [int(s) for s in args.scale.split(",") if s]
+    if sizes:
+        print()
+        print("| variants | method | p50 ms | p99 ms | build s | peak RSS MB |")
+        print("|---|---|---|---|---|---|")
+    for size in sizes:
+        for method in methods:
+            r = _run(args, f"scale-{size}", method)
+            print(
+                f"| {int(r['variants']):,} | {method} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
+                f"| {r['build_s']:.2f} | {r['peak_rss_mb']:.0f} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,343 @@
+"""The runtime's desk half: handoff policy, routing, transfers, feedback and satisfaction.
+
+:class:`DeskActions` is mixed into :class:`bot.runtime.Runtime`; its methods see the
+runtime through the :class:`_Core` protocol, so this module does not import the runtime.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any, Protocol
+from uuid import UUID
+
+from bot.dialogue import HUMAN_COMMAND, asks_for_person
+from bot.feed import DESK, ChangeFeed
+from bot.frustration import detect
+from bot.phrases import Phrases
+from bot.policy import Trigger, after_answer, before_answer, frustration_rules
+from bot.settings import HandoffPolicy, Routing
+from bot.turns import Utterance
+from handoff.card import HELPFUL_PAYLOAD, helpful_verdict
+from handoff.model import (
+    Agent,
+    Button,
+    Conversation,
+    Customer,
+    Message,
+    NewMessage,
+    Presence,
+    SenderKind,
+)
+from handoff.store.port import Store
+
+log = logging.getLogger(__name__)
+
+#: Payload prefix of the satisfaction buttons: ``/rate 1`` ... ``/rate 5``.
+RATE_PAYLOAD = "/rate"
+RATING_REQUEST = "rating_request"
+
+
+def rating_of(payload: str | None) -> int | None:
+    """The 1-5 rating a ``/rate N`` payload carries, else None."""
+    if payload is None or not payload.startswith(RATE_PAYLOAD + " "):
+        return None
+    value = payload.removeprefix(RATE_PAYLOAD).strip()
+    return int(value) if value in {"1", "2", "3", "4", "5"} else None
+
+
+def helpful_buttons(phrases: Phrases, language: str | None) -> tuple[Button, Button]:
+    """The "Did this help?" pair offered under every answer."""
+    return (
+        Button(phrases.get("button_helpful_yes", language), f"{HELPFUL_PAYLOAD} yes"),
+        Button(phrases.get("button_helpful_no", language), f"{HELPFUL_PAYLOAD} no"),
+    )
+
+
+def question_of(history: Sequence[Message], current: Message) -> str:
+    """The customer's question verbatim: their latest typed message that is not a request
+    for a person or a button press (the current message when there is none)."""
+    for message in reversed(history):
+        if (
+            message.sender is SenderKind.CUSTOMER
+            and not message.meta.get("payload")
+            and not asks_for_person(message.text)
+        ):
+            return message.text
+    return current.text
+
+
+class _Core(Protocol):
+    """What the desk half uses of :class:`bot.runtime.Runtime`."""
+
+    _store: Store
+    _feed: ChangeFeed
+    _phrases: Phrases
+    _policy: HandoffPolicy
+    _routing: Routing
+    _team_names: dict[str, str]
+
+    async def _system(
+        self, conversation: Conversation, key: str, *, agent: Agent, team: str | None = None
+    ) -> Message: ...
+
+    async def _send(
+        self,
+        customer: Customer,
+        conversation: Conversation,
+        reply_to: Message,
+        utterances: Sequence[Utterance],
+    ) -> list[Message]: ...
+
+    async def notify(
+        self, conversation_id: UUID, utterance: Utterance, *, replaces: Message | None = None
+    ) -> Message: ...
+
+    async def assign_waiting(self, conversation_id: UUID) -> Message | None: ...
+
+    async def _assign_now(self, conversation_id: UUID) -> Conversation | None: ...
+
+    async def _announce(self, conversation: Conversation) -> Message: ...
+
+    async def dispatch_queue(self) -> list[Message]: ...
+
+    def _team_label(self, team: str | None, language: str | None) -> str: ...
+
+
+class DeskActions:
+    """The desk operations of the runtime (mixed into :class:`bot.runtime.Runtime`)."""
+
+    # Policy ---------------------------------------------------------------------------
+
+    async def _before_answer(
+        self: _Core,
+        conversation: Conversation,
+        message: Message,
+        history: Sequence[Message],
+        *,
+        payload: str | None,
+        language: str,
+    ) -> tuple[Trigger | None, list[Utterance]]:
+        """A handoff trigger that pre-empts the answer, or the bot's reply to feedback.
+
+        Returns:
+            The trigger (or None) and utterances that replace the knowledge answer (the
+            thanks for "yes, that helped"); both empty means: answer the question.
+        """
+        verdict = helpful_verdict(payload)
+        if verdict is not None:
+            answers = [m for m in history if m.meta.get("kind") == "answer"]
+            await self._store.record_feedback(
+                conversation.id,
+                message_id=answers[-1].id if answers else None,
+                helpful=verdict,
+            )
+            trigger = before_answer(
+                self._policy, asked_for_person=False, helpful=verdict, frustration=None
+            )
+            if trigger is not None:
+                return trigger, []
+            key = "helpful_thanks" if verdict else "offer_person"
+            button = Button(self._phrases.get("button_person", language), HUMAN_COMMAND)
+            return None, [
+                Utterance(
+                    text=self._phrases.get(key, language),
+                    buttons=() if verdict else (button,),
+                    meta={"kind": key},
+                )
+            ]
+        asked = payload == HUMAN_COMMAND or asks_for_person(message.text)
+        earlier = [
+            m.text
+            for m in history
+            if m.sender is SenderKind.CUSTOMER and m.id != message.id and not m.meta.get("payload")
+        ]
+        typed = payload is None
+        frustration = (
+            detect(message.text, earlier, frustration_rules(self._policy)) if typed else None
+        )
+        return before_answer(
+            self._policy, asked_for_person=asked, helpful=None, frustration=frustration
+        ), []
+
+    def _after_answer(self: _Core, slots: dict[str, Any]) -> Trigger | None:
+        answered = slots.get("kb_outcome") == "answer"
+        return after_answer(
+            self._policy,
+            answered_article=str(slots["article_id"]) if answered else None,
+            article_tags=tuple(slots.get("article_tags") or ()) if answered else (),
+            article_handoff=bool(slots.get("article_handoff")) if answered else False,
+            fallbacks_in_a_row=int(slots.get("fallback_count") or 0),
+        )
+
+    # Routing --------------------------------------------------------------------------
+
+    def _team_label(self: _Core, team: str | None, language: str | None) -> str:
+        """A team's display name, or "our support team" in the customer's language."""
+        return self._team_names.get(team or "") or self._phrases.get("team_default", language)
+
+    async def assign_waiting(self: _Core, conversation_id: UUID) -> Message | None:
+        """Give a queued conversation to an available agent, if there is one.
+
+        Returns:
+            The "Maria from IT support has joined" message, or None (it keeps waiting).
+        """
+        conversation = await self._assign_now(conversation_id)
+        return None if conversation is None else await self._announce(conversation)
+
+    async def _assign_now(self: _Core, conversation_id: UUID) -> Conversation | None:
+        """Assign atomically in the store; None when it keeps waiting."""
+        away_after = timedelta(minutes=self._routing.away_after_minutes)
+        conversation = await self._store.assign(conversation_id, away_after=away_after)
+        if conversation is None:
+            return None
+        self._feed.publish(DESK)
+        log.info("assigned conversation=%s agent=%s", conversation_id, conversation.owner_agent_id)
+        return conversation
+
+    async def _announce(self: _Core, conversation: Conversation) -> Message:
+        """Tell the customer who took over: "Maria from IT support has joined"."""
+        if conversation.owner_agent_id is None:
+            raise ValueError(f"conversation {conversation.id} has no owner to announce")
+        agent = await self._store.get_agent(conversation.owner_agent_id)
+        team = self._team_names.get(conversation.team or "")
+        key = "agent_joined" if team else "agent_joined_no_team"
+        return await self._system(conversation, key, agent=agent, team=team)
+
+    async def dispatch_queue(self: _Core) -> list[Message]:
+        """Offer every waiting conversation, oldest first, to the agents available now."""
+        joined = []
+        for entry in await self._store.queue():
+            message = await self.assign_waiting(entry.conversation.id)
+            if message is not None:
+                joined.append(message)
+        return joined
+
+    async def set_presence(self: _Core, agent_id: int, presence: Presence) -> Agent:
+        """Set an agent's presence; an agent coming online takes waiting conversations."""
+        agent = await self._store.set_presence(agent_id, presence)
+        self._feed.publish(DESK)
+        if presence is Presence.ONLINE:
+            await self.dispatch_queue()
+        return agent
+
+    # Ownership ------------------------------------------------------------------------
+
+    async def transfer_to_agent(
+        self: _Core, conversation_id: UUID, agent_id: int, to_agent_id: int
+    ) -> Message:
+        """Give an owned conversation to a colleague; the customer hears who took over.
+
+        Raises:
+            NotOwner: the agent does not own the conversation.
+            AgentUnavailable: the colleague cannot take it.
+        """
+        conversation = await self._store.transfer_to_agent(conversation_id, agent_id, to_agent_id)
+        self._feed.publish(DESK)
+        agent = await self._store.get_agent(to_agent_id)
+        team = self._team_names.get(conversation.team or "")
+        key = "agent_joined" if team else "agent_joined_no_team"
+        return await self._system(conversation, key, agent=agent, team=team)
+
+    async def transfer_to_team(
+        self: _Core, conversation_id: UUID, agent_id: int, team: str
+    ) -> Message:
+        """Put an owned conversation in another team's queue and tell the customer.
+
+        Raises:
+            NotOwner: the agent does not own the conversation.
+        """
+        conversation = await self._store.transfer_to_team(conversation_id, agent_id, team)
+        self._feed.publish(DESK)
+        agent = await self._store.get_agent(agent_id)
+        label = self._team_label(team, conversation.language)
+        told = await self._system(conversation, "transferred_team", agent=agent, team=label)
+        await self.assign_waiting(conversation_id)
+        return told
+
+    async def hand_back(self: _Core, conversation_id: UUID, agent_id: int) -> Message:
+        """Give an owned conversation back to the bot; it stays open. Raises NotOwner."""
+        conversation = await self._store.hand_back(conversation_id, agent_id)
+        self._feed.publish(DESK)
+        agent = await self._store.get_agent(agent_id)
+        return await self._system(conversation, "handed_back", agent=agent)
+
+    # Satisfaction ---------------------------------------------------------------------
+
+    async def ask_satisfaction(
+        self: _Core, conversation_id: UUID, *, agent_id: int | None
+    ) -> Message:
+        """Ask the customer to rate the conversation 1-5, credited to ``agent_id`` or the bot.
+
+        The request carries the conversation and the agent, so a rating that arrives after
+        the conversation closed is still filed where it belongs.
+        """
+        conversation = await self._store.get_conversation(conversation_id)
+        language = conversation.language
+        return await self.notify(
+            conversation_id,
+            Utterance(
+                text=self._phrases.get(RATING_REQUEST, language),
+                buttons=tuple(Button(str(n), f"{RATE_PAYLOAD} {n}") for n in range(1, 6)),
+                meta={
+                    "kind": RATING_REQUEST,
+                    "conversation_id": str(conversation_id),
+                    "agent_id": agent_id,
+                },
+            ),
+        )
+
+    async def _take_rating(
+        self: _Core,
+        customer: Customer,
+        *,
+        text: str,
+        payload: str | None,
+        external_id: str,
+    ) -> tuple[Conversation, Message, tuple[Message, ...], bool] | None:
+        """File a ``/rate N`` press in the conversation that asked for it.
+
+        Returns:
+            The conversation, the stored press, the replies and whether it was a
+            redelivery; None when the payload is no rating or nothing asked for one.
+        """
+        rating = rating_of(payload)
+        if rating is None:
+            return None
+        requests = [
+            m
+            for m in await self._store.customer_messages(customer.id)
+            if m.sender is SenderKind.BOT and m.meta.get("kind") == RATING_REQUEST
+        ]
+        if not requests:
+            return None
+        request = requests[-1]
+        conversation = await self._store.get_conversation(request.conversation_id)
+        message, created = await self._store.append_message(
+            conversation.id,
+            NewMessage(
+                sender=SenderKind.CUSTOMER,
+                text=text or str(rating),
+                external_id=external_id,
+                meta={"payload": payload},
+            ),
+        )
+        if not created:
+            return conversation, message, tuple(await self._store.replies_to(message.id)), True
+        # One rating per conversation: a second press is thanked but not counted twice.
+        if not any(f.rating is not None for f in await self._store.feedback(conversation.id)):
+            credited = request.meta.get("agent_id")
+            await self._store.record_feedback(
+                conversation.id,
+                message_id=request.id,
+                agent_id=int(credited) if credited is not None else None,
+                rating=rating,
+            )
+        self._feed.publish(customer.id, DESK)
+        thanks = Utterance(
+            text=self._phrases.get("rating_thanks", conversation.language),
+            meta={"kind": "rating_thanks", "rating": rating},
+        )
+        replies = await self._send(customer, conversation, message, [thanks])
+        return conversation, message, tuple(replies), False

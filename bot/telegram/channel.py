@@ -1,0 +1,268 @@
+"""The Telegram channel: one PTB ``Application`` for the bot, our own intake, and its lifecycle.
+
+The ``Application`` owns the bot and its HTTP connections (``initialize`` checks the token
+with ``getMe``); its handler machinery is not used. ``Application.process_update`` hands
+errors to error handlers instead of raising, and the intake must know whether an update
+was stored before it confirms it to Telegram (see :mod:`bot.telegram.poller`). So every
+update goes through :meth:`TelegramChannel.receive`, which dispatches on the values of
+:mod:`bot.telegram.updates`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from typing import Any, Literal
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.errors import ConfigError, MessageRejected
+from bot.runtime import IncomingMessage, Runtime
+from bot.telegram.delivery import BUTTON_REF_PREFIX, TelegramDelivery
+from bot.telegram.limits import RateLimiter
+from bot.telegram.poller import ALLOWED_UPDATES, Poller
+from bot.telegram.staff import StaffGroup
+from bot.telegram.updates import (
+    CHANNEL,
+    ButtonPress,
+    CustomerEdit,
+    CustomerMessage,
+    StaffMessage,
+    translate,
+)
+from handoff.errors import StoreUnavailable
+from handoff.store.port import Store
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram/webhook"
+Mode = Literal["polling", "webhook"]
+
+
+def build_application(token: str, api_url: str) -> Application[Any, Any, Any, Any, Any, Any]:
+    """A PTB application for ``token`` talking to the Bot API at ``api_url`` (".../bot").
+
+    No updater (we fetch ourselves) and no job queue (timers live elsewhere).
+    """
+    # PTB 22 warns on every RetryAfter unless durations are opted in as timedeltas, which
+    # is the future default; our code reads both (delivery.retry_after_s).
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    return ApplicationBuilder().token(token).base_url(api_url).updater(None).job_queue(None).build()
+
+
+class TelegramChannel:
+    """Customers on Telegram (and, optionally, the staff group), in polling or webhook mode.
+
+    Args:
+        application: from :func:`build_application`.
+        runtime: handles customer messages and agents' actions.
+        store: for edits and reachability.
+        delivery: sends replies; the runtime must have it registered for "telegram".
+        mode: "polling" (our fetch loop) or "webhook" (Telegram posts to ``webhook_url``).
+        webhook_url: the public URL of the webhook route (webhook mode).
+        webhook_secret: what Telegram must send in ``X-Telegram-Bot-Api-Secret-Token``.
+        staff: the staff group, when one is configured.
+        poll_timeout_s: long-polling wait of one ``getUpdates``.
+    """
+
+    def __init__(
+        self,
+        *,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        runtime: Runtime,
+        store: Store,
+        delivery: TelegramDelivery,
+        mode: Mode = "polling",
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
+        staff: StaffGroup | None = None,
+        poll_timeout_s: int = 30,
+    ) -> None:
+        if mode == "webhook" and (not webhook_url or not webhook_secret):
+            raise ConfigError(
+                "telegram_mode = webhook needs public_url and telegram_webhook_secret"
+            )
+        self._app = application
+        self._runtime = runtime
+        self._store = store
+        self.delivery = delivery
+        self.mode = mode
+        self._webhook_url = webhook_url
+        self.webhook_secret = webhook_secret
+        self.staff = staff
+        self._poller = Poller(application.bot, self.receive, timeout_s=poll_timeout_s)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Check the token, then start polling or register the webhook.
+
+        Raises:
+            InvalidToken: Telegram does not know the token.
+        """
+        await self._app.initialize()
+        bot = self._app.bot
+        if self.mode == "webhook":
+            await bot.set_webhook(
+                url=str(self._webhook_url),
+                secret_token=self.webhook_secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+            log.info("telegram: webhook registered at %s", self._webhook_url)
+            return
+        # getUpdates fails while a webhook is set; pending updates stay with Telegram.
+        await bot.delete_webhook(drop_pending_updates=False)
+        self._task = asyncio.create_task(self._poller.run(), name="telegram-poller")
+        log.info("telegram: polling as @%s", bot.username)
+
+    async def stop(self) -> None:
+        """Stop polling and close the bot's connections (idempotent)."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._app.running:
+            await self._app.stop()
+        await self._app.shutdown()
+
+    async def receive_json(self, data: dict[str, Any]) -> None:
+        """Handle an update as Telegram posts it to the webhook. Raises StoreUnavailable."""
+        try:
+            update = Update.de_json(data, self._app.bot)
+        except (KeyError, TypeError, ValueError):
+            # Telegram would post a malformed update forever; acknowledge and log it.
+            log.exception("telegram webhook: not an update")
+            return
+        await self.receive(update)
+
+    async def receive(self, update: Update) -> None:
+        """Handle one update; return only once it is stored (and answered).
+
+        An update that fails for any reason other than the store is logged and dropped,
+        so that one malformed update cannot stop the intake.
+
+        Raises:
+            StoreUnavailable: the database could not store it; Telegram must send it again.
+        """
+        try:
+            await self._dispatch(update)
+        except StoreUnavailable:
+            raise
+        except Exception:
+            log.exception("telegram update %s could not be handled", update.update_id)
+
+    async def _dispatch(self, update: Update) -> None:
+        staff_chat = self.staff.chat_id if self.staff is not None else None
+        inbound = translate(update, staff_chat_id=staff_chat)
+        if isinstance(inbound, CustomerMessage):
+            await self._customer_message(inbound.incoming)
+        elif isinstance(inbound, ButtonPress):
+            await self._button_press(inbound)
+        elif isinstance(inbound, CustomerEdit):
+            await self._edit(inbound)
+        elif isinstance(inbound, StaffMessage) and self.staff is not None:
+            await self.staff.receive(inbound)
+
+    async def _customer_message(self, incoming: IncomingMessage) -> None:
+        known = await self._store.find_customer(channel=CHANNEL, external_id=incoming.sender_id)
+        if known is not None and known.unreachable_at is not None:
+            # They write again, so they unblocked the bot.
+            await self._store.set_unreachable(known.id, False)
+        try:
+            handled = await self._runtime.handle(incoming)
+        except MessageRejected as exc:
+            log.info("telegram message refused: %s", exc.reason)
+            return
+        if self.staff is not None and not handled.duplicate:
+            await self.staff.customer_wrote(handled.conversation.id, handled.message)
+
+    async def _button_press(self, press: ButtonPress) -> None:
+        try:
+            incoming = await self._resolve_button(press.incoming)
+            await self._customer_message(incoming)
+        finally:
+            # Always answer, or the customer's button keeps spinning; a redelivered press
+            # is too old to answer, which Telegram says with a BadRequest.
+            try:
+                await self._app.bot.answer_callback_query(press.callback_id)
+            except TelegramError as exc:
+                log.info("telegram: callback query not answered: %s", exc.message)
+
+    async def _resolve_button(self, incoming: IncomingMessage) -> IncomingMessage:
+        """Swap a long button's reference (see delivery.callback_data) for its payload."""
+        payload = incoming.payload or ""
+        if not payload.startswith(BUTTON_REF_PREFIX):
+            return incoming
+        message_id, _, index = payload.removeprefix(BUTTON_REF_PREFIX).partition(":")
+        customer = await self._store.find_customer(channel=CHANNEL, external_id=incoming.sender_id)
+        if customer is None or not message_id.isdigit() or not index.isdigit():
+            return incoming
+        found = await self._store.customer_messages(customer.id, after_id=int(message_id) - 1)
+        if not found or found[0].id != int(message_id) or int(index) >= len(found[0].buttons):
+            return incoming
+        button = found[0].buttons[int(index)]
+        return IncomingMessage(
+            channel=incoming.channel,
+            sender_id=incoming.sender_id,
+            external_id=incoming.external_id,
+            text=button.title,
+            display_name=incoming.display_name,
+            payload=button.payload,
+        )
+
+    async def _edit(self, edit: CustomerEdit) -> None:
+        customer = await self._store.find_customer(channel=CHANNEL, external_id=edit.sender_id)
+        if customer is None:
+            return
+        message = await self._store.find_message_by_ref(customer.id, edit.reference)
+        if message is None:
+            return  # edited before it reached us, or from before Helpline
+        await self._store.record_edit(message.id, edit.text)
+
+
+def build_channel(
+    *,
+    token: str,
+    api_url: str,
+    mode: Mode,
+    runtime: Runtime,
+    store: Store,
+    public_url: str | None = None,
+    webhook_secret: str | None = None,
+    staff_chat_id: int | None = None,
+    limiter: RateLimiter | None = None,
+    poll_timeout_s: int = 30,
+) -> TelegramChannel:
+    """Wire the Telegram channel and register its delivery with the runtime.
+
+    Raises:
+        ConfigError: webhook mode without a public URL or a secret.
+    """
+    application = build_application(token, api_url)
+    delivery = TelegramDelivery(application.bot, store, limiter=limiter or RateLimiter())
+    runtime.register_delivery(CHANNEL, delivery)
+    staff = None
+    if staff_chat_id is not None:
+        staff = StaffGroup(
+            bot=application.bot,
+            chat_id=staff_chat_id,
+            runtime=runtime,
+            store=store,
+            delivery=delivery,
+        )
+    webhook_url = f"{public_url.rstrip('/')}{WEBHOOK_PATH}" if public_url else None
+    return TelegramChannel(
+        application=application,
+        runtime=runtime,
+        store=store,
+        delivery=delivery,
+        mode=mode,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        staff=staff,
+        poll_timeout_s=poll_timeout_s,
+    )

@@ -1,0 +1,165 @@
+"""The handoff card: what an agent reads first when taking over a conversation. Pure.
+
+The card is built from what is stored anyway (the conversation, its handoff, the
+transcript and the feedback), so it never disagrees with the transcript below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from handoff.model import (
+    Conversation,
+    Customer,
+    Feedback,
+    Handoff,
+    HandoffReason,
+    Message,
+    SenderKind,
+)
+
+#: Payload of the "Did this help?" buttons; the article is the answer they belong to.
+HELPFUL_PAYLOAD = "/helpful"
+
+
+@dataclass(frozen=True, slots=True)
+class TriedArticle:
+    """An article the bot offered or considered, its score, and the customer's verdict.
+
+    Attributes:
+        article_id: the article.
+        score: the search score it had for the customer's words.
+        outcome: "answer" (shown), "clarify" (offered as a choice) or "fallback" (best
+            guess, not shown).
+        helpful: the customer's "Did this help?" answer, if they gave one.
+    """
+
+    article_id: str
+    score: float | None
+    outcome: str
+    helpful: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffCard:
+    """The story of a handed-off conversation at a glance, then the whole transcript.
+
+    The handoff fields (reason, question, wait) are None for a conversation that never
+    went to people; the card then is just the transcript with its facts.
+    """
+
+    conversation_id: UUID
+    customer: str
+    channel: str
+    language: str | None
+    team: str | None
+    reason: HandoffReason | None
+    reason_detail: str | None
+    question: str | None
+    tried: tuple[TriedArticle, ...]
+    requested_at: datetime | None
+    waited_s: int | None
+    promised_wait_s: int | None
+    rating: int | None
+    transcript: tuple[Message, ...]
+
+
+def customer_label(customer: Customer) -> str:
+    """How staff see a customer: their display name, or channel and number."""
+    return customer.display_name or f"{customer.channel} customer #{customer.id}"
+
+
+def tried_articles(transcript: Sequence[Message]) -> tuple[TriedArticle, ...]:
+    """The articles the bot tried, in order, with the customer's verdict on each answer.
+
+    A verdict is the customer's "Did this help?" button (payload ``/helpful yes|no``),
+    which belongs to the answer it followed.
+    """
+    tried: list[TriedArticle] = []
+    for message in transcript:
+        meta = message.meta
+        kind = meta.get("kind")
+        if message.sender is SenderKind.BOT and kind == "answer":
+            tried.append(TriedArticle(str(meta["article_id"]), _score(meta.get("score")), "answer"))
+        elif message.sender is SenderKind.BOT and kind == "clarify":
+            for candidate in meta.get("candidates") or []:
+                tried.append(
+                    TriedArticle(
+                        str(candidate["article_id"]), _score(candidate.get("score")), "clarify"
+                    )
+                )
+        elif (
+            message.sender is SenderKind.BOT and kind == "fallback" and meta.get("best_article_id")
+        ):
+            tried.append(
+                TriedArticle(
+                    str(meta["best_article_id"]), _score(meta.get("best_score")), "fallback"
+                )
+            )
+        elif message.sender is SenderKind.CUSTOMER and tried:
+            verdict = helpful_verdict(meta.get("payload"))
+            last = tried[-1]
+            if verdict is not None and last.outcome == "answer":
+                tried[-1] = TriedArticle(last.article_id, last.score, last.outcome, verdict)
+    return tuple(tried)
+
+
+def helpful_verdict(payload: object) -> bool | None:
+    """True/False for a ``/helpful yes`` / ``/helpful no`` payload, else None."""
+    if not isinstance(payload, str) or not payload.startswith(HELPFUL_PAYLOAD + " "):
+        return None
+    answer = payload.removeprefix(HELPFUL_PAYLOAD).strip().lower()
+    return {"yes": True, "no": False}.get(answer)
+
+
+def build_card(
+    *,
+    conversation: Conversation,
+    customer: Customer,
+    handoff: Handoff | None,
+    transcript: Sequence[Message],
+    feedback: Sequence[Feedback] = (),
+    now: datetime,
+) -> HandoffCard:
+    """Build the card of a conversation's handoff.
+
+    Args:
+        conversation: the conversation.
+        customer: its customer.
+        handoff: the handoff the card is about (usually the latest one), if any.
+        transcript: the whole transcript, in order.
+        feedback: the conversation's stored feedback (for the satisfaction rating).
+        now: the current time; the wait ends here unless someone claimed it.
+
+    Returns:
+        The card; ``question`` is the customer's question verbatim as the bot recorded it
+        when handing off.
+    """
+    ratings = [f.rating for f in feedback if f.rating is not None]
+    waited_s = None
+    if handoff is not None:
+        waited_until = handoff.claimed_at or handoff.resolved_at or now
+        waited_s = max(0, int((waited_until - handoff.requested_at).total_seconds()))
+    return HandoffCard(
+        conversation_id=conversation.id,
+        customer=customer_label(customer),
+        channel=conversation.channel,
+        language=conversation.language,
+        team=conversation.team if handoff is None else handoff.team,
+        reason=None if handoff is None else handoff.reason,
+        reason_detail=None if handoff is None else handoff.detail,
+        question=None if handoff is None else handoff.summary,
+        tried=tried_articles(transcript),
+        requested_at=None if handoff is None else handoff.requested_at,
+        waited_s=waited_s,
+        promised_wait_s=None if handoff is None else handoff.promised_wait_s,
+        rating=ratings[-1] if ratings else None,
+        transcript=tuple(transcript),
+    )
+
+
+def _score(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None

@@ -1,0 +1,216 @@
+"""Export a conversation (its handoff card, then the transcript) as Markdown, JSON or HTML.
+
+Pure functions of a :class:`~handoff.card.HandoffCard`. JSON is the lossless format:
+:func:`from_json` reads back exactly the card :func:`to_json` wrote.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from handoff.card import HandoffCard, TriedArticle
+from handoff.model import Button, DeliveryStatus, HandoffReason, Message, SenderKind
+
+#: The JSON export's format tag; readers refuse other versions instead of guessing.
+JSON_FORMAT = "helpline-transcript/1"
+
+#: How each reason reads in an export (the console has its own wording).
+REASON_TEXT = {
+    HandoffReason.CUSTOMER_ASKED: "the customer asked for a person",
+    HandoffReason.REPEATED_FALLBACK: "the bot could not answer, several times in a row",
+    HandoffReason.NOT_HELPFUL: "the customer said the answer did not help",
+    HandoffReason.ARTICLE_REQUIRES_HUMAN: "the article says a person must follow up",
+    HandoffReason.FRUSTRATION: "the customer sounded frustrated",
+    HandoffReason.ALWAYS_HUMAN_TOPIC: "the topic always goes to a person",
+}
+
+
+def describe_reason(reason: HandoffReason, detail: str | None) -> str:
+    """One line saying why a conversation was handed off, with its detail if any."""
+    text = REASON_TEXT.get(reason, reason.value)
+    return f"{text} ({detail})" if detail else text
+
+
+def _minutes(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    return f"{seconds // 60} min {seconds % 60:02d} s"
+
+
+def _facts(card: HandoffCard) -> list[tuple[str, str]]:
+    facts = [
+        ("Customer", card.customer),
+        ("Channel", card.channel),
+        ("Language", card.language or "unknown"),
+        ("Team", card.team or "none"),
+    ]
+    if card.reason is not None:
+        facts += [
+            ("Reason", f"{card.reason.value}: {describe_reason(card.reason, card.reason_detail)}"),
+            ("Question", card.question or ""),
+            ("Waited", _minutes(card.waited_s)),
+            ("Wait promised", _minutes(card.promised_wait_s)),
+        ]
+    if card.rating is not None:
+        facts.append(("Satisfaction", f"{card.rating}/5"))
+    return facts
+
+
+def _tried(article: TriedArticle) -> str:
+    score = "-" if article.score is None else f"{article.score:.2f}"
+    verdict = {None: "", True: ", helpful", False: ", did not help"}[article.helpful]
+    return f"{article.article_id} ({article.outcome}, score {score}{verdict})"
+
+
+def _who(message: Message) -> str:
+    if message.sender is SenderKind.AGENT and message.agent_name:
+        return f"{message.agent_name} (agent)"
+    return message.sender.value
+
+
+def to_markdown(card: HandoffCard) -> str:
+    """The card as a Markdown document: facts, articles tried, then the transcript."""
+    lines = [f"# Conversation {card.conversation_id}", ""]
+    lines += [f"- **{name}:** {value}" for name, value in _facts(card)]
+    if card.tried:
+        lines += ["", "## Articles the bot tried", ""]
+        lines += [f"- {_tried(article)}" for article in card.tried]
+    lines += ["", "## Transcript", ""]
+    for message in card.transcript:
+        stamp = message.created_at.strftime("%Y-%m-%d %H:%M:%S")
+        text = message.text.replace("\n", "\n  ")
+        lines.append(f"- `{stamp}` **{_who(message)}:** {text}")
+    return "\n".join(lines) + "\n"
+
+
+def to_html(card: HandoffCard) -> str:
+    """The card as a standalone HTML page; every value is escaped."""
+    e = html.escape
+    facts = "".join(f"<dt>{e(name)}</dt><dd>{e(value)}</dd>" for name, value in _facts(card))
+    tried = "".join(f"<li>{e(_tried(article))}</li>" for article in card.tried)
+    rows = "".join(
+        f'<li class="msg-{e(m.sender.value)}"><time datetime="{e(m.created_at.isoformat())}">'
+        f"{e(m.created_at.strftime('%Y-%m-%d %H:%M:%S'))}</time> <b>{e(_who(m))}:</b> "
+        f"<span>{e(m.text)}</span></li>"
+        for m in card.transcript
+    )
+    title = e(f"Conversation {card.conversation_id}")
+    tried_section = f"<h2>Articles the bot tried</h2><ul>{tried}</ul>" if tried else ""
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{title}</title></head><body><h1>{title}</h1><dl>{facts}</dl>"
+        f"{tried_section}<h2>Transcript</h2><ol>{rows}</ol></body></html>\n"
+    )
+
+
+def to_json(card: HandoffCard) -> str:
+    """The card as JSON, lossless: :func:`from_json` gives the same card back."""
+    document = {
+        "format": JSON_FORMAT,
+        "conversation_id": str(card.conversation_id),
+        "customer": card.customer,
+        "channel": card.channel,
+        "language": card.language,
+        "team": card.team,
+        "reason": None if card.reason is None else card.reason.value,
+        "reason_detail": card.reason_detail,
+        "question": card.question,
+        "tried": [
+            {
+                "article_id": t.article_id,
+                "score": t.score,
+                "outcome": t.outcome,
+                "helpful": t.helpful,
+            }
+            for t in card.tried
+        ],
+        "requested_at": _time(card.requested_at),
+        "waited_s": card.waited_s,
+        "promised_wait_s": card.promised_wait_s,
+        "rating": card.rating,
+        "transcript": [_message_out(m) for m in card.transcript],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def from_json(text: str) -> HandoffCard:
+    """Read a card written by :func:`to_json`.
+
+    Raises:
+        ValueError: not JSON, another format, or a field is missing or malformed.
+    """
+    try:
+        doc = json.loads(text)
+        if doc.get("format") != JSON_FORMAT:
+            raise ValueError(f"not a {JSON_FORMAT} document: format {doc.get('format')!r}")
+        return HandoffCard(
+            conversation_id=UUID(doc["conversation_id"]),
+            customer=doc["customer"],
+            channel=doc["channel"],
+            language=doc["language"],
+            team=doc["team"],
+            reason=None if doc["reason"] is None else HandoffReason(doc["reason"]),
+            reason_detail=doc["reason_detail"],
+            question=doc["question"],
+            tried=tuple(
+                TriedArticle(t["article_id"], t["score"], t["outcome"], t["helpful"])
+                for t in doc["tried"]
+            ),
+            requested_at=_parse_time(doc["requested_at"]),
+            waited_s=doc["waited_s"],
+            promised_wait_s=doc["promised_wait_s"],
+            rating=doc["rating"],
+            transcript=tuple(_message_in(m) for m in doc["transcript"]),
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"malformed transcript export: {exc!r}") from exc
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _message_out(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "conversation_id": str(message.conversation_id),
+        "seq": message.seq,
+        "sender": message.sender.value,
+        "text": message.text,
+        "created_at": message.created_at.isoformat(),
+        "agent_id": message.agent_id,
+        "agent_name": message.agent_name,
+        "external_id": message.external_id,
+        "reply_to": message.reply_to,
+        "buttons": [{"title": b.title, "payload": b.payload} for b in message.buttons],
+        "meta": message.meta,
+        "delivery": message.delivery.value,
+        "delivery_error": message.delivery_error,
+    }
+
+
+def _message_in(data: dict[str, Any]) -> Message:
+    return Message(
+        id=data["id"],
+        conversation_id=UUID(data["conversation_id"]),
+        seq=data["seq"],
+        sender=SenderKind(data["sender"]),
+        text=data["text"],
+        created_at=datetime.fromisoformat(data["created_at"]),
+        agent_id=data["agent_id"],
+        agent_name=data["agent_name"],
+        external_id=data["external_id"],
+        reply_to=data["reply_to"],
+        buttons=tuple(Button(title=b["title"], payload=b["payload"]) for b in data["buttons"]),
+        meta=dict(data["meta"]),
+        delivery=DeliveryStatus(data["delivery"]),
+        delivery_error=data["delivery_error"],
+    )

@@ -1,0 +1,170 @@
+"""Wait estimates in words a customer reads: "about 10-20 minutes", "we are back at 08:00".
+
+Two pure steps, so the bot can phrase the sentence around the words and tests can check
+each: :func:`wait_wording` rounds an estimate into human buckets (a structured
+:class:`WaitWording`), :func:`format_wait` renders it in English or Danish. The bucket never
+says zero: the shortest is "less than 5 minutes".
+
+Buckets: the 80% range is widened outwards to 5-minute steps up to 30 minutes, 15-minute
+steps up to 90, 30-minute steps up to 2 hours, then whole hours. A range that starts at zero
+becomes "less than ...".
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from handoff.estimate import WaitEstimate
+
+#: The shortest bucket, in minutes.
+SHORTEST_MIN = 5
+
+_EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_DA_WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+_EN_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_DA_MONTHS = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
+
+_TEMPLATES = {
+    "en": {
+        "less_than_min": "less than {high} minutes",
+        "range_min": "about {low}-{high} minutes",
+        "less_than_h": "less than {high} hours",
+        "range_h": "about {low}-{high} hours",
+        "back_today": "we are back at {time}",
+        "back_tomorrow": "we are back at {time} tomorrow",
+        "back_weekday": "we are back at {time} on {weekday}",
+        "back_date": "we are back at {time} on {day} {month}",
+        "unknown": "a person will reply as soon as someone is available",
+    },
+    "da": {
+        "less_than_min": "mindre end {high} minutter",
+        "range_min": "cirka {low}-{high} minutter",
+        "less_than_h": "mindre end {high} timer",
+        "range_h": "cirka {low}-{high} timer",
+        "back_today": "vi er tilbage kl. {time}",
+        "back_tomorrow": "vi er tilbage kl. {time} i morgen",
+        "back_weekday": "vi er tilbage kl. {time} {weekday}",
+        "back_date": "vi er tilbage kl. {time} den {day}. {month}",
+        "unknown": "en medarbejder svarer, så snart der er en ledig",
+    },
+}
+
+
+class WaitKind(enum.StrEnum):
+    """The shape of the words."""
+
+    LESS_THAN = "less_than"
+    RANGE = "range"
+    BACK_AT = "back_at"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class WaitWording:
+    """A wait rounded for people.
+
+    Attributes:
+        kind: Which sentence shape applies.
+        low_min: Lower end in minutes (RANGE only; otherwise 0).
+        high_min: Upper end in minutes (LESS_THAN and RANGE; otherwise 0).
+        back_at: When people are back (BACK_AT only).
+        days_ahead: Calendar days from now to ``back_at`` (0: today).
+    """
+
+    kind: WaitKind
+    low_min: int = 0
+    high_min: int = 0
+    back_at: datetime | None = None
+    days_ahead: int = 0
+
+
+def wait_wording(
+    estimate: WaitEstimate | None, now: datetime, *, opens_at: datetime | None = None
+) -> WaitWording:
+    """Round an estimate into the bucket a customer is told.
+
+    Args:
+        estimate: From :func:`handoff.estimate.estimate_wait` (None: nobody scheduled).
+        now: The current time, for "today" and "tomorrow".
+        opens_at: The next opening time when the desk is closed now (out of office hours).
+
+    Returns:
+        BACK_AT when the desk is closed or nobody is on shift until later, UNKNOWN when
+        nobody is scheduled at all, else a LESS_THAN or RANGE bucket.
+    """
+    back_at = opens_at if opens_at is not None and opens_at > now else None
+    if back_at is None and estimate is not None:
+        back_at = estimate.available_at
+    if back_at is not None:
+        days = (back_at.date() - now.date()).days
+        return WaitWording(WaitKind.BACK_AT, back_at=back_at, days_ahead=days)
+    if estimate is None:
+        return WaitWording(WaitKind.UNKNOWN)
+    low_min, high_min = estimate.low_s / 60, estimate.high_s / 60
+    if high_min <= SHORTEST_MIN:
+        return WaitWording(WaitKind.LESS_THAN, high_min=SHORTEST_MIN)
+    step = _step(high_min)
+    high = math.ceil(high_min / step) * step
+    low = math.floor(low_min / step) * step
+    if low == 0:
+        return WaitWording(WaitKind.LESS_THAN, high_min=high)
+    # A range is a range: an exact point on a step still gets one step of width.
+    return WaitWording(WaitKind.RANGE, low_min=low, high_min=max(high, low + step))
+
+
+def _step(high_min: float) -> int:
+    """Rounding step in minutes: coarser as the wait grows, as people say it."""
+    if high_min <= 30:
+        return 5
+    if high_min <= 90:
+        return 15
+    if high_min <= 120:
+        return 30
+    return 60
+
+
+def format_wait(wording: WaitWording, language: str) -> str:
+    """The words for ``wording`` in ``language`` ("en" or "da"; others fall back to "en").
+
+    The result is a phrase to place in a sentence ("Expected wait: about 10-20 minutes.").
+    """
+    lang = language if language in _TEMPLATES else "en"
+    templates = _TEMPLATES[lang]
+    if wording.kind is WaitKind.UNKNOWN:
+        return templates["unknown"]
+    if wording.kind is WaitKind.BACK_AT:
+        return _format_back(wording, lang)
+    # Above two hours, minutes are whole hours by construction.
+    in_hours = wording.high_min > 120
+    unit = 60 if in_hours else 1
+    suffix = "h" if in_hours else "min"
+    key = "less_than" if wording.kind is WaitKind.LESS_THAN else "range"
+    return templates[f"{key}_{suffix}"].format(
+        low=wording.low_min // unit, high=wording.high_min // unit
+    )
+
+
+def _format_back(wording: WaitWording, lang: str) -> str:
+    templates = _TEMPLATES[lang]
+    at = wording.back_at
+    if at is None:
+        return templates["unknown"]
+    clock = f"{at:%H:%M}"
+    if wording.days_ahead <= 0:
+        return templates["back_today"].format(time=clock)
+    if wording.days_ahead == 1:
+        return templates["back_tomorrow"].format(time=clock)
+    if wording.days_ahead < 7:
+        weekdays = _DA_WEEKDAYS if lang == "da" else _EN_WEEKDAYS
+        return templates["back_weekday"].format(time=clock, weekday=weekdays[at.weekday()])
+    months = _DA_MONTHS if lang == "da" else _EN_MONTHS
+    return templates["back_date"].format(time=clock, day=at.day, month=months[at.month - 1])

@@ -1,0 +1,69 @@
+"""Fixtures: the fake Bot API served over HTTP, and a Telegram channel that talks to it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from bot.runtime import Runtime
+from bot.telegram.channel import TelegramChannel, build_channel
+from bot.telegram.limits import RateLimiter
+from handoff.store.sql import SqlStore
+from tests.bot.telegram.fake_bot_api import FakeBotApi, serving
+
+CHAT = 777001
+
+
+def fast_limiter() -> RateLimiter:
+    """Telegram's limits scaled far up, so tests do not wait a second per message."""
+    return RateLimiter(overall_per_s=10_000, chat_interval_s=0.0, group_per_min=10_000)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    async with serving(FakeBotApi()) as served:
+        yield served
+    assert served.unknown == [], f"the bot called methods the fake does not know: {served.unknown}"
+
+
+ChannelFactory = Callable[[], Awaitable[TelegramChannel]]
+
+
+@pytest.fixture
+async def start_channel(
+    fake: FakeBotApi, runtime: Runtime, store: SqlStore
+) -> AsyncIterator[ChannelFactory]:
+    """Starts channels in polling mode (1 s long polls), as a restarted process would."""
+    started: list[TelegramChannel] = []
+
+    async def start() -> TelegramChannel:
+        built = build_channel(
+            token=fake.token,
+            api_url=fake.base_url,
+            mode="polling",
+            runtime=runtime,
+            store=store,
+            limiter=fast_limiter(),
+            poll_timeout_s=1,
+        )
+        await built.start()
+        started.append(built)
+        return built
+
+    yield start
+    for built in started:
+        await built.stop()
+
+
+@pytest.fixture
+async def channel(start_channel: ChannelFactory) -> TelegramChannel:
+    """A started channel in polling mode."""
+    return await start_channel()
+
+
+async def handled(fake: FakeBotApi, update_id: int, *, timeout_s: float = 10.0) -> None:
+    """Wait until the poller confirmed ``update_id`` (it confirms only handled updates)."""
+    async with asyncio.timeout(timeout_s):
+        await fake.confirmed(update_id)

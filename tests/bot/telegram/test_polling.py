@@ -1,0 +1,89 @@
+"""Long polling with our own fetch loop: store and answer first, confirm afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from telegram import Update
+
+from bot.telegram.channel import TelegramChannel, build_application
+from bot.telegram.poller import Poller
+from handoff.errors import StoreUnavailable
+from handoff.model import SenderKind
+from handoff.store.sql import SqlStore
+from tests.bot.telegram.conftest import CHAT, ChannelFactory, handled
+from tests.bot.telegram.fake_bot_api import FakeBotApi
+
+
+async def test_a_question_is_answered_from_the_knowledge(
+    fake: FakeBotApi, channel: TelegramChannel
+) -> None:
+    update_id = fake.push_text(CHAT, "How do I connect to the VPN?")
+    await handled(fake, update_id)
+    assert "vpn.example.org" in fake.sent_to(CHAT)[-1].text
+
+
+async def test_the_message_is_stored_before_the_update_is_confirmed(
+    fake: FakeBotApi, channel: TelegramChannel, store: SqlStore
+) -> None:
+    arrived = fake.hold("sendMessage")
+    update_id = fake.push_text(CHAT, "How do I connect to the VPN?")
+    await arrived.wait()
+    customer = await store.find_customer(channel="telegram", external_id=str(CHAT))
+    assert customer is not None
+    stored = await store.customer_messages(customer.id)
+    assert (stored[0].external_id, fake.confirmed_offset <= update_id) == (
+        f"telegram:{update_id}",
+        True,
+    )
+    fake.release("sendMessage")
+    await handled(fake, update_id)
+
+
+async def test_a_redelivered_update_gets_no_second_message_and_no_second_reply(
+    fake: FakeBotApi, channel: TelegramChannel, start_channel: ChannelFactory, store: SqlStore
+) -> None:
+    update_id = fake.push_text(CHAT, "How do I connect to the VPN?")
+    await handled(fake, update_id)
+    await channel.stop()
+    fake.redeliver(update_id)
+    fake.confirmed_offset = 0
+    await start_channel()
+    await handled(fake, update_id)
+    customer = await store.find_customer(channel="telegram", external_id=str(CHAT))
+    assert customer is not None
+    senders = [m.sender for m in await store.customer_messages(customer.id)]
+    assert (senders.count(SenderKind.CUSTOMER), len(fake.sent_to(CHAT))) == (1, 1)
+
+
+async def test_updates_of_one_chat_are_answered_in_order(
+    fake: FakeBotApi, channel: TelegramChannel
+) -> None:
+    fake.push_text(CHAT, "How do I connect to the VPN?")
+    last = fake.push_text(CHAT, "I forgot my password")
+    await handled(fake, last)
+    texts = [s.text for s in fake.sent_to(CHAT)]
+    assert ("vpn.example.org" in texts[0], "password.example.org" in texts[-1]) == (True, True)
+
+
+async def test_a_batch_that_could_not_be_stored_is_fetched_again(fake: FakeBotApi) -> None:
+    seen: list[int] = []
+
+    async def receive(update: Update) -> None:
+        seen.append(update.update_id)
+        if len(seen) == 1:
+            raise StoreUnavailable("database error: the disk is full")
+
+    application = build_application(fake.token, fake.base_url)
+    async with application:
+        poller = Poller(application.bot, receive, timeout_s=1, retry_s=0.05)
+        task = asyncio.create_task(poller.run())
+        update_id = fake.push_text(CHAT, "hello")
+        try:
+            await handled(fake, update_id)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+    assert seen == [update_id, update_id]

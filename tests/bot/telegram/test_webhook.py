@@ -1,0 +1,108 @@
+"""Webhook mode: Telegram posts updates to our own route, which answers 200 once stored."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.service import Service, build_service
+from bot.settings import Settings
+from bot.web.app import create_app
+from tests.bot.telegram.conftest import CHAT
+from tests.bot.telegram.fake_bot_api import FakeBotApi
+
+SECRET = "s3cret-token_value"
+PUBLIC_URL = "https://helpline.example.org"
+
+
+@pytest.fixture
+async def service(settings: Settings, fake: FakeBotApi) -> AsyncIterator[Service]:
+    configured = settings.model_copy(
+        update={
+            "telegram_token": fake.token,
+            "telegram_api_url": fake.base_url,
+            "telegram_mode": "webhook",
+            "telegram_webhook_secret": SECRET,
+            "public_url": PUBLIC_URL,
+        }
+    )
+    built = await build_service(configured)
+    assert built.telegram is not None
+    await built.telegram.start()
+    yield built
+    await built.telegram.stop()
+    await built.close()
+
+
+@pytest.fixture
+async def client(service: Service) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=create_app(service))
+    async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as http:
+        yield http
+
+
+def _update(fake: FakeBotApi, text: str, update_id: int = 9001) -> dict[str, Any]:
+    return {"update_id": update_id, "message": fake.message(CHAT, text=text)}
+
+
+async def _post(client: httpx.AsyncClient, update: dict[str, Any], secret: str) -> int:
+    response = await client.post(
+        "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+    )
+    return response.status_code
+
+
+async def test_start_registers_the_webhook_with_the_secret(
+    fake: FakeBotApi, service: Service
+) -> None:
+    assert fake.webhook is not None
+    assert (fake.webhook["url"], fake.webhook["secret_token"]) == (
+        f"{PUBLIC_URL}/telegram/webhook",
+        SECRET,
+    )
+
+
+async def test_a_wrong_secret_is_refused_and_nothing_is_stored(
+    fake: FakeBotApi, client: httpx.AsyncClient, service: Service
+) -> None:
+    status = await _post(client, _update(fake, "How do I connect to the VPN?"), "guess")
+    customer = await service.store.find_customer(channel="telegram", external_id=str(CHAT))
+    assert (status, customer) == (403, None)
+
+
+async def test_200_means_stored_and_answered(
+    fake: FakeBotApi, client: httpx.AsyncClient, service: Service
+) -> None:
+    status = await _post(client, _update(fake, "How do I connect to the VPN?"), SECRET)
+    customer = await service.store.find_customer(channel="telegram", external_id=str(CHAT))
+    assert customer is not None
+    stored = await service.store.customer_messages(customer.id)
+    assert (status, stored[0].external_id, "vpn.example.org" in fake.sent_to(CHAT)[0].text) == (
+        200,
+        "telegram:9001",
+        True,
+    )
+
+
+async def test_a_repeated_post_gets_one_reply(
+    fake: FakeBotApi, client: httpx.AsyncClient, service: Service
+) -> None:
+    update = _update(fake, "How do I connect to the VPN?")
+    await _post(client, update, SECRET)
+    await _post(client, update, SECRET)
+    assert len(fake.sent_to(CHAT)) == 1
+
+
+async def test_without_a_token_there_is_no_telegram(settings: Settings) -> None:
+    built = await build_service(settings)
+    try:
+        assert built.telegram is None
+    finally:
+        await built.close()
+
+
+async def test_a_malformed_update_is_acknowledged(client: httpx.AsyncClient) -> None:
+    assert await _post(client, {"message": {"no": "update id"}}, SECRET) == 200

@@ -1,0 +1,172 @@
+"""`helpline agents`, `helpline handoff explain` and `helpline transcript export`, in-process.
+
+Each test writes a settings file naming a real SQLite file; the commands open it as the
+service would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from click.testing import CliRunner, Result
+
+from bot.cli import main
+from handoff.export import from_json
+from handoff.model import HandoffReason, NewMessage, SenderKind
+from handoff.passwords import verify_password
+from handoff.store.sql import SqlStore
+
+
+@pytest.fixture
+def config(tmp_path: Path, knowledge_dir: Path) -> Path:
+    path = tmp_path / "helpline.toml"
+    database = tmp_path / "desk.db"
+    path.write_text(
+        f'[helpline]\ndatabase_url = "sqlite+aiosqlite:///{database}"\n'
+        f'knowledge_dir = "{knowledge_dir}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def _url(config: Path) -> str:
+    return f"sqlite+aiosqlite:///{config.parent / 'desk.db'}"
+
+
+def helpline(config: Path, *args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(main, [*args, "--config", str(config)], input=input)
+
+
+def _add_maria(config: Path) -> Result:
+    return helpline(
+        config,
+        "agents",
+        "add",
+        "maria",
+        "--name",
+        "Maria",
+        "--team",
+        "it-support",
+        "--language",
+        "da",
+        "--hours",
+        "mon-fri=09:00-17:00",
+        input="s3cret\ns3cret\n",
+    )
+
+
+def test_agents_add_then_list(config: Path) -> None:
+    assert _add_maria(config).exit_code == 0
+    listed = helpline(config, "agents", "list")
+    assert listed.exit_code == 0, listed.output
+    assert "maria\tMaria\tteams=it-support\tlanguages=da\tcapacity=3\toffline" in listed.output
+    assert "hours=mon 09:00-17:00; tue 09:00-17:00" in listed.output
+
+
+def test_agents_add_refuses_mismatched_passwords(config: Path) -> None:
+    result = helpline(config, "agents", "add", "maria", "--name", "Maria", input="a\nb\nc\nc\n")
+    assert "do not match" in result.output
+
+
+def test_agents_add_refuses_a_duplicate_login(config: Path) -> None:
+    _add_maria(config)
+    again = _add_maria(config)
+    assert again.exit_code == 1
+    assert "exists already" in again.output
+
+
+def test_agents_set_changes_only_what_is_given(config: Path) -> None:
+    _add_maria(config)
+    result = helpline(config, "agents", "set", "maria", "--capacity", "5", "--inactive")
+    assert result.exit_code == 0, result.output
+    listed = helpline(config, "agents", "list").output
+    assert "teams=it-support\tlanguages=da\tcapacity=5\tdeactivated" in listed
+
+
+def test_agents_set_refuses_bad_hours(config: Path) -> None:
+    _add_maria(config)
+    result = helpline(config, "agents", "set", "maria", "--hours", "mon=9-5")
+    assert result.exit_code == 2
+    assert "HH:MM" in result.output
+
+
+def test_agents_passwd_replaces_the_password(config: Path) -> None:
+    _add_maria(config)
+    result = helpline(config, "agents", "passwd", "maria", input="n3w\nn3w\n")
+    assert result.exit_code == 0, result.output
+
+    async def stored_hash() -> str:
+        store = await SqlStore.open(_url(config))
+        found = await store.agent_credentials("maria")
+        await store.close()
+        assert found is not None
+        return found[1]
+
+    assert verify_password(asyncio.run(stored_hash()), "n3w")
+
+
+def test_agents_passwd_of_an_unknown_login_fails(config: Path) -> None:
+    helpline(config, "agents", "list")  # creates the database
+    result = helpline(config, "agents", "passwd", "nobody", input="x\nx\n")
+    assert result.exit_code == 1
+    assert "no agent with login 'nobody'" in result.output
+
+
+def _handed_off(config: Path) -> UUID:
+    async def build() -> UUID:
+        store = await SqlStore.open(_url(config))
+        customer = await store.upsert_customer(channel="web", external_id="w1", language="en")
+        conversation = await store.open_conversation(customer.id)
+        await store.append_message(
+            conversation.id, NewMessage(sender=SenderKind.CUSTOMER, text="this is useless")
+        )
+        await store.request_handoff(
+            conversation.id,
+            reason=HandoffReason.FRUSTRATION,
+            team="it-support",
+            summary="this is useless",
+            detail="words: word 'useless'",
+        )
+        await store.close()
+        return conversation.id
+
+    return asyncio.run(build())
+
+
+def test_handoff_explain_says_why(config: Path) -> None:
+    conversation_id = _handed_off(config)
+    result = helpline(config, "handoff", "explain", str(conversation_id))
+    assert result.exit_code == 0, result.output
+    assert "handed off: frustration" in result.output
+    assert "why: the customer sounded frustrated (words: word 'useless')" in result.output
+    assert "question: this is useless" in result.output
+
+
+def test_handoff_explain_of_an_unknown_conversation_fails(config: Path) -> None:
+    helpline(config, "agents", "list")
+    result = helpline(config, "handoff", "explain", "00000000-0000-4000-8000-000000000000")
+    assert result.exit_code == 1
+    assert "no conversation" in result.output
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [("md", "**Reason:** frustration"), ("html", "<dt>Reason</dt>"), ("json", '"frustration"')],
+)
+def test_transcript_export_formats(config: Path, fmt: str, expected: str) -> None:
+    conversation_id = _handed_off(config)
+    result = helpline(config, "transcript", "export", str(conversation_id), "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert expected in result.output
+
+
+def test_transcript_export_json_reads_back(config: Path) -> None:
+    conversation_id = _handed_off(config)
+    result = helpline(config, "transcript", "export", str(conversation_id), "--format", "json")
+    card = from_json(result.output)
+    assert (card.conversation_id, card.question) == (conversation_id, "this is useless")
+    assert json.loads(result.output)["transcript"][0]["text"] == "this is useless"

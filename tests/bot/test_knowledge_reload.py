@@ -1,0 +1,131 @@
+"""Hot reload: edits of the knowledge folder serve within 2 s; broken edits change nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge_reload import KnowledgeStatus
+from bot.runtime import IncomingMessage
+from bot.service import Service, build_service
+from bot.settings import Settings
+
+#: The issue's promise: an edit is serving within this many seconds.
+DEADLINE_S = 2.0
+
+PRINTER = """---
+id: printer-add
+title: Adding a printer
+lang: en
+questions:
+  - how do I add a printer
+  - my printer is not in the list
+---
+Open **Settings > Printers** and choose the printer on your floor.
+"""
+
+_ids = itertools.count()
+
+
+@pytest.fixture
+async def service(settings: Settings) -> AsyncIterator[Service]:
+    built = await build_service(settings)
+    yield built
+    await built.close()
+
+
+async def wait_for_status(
+    service: Service, condition: Callable[[KnowledgeStatus], bool]
+) -> KnowledgeStatus:
+    """Poll the status until ``condition`` holds; fail after the deadline."""
+    deadline = time.monotonic() + DEADLINE_S
+    while not condition(service.knowledge_status):
+        assert time.monotonic() < deadline, f"not within {DEADLINE_S} s: {service.knowledge_status}"
+        await asyncio.sleep(0.05)
+    return service.knowledge_status
+
+
+async def ask(service: Service, text: str) -> dict[str, object]:
+    """The metadata of the bot's first reply to a new customer's message."""
+    n = next(_ids)
+    handled = await service.runtime.handle(
+        IncomingMessage(channel="web", sender_id=f"c{n}", external_id=f"m{n}", text=text)
+    )
+    return dict(handled.replies[0].meta) | {"text": handled.replies[0].text}
+
+
+def newer(than: KnowledgeStatus) -> Callable[[KnowledgeStatus], bool]:
+    return lambda status: status.loaded_at > than.loaded_at
+
+
+async def test_the_status_tells_what_is_serving(service: Service, knowledge_dir: Path) -> None:
+    status = service.knowledge_status
+
+    assert (status.directory, status.articles, status.ok) == (knowledge_dir, 5, True)
+
+
+async def test_an_added_article_is_answered_without_a_restart(
+    service: Service, knowledge_dir: Path
+) -> None:
+    before = service.knowledge_status
+    (knowledge_dir / "printer.en.md").write_text(PRINTER, "utf-8")
+
+    status = await wait_for_status(service, newer(before))
+
+    assert status.articles == 6
+    assert (await ask(service, "how do I add a printer"))["article_id"] == "printer-add"
+
+
+async def test_an_edited_answer_is_sent_without_a_restart(
+    service: Service, knowledge_dir: Path
+) -> None:
+    before = service.knowledge_status
+    path = knowledge_dir / "vpn.en.md"
+    path.write_text(path.read_text("utf-8").replace("Secure Client", "GlobalProtect"), "utf-8")
+
+    await wait_for_status(service, newer(before))
+
+    assert "GlobalProtect" in str((await ask(service, "How do I connect to the VPN?"))["text"])
+
+
+async def test_a_deleted_article_is_no_longer_answered(
+    service: Service, knowledge_dir: Path
+) -> None:
+    before = service.knowledge_status
+    (knowledge_dir / "stolen.en.md").unlink()
+
+    status = await wait_for_status(service, newer(before))
+
+    assert status.articles == 4
+    assert (await ask(service, "my laptop was stolen")).get("article_id") != "lost-device"
+
+
+async def test_a_broken_edit_keeps_the_last_good_knowledge_and_shows_the_error(
+    service: Service, knowledge_dir: Path
+) -> None:
+    path = knowledge_dir / "vpn.en.md"
+    path.write_text(path.read_text("utf-8").replace("title:", "titel:"), "utf-8")
+
+    status = await wait_for_status(service, lambda status: not status.ok)
+
+    assert status.articles == 5
+    assert any(f"{path}:1: missing title" in problem for problem in status.problems)
+    reply = await ask(service, "How do I connect to the VPN?")
+    assert (reply["article_id"], reply["lang"]) == ("vpn-connect", "en")
+
+
+async def test_fixing_a_broken_edit_clears_the_error(service: Service, knowledge_dir: Path) -> None:
+    path = knowledge_dir / "vpn.en.md"
+    good = path.read_text("utf-8")
+    path.write_text("broken", "utf-8")
+    broken = await wait_for_status(service, lambda status: not status.ok)
+
+    path.write_text(good.replace("Secure Client", "GlobalProtect"), "utf-8")
+    status = await wait_for_status(service, newer(broken))
+
+    assert (status.ok, status.problems, status.articles) == (True, (), 5)

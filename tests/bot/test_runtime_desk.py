@@ -1,0 +1,278 @@
+"""The runtime's desk half on a real SQLite file, the real rasa-sdk executor and knowledge.
+
+Conversations are tables: what the customer sends, and the kinds of the bot's last replies
+and the handoff reason that must follow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from bot.feed import ChangeFeed
+from bot.runtime import IncomingMessage, Runtime
+from bot.service import KnowledgeHolder, build_runtime, load_snapshot
+from bot.settings import HandoffPolicy, Routing, Settings
+from handoff.model import ConversationState, Presence, SenderKind
+from handoff.store.sql import SqlStore
+
+_counter = iter(range(1, 1_000_000))
+
+Turn = tuple[str, str | None]  # (text, button payload)
+
+
+def said(text: str, *, payload: str | None = None, sender: str = "alice") -> IncomingMessage:
+    return IncomingMessage(
+        channel="web",
+        sender_id=sender,
+        external_id=f"web:{sender}:{next(_counter)}",
+        text=text,
+        payload=payload,
+    )
+
+
+def _runtime(settings: Settings, store: SqlStore, **changes: Any) -> Runtime:
+    changed = settings.model_copy(update=changes)
+    built, _ = build_runtime(changed, store, KnowledgeHolder(load_snapshot(changed)), ChangeFeed())
+    return built
+
+
+VPN = "How do I connect to the VPN?"
+
+
+@pytest.mark.parametrize(
+    ("turns", "kinds", "reason"),
+    [
+        ([(VPN, None)], ["answer"], None),
+        ([(VPN, None), ("No, it did not help", "/helpful no")], ["handoff"], "not_helpful"),
+        ([(VPN, None), ("Yes, that helped", "/helpful yes")], ["helpful_thanks"], None),
+        ([("this bot is useless", None)], ["handoff"], "frustration"),
+        ([("Elendig service, det virker ikke", None)], ["handoff"], "frustration"),
+        ([("WHY DOES NOTHING WORK HERE", None)], ["handoff"], "frustration"),
+        ([(VPN, None), ("how do I connect to the vpn", None)], ["handoff"], "frustration"),
+        ([("my laptop was stolen", None)], ["answer", "handoff"], "article_requires_human"),
+        ([("/human", "/human")], ["handoff"], "customer_asked"),
+        ([("kan jeg tale med et menneske", None)], ["handoff"], "customer_asked"),
+    ],
+)
+async def test_the_default_policy(
+    runtime: Runtime,
+    store: SqlStore,
+    turns: list[Turn],
+    kinds: list[str],
+    reason: str | None,
+) -> None:
+    for text, payload in turns:
+        handled = await runtime.handle(said(text, payload=payload))
+    assert [r.meta.get("kind") for r in handled.replies] == kinds
+    handoffs = await store.handoffs(handled.conversation.id)
+    assert [h.reason.value for h in handoffs] == ([reason] if reason else [])
+
+
+@pytest.mark.parametrize(
+    ("policy", "turns", "kinds", "reason"),
+    [
+        (
+            HandoffPolicy(always_human_topics=("password-reset",)),
+            [("I forgot my password", None)],
+            ["answer", "handoff"],
+            "always_human_topic",
+        ),
+        (
+            HandoffPolicy(article_handoff="offer"),
+            [("my laptop was stolen", None)],
+            ["answer"],
+            None,
+        ),
+        (
+            HandoffPolicy(not_helpful=False),
+            [(VPN, None), ("No", "/helpful no")],
+            ["offer_person"],
+            None,
+        ),
+        (HandoffPolicy(words=()), [("this bot is useless", None)], ["fallback"], None),
+        (
+            HandoffPolicy(fallbacks_in_a_row=1),
+            [("what is the capital of Mongolia", None)],
+            ["fallback", "handoff"],
+            "repeated_fallback",
+        ),
+    ],
+)
+async def test_the_policy_table_is_configurable(
+    settings: Settings,
+    store: SqlStore,
+    policy: HandoffPolicy,
+    turns: list[Turn],
+    kinds: list[str],
+    reason: str | None,
+) -> None:
+    runtime = _runtime(settings, store, handoff=policy)
+    for text, payload in turns:
+        handled = await runtime.handle(said(text, payload=payload))
+    assert [r.meta.get("kind") for r in handled.replies] == kinds
+    handoffs = await store.handoffs(handled.conversation.id)
+    assert [h.reason.value for h in handoffs] == ([reason] if reason else [])
+
+
+async def test_answers_offer_did_this_help_buttons(runtime: Runtime) -> None:
+    handled = await runtime.handle(said(VPN))
+    assert [b.payload for b in handled.replies[0].buttons] == ["/helpful yes", "/helpful no"]
+
+
+async def test_did_this_help_is_stored_as_feedback_on_the_answer(
+    runtime: Runtime, store: SqlStore
+) -> None:
+    answered = await runtime.handle(said(VPN))
+    await runtime.handle(said("Yes", payload="/helpful yes"))
+    (feedback,) = await store.feedback(answered.conversation.id)
+    assert (feedback.helpful, feedback.message_id, feedback.agent_id) == (
+        True,
+        answered.replies[0].id,
+        None,
+    )
+
+
+async def test_the_handoff_keeps_the_question_verbatim_and_the_detail(
+    runtime: Runtime, store: SqlStore
+) -> None:
+    await runtime.handle(said("my VPN keeps dropping every 5 minutes"))
+    handled = await runtime.handle(said("this is useless"))
+    (handoff,) = await store.handoffs(handled.conversation.id)
+    assert (handoff.summary, handoff.detail) == (
+        "this is useless",
+        "words: word 'useless'",
+    )
+
+
+async def test_asking_for_a_person_records_the_earlier_question(
+    runtime: Runtime, store: SqlStore
+) -> None:
+    await runtime.handle(said("my VPN keeps dropping every 5 minutes"))
+    handled = await runtime.handle(said("can I talk to a person"))
+    (handoff,) = await store.handoffs(handled.conversation.id)
+    assert handoff.summary == "my VPN keeps dropping every 5 minutes"
+
+
+async def test_a_language_team_takes_handoffs_without_article_team(
+    settings: Settings, store: SqlStore
+) -> None:
+    runtime = _runtime(settings, store, routing=Routing(language_teams={"da": "accounts"}))
+    handled = await runtime.handle(said("kan jeg tale med et menneske"))
+    assert (await store.get_conversation(handled.conversation.id)).team == "accounts"
+
+
+async def test_an_online_agent_takes_the_handoff_at_once_by_name(
+    runtime: Runtime, store: SqlStore, agents: tuple[int, int]
+) -> None:
+    maria, _ = agents
+    await runtime.set_presence(maria, Presence.ONLINE)
+    await runtime.handle(said(VPN))
+    handled = await runtime.handle(said("can I talk to a person"))
+    assert [(r.sender, r.meta.get("kind")) for r in handled.replies] == [
+        (SenderKind.BOT, "handoff"),
+        (SenderKind.SYSTEM, "agent_joined"),
+    ]
+    assert handled.replies[1].text == "Maria from IT support has joined the conversation."
+    conversation = await store.get_conversation(handled.conversation.id)
+    assert (conversation.state, conversation.owner_agent_id) == (ConversationState.AGENT, maria)
+
+
+async def test_an_agent_coming_online_takes_the_waiting_customer(
+    runtime: Runtime, store: SqlStore, agents: tuple[int, int]
+) -> None:
+    maria, _ = agents
+    await runtime.handle(said(VPN))
+    handled = await runtime.handle(said("can I talk to a person"))
+    await runtime.set_presence(maria, Presence.ONLINE)
+    conversation = await store.get_conversation(handled.conversation.id)
+    assert conversation.owner_agent_id == maria
+
+
+async def _with(runtime: Runtime, store: SqlStore, agent: int) -> UUID:
+    """A VPN conversation handed off and claimed by ``agent``."""
+    await runtime.handle(said(VPN))
+    handled = await runtime.handle(said("can I talk to a person"))
+    await runtime.claim(handled.conversation.id, agent)
+    return handled.conversation.id
+
+
+async def test_released_goes_to_a_colleague_not_back(
+    runtime: Runtime, store: SqlStore, agents: tuple[int, int]
+) -> None:
+    maria, jonas = agents
+    conversation_id = await _with(runtime, store, maria)
+    await runtime.set_presence(maria, Presence.ONLINE)
+    await runtime.set_presence(jonas, Presence.ONLINE)
+    await runtime.release(conversation_id, maria)
+    assert (await store.get_conversation(conversation_id)).owner_agent_id == jonas
+
+
+async def test_transfer_to_a_colleague_names_the_new_agent(
+    runtime: Runtime, store: SqlStore, agents: tuple[int, int]
+) -> None:
+    maria, jonas = agents
+    conversation_id = await _with(runtime, store, maria)
+    told = await runtime.transfer_to_agent(conversation_id, maria, jonas)
+    assert told.text == "Jonas from IT support has joined the conversation."
+
+
+async def test_transfer_to_a_team_tells_the_customer_and_queues_there(
+    runtime: Runtime, store: SqlStore, agents: tuple[int, int]
+) -> None:
+    maria, _ = agents
+    conversation_id = await _with(runtime, store, maria)
+    told = await runtime.transfer_to_team(conversation_id, maria, "security")
+    assert told.text.startswith("Maria passed your conversation on to Security")
+    conversation = await store.get_conversation(conversation_id)
+    assert (conversation.state, conversation.team) == (ConversationState.QUEUED, "security")
+
+
+async def test_hand_back_returns_the_customer_to_the_bot(
+    runtime: Runtime, store: SqlStore, agents: tuple[int, int]
+) -> None:
+    maria, _ = agents
+    conversation_id = await _with(runtime, store, maria)
+    await runtime.hand_back(conversation_id, maria)
+    handled = await runtime.handle(said("I forgot my password"))
+    assert handled.conversation.id == conversation_id
+    assert [r.meta.get("kind") for r in handled.replies] == ["answer"]
+
+
+async def test_a_rating_after_resolve_is_credited_to_the_agent(
+    runtime: Runtime, store: SqlStore, agents: tuple[int, int]
+) -> None:
+    maria, _ = agents
+    conversation_id = await _with(runtime, store, maria)
+    await runtime.resolve(conversation_id, maria)
+    question = (await store.transcript(conversation_id))[-1]
+    assert [b.payload for b in question.buttons] == [f"/rate {n}" for n in range(1, 6)]
+    handled = await runtime.handle(said("4", payload="/rate 4"))
+    assert handled.conversation.id == conversation_id  # filed where it was asked
+    assert [r.meta.get("kind") for r in handled.replies] == ["rating_thanks"]
+    (rating,) = [f for f in await store.feedback(conversation_id) if f.rating is not None]
+    assert (rating.rating, rating.agent_id) == (4, maria)
+
+
+async def test_a_second_rating_is_not_counted_twice(
+    runtime: Runtime, store: SqlStore, agents: tuple[int, int]
+) -> None:
+    maria, _ = agents
+    conversation_id = await _with(runtime, store, maria)
+    await runtime.resolve(conversation_id, maria)
+    await runtime.handle(said("4", payload="/rate 4"))
+    await runtime.handle(said("1", payload="/rate 1"))
+    ratings = [f.rating for f in await store.feedback(conversation_id) if f.rating is not None]
+    assert ratings == [4]
+
+
+async def test_a_conversation_the_bot_handled_credits_the_bot(
+    runtime: Runtime, store: SqlStore
+) -> None:
+    answered = await runtime.handle(said(VPN))
+    await runtime.ask_satisfaction(answered.conversation.id, agent_id=None)
+    await runtime.handle(said("5", payload="/rate 5"))
+    (rating,) = await store.feedback(answered.conversation.id)
+    assert (rating.rating, rating.agent_id) == (5, None)

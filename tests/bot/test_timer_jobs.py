@@ -1,0 +1,370 @@
+"""The desk's timers end to end: the real runtime, store and actions; a controllable clock.
+
+The runner is called directly after moving the clock; nothing sleeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.feed import ChangeFeed
+from bot.notice_board import post_notice
+from bot.runtime import IncomingMessage, Runtime
+from bot.service import KnowledgeHolder, build_runtime, build_timers, load_snapshot
+from bot.settings import Settings, load_settings
+from bot.timer_jobs import DeskTimers
+from bot.timers import TimerRunner
+from handoff.errors import NotFound
+from handoff.model import ConversationState, Customer, Message, Presence, SenderKind
+from handoff.notices import Audience
+from handoff.store.sql import SqlStore
+from handoff.timers import SWEEP, TimerKind
+
+MONDAY = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen
+SATURDAY = datetime(2026, 3, 7, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    """Time that moves only when the test says so."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+class EditingChannel:
+    """A channel that can edit what it delivered; records what it was asked to do."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int | None, str]] = []
+
+    async def deliver(self, customer: Customer, message: Message) -> None:
+        self.calls.append(("deliver", None, message.text))
+
+    async def edit(self, customer: Customer, previous: Message, message: Message) -> None:
+        self.calls.append(("edit", previous.id, message.text))
+
+
+class Desk:
+    """The runtime, its timers and the clock, and a few customer moves."""
+
+    def __init__(self, runtime: Runtime, timers: DeskTimers, clock: Clock) -> None:
+        self.runtime = runtime
+        self.store = runtime.store
+        self.clock = clock
+        self.runner = TimerRunner(runtime.store, timers.handlers(), clock=clock)
+        self.timers = timers
+        self._n = 0
+
+    async def say(self, sender: str, text: str, *, payload: str | None = None,
+                  channel: str = "web") -> list[Message]:  # fmt: skip
+        self._n += 1
+        handled = await self.runtime.handle(
+            IncomingMessage(
+                channel=channel,
+                sender_id=sender,
+                external_id=f"m{self._n}",
+                text=text,
+                payload=payload,
+            )
+        )
+        return list(handled.replies)
+
+    async def queue_up(self, sender: str, *, channel: str = "web") -> list[Message]:
+        return await self.say(sender, "/human", payload="/human", channel=channel)
+
+    async def transcript(self, sender: str, *, channel: str = "web") -> list[Message]:
+        customer = await self.store.find_customer(channel=channel, external_id=sender)
+        assert customer is not None
+        return await self.store.customer_messages(customer.id)
+
+    async def kinds(self, sender: str, *, channel: str = "web") -> list[Any]:
+        return [m.meta.get("kind") for m in await self.transcript(sender, channel=channel)]
+
+    async def fire(self) -> int:
+        await self.timers.arm(self.clock())
+        return await self.runner.run_due()
+
+
+def desk_settings(tmp_path: Path, knowledge_dir: Path, **overrides: Any) -> Settings:
+    return load_settings(
+        environ={},
+        config_file=None,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}",
+        knowledge_dir=knowledge_dir,
+        time_zone="Europe/Copenhagen",
+        **overrides,
+    )
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(MONDAY)
+
+
+@pytest.fixture
+def overrides() -> dict[str, Any]:
+    return {}
+
+
+@pytest.fixture
+async def desk(
+    tmp_path: Path, knowledge_dir: Path, clock: Clock, overrides: dict[str, Any]
+) -> AsyncIterator[Desk]:
+    settings = desk_settings(tmp_path, knowledge_dir, **overrides)
+    store = await SqlStore.open(settings.database_url, migrate=True, clock=clock)
+    knowledge = KnowledgeHolder(load_snapshot(settings))
+    runtime, phrases = build_runtime(settings, store, knowledge, ChangeFeed())
+    timers, _ = build_timers(settings, runtime, phrases)
+    yield Desk(runtime, timers, clock)
+    await store.close()
+
+
+async def busy_agent(desk: Desk, login: str) -> int:
+    """An online agent with room for one conversation, busy with one."""
+    agent = await desk.store.add_agent(login=login, name=login.title(), password_hash="x",
+                                       capacity=1)  # fmt: skip
+    await desk.store.set_presence(agent.id, Presence.ONLINE)
+    await desk.queue_up(f"{login}-customer")  # assigned to them at once
+    return agent.id
+
+
+OFFICE_HOURS = {
+    "office_hours": [
+        {"weekly": {d: "08:00-16:00" for d in ("mon", "tue", "wed", "thu", "fri")}},
+    ]
+}
+
+
+# Office hours -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("overrides", [OFFICE_HOURS])
+async def test_out_of_hours_the_customer_is_told_when_people_are_back(
+    desk: Desk, clock: Clock
+) -> None:
+    clock.now = SATURDAY
+    replies = await desk.queue_up("alice")
+    closed = [r for r in replies if r.meta.get("kind") == "out_of_hours"]
+    assert [r.text for r in closed] == [
+        "Our team is away right now: we are back at 08:00 on Monday. Your place in the queue "
+        "is kept, and you will get a message here when someone picks up your conversation."
+    ]
+    conversation = await desk.store.get_conversation(replies[0].conversation_id)
+    assert conversation.state is ConversationState.QUEUED
+
+
+@pytest.mark.parametrize("overrides", [OFFICE_HOURS])
+async def test_in_hours_there_is_no_out_of_hours_note(desk: Desk) -> None:
+    replies = await desk.queue_up("alice")
+    assert "out_of_hours" not in [r.meta.get("kind") for r in replies]
+
+
+# Wait estimate and updates ----------------------------------------------------------
+
+
+async def test_the_acknowledgement_carries_the_expected_wait(desk: Desk) -> None:
+    await busy_agent(desk, "maria")
+    replies = await desk.queue_up("alice")
+    (wait,) = [r for r in replies if r.meta.get("kind") == "expected_wait"]
+    assert wait.text == "Expected wait: less than 15 minutes."
+
+
+async def test_nobody_on_shift_means_no_number(desk: Desk) -> None:
+    replies = await desk.queue_up("alice")
+    assert "expected_wait" not in [r.meta.get("kind") for r in replies]
+
+
+async def _shorter_queue(desk: Desk) -> None:
+    """Alice waits behind two customers who then leave: her wait drops."""
+    await busy_agent(desk, "maria")
+    for early in ("bob", "carol"):
+        await desk.queue_up(early)
+    await desk.queue_up("alice")
+    for early in ("bob", "carol"):
+        (message, *_) = await desk.transcript(early)
+        await desk.store.resolve(message.conversation_id, agent_id=None)
+
+
+async def test_a_material_change_is_told_after_five_minutes(desk: Desk, clock: Clock) -> None:
+    await _shorter_queue(desk)
+    clock.advance(minutes=5)
+    await desk.fire()
+    (update,) = [m for m in await desk.transcript("alice") if m.meta.get("kind") == "wait_update"]
+    assert update.text.startswith("Update: you are next in the queue. Expected wait: ")
+
+
+async def test_no_update_within_five_minutes_of_the_last(desk: Desk, clock: Clock) -> None:
+    await _shorter_queue(desk)
+    clock.advance(minutes=4)
+    await desk.fire()
+    assert "wait_update" not in await desk.kinds("alice")
+
+
+async def test_an_unchanged_wait_is_not_told_again(desk: Desk, clock: Clock) -> None:
+    await _shorter_queue(desk)
+    clock.advance(minutes=5)
+    await desk.fire()
+    clock.advance(minutes=10)
+    await desk.fire()
+    assert (await desk.kinds("alice")).count("wait_update") == 1
+
+
+async def test_a_channel_that_can_edit_edits_the_last_status(desk: Desk, clock: Clock) -> None:
+    channel = EditingChannel()
+    desk.runtime.register_delivery("telegram", channel)
+    await busy_agent(desk, "maria")
+    for early in ("bob", "carol"):
+        await desk.queue_up(early)
+    await desk.queue_up("alice", channel="telegram")
+    for early in ("bob", "carol"):
+        (message, *_) = await desk.transcript(early)
+        await desk.store.resolve(message.conversation_id, agent_id=None)
+    clock.advance(minutes=5)
+    await desk.fire()
+    told = await desk.transcript("alice", channel="telegram")
+    (ack,) = [m for m in told if m.meta.get("kind") == "expected_wait"]
+    (update,) = [m for m in told if m.meta.get("kind") == "wait_update"]
+    assert channel.calls[-1] == ("edit", ack.id, update.text)
+
+
+# Inactive agents --------------------------------------------------------------------
+
+
+async def _claimed(desk: Desk) -> tuple[int, Message]:
+    agent = await desk.store.add_agent(login="maria", name="Maria", password_hash="x")
+    replies = await desk.queue_up("alice")
+    await desk.runtime.claim(replies[0].conversation_id, agent.id)
+    return agent.id, replies[0]
+
+
+async def test_a_silent_agent_loses_the_conversation(desk: Desk, clock: Clock) -> None:
+    _, reply = await _claimed(desk)
+    clock.advance(minutes=10)
+    await desk.fire()
+    conversation = await desk.store.get_conversation(reply.conversation_id)
+    assert conversation.state is ConversationState.QUEUED
+    last = (await desk.transcript("alice"))[-1]
+    assert (last.sender, last.meta["kind"]) == (SenderKind.SYSTEM, "agent_inactive")
+    assert (
+        last.text == "Maria could not reply in time; you are back in the queue for the next person."
+    )
+
+
+async def test_an_agent_who_answered_keeps_the_conversation(desk: Desk, clock: Clock) -> None:
+    agent_id, reply = await _claimed(desk)
+    clock.advance(minutes=2)
+    await desk.runtime.agent_reply(reply.conversation_id, agent_id, "Let me check that.")
+    clock.advance(minutes=30)  # the customer has not written since: nobody is waiting
+    await desk.fire()
+    conversation = await desk.store.get_conversation(reply.conversation_id)
+    assert conversation.state is ConversationState.AGENT
+
+
+async def test_a_customer_waiting_on_an_answer_counts_from_their_message(
+    desk: Desk, clock: Clock
+) -> None:
+    agent_id, reply = await _claimed(desk)
+    await desk.runtime.agent_reply(reply.conversation_id, agent_id, "Hello!")
+    clock.advance(minutes=20)
+    await desk.say("alice", "still there?")
+    clock.advance(minutes=9)
+    await desk.fire()
+    assert (await desk.store.get_conversation(reply.conversation_id)).state is (
+        ConversationState.AGENT
+    )
+    clock.advance(minutes=1)
+    await desk.fire()
+    assert (await desk.store.get_conversation(reply.conversation_id)).state is (
+        ConversationState.QUEUED
+    )
+
+
+# Retention --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("overrides", [{"retention_days": 30}])
+async def test_old_closed_conversations_are_erased(desk: Desk, clock: Clock) -> None:
+    (old, *_) = await desk.say("alice", "how do I reset my password")
+    await desk.store.resolve(old.conversation_id, agent_id=None)
+    clock.advance(days=29)
+    (recent, *_) = await desk.say("bob", "how do I reset my password")
+    await desk.store.resolve(recent.conversation_id, agent_id=None)
+    (still_open, *_) = await desk.say("carol", "how do I reset my password")
+    clock.advance(days=1, minutes=1)
+    await desk.fire()
+    with pytest.raises(NotFound):
+        await desk.store.get_conversation(old.conversation_id)
+    assert await desk.store.transcript(old.conversation_id) == []
+    await desk.store.get_conversation(recent.conversation_id)
+    await desk.store.get_conversation(still_open.conversation_id)
+
+
+@pytest.mark.parametrize("overrides", [{"retention_days": 30}])
+async def test_the_purge_runs_once_a_day(desk: Desk, clock: Clock) -> None:
+    await desk.fire()
+    timer = await desk.store.get_timer(TimerKind.RETENTION_PURGE, SWEEP)
+    assert timer is not None
+    assert timer.due_at == clock() + timedelta(days=1)
+
+
+# Notices ----------------------------------------------------------------------------
+
+
+async def _notice(desk: Desk, text: str, *, start_in: float = 0, **audience: str) -> int:
+    start = desk.clock() + timedelta(minutes=start_in)
+    notice = await post_notice(
+        desk.store,
+        texts={"en": text},
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        audience=Audience(**audience),
+        actor="test",
+    )
+    return notice.id
+
+
+async def test_a_notice_is_shown_once_with_its_placeholders(desk: Desk) -> None:
+    await desk.queue_up("bob")
+    await _notice(desk, "Busy today: you would be number {position}, back {next_open}.")
+    first = await desk.say("alice", "how do I reset my password")
+    again = await desk.say("alice", "how do I reset my password")
+    assert [r.text for r in first if r.meta.get("kind") == "notice"] == [
+        "Busy today: you would be number 2, back now."
+    ]
+    assert "notice" not in [r.meta.get("kind") for r in again]
+
+
+async def test_a_notice_for_another_channel_is_not_shown(desk: Desk) -> None:
+    await _notice(desk, "Telegram is slow today", channel="telegram")
+    replies = await desk.say("alice", "how do I reset my password")
+    assert "notice" not in [r.meta.get("kind") for r in replies]
+
+
+async def test_a_starting_notice_reaches_queued_customers_once(desk: Desk, clock: Clock) -> None:
+    await desk.queue_up("alice")
+    await _notice(desk, "Two colleagues are ill today.", start_in=30)
+    clock.advance(minutes=30)
+    await desk.fire()
+    clock.advance(minutes=1)
+    await desk.fire()
+    assert (await desk.kinds("alice")).count("notice") == 1
+
+
+async def test_an_ended_notice_is_no_longer_shown(desk: Desk, clock: Clock) -> None:
+    await _notice(desk, "Busy today")
+    clock.advance(hours=2)
+    await desk.fire()
+    replies = await desk.say("alice", "how do I reset my password")
+    assert "notice" not in [r.meta.get("kind") for r in replies]

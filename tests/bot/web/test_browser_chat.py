@@ -1,0 +1,377 @@
+"""The customer web chat and its widget in Debian's Chromium, through Playwright.
+
+The whole desk story (handoff, claim, live messages both ways, resolve, rating), what a
+hostile customer's text does in the chat and in the console (nothing), the widget on an
+ordinary site's page, reconnection, keyboard, phone size and Danish. The widget test saves
+``docs/screenshots/widget.png`` for the README.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Dialog,
+    Page,
+    Route,
+    expect,
+)
+
+from bot.settings import Settings
+from tests.bot.web.conftest import MARIA, VPN_ANSWER, VPN_QUESTION, ChatCustomer
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[3]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+DEMO_PAGE = ROOT / "examples" / "it-helpdesk" / "widget-demo.html"
+DEMO_HELPLINE = "http://127.0.0.1:8080"
+#: The ordinary site that embeds the widget; Playwright serves its page. It is on
+#: localhost because Chromium lets only a secure context (https, or localhost) with the
+#: "local network access" permission reach a Helpline on 127.0.0.1.
+SITE = "http://localhost:8000"
+FLOOD_MESSAGES = 5
+TIMEOUT_MS = 15_000
+PASSWORD_QUESTION = "I forgot my password"
+PASSWORD_LINK = "https://password.example.org/"
+IMG_ATTACK = '<img src=x onerror="window.__pwned=1">'
+LINK_ATTACKS = "javascript:alert(1) and [click](javascript:alert(1)) or https://example.org/help"
+
+
+@pytest.fixture
+def web_settings(web_settings: Settings) -> Settings:
+    """The shared deployment, embeddable by the sample site, with a small flood limit."""
+    return web_settings.model_copy(
+        update={"web_embed_origins": (SITE,), "web_flood_messages": FLOOD_MESSAGES}
+    )
+
+
+@pytest.fixture(autouse=True)
+def _expect_timeout() -> None:
+    expect.set_options(timeout=TIMEOUT_MS)
+
+
+class Watched:
+    """A page with its script errors, CSP violations and dialogs recorded."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.problems: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.problems.append(str(error)))
+        page.on("dialog", self._on_dialog)
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.problems.append(message.text)
+
+    async def _on_dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        await dialog.dismiss()
+
+
+async def _page(browser: Browser, **options: object) -> tuple[BrowserContext, Watched]:
+    context = await browser.new_context(**options)  # type: ignore[arg-type]
+    return context, Watched(await context.new_page())
+
+
+async def _say(page: Page, text: str, *, label: str = "Your message") -> None:
+    await page.get_by_label(label).fill(text)
+    await page.get_by_label(label).press("Enter")
+
+
+async def _log_in(page: Page, base_url: str) -> None:
+    await page.goto(f"{base_url}/console")
+    await page.get_by_label("Login").fill(MARIA[0])
+    await page.get_by_label("Password").fill(MARIA[1])
+    await page.get_by_role("button", name="Log in").click()
+
+
+async def _token(page: Page) -> str:
+    token = await page.evaluate("localStorage.getItem('helpline.chat.token')")
+    assert isinstance(token, str)
+    return token
+
+
+async def test_handoff_claim_live_messages_resolve_and_rating(
+    chromium_browser: Browser, base_url: str
+) -> None:
+    customer_context, customer = await _page(
+        chromium_browser, viewport={"width": 390, "height": 844}
+    )
+    agent_context, agent = await _page(chromium_browser, viewport={"width": 1280, "height": 860})
+    chat, desk = customer.page, agent.page
+
+    await chat.goto(f"{base_url}/")
+    await _say(chat, VPN_QUESTION)
+    await expect(chat.locator(".msg-bot code").last).to_have_text(VPN_ANSWER)
+    await _say(chat, "can I talk to a person")
+    await expect(chat.locator(".msg-bot .bubble").last).to_contain_text("queue")
+
+    await _log_in(desk, base_url)
+    await desk.locator("#queue-rows a").first.click()
+    await desk.get_by_role("button", name="Claim").click()
+    await expect(chat.locator(".msg-system .bubble").last).to_contain_text(MARIA[2])
+
+    # While Maria types, the customer is told so by name; her reply then arrives live.
+    await desk.get_by_label("Reply to").press_sequentially("Hi, Maria here", delay=20)
+    await expect(chat.locator("#typing")).to_have_text(f"{MARIA[2]} is typing…")
+    await desk.get_by_role("button", name="Send reply").click()
+    await expect(chat.locator(".msg-agent .bubble").last).to_have_text("Hi, Maria here")
+    await expect(chat.locator("#typing")).to_be_hidden()
+
+    await _say(chat, "Thanks, it works")
+    await expect(desk.locator("#transcript .msg-customer").last).to_contain_text("Thanks, it works")
+
+    await desk.get_by_role("button", name="Resolve").click()
+    rating = chat.locator(".msg", has_text="How did we do?")
+    await expect(rating.locator("button.quick")).to_have_count(5)
+    await rating.get_by_role("button", name="5").click()
+    await expect(chat.locator(".msg", has_text="Thank you for your rating")).to_have_count(1)
+
+    await customer_context.close()
+    await agent_context.close()
+    assert customer.problems + agent.problems == []
+
+
+async def test_hostile_customer_text_does_nothing_in_the_console(
+    chromium_browser: Browser, base_url: str, customer: ChatCustomer
+) -> None:
+    await customer.say(IMG_ATTACK)
+    await customer.say(LINK_ATTACKS)
+    await customer.say("can I talk to a person")
+    context, agent = await _page(chromium_browser)
+    await _log_in(agent.page, base_url)
+    await agent.page.locator("#queue-rows a").first.click()
+    transcript = agent.page.locator("#transcript")
+
+    await expect(transcript.locator("a")).to_have_count(1)  # console.js linkified the text
+    assert await transcript.locator("a").get_attribute("href") == "https://example.org/help"
+    await expect(transcript).to_contain_text(IMG_ATTACK)
+    await expect(transcript.locator("img")).to_have_count(0)
+    assert await agent.page.evaluate("window.__pwned") is None
+    await context.close()
+    assert agent.dialogs == []
+
+
+async def test_hostile_customer_text_does_nothing_in_the_chat(
+    chromium_browser: Browser, base_url: str
+) -> None:
+    context, customer = await _page(chromium_browser)
+    await customer.page.goto(f"{base_url}/")
+    await _say(customer.page, IMG_ATTACK)
+    await _say(customer.page, LINK_ATTACKS)
+    mine = customer.page.locator(".msg-customer:not(.pending) .bubble")
+    await expect(mine).to_have_text([IMG_ATTACK, LINK_ATTACKS])
+
+    hrefs = await mine.locator("a").evaluate_all("as => as.map(a => a.href)")
+    assert hrefs == ["https://example.org/help"]
+    await expect(customer.page.locator("#messages img")).to_have_count(0)
+    assert await customer.page.evaluate("window.__pwned") is None
+    await context.close()
+    assert customer.dialogs == []
+
+
+async def _demo_site(route: Route, base_url: str) -> None:
+    page = DEMO_PAGE.read_text(encoding="utf-8").replace(DEMO_HELPLINE, base_url)
+    await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=page)
+
+
+async def test_widget_on_a_sites_page_answers_a_question(
+    chromium_browser: Browser, base_url: str
+) -> None:
+    context, site = await _page(
+        chromium_browser,
+        viewport={"width": 1280, "height": 800},
+        permissions=["local-network-access"],
+    )
+    await context.route(f"{SITE}/**", lambda route: _demo_site(route, base_url))
+    await site.page.goto(f"{SITE}/it-services")
+
+    await site.page.get_by_role("button", name="Chat with support").click()
+    chat = site.page.frame_locator("#helpline-frame")
+    await expect(chat.get_by_label("Your message")).to_be_focused()
+    await chat.get_by_label("Your message").fill(VPN_QUESTION)
+    await chat.get_by_label("Your message").press("Enter")
+    await expect(chat.locator(".msg-bot code").last).to_have_text(VPN_ANSWER)
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await site.page.screenshot(path=str(SCREENSHOTS / "widget.png"))
+    await context.close()
+    assert site.problems == []
+
+
+async def test_widget_closes_from_the_chat_and_gives_the_focus_back(
+    chromium_browser: Browser, base_url: str
+) -> None:
+    context, site = await _page(chromium_browser, permissions=["local-network-access"])
+    await context.route(f"{SITE}/**", lambda route: _demo_site(route, base_url))
+    await site.page.goto(f"{SITE}/")
+    launcher = site.page.get_by_role("button", name="Chat with support")
+    await launcher.click()
+    await (
+        site.page.frame_locator("#helpline-frame").get_by_role("button", name="Close chat").click()
+    )
+
+    await expect(site.page.locator("#helpline-frame")).to_be_hidden()
+    await expect(launcher).to_be_focused()
+    await context.close()
+
+
+async def test_a_message_sent_offline_arrives_once_with_one_reply(
+    chromium_browser: Browser, base_url: str, http: httpx.AsyncClient
+) -> None:
+    context, customer = await _page(chromium_browser)
+    page = customer.page
+    await page.goto(f"{base_url}/")
+    await _say(page, VPN_QUESTION)
+    await expect(page.locator(".msg-bot code").last).to_have_text(VPN_ANSWER)
+
+    await context.set_offline(True)
+    await _say(page, PASSWORD_QUESTION)
+    await expect(page.locator("#status")).to_contain_text("offline")
+    await expect(page.locator(".msg-customer.pending")).to_have_count(1)
+    await context.set_offline(False)
+
+    await expect(page.locator(".msg-bot a")).to_have_attribute("href", PASSWORD_LINK)
+    await expect(page.locator(".msg-customer:not(.pending)")).to_have_count(2)
+    stored = await ChatCustomer(http, await _token(page)).messages()
+    assert [m["text"] for m in stored if m["sender"] == "customer"] == [
+        VPN_QUESTION,
+        PASSWORD_QUESTION,
+    ]
+    await expect(page.locator(".msg")).to_have_count(1 + len(stored))  # greeting + stored
+    await context.close()
+
+
+async def test_the_bot_is_shown_typing_while_it_works(
+    chromium_browser: Browser, base_url: str
+) -> None:
+    context, customer = await _page(chromium_browser)
+
+    async def slow_post(route: Route) -> None:
+        await customer.page.wait_for_timeout(1500)  # a slow answer, as on a busy day
+        await route.continue_()
+
+    await context.route("**/api/chat/messages", slow_post)
+    await customer.page.goto(f"{base_url}/")
+    await _say(customer.page, VPN_QUESTION)
+    await expect(customer.page.get_by_role("status").filter(has_text="typing")).to_have_text(
+        "Helpline is typing…"
+    )
+    await expect(customer.page.locator(".msg-bot code").last).to_have_text(VPN_ANSWER)
+    await expect(customer.page.locator("#typing")).to_be_hidden()
+    await context.close()
+
+
+async def test_keyboard_enter_sends_and_shift_enter_breaks_the_line(
+    chromium_browser: Browser, base_url: str
+) -> None:
+    context, customer = await _page(chromium_browser)
+    page = customer.page
+    await page.goto(f"{base_url}/")
+    box = page.get_by_role("textbox", name="Your message")
+    await box.focus()
+    await page.keyboard.type("first line")
+    await page.keyboard.press("Shift+Enter")
+    await page.keyboard.type("second line")
+    await page.keyboard.press("Enter")
+
+    await expect(page.locator(".msg-customer:not(.pending) .bubble br")).to_have_count(1)
+    await expect(box).to_have_value("")
+    await expect(box).to_be_focused()
+    await context.close()
+
+
+async def test_the_chat_has_named_regions_for_screen_readers(
+    chromium_browser: Browser, base_url: str
+) -> None:
+    context, customer = await _page(chromium_browser)
+    await customer.page.goto(f"{base_url}/")
+    log = customer.page.get_by_role("log", name="Conversation")
+    await expect(log).to_have_attribute("aria-live", "polite")
+    await expect(customer.page.get_by_role("textbox", name="Your message")).to_be_visible()
+    await expect(customer.page.get_by_role("button", name="Send")).to_be_visible()
+    await context.close()
+
+
+async def test_the_chat_fits_a_phone_screen(chromium_browser: Browser, base_url: str) -> None:
+    context, customer = await _page(
+        chromium_browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = customer.page
+    await page.goto(f"{base_url}/")
+    await _say(page, PASSWORD_QUESTION)
+    await expect(page.locator(".msg-bot a").last).to_have_attribute("href", PASSWORD_LINK)
+
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await expect(page.get_by_role("button", name="Send")).to_be_in_viewport()
+    await context.close()
+
+
+async def test_the_chat_speaks_danish(chromium_browser: Browser, base_url: str) -> None:
+    context, customer = await _page(chromium_browser, locale="en-US")
+    page = customer.page
+    await page.goto(f"{base_url}/?lang=da")
+    await _say(page, "Jeg har glemt min adgangskode", label="Din besked")
+
+    await expect(page.locator(".msg-bot .bubble").last).to_contain_text("Glemt adgangskode")
+    await expect(page.get_by_role("button", name="Send")).to_be_visible()
+    await expect(page.locator(".msg-bot .who").last).to_have_text("Helpline-bot")
+    await context.close()
+
+
+async def test_the_chat_keeps_the_conversation_across_a_reload(
+    chromium_browser: Browser, base_url: str
+) -> None:
+    context, customer = await _page(chromium_browser)
+    page = customer.page
+    await page.goto(f"{base_url}/")
+    await _say(page, VPN_QUESTION)
+    await expect(page.locator(".msg-bot code").last).to_have_text(VPN_ANSWER)
+    await page.reload()
+
+    await expect(page.locator(".msg-customer .bubble")).to_have_text([VPN_QUESTION])
+    await expect(page.locator(".msg-bot code")).to_have_text([VPN_ANSWER])
+    await context.close()
+
+
+async def test_the_chat_asks_a_flooding_customer_to_wait(
+    chromium_browser: Browser, base_url: str
+) -> None:
+    context, customer = await _page(chromium_browser)
+    page = customer.page
+    await page.goto(f"{base_url}/")
+    for number in range(FLOOD_MESSAGES + 1):
+        await _say(page, f"question number {number}")
+
+    await expect(page.locator("#status")).to_contain_text("Please wait a moment")
+    await expect(page.get_by_label("Your message")).to_have_value(
+        f"question number {FLOOD_MESSAGES}"
+    )
+    await expect(page.locator(".msg-customer")).to_have_count(FLOOD_MESSAGES)
+    await context.close()
+
+
+async def test_widget_keeps_the_conversation_across_a_reload_of_the_site(
+    chromium_browser: Browser, base_url: str
+) -> None:
+    context, site = await _page(chromium_browser, permissions=["local-network-access"])
+    await context.route(f"{SITE}/**", lambda route: _demo_site(route, base_url))
+    await site.page.goto(f"{SITE}/")
+    await site.page.get_by_role("button", name="Chat with support").click()
+    chat = site.page.frame_locator("#helpline-frame")
+    await chat.get_by_label("Your message").fill(VPN_QUESTION)
+    await chat.get_by_label("Your message").press("Enter")
+    await expect(chat.locator(".msg-bot code").last).to_have_text(VPN_ANSWER)
+
+    await site.page.reload()
+    await site.page.get_by_role("button", name="Chat with support").click()
+    await expect(chat.locator(".msg-customer .bubble")).to_have_text([VPN_QUESTION])
+    await context.close()

@@ -1,0 +1,119 @@
+"""The console's desk features over real HTTP: presence, card, transfers, hand back, filter."""
+
+from __future__ import annotations
+
+from bot.service import Service
+from handoff.model import ConversationState, Presence
+from tests.bot.web.conftest import VPN_QUESTION, ChatCustomer, ConsoleAgent
+
+
+async def _queued_id(agent: ConsoleAgent) -> str:
+    (entry,) = (await agent.queue())["queue"]
+    conversation_id: str = entry["conversation_id"]
+    return conversation_id
+
+
+async def _agent_id(service: Service, login: str) -> int:
+    found = await service.store.agent_credentials(login)
+    assert found is not None
+    return found[0].id
+
+
+async def _set_presence(agent: ConsoleAgent, presence: str) -> int:
+    response = await agent.client.post(
+        "/console/presence", data={"csrf": agent.csrf, "presence": presence, "back": "/console"}
+    )
+    return response.status_code
+
+
+async def test_the_presence_select_sets_presence(maria: ConsoleAgent, service: Service) -> None:
+    assert await _set_presence(maria, "online") == 303
+    agent = await service.store.get_agent(await _agent_id(service, "maria"))
+    assert agent.presence is Presence.ONLINE
+
+
+async def test_an_unknown_presence_is_refused(maria: ConsoleAgent) -> None:
+    assert await _set_presence(maria, "asleep") == 422
+
+
+async def test_an_online_agent_gets_the_next_handoff_by_name(
+    maria: ConsoleAgent, customer: ChatCustomer
+) -> None:
+    await _set_presence(maria, "online")
+    await customer.say(VPN_QUESTION)
+    await customer.say("can I talk to a person")
+    texts = [message["text"] for message in await customer.messages()]
+    assert texts[-1] == "Maria from IT support has joined the conversation."
+    assert len((await maria.queue())["mine"]) == 1
+
+
+async def test_the_conversation_page_leads_with_the_handoff_card(
+    queued: ChatCustomer, maria: ConsoleAgent
+) -> None:
+    conversation_id = await _queued_id(maria)
+    page = (await maria.client.get(f"/console/conversations/{conversation_id}")).text
+    card = page[page.index('id="handoff-card"') : page.index('id="transcript"')]
+    assert "the customer asked for a person" in card
+    assert VPN_QUESTION.replace("'", "&#39;") in card
+    assert "vpn-connect" in card
+
+
+async def test_transfer_to_a_colleague(
+    queued: ChatCustomer, maria: ConsoleAgent, service: Service
+) -> None:
+    conversation_id = await _queued_id(maria)
+    await maria.act(conversation_id, "claim")
+    jonas = await _agent_id(service, "jonas")
+    response = await maria.act(conversation_id, "transfer", to=f"agent:{jonas}")
+    assert response.status_code == 303
+    texts = [m["text"] for m in await queued.messages()]
+    assert texts[-1] == "Jonas from IT support has joined the conversation."
+
+
+async def test_transfer_to_a_team_queue(queued: ChatCustomer, maria: ConsoleAgent) -> None:
+    conversation_id = await _queued_id(maria)
+    await maria.act(conversation_id, "claim")
+    response = await maria.act(conversation_id, "transfer", to="team:it-support")
+    assert response.status_code == 303
+    assert [e["conversation_id"] for e in (await maria.queue())["queue"]] == [conversation_id]
+
+
+async def test_transfer_of_someone_elses_conversation_is_refused(
+    queued: ChatCustomer, maria: ConsoleAgent, jonas: ConsoleAgent
+) -> None:
+    conversation_id = await _queued_id(maria)
+    await maria.act(conversation_id, "claim")
+    response = await jonas.act(conversation_id, "transfer", to="team:it-support")
+    assert response.status_code == 409
+
+
+async def test_hand_back_to_the_bot(
+    queued: ChatCustomer, maria: ConsoleAgent, service: Service
+) -> None:
+    conversation_id = await _queued_id(maria)
+    await maria.act(conversation_id, "claim")
+    response = await maria.act(conversation_id, "hand-back")
+    assert response.status_code == 303
+    conversations = await service.store.recent_conversations()
+    assert (conversations[0].state, conversations[0].closed_at) == (ConversationState.BOT, None)
+
+
+async def test_the_queue_filter_shows_one_team_or_all(
+    queued: ChatCustomer, maria: ConsoleAgent
+) -> None:
+    async def count(team: str) -> int:
+        response = await maria.client.get("/console/api/queue", params={"team": team})
+        return len(response.json()["queue"])
+
+    assert [await count("mine"), await count("all"), await count("security")] == [1, 1, 0]
+
+
+async def test_a_page_counts_as_activity_but_polling_does_not(
+    maria: ConsoleAgent, service: Service
+) -> None:
+    agent_id = await _agent_id(service, "maria")
+    before = (await service.store.get_agent(agent_id)).last_seen_at
+    await maria.queue()
+    assert (await service.store.get_agent(agent_id)).last_seen_at == before
+    await service.store.update_agent(agent_id, name="Maria")  # nothing to do with activity
+    assert before is not None  # logging in and opening the console counted

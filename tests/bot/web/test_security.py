@@ -1,0 +1,312 @@
+"""The web's security promises, over real HTTP: who may read and write what, CSRF, login
+throttling, size and flood limits, and the headers that keep pages from running or being
+framed where they should not."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from bot.settings import Settings
+from tests.bot.web.conftest import MARIA, VPN_QUESTION, ChatCustomer, ConsoleAgent
+
+EMBEDDING_SITE = "https://intranet.example.org"
+FLOOD_MESSAGES = 3
+MAX_FAILURES = 2
+
+
+@pytest.fixture
+def web_settings(web_settings: Settings) -> Settings:
+    """The shared deployment with small limits (quick to reach) and one embedding site."""
+    return web_settings.model_copy(
+        update={
+            "web_embed_origins": (EMBEDDING_SITE,),
+            "web_flood_messages": FLOOD_MESSAGES,
+            "web_flood_window_s": 60.0,
+            "login_max_failures": MAX_FAILURES,
+        }
+    )
+
+
+async def _new_customer(http: httpx.AsyncClient, *, lang: str = "en") -> ChatCustomer:
+    response = await http.post("/api/chat/session", params={"lang": lang})
+    return ChatCustomer(http, response.json()["token"])
+
+
+# One customer's token opens only their own conversation ---------------------------------
+
+
+async def test_a_token_does_not_list_another_customers_messages(
+    http: httpx.AsyncClient, customer: ChatCustomer
+) -> None:
+    await customer.say(VPN_QUESTION)
+    other = await _new_customer(http)
+    assert await other.messages() == []
+
+
+async def test_a_token_writes_only_into_its_own_conversation(
+    http: httpx.AsyncClient, customer: ChatCustomer
+) -> None:
+    await customer.say(VPN_QUESTION)
+    before = await customer.messages()
+    other = await _new_customer(http)
+    await other.say("I forgot my password")
+    assert await customer.messages() == before
+
+
+async def test_a_ticket_streams_only_its_own_customers_messages(
+    http: httpx.AsyncClient, customer: ChatCustomer
+) -> None:
+    other = await _new_customer(http)
+    await customer.say(VPN_QUESTION)
+    mine = await other.say("I forgot my password")
+    ticket = await http.post("/api/chat/events/ticket", headers=other.headers)
+    params = {"ticket": ticket.json()["ticket"]}
+    async with http.stream("GET", "/api/chat/events", params=params) as stream:
+        ids = []
+        async for line in stream.aiter_lines():
+            if line.startswith("id: "):
+                ids.append(int(line.removeprefix("id: ")))
+            if len(ids) == len(mine["messages"]):
+                break
+    assert ids == [m["id"] for m in mine["messages"]]
+
+
+async def test_a_conversation_token_is_not_a_stream_ticket(customer: ChatCustomer) -> None:
+    response = await customer.client.get("/api/chat/events", params={"ticket": customer.token})
+    assert response.status_code == 401
+
+
+# The console needs a logged-in agent -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/console", f"/console/conversations/{uuid.uuid4()}"], ids=["queue", "conversation"]
+)
+async def test_console_pages_send_strangers_to_the_login(
+    logged_out: ConsoleAgent, path: str
+) -> None:
+    response = await logged_out.client.get(path)
+    assert (response.status_code, response.headers["location"]) == (303, "/console/login")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/console/api/queue"),
+        ("GET", f"/console/api/conversations/{uuid.uuid4()}/messages"),
+        ("POST", f"/console/api/conversations/{uuid.uuid4()}/typing"),
+    ],
+    ids=["queue", "messages", "typing"],
+)
+async def test_console_api_answers_strangers_401(
+    logged_out: ConsoleAgent, method: str, path: str
+) -> None:
+    response = await logged_out.client.request(method, path)
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("action", ["claim", "reply", "release", "resolve"])
+async def test_console_actions_need_a_login(
+    logged_out: ConsoleAgent, queued: ChatCustomer, maria: ConsoleAgent, action: str
+) -> None:
+    conversation_id = (await maria.queue())["queue"][0]["conversation_id"]
+    response = await logged_out.act(conversation_id, action, text="hello")
+    assert (response.status_code, response.headers["location"]) == (303, "/console/login")
+
+
+ADMIN_PAGES = [("GET", "/console/admin/notices"), ("POST", "/console/admin/notices")]
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_PAGES, ids=["list", "post"])
+async def test_admin_pages_refuse_an_agent_who_is_not_an_admin(
+    maria: ConsoleAgent, method: str, path: str
+) -> None:
+    response = await maria.client.request(method, path, data={"csrf": maria.csrf})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_PAGES, ids=["list", "post"])
+async def test_admin_pages_send_strangers_to_the_login(
+    logged_out: ConsoleAgent, method: str, path: str
+) -> None:
+    response = await logged_out.client.request(method, path)
+    assert (response.status_code, response.headers["location"]) == (303, "/console/login")
+
+
+# CSRF ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("token", ["", "wrong"], ids=["missing", "wrong"])
+@pytest.mark.parametrize("action", ["claim", "reply", "release", "resolve"])
+async def test_console_actions_refuse_a_bad_csrf_token(
+    queued: ChatCustomer, maria: ConsoleAgent, action: str, token: str
+) -> None:
+    conversation_id = (await maria.queue())["queue"][0]["conversation_id"]
+    maria.csrf = token
+    response = await maria.act(conversation_id, action, text="hello")
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("token", ["", "wrong"], ids=["missing", "wrong"])
+async def test_login_refuses_a_bad_csrf_token(logged_out: ConsoleAgent, token: str) -> None:
+    await logged_out.client.get("/console/login")
+    response = await logged_out.client.post(
+        "/console/login", data={"login": MARIA[0], "password": MARIA[1], "csrf": token}
+    )
+    assert response.status_code == 403
+
+
+async def test_typing_ping_refuses_a_missing_csrf_header(
+    queued: ChatCustomer, maria: ConsoleAgent
+) -> None:
+    conversation_id = (await maria.queue())["queue"][0]["conversation_id"]
+    await maria.act(conversation_id, "claim")
+    response = await maria.client.post(f"/console/api/conversations/{conversation_id}/typing")
+    assert response.status_code == 403
+
+
+async def test_typing_ping_is_only_for_the_owner(
+    queued: ChatCustomer, maria: ConsoleAgent, jonas: ConsoleAgent
+) -> None:
+    conversation_id = (await maria.queue())["queue"][0]["conversation_id"]
+    await maria.act(conversation_id, "claim")
+    response = await jonas.client.post(
+        f"/console/api/conversations/{conversation_id}/typing",
+        headers={"X-CSRF-Token": jonas.csrf},
+    )
+    assert response.status_code == 409
+
+
+# Login throttling ------------------------------------------------------------------------
+
+
+async def _fail(agent: ConsoleAgent, login: str, times: int) -> list[int]:
+    return [(await agent.login(login, "wrong-password")).status_code for _ in range(times)]
+
+
+async def test_failed_logins_lock_the_login_with_429(logged_out: ConsoleAgent) -> None:
+    codes = await _fail(logged_out, MARIA[0], MAX_FAILURES + 1)
+    assert codes == [401] * MAX_FAILURES + [429]
+
+
+async def test_a_locked_login_refuses_the_right_password_too(logged_out: ConsoleAgent) -> None:
+    await _fail(logged_out, MARIA[0], MAX_FAILURES)
+    response = await logged_out.login(MARIA[0], MARIA[1])
+    assert response.status_code == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert "Too many failed logins" in response.text
+
+
+async def test_a_locked_login_does_not_lock_another_login(logged_out: ConsoleAgent) -> None:
+    await _fail(logged_out, MARIA[0], MAX_FAILURES)
+    response = await logged_out.login("jonas", "jonas-secret")
+    assert response.status_code == 303
+
+
+async def test_failures_from_one_address_across_logins_lock_the_address(
+    logged_out: ConsoleAgent,
+) -> None:
+    for number in range(4 * MAX_FAILURES):
+        await _fail(logged_out, f"guess{number}", 1)
+    response = await logged_out.login("jonas", "jonas-secret")
+    assert response.status_code == 429
+
+
+# Size and flood limits -------------------------------------------------------------------
+
+
+async def test_a_huge_login_form_is_refused_with_413(logged_out: ConsoleAgent) -> None:
+    response = await logged_out.client.post(
+        "/console/login", data={"login": "maria", "password": "x" * 100_000, "csrf": ""}
+    )
+    assert response.status_code == 413
+
+
+async def test_a_flood_of_messages_is_refused_with_429(customer: ChatCustomer) -> None:
+    for number in range(FLOOD_MESSAGES):
+        await customer.say(f"question {number}")
+    response = await customer.client.post(
+        "/api/chat/messages",
+        json={"client_id": str(uuid.uuid4()), "text": "one more", "payload": None},
+        headers=customer.headers,
+    )
+    assert response.status_code == 429
+    assert "please wait a moment" in response.json()["detail"].lower()
+    assert int(response.headers["Retry-After"]) > 0
+
+
+async def test_a_refused_message_is_not_stored(customer: ChatCustomer) -> None:
+    for number in range(FLOOD_MESSAGES):
+        await customer.say(f"question {number}")
+    stored = await customer.messages()
+    await customer.client.post(
+        "/api/chat/messages",
+        json={"client_id": str(uuid.uuid4()), "text": "one more", "payload": None},
+        headers=customer.headers,
+    )
+    assert await customer.messages() == stored
+
+
+async def test_the_flood_answer_speaks_the_customers_language(http: httpx.AsyncClient) -> None:
+    danish = await _new_customer(http, lang="da")
+    for number in range(FLOOD_MESSAGES):
+        await danish.say(f"spørgsmål {number}")
+    response = await http.post(
+        "/api/chat/messages",
+        json={"client_id": str(uuid.uuid4()), "text": "en til", "payload": None},
+        headers=danish.headers,
+    )
+    assert "Vent venligst et øjeblik" in response.json()["detail"]
+
+
+async def test_the_flood_limit_counts_per_conversation(
+    http: httpx.AsyncClient, customer: ChatCustomer
+) -> None:
+    for number in range(FLOOD_MESSAGES):
+        await customer.say(f"question {number}")
+    other = await _new_customer(http)
+    answer = await other.say(VPN_QUESTION)
+    assert answer["messages"][0]["text"] == VPN_QUESTION
+
+
+# Headers: scripts only from our files, framing only where allowed -------------------------
+
+
+async def _html_pages(http: httpx.AsyncClient, maria: ConsoleAgent) -> list[httpx.Response]:
+    return [
+        await http.get("/"),
+        await http.get("/?embed=1&lang=da"),
+        await http.get("/console/login"),
+        await maria.client.get("/console"),
+    ]
+
+
+async def test_every_html_page_has_a_policy_without_inline_script(
+    http: httpx.AsyncClient, maria: ConsoleAgent
+) -> None:
+    policies = [r.headers["Content-Security-Policy"] for r in await _html_pages(http, maria)]
+    assert all("script-src 'self';" in p and "unsafe-inline" not in p for p in policies)
+
+
+async def test_console_pages_cannot_be_framed(
+    logged_out: ConsoleAgent, maria: ConsoleAgent
+) -> None:
+    for response in (
+        await logged_out.client.get("/console/login"),
+        await maria.client.get("/console"),
+    ):
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_the_chat_page_may_be_framed_by_the_listed_sites_only(
+    http: httpx.AsyncClient,
+) -> None:
+    response = await http.get("/?embed=1")
+    assert (
+        f"frame-ancestors 'self' {EMBEDDING_SITE};" in response.headers["Content-Security-Policy"]
+    )
+    assert "X-Frame-Options" not in response.headers

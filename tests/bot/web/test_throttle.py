@@ -1,0 +1,73 @@
+"""The sliding window behind the chat's flood limit and the console's login throttle."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.web.throttle import SlidingWindow
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def window(clock: Clock) -> SlidingWindow:
+    return SlidingWindow(limit=3, window_s=10, clock=clock)
+
+
+def test_hits_up_to_the_limit_are_allowed(window: SlidingWindow) -> None:
+    assert [window.hit("a") for _ in range(4)] == [True, True, True, False]
+
+
+def test_keys_are_counted_apart(window: SlidingWindow) -> None:
+    for _ in range(3):
+        window.hit("a")
+    assert window.hit("b") is True
+
+
+def test_room_returns_when_the_oldest_event_ages_out(window: SlidingWindow, clock: Clock) -> None:
+    window.hit("a")
+    clock.now += 4
+    window.hit("a")
+    window.hit("a")
+    clock.now += 6
+    assert window.hit("a") is True
+
+
+@pytest.mark.parametrize(("elapsed", "expected"), [(0, 10), (3.5, 7), (9.2, 1)])
+def test_retry_after_counts_down_to_the_oldest_events_expiry(
+    window: SlidingWindow, clock: Clock, elapsed: float, expected: int
+) -> None:
+    for _ in range(3):
+        window.hit("a")
+    clock.now += elapsed
+    assert window.retry_after("a") == expected
+
+
+def test_retry_after_is_zero_with_room(window: SlidingWindow) -> None:
+    window.hit("a")
+    assert window.retry_after("a") == 0
+
+
+def test_clear_forgets_a_key(window: SlidingWindow) -> None:
+    for _ in range(3):
+        window.add("a")
+    window.clear("a")
+    assert window.full("a") is False
+
+
+def test_a_window_needs_a_positive_limit() -> None:
+    with pytest.raises(ValueError, match="limit"):
+        SlidingWindow(limit=0, window_s=10)

@@ -1,0 +1,100 @@
+"""The handoff card, built from stored values by a pure function."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from handoff.card import TriedArticle, build_card, helpful_verdict, tried_articles
+from handoff.model import HandoffReason, SenderKind
+from tests.handoff.desk_samples import (
+    CONVERSATION,
+    CUSTOMER,
+    HANDOFF,
+    START,
+    TRANSCRIPT,
+    message,
+)
+
+
+def test_the_card_leads_with_reason_question_and_wait() -> None:
+    card = build_card(
+        conversation=CONVERSATION,
+        customer=CUSTOMER,
+        handoff=HANDOFF,
+        transcript=TRANSCRIPT,
+        now=START + timedelta(hours=1),
+    )
+    assert (card.reason, card.question, card.waited_s, card.promised_wait_s) == (
+        HandoffReason.NOT_HELPFUL,
+        "my vpn <keeps> dropping",
+        180,
+        600,
+    )
+    assert (card.customer, card.channel, card.language, card.team) == (
+        "Ann",
+        "web",
+        "en",
+        "it-support",
+    )
+
+
+def test_an_unclaimed_handoff_has_waited_until_now() -> None:
+    unclaimed = replace(HANDOFF, claimed_at=None)
+    card = build_card(
+        conversation=CONVERSATION,
+        customer=CUSTOMER,
+        handoff=unclaimed,
+        transcript=TRANSCRIPT,
+        now=START + timedelta(seconds=63),
+    )
+    assert card.waited_s == 60
+
+
+def test_the_tried_article_carries_the_customers_verdict() -> None:
+    assert tried_articles(TRANSCRIPT) == (TriedArticle("vpn-connect", 0.71, "answer", False),)
+
+
+def test_clarify_and_fallback_candidates_are_listed_with_scores() -> None:
+    transcript = (
+        message(
+            1,
+            SenderKind.BOT,
+            "Did you mean",
+            meta={
+                "kind": "clarify",
+                "candidates": [
+                    {"article_id": "a", "score": 0.6},
+                    {"article_id": "b", "score": 0.58},
+                ],
+            },
+        ),
+        message(
+            2,
+            SenderKind.BOT,
+            "Not sure",
+            meta={"kind": "fallback", "best_article_id": "c", "best_score": 0.2},
+        ),
+    )
+    assert tried_articles(transcript) == (
+        TriedArticle("a", 0.6, "clarify"),
+        TriedArticle("b", 0.58, "clarify"),
+        TriedArticle("c", 0.2, "fallback"),
+    )
+
+
+def test_a_conversation_never_handed_off_has_a_card_without_reason() -> None:
+    card = build_card(
+        conversation=CONVERSATION, customer=CUSTOMER, handoff=None, transcript=TRANSCRIPT, now=START
+    )
+    assert (card.reason, card.waited_s, len(card.transcript)) == (None, None, 5)
+
+
+@pytest.mark.parametrize(
+    ("payload", "verdict"),
+    [("/helpful yes", True), ("/helpful no", False), ("/helpful maybe", None), (None, None)],
+)
+def test_helpful_verdict(payload: str | None, verdict: bool | None) -> None:
+    assert helpful_verdict(payload) is verdict

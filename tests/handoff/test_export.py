@@ -1,0 +1,44 @@
+"""Exporting a conversation as Markdown, JSON and HTML."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from handoff.card import HandoffCard, build_card
+from handoff.export import from_json, to_html, to_json, to_markdown
+from tests.handoff.desk_samples import CONVERSATION, CUSTOMER, HANDOFF, START, TRANSCRIPT
+
+
+@pytest.fixture
+def card() -> HandoffCard:
+    return build_card(
+        conversation=CONVERSATION,
+        customer=CUSTOMER,
+        handoff=HANDOFF,
+        transcript=TRANSCRIPT,
+        now=START + timedelta(hours=1),
+    )
+
+
+def test_json_round_trips(card: HandoffCard) -> None:
+    assert from_json(to_json(card)) == card
+
+
+def test_json_of_another_format_is_refused(card: HandoffCard) -> None:
+    with pytest.raises(ValueError, match="format"):
+        from_json(to_json(card).replace("helpline-transcript/1", "other/9"))
+
+
+def test_markdown_starts_with_the_card_then_the_transcript(card: HandoffCard) -> None:
+    text = to_markdown(card)
+    assert text.index("**Reason:** not_helpful") < text.index("## Transcript")
+    assert "vpn-connect (answer, score 0.71, did not help)" in text
+    assert "**Maria (agent):** Hi, Maria here" in text
+
+
+def test_html_escapes_the_customers_words(card: HandoffCard) -> None:
+    page = to_html(card)
+    assert "my vpn &lt;keeps&gt; dropping" in page
+    assert "<keeps>" not in page
