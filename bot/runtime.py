@@ -11,14 +11,14 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from bot.commands import CUSTOMER_COMMANDS, END_COMMAND, HELP_COMMAND, START_COMMAND
 from bot.dialogue import HUMAN_COMMAND, asks_for_person, requested_article
 from bot.errors import DeliveryFailed, MessageRejected
 from bot.feed import DESK, ChangeFeed
+from bot.incoming import Delivery, EditingDelivery, Handled, IncomingMessage, clean_text
 from bot.phrases import Phrases
 from bot.runtime_desk import DeskActions, question_of
 from bot.settings import HandoffPolicy, Routing
@@ -30,10 +30,8 @@ from bot.turns import (
     TurnState,
     Utterance,
 )
-from handoff.errors import NotOwner
 from handoff.model import (
     CHANNEL_REF,
-    Agent,
     Conversation,
     ConversationState,
     Customer,
@@ -51,61 +49,6 @@ if TYPE_CHECKING:
     from bot.desk_status import DeskStatus
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class IncomingMessage:
-    """A customer message as a channel adapter hands it over.
-
-    Attributes:
-        channel: the channel's name ("web", "telegram", "terminal").
-        sender_id: the customer's stable id on that channel.
-        external_id: a stable id of this message; a redelivery carries the same one.
-        text: what the customer wrote (a pressed button's title when ``payload`` is set).
-        payload: what a pressed button sends back, e.g. ``/human``.
-        reference: the channel's own id of the message, kept so a later edit finds it.
-    """
-
-    channel: str
-    sender_id: str
-    external_id: str
-    text: str
-    display_name: str | None = None
-    payload: str | None = None
-    reference: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Handled:
-    """The stored customer message and the replies it got (old ones for a redelivery)."""
-
-    conversation: Conversation
-    message: Message
-    replies: tuple[Message, ...]
-    duplicate: bool
-
-
-class Delivery(Protocol):
-    """Pushes a stored message to a customer on one channel."""
-
-    async def deliver(self, customer: Customer, message: Message) -> None:
-        """Raises DeliveryFailed."""
-        ...
-
-
-@runtime_checkable
-class EditingDelivery(Delivery, Protocol):
-    """A delivery that can also replace a message it delivered earlier (Telegram can)."""
-
-    async def edit(self, customer: Customer, previous: Message, message: Message) -> None:
-        """Show ``message`` in place of ``previous`` on the channel. Raises DeliveryFailed."""
-        ...
-
-
-def clean_text(text: str) -> str:
-    """Make text storable everywhere: no NUL, no lone surrogates, no surrounding space."""
-    text = text.encode("utf-8", errors="replace").decode("utf-8")
-    return text.replace("\x00", "\ufffd").strip()
 
 
 class Runtime(DeskActions):
@@ -473,90 +416,6 @@ class Runtime(DeskActions):
             meta=dict(utterance.meta),
         )
         return await self._store_and_deliver(customer, conversation, new, replaces=replaces)
-
-    async def requeue_inactive(self, conversation_id: UUID, agent_id: int) -> Message:
-        """Put a conversation whose agent went silent back in the queue; tell the customer.
-
-        Raises:
-            NotOwner: the agent no longer owns the conversation.
-        """
-        conversation = await self._store.release(conversation_id, agent_id)
-        self._feed.publish(DESK)
-        agent = await self._store.get_agent(agent_id)
-        return await self._system(conversation, "agent_inactive", agent=agent)
-
-    # Agents -------------------------------------------------------------------------
-
-    async def claim(self, conversation_id: UUID, agent_id: int) -> Message:
-        """Give a queued conversation to an agent and tell the customer who joined.
-
-        Raises:
-            AlreadyClaimed: another agent was first, or the conversation is not queued.
-        """
-        conversation = await self._store.claim(conversation_id, agent_id)
-        agent = await self._store.get_agent(agent_id)
-        team = self._team_names.get(conversation.team or "")
-        key = "agent_joined" if team else "agent_joined_no_team"
-        return await self._system(conversation, key, agent=agent, team=team)
-
-    async def agent_reply(
-        self, conversation_id: UUID, agent_id: int, text: str, *, external_id: str | None = None
-    ) -> Message:
-        """Send an agent's message to the customer; the agent must own the conversation.
-
-        Raises:
-            NotOwner: the agent does not own the conversation.
-            MessageRejected: the text is empty.
-        """
-        text = clean_text(text)
-        if not text:
-            raise MessageRejected("empty message")
-        conversation = await self._store.get_conversation(conversation_id)
-        if (
-            conversation.state is not ConversationState.AGENT
-            or conversation.owner_agent_id != agent_id
-        ):
-            raise NotOwner(conversation_id, agent_id)
-        customer = await self._store.get_customer(conversation.customer_id)
-        return await self._store_and_deliver(
-            customer,
-            conversation,
-            NewMessage(
-                sender=SenderKind.AGENT, text=text, agent_id=agent_id, external_id=external_id
-            ),
-        )
-
-    async def release(self, conversation_id: UUID, agent_id: int) -> Message:
-        """Put a conversation back in the queue. Raises NotOwner."""
-        conversation = await self._store.release(conversation_id, agent_id)
-        agent = await self._store.get_agent(agent_id)
-        told = await self._system(conversation, "released", agent=agent)
-        await self.assign_waiting(conversation_id)  # to someone else: routing skips the releaser
-        return told
-
-    async def resolve(self, conversation_id: UUID, agent_id: int) -> Message:
-        """Tell the customer the conversation is resolved, then close it. Raises NotOwner."""
-        conversation = await self._store.get_conversation(conversation_id)
-        if conversation.owner_agent_id != agent_id:
-            raise NotOwner(conversation_id, agent_id)
-        agent = await self._store.get_agent(agent_id)
-        message = await self._system(conversation, "resolved", agent=agent)
-        await self._store.resolve(conversation_id, agent_id=agent_id)
-        self._feed.publish(DESK)
-        await self.ask_satisfaction(conversation_id, agent_id=agent_id)
-        await self.dispatch_queue()  # the agent has room for the next waiting customer
-        return message
-
-    async def _system(
-        self, conversation: Conversation, key: str, *, agent: Agent, team: str | None = None
-    ) -> Message:
-        customer = await self._store.get_customer(conversation.customer_id)
-        text = self._phrases.get(key, conversation.language, agent=agent.name, team=team)
-        return await self._store_and_deliver(
-            customer,
-            conversation,
-            NewMessage(sender=SenderKind.SYSTEM, text=text, agent_id=agent.id, meta={"kind": key}),
-        )
 
 
 def _slots_from(history: Sequence[Message]) -> dict[str, Any]:

@@ -13,17 +13,21 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from bot.dialogue import HUMAN_COMMAND, asks_for_person
+from bot.errors import MessageRejected
 from bot.feed import DESK, ChangeFeed
 from bot.frustration import detect
+from bot.incoming import clean_text
 from bot.phrases import Phrases
 from bot.policy import Trigger, after_answer, before_answer, frustration_rules
 from bot.settings import HandoffPolicy, Routing
 from bot.turns import Utterance
 from handoff.card import HELPFUL_PAYLOAD, helpful_verdict
+from handoff.errors import NotOwner
 from handoff.model import (
     Agent,
     Button,
     Conversation,
+    ConversationState,
     Customer,
     Message,
     NewMessage,
@@ -81,6 +85,19 @@ class _Core(Protocol):
     async def _system(
         self, conversation: Conversation, key: str, *, agent: Agent, team: str | None = None
     ) -> Message: ...
+
+    async def _store_and_deliver(
+        self,
+        customer: Customer,
+        conversation: Conversation,
+        new: NewMessage,
+        *,
+        replaces: Message | None = None,
+    ) -> Message: ...
+
+    async def ask_satisfaction(
+        self, conversation_id: UUID, *, agent_id: int | None
+    ) -> Message | None: ...
 
     async def _send(
         self,
@@ -341,3 +358,94 @@ class DeskActions:
         )
         replies = await self._send(customer, conversation, message, [thanks])
         return conversation, message, tuple(replies), False
+
+    # Agents -------------------------------------------------------------------------
+
+    async def requeue_inactive(self: _Core, conversation_id: UUID, agent_id: int) -> Message:
+        """Put a conversation whose agent went silent back in the queue; tell the customer.
+
+        Raises:
+            NotOwner: the agent no longer owns the conversation.
+        """
+        conversation = await self._store.release(conversation_id, agent_id)
+        self._feed.publish(DESK)
+        agent = await self._store.get_agent(agent_id)
+        told = await self._system(conversation, "agent_inactive", agent=agent)
+        await self.assign_waiting(conversation_id)  # to someone else: routing skips the silent one
+        return told
+
+    async def claim(self: _Core, conversation_id: UUID, agent_id: int) -> Message:
+        """Give a queued conversation to an agent and tell the customer who joined.
+
+        Raises:
+            AlreadyClaimed: another agent was first, or the conversation is not queued.
+        """
+        conversation = await self._store.claim(conversation_id, agent_id)
+        agent = await self._store.get_agent(agent_id)
+        team = self._team_names.get(conversation.team or "")
+        key = "agent_joined" if team else "agent_joined_no_team"
+        return await self._system(conversation, key, agent=agent, team=team)
+
+    async def agent_reply(
+        self: _Core,
+        conversation_id: UUID,
+        agent_id: int,
+        text: str,
+        *,
+        external_id: str | None = None,
+    ) -> Message:
+        """Send an agent's message to the customer; the agent must own the conversation.
+
+        Raises:
+            NotOwner: the agent does not own the conversation.
+            MessageRejected: the text is empty.
+        """
+        text = clean_text(text)
+        if not text:
+            raise MessageRejected("empty message")
+        conversation = await self._store.get_conversation(conversation_id)
+        if (
+            conversation.state is not ConversationState.AGENT
+            or conversation.owner_agent_id != agent_id
+        ):
+            raise NotOwner(conversation_id, agent_id)
+        customer = await self._store.get_customer(conversation.customer_id)
+        return await self._store_and_deliver(
+            customer,
+            conversation,
+            NewMessage(
+                sender=SenderKind.AGENT, text=text, agent_id=agent_id, external_id=external_id
+            ),
+        )
+
+    async def release(self: _Core, conversation_id: UUID, agent_id: int) -> Message:
+        """Put a conversation back in the queue. Raises NotOwner."""
+        conversation = await self._store.release(conversation_id, agent_id)
+        agent = await self._store.get_agent(agent_id)
+        told = await self._system(conversation, "released", agent=agent)
+        await self.assign_waiting(conversation_id)  # to someone else: routing skips the releaser
+        return told
+
+    async def resolve(self: _Core, conversation_id: UUID, agent_id: int) -> Message:
+        """Tell the customer the conversation is resolved, then close it. Raises NotOwner."""
+        conversation = await self._store.get_conversation(conversation_id)
+        if conversation.owner_agent_id != agent_id:
+            raise NotOwner(conversation_id, agent_id)
+        agent = await self._store.get_agent(agent_id)
+        message = await self._system(conversation, "resolved", agent=agent)
+        await self._store.resolve(conversation_id, agent_id=agent_id)
+        self._feed.publish(DESK)
+        await self.ask_satisfaction(conversation_id, agent_id=agent_id)
+        await self.dispatch_queue()  # the agent has room for the next waiting customer
+        return message
+
+    async def _system(
+        self: _Core, conversation: Conversation, key: str, *, agent: Agent, team: str | None = None
+    ) -> Message:
+        customer = await self._store.get_customer(conversation.customer_id)
+        text = self._phrases.get(key, conversation.language, agent=agent.name, team=team)
+        return await self._store_and_deliver(
+            customer,
+            conversation,
+            NewMessage(sender=SenderKind.SYSTEM, text=text, agent_id=agent.id, meta={"kind": key}),
+        )

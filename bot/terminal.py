@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.errors import MessageRejected
-from bot.runtime import IncomingMessage, Runtime
+from bot.incoming import IncomingMessage
+from bot.runtime import Runtime
 from handoff.model import Message, SenderKind
 
 PROMPT = "you> "

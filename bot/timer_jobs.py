@@ -96,6 +96,8 @@ class DeskTimers:
         audience = audience_of(notice)
         for entry in await self._store.queue(team=audience.team):
             conversation = entry.conversation
+            if entry.customer.unreachable_at is not None:
+                continue
             if not audience.includes(team=conversation.team, channel=conversation.channel):
                 continue
             transcript = await self._store.transcript(conversation.id)
@@ -117,6 +119,8 @@ class DeskTimers:
         """Give every queued customer due for one a wait update; re-arm the sweep."""
         await self._store.schedule_timer(TimerKind.WAIT_UPDATE, timer.key, now + SWEEP_EVERY)
         for entry in await self._store.queue():
+            if entry.customer.unreachable_at is not None:
+                continue  # the customer blocked us; updates would only fail
             await self.wait_update(entry.conversation, entry.handoff.requested_at, now)
 
     async def wait_update(

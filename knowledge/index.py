@@ -13,13 +13,16 @@ contributes its title and each of its questions as a *variant*.
    with the cosine of the message and the article's mean embedding. The answer text adds
    weaker evidence: ``F + k · answer · (1 - F)``. A message that is exactly one of the
    questions has ``F = 1``.
-3. *Score*: ``F · (1 + F - F')``, at most 1, where ``F'`` is the best similarity of any
-   other article. A message that two articles fit equally well is less certain than one
-   that only one article fits; on Banking77 (unseen-intent protocol) this lead raised the
-   share of correct answers at 90% precision from 0.63 to 0.75.
+3. *Score*: each article's ``F`` is blended with its share of a softmax over the best
+   articles (``G = 0.6 F + 0.4 share``), and the score is ``G · (1 + G - G') / 2``, where
+   ``G'`` is the best ``G`` of any other article. A message that two articles fit equally
+   well is less certain than one that only one article fits. On Banking77 (unseen-intent
+   protocol) the lead over the rivals raised the share of in-knowledge questions answered
+   right at 90% answer precision from 63% (``F`` alone) to 76%. An exact question scores 1.
 
-The score means the same for every message and every knowledge base, so one threshold can
-separate "answer" from "ask a person".
+The score is meant to read the same for every message and knowledge base, so that one
+default threshold separates "answer" from "ask a person" (``docs/knowledge.md`` shows how
+far that holds; ``helpline kb calibrate`` fits the threshold to a deployment).
 
 Each language has its own vector spaces: a message is compared with English articles as
 English text and with Danish articles as Danish text, so no language guess is needed.
@@ -74,7 +77,7 @@ class Candidate:
     Attributes:
         article: The article translation.
         score: Confidence in [0, 1]; comparable across messages and knowledge bases (1 = an
-            exact question, or a message only this article fits).
+            exact question).
         matched: The title or question of the article that matched best.
         similarity: How well the article fits the message, in [0, 1], before the lead over
             the other articles is taken into account.

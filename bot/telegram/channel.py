@@ -21,7 +21,8 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.errors import ConfigError, MessageRejected
-from bot.runtime import IncomingMessage, Runtime
+from bot.incoming import IncomingMessage
+from bot.runtime import Runtime
 from bot.telegram.delivery import BUTTON_REF_PREFIX, TelegramDelivery
 from bot.telegram.limits import RateLimiter
 from bot.telegram.poller import ALLOWED_UPDATES, Poller

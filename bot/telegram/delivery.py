@@ -45,7 +45,7 @@ from bot.telegram.formatting import (
     utf16_len,
 )
 from bot.telegram.limits import RateLimiter
-from handoff.model import Customer, Message, SenderKind
+from handoff.model import CHANNEL_REF, Customer, Message, SenderKind
 from handoff.store.port import Store
 
 log = logging.getLogger(__name__)
@@ -154,13 +154,55 @@ class TelegramDelivery:
         chat_id = int(customer.external_id)
         pieces = split_formatted(render(message))
         markup = keyboard(message)
+        sent_id: int | None = None
         for number, piece in enumerate(pieces, start=1):
             if not piece.text.strip():
                 continue  # Telegram refuses empty text; whitespace adds nothing
             last = number == len(pieces)
-            chat_id = await self.send(
+            chat_id, sent_id = await self.send(
                 chat_id, piece, markup=markup if last else None, customer=customer
             )
+        if sent_id is not None:
+            # Remember where the (last piece of the) message landed, so a later status
+            # update can edit it in place instead of adding a message.
+            await self._store.record_channel_ref(message.id, f"{chat_id}:{sent_id}")
+
+    async def edit(self, customer: Customer, previous: Message, message: Message) -> None:
+        """Show ``message`` in place of ``previous`` (a status update replacing the last one).
+
+        Falls back to sending a new message when ``previous`` was never delivered here,
+        is too long to edit in place, or Telegram refuses the edit (too old, deleted).
+
+        Raises:
+            DeliveryFailed: Telegram refused the message or kept failing.
+        """
+        ref = previous.meta.get(CHANNEL_REF)
+        pieces = split_formatted(render(message))
+        if not isinstance(ref, str) or ":" not in ref or len(pieces) != 1:
+            await self.deliver(customer, message)
+            return
+        chat_text, _, message_text = ref.partition(":")
+        chat_id, message_id = int(chat_text), int(message_text)
+        piece = pieces[0]
+        await self._limiter.wait(chat_id)
+        try:
+            await self._bot.edit_message_text(
+                piece.text,
+                chat_id=chat_id,
+                message_id=message_id,
+                entities=to_entities(piece) or None,
+                reply_markup=keyboard(message),
+            )
+        except (BadRequest, RetryAfter) as exc:
+            log.info("telegram refused an edit (%s); sending a new message", exc)
+            await self.deliver(customer, message)
+            return
+        except Forbidden as exc:
+            await self._store.set_unreachable(customer.id, True)
+            raise DeliveryFailed(CHANNEL, f"unreachable: {exc.message}") from exc
+        except TelegramError as exc:
+            raise DeliveryFailed(CHANNEL, exc.message) from exc
+        await self._store.record_channel_ref(message.id, ref)
 
     async def send(
         self,
@@ -170,8 +212,12 @@ class TelegramDelivery:
         markup: InlineKeyboardMarkup | None = None,
         customer: Customer | None = None,
         thread_id: int | None = None,
-    ) -> int:
-        """Send one piece (at most 4096 UTF-16 units); return the chat id it went to.
+    ) -> tuple[int, int]:
+        """Send one piece (at most 4096 UTF-16 units).
+
+        Returns:
+            The chat id it went to (it moves when a group migrated) and Telegram's id of
+            the sent message.
 
         Raises:
             DeliveryFailed: Telegram refused the message or kept failing.
@@ -181,14 +227,14 @@ class TelegramDelivery:
         while True:
             await self._limiter.wait(chat_id)
             try:
-                await self._bot.send_message(
+                sent = await self._bot.send_message(
                     chat_id,
                     piece.text,
                     entities=entities,
                     reply_markup=markup,
                     message_thread_id=thread_id,
                 )
-                return chat_id
+                return chat_id, sent.message_id
             except RetryAfter as exc:
                 wait = retry_after_s(exc)
                 if attempt >= self._max_retries or wait > self._max_wait_s:

@@ -13,7 +13,7 @@ from telegram import Chat, InlineKeyboardMarkup, Message, Update
 
 from bot.commands import END_COMMAND, HELP_COMMAND, START_COMMAND, UNSUPPORTED_COMMAND
 from bot.dialogue import HUMAN_COMMAND
-from bot.runtime import IncomingMessage
+from bot.incoming import IncomingMessage
 
 CHANNEL = "telegram"
 

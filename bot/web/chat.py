@@ -24,7 +24,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.templating import Jinja2Templates
 
 from bot.errors import MessageRejected
-from bot.runtime import IncomingMessage
+from bot.incoming import IncomingMessage
 from bot.web.throttle import SlidingWindow
 from bot.web.typing_indicator import TypingRegistry
 from handoff.model import Customer, Message

@@ -276,6 +276,12 @@ class Store(Protocol):
     async def record_edit(self, message_id: int, text: str) -> Message:
         """Remember a customer's edit; the original text stays. Raises NotFound."""
 
+    async def record_channel_ref(self, message_id: int, ref: str) -> bool:
+        """Remember the channel's own id of a message we delivered, so it can be edited later.
+
+        Returns False when there is no such message (nothing to remember it on).
+        """
+
     async def set_unreachable(self, customer_id: int, unreachable: bool) -> None:
         """Flag (or clear) that the customer's channel refuses delivery. Raises NotFound."""
 

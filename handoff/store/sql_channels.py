@@ -46,6 +46,17 @@ class ChannelsSql(SqlBase):
             await session.flush()
             return row.to_value()
 
+    async def record_channel_ref(self, message_id: int, ref: str) -> bool:
+        """Remember the channel's own id of a message we delivered; False if no such message."""
+        async with self._tx(write=True) as session:
+            row = await session.get(MessageRow, message_id)
+            if row is None:
+                return False
+            # The text stays as it was said; only delivery bookkeeping changes.
+            row.meta = {**(row.meta or {}), CHANNEL_REF: ref}
+            await session.flush()
+            return True
+
     async def set_unreachable(self, customer_id: int, unreachable: bool) -> None:
         """Flag (or clear) that the customer's channel refuses delivery. Raises NotFound."""
         async with self._tx(write=True) as session:

@@ -10,7 +10,7 @@ from click.testing import CliRunner, Result
 
 from bot.cli import main
 from bot.feed import ChangeFeed
-from bot.runtime import IncomingMessage
+from bot.incoming import IncomingMessage
 from bot.service import KnowledgeHolder, build_runtime, load_snapshot
 from bot.settings import load_settings
 from handoff.store.sql import SqlStore

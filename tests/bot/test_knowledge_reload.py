@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.incoming import IncomingMessage
 from bot.knowledge_reload import KnowledgeStatus
-from bot.runtime import IncomingMessage
 from bot.service import Service, build_service
 from bot.settings import Settings
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.incoming import IncomingMessage
 from bot.phrases import Phrases
-from bot.runtime import IncomingMessage, Runtime
+from bot.runtime import Runtime
 
 SAMPLE = Path(__file__).parents[2] / "examples" / "it-helpdesk" / "knowledge"
 

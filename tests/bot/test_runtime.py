@@ -8,7 +8,8 @@ from uuid import UUID
 import pytest
 
 from bot.errors import MessageRejected
-from bot.runtime import IncomingMessage, Runtime, clean_text
+from bot.incoming import IncomingMessage, clean_text
+from bot.runtime import Runtime
 from handoff.errors import AlreadyClaimed, NotOwner
 from handoff.model import ConversationState, SenderKind
 from handoff.store.sql import SqlStore

@@ -12,7 +12,8 @@ from uuid import UUID
 import pytest
 
 from bot.feed import ChangeFeed
-from bot.runtime import IncomingMessage, Runtime
+from bot.incoming import IncomingMessage
+from bot.runtime import Runtime
 from bot.service import KnowledgeHolder, build_runtime, load_snapshot
 from bot.settings import HandoffPolicy, Routing, Settings
 from handoff.model import ConversationState, Presence, SenderKind

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from bot.feed import ChangeFeed
+from bot.incoming import IncomingMessage
 from bot.notice_board import post_notice
-from bot.runtime import IncomingMessage, Runtime
+from bot.runtime import Runtime
 from bot.service import KnowledgeHolder, build_runtime, build_timers, load_snapshot
 from bot.settings import Settings, load_settings
 from bot.timer_jobs import DeskTimers

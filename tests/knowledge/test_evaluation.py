@@ -92,6 +92,18 @@ def test_calibration_prefers_precision_between_equally_accurate_thresholds() -> 
     assert 0.6 < calibrate(trials, _above) <= 0.9
 
 
+def test_calibration_counts_a_wrong_answer_against_the_threshold() -> None:
+    trials = [
+        _trial("vpn", "vpn", 0.9),
+        _trial("vpn", "printer", 0.6),
+        _trial("vpn", "printer", 0.55),
+        _trial("vpn", "vpn", 0.5),
+    ]
+
+    # Answering all four gets two right (the most), but at the price of two wrong answers.
+    assert 0.6 < calibrate(trials, _above) <= 0.9
+
+
 def test_calibration_needs_cases() -> None:
     with pytest.raises(ValueError, match="at least one case"):
         calibrate([], _above)

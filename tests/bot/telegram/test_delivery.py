@@ -11,7 +11,7 @@ import pytest
 from bot.errors import DeliveryFailed
 from bot.telegram.channel import build_application
 from bot.telegram.delivery import TelegramDelivery
-from handoff.model import Button, Customer, Message, SenderKind
+from handoff.model import Button, Customer, Message, NewMessage, SenderKind
 from handoff.store.sql import SqlStore
 from tests.bot.telegram.conftest import CHAT, fast_limiter
 from tests.bot.telegram.fake_bot_api import FakeBotApi
@@ -133,3 +133,35 @@ async def test_a_migrated_chat_moves_the_customer(
     await delivery.deliver(customer, _message("hello"))
     moved = await store.get_customer(customer.id)
     assert (moved.external_id, [s.chat_id for s in fake.sent]) == ("-1001234", [-1001234])
+
+
+async def _stored(store: SqlStore, customer: Customer, text: str) -> Message:
+    conversation = await store.open_conversation(customer.id)
+    message, _ = await store.append_message(
+        conversation.id, NewMessage(sender=SenderKind.BOT, text=text)
+    )
+    return message
+
+
+async def test_a_status_update_edits_the_previous_status_message(
+    fake: FakeBotApi, delivery: TelegramDelivery, customer: Customer, store: SqlStore
+) -> None:
+    first = await _stored(store, customer, "Expected wait: about 10-20 minutes.")
+    await delivery.deliver(customer, first)
+    (delivered,) = await store.transcript(first.conversation_id)
+    update = await _stored(store, customer, "Expected wait: about 5-10 minutes.")
+    await delivery.edit(customer, delivered, update)
+    assert [s.method for s in fake.sent] == ["sendMessage", "editMessageText"]
+    assert fake.sent[1].message_id == fake.sent[0].message_id
+    assert fake.sent[1].text == "Expected wait: about 5-10 minutes."
+
+
+async def test_an_edit_without_a_delivered_original_sends_a_new_message(
+    fake: FakeBotApi, delivery: TelegramDelivery, customer: Customer, store: SqlStore
+) -> None:
+    never_delivered = await _stored(store, customer, "Expected wait: about 10-20 minutes.")
+    update = await _stored(store, customer, "Expected wait: about 5-10 minutes.")
+    await delivery.edit(customer, never_delivered, update)
+    assert [(s.method, s.text) for s in fake.sent] == [
+        ("sendMessage", "Expected wait: about 5-10 minutes.")
+    ]
