@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -12,7 +13,9 @@ from bot.cli_desk import agents, handoff, transcript
 from bot.cli_kb import kb
 from bot.cli_kb_staff import kb_gaps, kb_test
 from bot.cli_notice import notice
+from bot.cli_privacy import privacy
 from bot.errors import BotError
+from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 
 log = logging.getLogger("helpline")
@@ -25,10 +28,8 @@ def _settings(config: Path | None) -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
-def _logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+def _logging(level: str, log_format: Literal["text", "json"] = "text") -> None:
+    configure_logging(level, log_format)
 
 
 config_option = click.option(
@@ -51,7 +52,7 @@ def run(config: Path | None) -> None:
     from bot.server import serve
 
     settings = _settings(config)
-    _logging(settings.log_level)
+    _logging(settings.log_level, settings.log_format)
     asyncio.run(serve(settings))
 
 
@@ -76,7 +77,7 @@ def actions(config: Path | None, host: str | None, port: int | None) -> None:
     from bot.service import load_snapshot
 
     settings = _settings(config)
-    _logging(settings.log_level)
+    _logging(settings.log_level, settings.log_format)
     serve_actions(
         settings,
         load_snapshot(settings),
@@ -91,5 +92,6 @@ main.add_command(notice)
 main.add_command(agents)
 main.add_command(handoff)
 main.add_command(transcript)
+main.add_command(privacy)
 kb.add_command(kb_test)
 kb.add_command(kb_gaps)

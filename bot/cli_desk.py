@@ -70,6 +70,17 @@ def _hours(specs: Sequence[str]) -> dict[str, tuple[str, ...]]:
         raise click.BadParameter(str(exc), param_hint="--hours") from exc
 
 
+def _telegram_user(value: str) -> int | None:
+    """A Telegram user id as typed (``none`` removes it)."""
+    if value.strip().lower() == "none":
+        return None
+    if not value.strip().isdigit() or int(value) < 1:
+        raise click.BadParameter(
+            f"{value!r} is not a Telegram user id", param_hint="--telegram-user"
+        )
+    return int(value)
+
+
 def _new_password() -> str:
     password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if not password:
@@ -153,6 +164,12 @@ def agents_list(config: Path | None) -> None:
 @click.option("--hours", multiple=True, help="Replace the working hours (repeat).")
 @click.option("--admin/--no-admin", default=None)
 @click.option("--active/--inactive", default=None, help="Deactivate instead of deleting.")
+@click.option(
+    "--telegram-user",
+    default=None,
+    metavar="ID",
+    help="Their Telegram user id, for the staff group (none: remove it).",
+)
 def agents_set(
     config: Path | None,
     login: str,
@@ -163,12 +180,16 @@ def agents_set(
     hours: tuple[str, ...],
     admin: bool | None,
     active: bool | None,
+    telegram_user: str | None,
 ) -> None:
     """Change an agent's profile; options not given stay as they are."""
     working_hours = _hours(hours) if hours else None
+    telegram_id = _telegram_user(telegram_user) if telegram_user is not None else None
 
     async def work(store: Store) -> Agent:
         agent = await _agent(store, login)
+        if telegram_user is not None:
+            await store.set_agent_telegram_user(agent.id, telegram_id)
         return await store.update_agent(
             agent.id,
             name=name,

@@ -174,29 +174,21 @@ async def _unanswered(database_url: str, since: datetime | None, limit: int) -> 
 )
 def kb_gaps(config: Path | None, days: int | None, top: int, threshold: float | None) -> None:
     """List what customers asked that the bot could not answer, most frequent first."""
-    from bot.dialogue import HUMAN_COMMAND, asks_for_person
-    from knowledge.clusters import DEFAULT_THRESHOLD, group_similar
+    from bot.knowledge_gaps import gaps, unanswered_questions
+    from knowledge.clusters import DEFAULT_THRESHOLD
 
     settings = _settings(config)
     since = None if days is None else datetime.now(UTC) - timedelta(days=days)
     messages = asyncio.run(_unanswered(settings.database_url, since, 5000))
-    # Asking for a person is not a question the knowledge should answer.
-    questions = [
-        m
-        for m in messages
-        if m.meta.get("payload") != HUMAN_COMMAND and not asks_for_person(m.text)
-    ]
+    questions = unanswered_questions(messages)
     if not questions:
         click.echo("no unanswered questions" + ("" if days is None else f" in {days} days"))
         return
-    groups = group_similar(
-        [m.text for m in questions],
-        threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
-    )
+    groups = gaps(questions, threshold=DEFAULT_THRESHOLD if threshold is None else threshold)
     click.echo(f"{len(questions)} unanswered questions in {len(groups)} groups; most frequent:")
     click.echo(f"{'count':>5}  {'last asked':10}  example")
     for group in groups[:top]:
-        last: date = max(questions[i].created_at for i in group.members).date()
+        last: date = group.last_asked.date()
         click.echo(f"{group.count:>5}  {last.isoformat():10}  {_short(group.example, 70)}")
     if len(groups) > top:
         click.echo(f"... and {len(groups) - top} more groups (--top to see more)")

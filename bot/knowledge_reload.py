@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.turns import KnowledgeSnapshot
+from knowledge.embedding import StaticEmbedding
 from knowledge.errors import KnowledgeLoadError, KnowledgeWarning
 from knowledge.index import SearchIndex
 from knowledge.loader import load_knowledge
@@ -92,6 +93,8 @@ class KnowledgeReloader:
         self._watcher = FolderWatcher(directory, self._load)
         self._status: KnowledgeStatus | None = None
         self._task: asyncio.Task[None] | None = None
+        # The embedding model never changes between reloads; loading it once saves time.
+        self._embedding: StaticEmbedding | None = None
 
     @property
     def status(self) -> KnowledgeStatus:
@@ -154,8 +157,9 @@ class KnowledgeReloader:
     def _load(self) -> _Loaded:
         # Runs in a worker thread: loading and indexing take long enough to stall the loop.
         result = load_knowledge(self._directory, today=self._today())
-        snapshot = KnowledgeSnapshot(result.knowledge, SearchIndex.build(result.knowledge))
-        return _Loaded(snapshot, tuple(result.warnings))
+        index = SearchIndex.build(result.knowledge, embedding=self._embedding)
+        self._embedding = index.embedding
+        return _Loaded(KnowledgeSnapshot(result.knowledge, index), tuple(result.warnings))
 
     def _loaded(self, loaded: _Loaded) -> None:
         for warning in loaded.warnings:

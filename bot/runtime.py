@@ -11,7 +11,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from bot.commands import CUSTOMER_COMMANDS, END_COMMAND, HELP_COMMAND, START_COMMAND
@@ -47,8 +47,17 @@ from knowledge.language import detect_language
 
 if TYPE_CHECKING:
     from bot.desk_status import DeskStatus
+    from bot.metrics import RuntimeObserver
 
 log = logging.getLogger(__name__)
+
+
+class TranscriptListener(Protocol):
+    """Told about each message stored in a conversation (the Telegram staff group mirrors
+    them into its topics). A listener's failure is logged; the conversation goes on."""
+
+    async def message_stored(self, conversation_id: UUID, message: Message) -> None:
+        """``message`` was stored in the conversation (and, if outbound, delivered)."""
 
 
 class Runtime(DeskActions):
@@ -73,8 +82,10 @@ class Runtime(DeskActions):
         status: DeskStatus | None = None,
         policy: HandoffPolicy | None = None,
         routing: Routing | None = None,
+        metrics: RuntimeObserver | None = None,
     ) -> None:
         self._status = status
+        self._metrics = metrics
         # Without a policy table the legacy ``fallbacks_before_handoff`` decides fallbacks.
         self._policy = policy or HandoffPolicy(fallbacks_in_a_row=fallbacks_before_handoff)
         self._routing = routing or Routing()
@@ -90,6 +101,7 @@ class Runtime(DeskActions):
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
+        self._listeners: list[TranscriptListener] = []
 
     @property
     def store(self) -> Store:
@@ -99,6 +111,10 @@ class Runtime(DeskActions):
     def register_delivery(self, channel: str, delivery: Delivery) -> None:
         """Push ``channel``'s messages through ``delivery`` (wired once, at start-up)."""
         self._deliveries[channel] = delivery
+
+    def add_listener(self, listener: TranscriptListener) -> None:
+        """Tell ``listener`` about every stored message (wired once, at start-up)."""
+        self._listeners.append(listener)
 
     def _lock(self, channel: str, sender_id: str) -> asyncio.Lock:
         key = (channel, sender_id)
@@ -151,6 +167,10 @@ class Runtime(DeskActions):
                     await self._redeliver(customer, earlier)
                     return Handled(conversation, message, tuple(earlier), duplicate=True)
             self._feed.publish(customer.id, DESK)
+            if created and self._metrics is not None:
+                self._metrics.message_received(customer.channel)
+            if created:
+                await self._tell_listeners(conversation.id, message)
             replies = await self._respond(customer, conversation, message, incoming.payload)
             return Handled(conversation, message, tuple(replies), duplicate=not created)
 
@@ -315,8 +335,16 @@ class Runtime(DeskActions):
             detail=slots.get("handoff_detail"),
         )
         self._feed.publish(DESK)
+        if self._metrics is not None:
+            self._metrics.handoff_requested(reason)
         slots["team_name"] = self._team_label(team, language)
-        log.info("handoff conversation=%s reason=%s team=%s", conversation.id, reason, team)
+        log.info(
+            "handoff conversation=%s reason=%s team=%s",
+            conversation.id,
+            reason,
+            team,
+            extra={"conversation_id": str(conversation.id)},
+        )
         assigned = await self._assign_now(conversation.id)
         if assigned is not None:
             # Someone took it at once: no queue talk; "Maria has joined" follows the ack.
@@ -368,8 +396,11 @@ class Runtime(DeskActions):
         delivery = self._deliveries.get(customer.channel)
         if delivery is None:
             # Pull channels (web chat, terminal) read the transcript themselves.
-            stored, _ = await self._store.append_message(conversation.id, new)
-            self._feed.publish(customer.id, DESK)
+            stored, created = await self._store.append_message(conversation.id, new)
+            if created:
+                self._feed.publish(customer.id, DESK)
+                self._observe(customer, stored)
+                await self._tell_listeners(conversation.id, stored)
             return stored
         pending = NewMessage(
             sender=new.sender,
@@ -381,19 +412,44 @@ class Runtime(DeskActions):
             meta=new.meta,
             delivery=DeliveryStatus.PENDING,
         )
-        stored, _ = await self._store.append_message(conversation.id, pending)
+        stored, created = await self._store.append_message(conversation.id, pending)
+        if not created and stored.delivery is not DeliveryStatus.PENDING:
+            # A retried request (same external id): the message went out, or failed
+            # visibly, the first time; sending it again would show it twice.
+            return stored
         self._feed.publish(customer.id, DESK)
+        self._observe(customer, stored)
         try:
             if replaces is not None and isinstance(delivery, EditingDelivery):
                 await delivery.edit(customer, replaces, stored)
             else:
                 await delivery.deliver(customer, stored)
         except DeliveryFailed as exc:
-            log.warning("delivery failed conversation=%s: %s", conversation.id, exc.reason)
+            log.warning(
+                "delivery failed conversation=%s: %s",
+                conversation.id,
+                exc.reason,
+                extra={"conversation_id": str(conversation.id), "channel": customer.channel},
+            )
             await self._store.set_delivery(stored.id, DeliveryStatus.FAILED, error=exc.reason)
+            if self._metrics is not None:
+                self._metrics.delivery_failed(customer.channel)
         else:
             await self._store.set_delivery(stored.id, DeliveryStatus.SENT)
+        await self._tell_listeners(conversation.id, stored)
         return stored
+
+    def _observe(self, customer: Customer, stored: Message) -> None:
+        if self._metrics is not None:
+            self._metrics.message_stored(customer.channel, stored)
+
+    async def _tell_listeners(self, conversation_id: UUID, stored: Message) -> None:
+        for listener in self._listeners:
+            try:
+                await listener.message_stored(conversation_id, stored)
+            except Exception:
+                # A mirror of the conversation must never break the conversation itself.
+                log.exception("listener failed conversation=%s", conversation_id)
 
     async def notify(
         self, conversation_id: UUID, utterance: Utterance, *, replaces: Message | None = None

@@ -47,6 +47,8 @@ async def serve(settings: Settings) -> None:
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level.lower(),
+            # JSON logs: uvicorn's own loggers go through ours instead of its text handlers.
+            log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
             access_log=False,
         )
         server = uvicorn.Server(config)

@@ -6,12 +6,14 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from bot.actions import RasaActionRunner, build_executor
 from bot.desk_status import DeskStatus
 from bot.dialogue import Thresholds
 from bot.feed import ChangeFeed
 from bot.knowledge_reload import KnowledgeReloader, KnowledgeStatus
+from bot.metrics import Metrics
 from bot.phrases import Phrases
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -69,6 +71,7 @@ class Service:
     telegram: TelegramChannel | None = None  # None when no Telegram token is set
     timers: DeskTimers | None = None
     scheduler: TimerScheduler | None = None  # started by start_timers (the web service)
+    metrics: Metrics | None = None  # served at /metrics
 
     @property
     def knowledge_status(self) -> KnowledgeStatus:
@@ -90,7 +93,12 @@ class Service:
 
 
 def build_runtime(
-    settings: Settings, store: Store, knowledge: KnowledgeHolder, feed: ChangeFeed
+    settings: Settings,
+    store: Store,
+    knowledge: KnowledgeHolder,
+    feed: ChangeFeed,
+    *,
+    metrics: Metrics | None = None,
 ) -> tuple[Runtime, Phrases]:
     """Wire the runtime and its rasa-sdk actions (shared by the service and `helpline chat`)."""
     phrases = Phrases(overrides=settings.phrases, default_language=settings.default_language)
@@ -110,6 +118,7 @@ def build_runtime(
         status=build_desk_status(settings, store, phrases),
         policy=settings.handoff_policy(),
         routing=settings.routing,
+        metrics=metrics,
     )
     return runtime, phrases
 
@@ -130,19 +139,37 @@ def build_desk_status(settings: Settings, store: Store, phrases: Phrases) -> Des
 
 
 def build_timers(
-    settings: Settings, runtime: Runtime, phrases: Phrases
+    settings: Settings,
+    runtime: Runtime,
+    phrases: Phrases,
+    *,
+    telegram: TelegramChannel | None = None,
 ) -> tuple[DeskTimers, TimerScheduler]:
     """The desk's timer handlers and the scheduler that fires them (not started)."""
     days = settings.retention_days
+    chat_id = settings.telegram_notice_chat_id
     timers = DeskTimers(
         runtime=runtime,
         status=build_desk_status(settings, runtime.store, phrases),
         phrases=phrases,
         retention=None if days is None else timedelta(days=days),
         default_language=settings.default_language,
+        announce=(
+            None if telegram is None or chat_id is None else partial(telegram.announce, chat_id)
+        ),
     )
     runner = TimerRunner(runtime.store, timers.handlers())
     return timers, TimerScheduler(runner, tick_seconds=settings.timer_tick_seconds)
+
+
+def build_metrics(settings: Settings, store: Store) -> Metrics:
+    """The service's metrics registry; the queue gauges use the desk's own wait estimate."""
+    phrases = Phrases(overrides=settings.phrases, default_language=settings.default_language)
+    return Metrics(
+        store=store,
+        status=build_desk_status(settings, store, phrases),
+        teams=[team.id for team in settings.teams],
+    )
 
 
 async def seed_demo_agents(settings: Settings, store: Store) -> None:
@@ -171,13 +198,14 @@ async def build_service(settings: Settings) -> Service:
     store = await SqlStore.open(settings.database_url, migrate=True)
     await seed_demo_agents(settings, store)
     feed = ChangeFeed()
-    runtime, phrases = build_runtime(settings, store, knowledge, feed)
+    metrics = build_metrics(settings, store)
+    runtime, phrases = build_runtime(settings, store, knowledge, feed, metrics=metrics)
     telegram = build_telegram(settings, store, runtime)
     secret_key = settings.secret_key or secrets.token_urlsafe(32)
     if settings.secret_key is None:
         log.warning("no HELPLINE_SECRET_KEY set: agent logins end when the service restarts")
     reloader.start(knowledge.replace)
-    timers, scheduler = build_timers(settings, runtime, phrases)
+    timers, scheduler = build_timers(settings, runtime, phrases, telegram=telegram)
     return Service(
         settings=settings,
         store=store,
@@ -190,6 +218,7 @@ async def build_service(settings: Settings) -> Service:
         telegram=telegram,
         timers=timers,
         scheduler=scheduler,
+        metrics=metrics,
     )
 
 
@@ -206,4 +235,5 @@ def build_telegram(settings: Settings, store: Store, runtime: Runtime) -> Telegr
         public_url=settings.public_url,
         webhook_secret=settings.telegram_webhook_secret,
         staff_chat_id=settings.telegram_staff_chat_id,
+        teams=[team.id for team in settings.teams],
     )

@@ -169,12 +169,18 @@ class Settings(BaseSettings):
     actions_host: str = "127.0.0.1"
     actions_port: int = Field(default=5055, ge=0, le=65535)
     log_level: str = "INFO"
+    # Operations (README "Operations"): one JSON object per log line, and the bearer token
+    # /metrics asks for (without one it answers only clients on the loopback interface).
+    log_format: Literal["text", "json"] = "text"
+    metrics_token: str | None = None
     # Telegram: no token, no Telegram. The API URL ends before the token (".../bot").
     telegram_token: str | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_mode: Literal["polling", "webhook"] = "polling"
     telegram_webhook_secret: str | None = None
     telegram_staff_chat_id: int | None = None
+    # A Telegram channel (or group) where each status notice is also posted when it starts.
+    telegram_notice_chat_id: int | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -277,6 +283,7 @@ def load_settings(
     *,
     environ: Mapping[str, str] | None = None,
     config_file: Path | None = None,
+    search_config: bool = True,
     **overrides: Any,
 ) -> Settings:
     """Build the settings of one deployment.
@@ -286,6 +293,8 @@ def load_settings(
             ``os.environ``).
         config_file: a TOML file; default ``HELPLINE_CONFIG``, else ``./helpline.toml``,
             else the sample deployment ``examples/it-helpdesk/helpline.toml``.
+        search_config: with no ``config_file``, look for one as above (False: use none,
+            so the result does not depend on the working directory).
         **overrides: values that win over the file and the environment.
 
     Returns:
@@ -295,7 +304,10 @@ def load_settings(
         ConfigError: the file or a value is invalid; the message names it.
     """
     env = os.environ if environ is None else environ
-    path = config_file if config_file is not None else _find_config_file(env)
+    if config_file is not None:
+        path: Path | None = config_file
+    else:
+        path = _find_config_file(env) if search_config else None
     values: dict[str, Any] = _read_config_file(path) if path is not None else {}
     for name in Settings.model_fields:
         key = f"HELPLINE_{name.upper()}"

@@ -18,17 +18,18 @@ down) acts on how things are now. Each sweep re-arms itself.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from bot.desk_status import STATUS_KINDS, DeskStatus, eta_range
+from bot.errors import BotError
 from bot.phrases import Phrases
 from bot.runtime import Runtime
 from bot.timers import TimerHandler
 from bot.turns import Utterance
 from handoff.errors import HandoffError
-from handoff.model import Conversation, ConversationState, Message, SenderKind
-from handoff.notices import audience_of, changed_materially
+from handoff.model import Conversation, ConversationState, Message, Notice, SenderKind
+from handoff.notices import audience_of, changed_materially, text_in, used_placeholders
 from handoff.store.port import Store
 from handoff.timers import SWEEP, Timer, TimerKind
 
@@ -57,7 +58,9 @@ class DeskTimers:
         phrases: Phrases,
         retention: timedelta | None = None,
         default_language: str = "en",
+        announce: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
+        self._announce = announce
         self._runtime = runtime
         self._store: Store = runtime.store
         self._status = status
@@ -93,6 +96,7 @@ class DeskTimers:
         notice = await self._store.get_notice(timer.notice_id)
         if not any(n.id == notice.id for n in await self._store.active_notices(now)):
             return  # ended (or moved) before it started
+        await self._announce_notice(notice)
         audience = audience_of(notice)
         for entry in await self._store.queue(team=audience.team):
             conversation = entry.conversation
@@ -108,6 +112,23 @@ class DeskTimers:
             if text:
                 meta = {"kind": "notice", "notice_id": notice.id}
                 await self._runtime.notify(conversation.id, Utterance(text=text, meta=meta))
+
+    async def _announce_notice(self, notice: Notice) -> None:
+        """Post a starting notice to the announcement channel, if one is configured.
+
+        Only notices without per-conversation placeholders fit a public channel; the
+        timer fires once, so the post is made once.
+        """
+        text = text_in(notice, self._default_language)
+        if self._announce is None or text is None:
+            return
+        if used_placeholders(text):
+            log.info("notice %s names placeholders; not posted to the channel", notice.id)
+            return
+        try:
+            await self._announce(text)
+        except BotError as exc:
+            log.warning("notice %s could not be posted to the channel: %s", notice.id, exc)
 
     async def notice_ended(self, timer: Timer, now: datetime) -> None:
         """Notices are read by their time window; the end needs no message."""
@@ -225,8 +246,14 @@ def waiting_since(transcript: Sequence[Message], claimed_at: datetime) -> dateti
     The customer waits from the claim until the agent's first message, and from their
     first message after the agent's last one until the agent writes again.
     """
+    # An internal note is not an answer: the customer still waits.
     last_agent = max(
-        (m.created_at for m in transcript if m.sender is SenderKind.AGENT), default=None
+        (
+            m.created_at
+            for m in transcript
+            if m.sender is SenderKind.AGENT and not m.meta.get("internal")
+        ),
+        default=None,
     )
     if last_agent is None or last_agent < claimed_at:
         return claimed_at

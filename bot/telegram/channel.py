@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections.abc import Collection
 from typing import Any, Literal
 
 from telegram import Update
@@ -24,6 +25,7 @@ from bot.errors import ConfigError, MessageRejected
 from bot.incoming import IncomingMessage
 from bot.runtime import Runtime
 from bot.telegram.delivery import BUTTON_REF_PREFIX, TelegramDelivery
+from bot.telegram.formatting import FormattedText, split_formatted
 from bot.telegram.limits import RateLimiter
 from bot.telegram.poller import ALLOWED_UPDATES, Poller
 from bot.telegram.staff import StaffGroup
@@ -98,6 +100,15 @@ class TelegramChannel:
         self._poller = Poller(application.bot, self.receive, timeout_s=poll_timeout_s)
         self._task: asyncio.Task[None] | None = None
 
+    async def announce(self, chat_id: int, text: str) -> None:
+        """Post a status notice to an announcement channel or group (plain text, split).
+
+        Raises:
+            DeliveryFailed: Telegram refused it.
+        """
+        for piece in split_formatted(FormattedText(text)):
+            await self.delivery.send(chat_id, piece)
+
     async def start(self) -> None:
         """Check the token, then start polling or register the webhook.
 
@@ -106,6 +117,8 @@ class TelegramChannel:
         """
         await self._app.initialize()
         bot = self._app.bot
+        if self.staff is not None:
+            self.staff.start()
         if self.mode == "webhook":
             await bot.set_webhook(
                 url=str(self._webhook_url),
@@ -126,6 +139,8 @@ class TelegramChannel:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self.staff is not None:
+            await self.staff.stop()
         if self._app.running:
             await self._app.stop()
         await self._app.shutdown()
@@ -174,12 +189,9 @@ class TelegramChannel:
             # They write again, so they unblocked the bot.
             await self._store.set_unreachable(known.id, False)
         try:
-            handled = await self._runtime.handle(incoming)
+            await self._runtime.handle(incoming)
         except MessageRejected as exc:
             log.info("telegram message refused: %s", exc.reason)
-            return
-        if self.staff is not None and not handled.duplicate:
-            await self.staff.customer_wrote(handled.conversation.id, handled.message)
 
     async def _button_press(self, press: ButtonPress) -> None:
         try:
@@ -235,10 +247,14 @@ def build_channel(
     public_url: str | None = None,
     webhook_secret: str | None = None,
     staff_chat_id: int | None = None,
+    teams: Collection[str] = (),
     limiter: RateLimiter | None = None,
     poll_timeout_s: int = 30,
 ) -> TelegramChannel:
     """Wire the Telegram channel and register its delivery with the runtime.
+
+    With a staff group (``staff_chat_id``), the group also listens to the runtime, so
+    its topics mirror what happens in the console; ``teams`` are the desk's team ids.
 
     Raises:
         ConfigError: webhook mode without a public URL or a secret.
@@ -254,7 +270,9 @@ def build_channel(
             runtime=runtime,
             store=store,
             delivery=delivery,
+            teams=teams,
         )
+        runtime.add_listener(staff)
     webhook_url = f"{public_url.rstrip('/')}{WEBHOOK_PATH}" if public_url else None
     return TelegramChannel(
         application=application,

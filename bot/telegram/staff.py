@@ -1,19 +1,31 @@
 """The optional Telegram staff group: a forum topic per handed-off conversation.
 
-Customer messages of a queued or taken conversation are copied into its topic; in the
-topic, registered agents (by Telegram user id) work the conversation:
+The topic mirrors the conversation once it is with people: the first message is the
+handoff card with the transcript, then every message stored after it (the customer's,
+the bot's, the agents' from the console, and the desk's "Maria has joined", transfers,
+releases and resolutions). In the topic, registered agents (by Telegram user id) work the
+conversation:
 
 * ``/take`` claims it, ``/back`` puts it back in the queue, ``/done`` resolves it;
+* ``/transfer LOGIN`` gives it to a colleague, ``/transfer team:ID`` to a team's queue;
 * ``/note TEXT`` leaves a note for colleagues in the topic only (never to the customer);
 * any other text from the owning agent is relayed to the customer as the agent's reply.
 
 The topic's title shows the status and the agent. A topic staff deleted is opened again
 with the card and the transcript the first time something must be posted into it.
+
+Posting into topics happens in one background task, in order: Telegram allows about 20
+messages a minute into a group, and the customer must not wait for the staff's mirror.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import logging
+from collections.abc import Awaitable, Callable, Collection
+from datetime import UTC, datetime
 from uuid import UUID
 
 from telegram import Bot
@@ -23,43 +35,24 @@ from bot.errors import DeliveryFailed, MessageRejected
 from bot.runtime import Runtime
 from bot.telegram.delivery import TelegramDelivery
 from bot.telegram.formatting import FormattedText, split_text
+from bot.telegram.staff_card import card_text, topic_title, transcript_line
 from bot.telegram.updates import StaffMessage
-from handoff.errors import HandoffError
-from handoff.model import Conversation, ConversationState, Message, SenderKind
+from handoff.card import build_card, customer_label
+from handoff.errors import HandoffError, StoreUnavailable
+from handoff.model import Agent, Conversation, ConversationState, Message, SenderKind
 from handoff.store.port import Store
 
 log = logging.getLogger(__name__)
 
-MAX_TITLE_CHARS = 128  # Telegram's limit for a forum topic name
-_TRANSCRIPT_TAIL = 30  # messages copied into a (re)opened topic
-_SENDER_LABEL = {
-    SenderKind.CUSTOMER: "Customer",
-    SenderKind.BOT: "Bot",
-    SenderKind.SYSTEM: "System",
-}
+#: Prefix of the external id of a reply an agent wrote in a topic: it is not mirrored back.
+STAFF_REF = "staff-topic:"
+_STOP_GRACE_S = 5.0  # how long stopping waits for posts still queued
 
-
-def topic_title(conversation: Conversation, customer_name: str, agent_name: str | None) -> str:
-    """A topic's name: status, customer and (when taken) agent."""
-    status = {
-        ConversationState.QUEUED: "Waiting",
-        ConversationState.AGENT: f"With {agent_name or 'agent'}",
-        ConversationState.BOT: "Resolved" if conversation.closed_at else "With the bot",
-    }[conversation.state]
-    return f"[{status}] {customer_name}"[:MAX_TITLE_CHARS]
-
-
-def transcript_line(message: Message) -> str:
-    """One transcript message as it appears in a topic."""
-    who = message.agent_name if message.sender is SenderKind.AGENT else None
-    label = who or _SENDER_LABEL.get(message.sender, message.sender.value)
-    text = message.edited_text or message.text
-    edited = " (edited)" if message.edited_text is not None else ""
-    return f"{label}{edited}: {text}"
+Job = Callable[[], Awaitable[None]]
 
 
 class StaffGroup:
-    """Relays handed-off conversations to and from forum topics of one staff group.
+    """Mirrors handed-off conversations into forum topics of one staff group, and back.
 
     Args:
         bot: PTB's bot.
@@ -67,6 +60,7 @@ class StaffGroup:
         runtime: performs the agents' actions, so the customer is told as from the console.
         store: conversations, agents and topics.
         delivery: sends within Telegram's limits.
+        teams: the desk's team ids, the targets of ``/transfer team:ID``.
     """
 
     def __init__(
@@ -77,37 +71,118 @@ class StaffGroup:
         runtime: Runtime,
         store: Store,
         delivery: TelegramDelivery,
+        teams: Collection[str] = (),
     ) -> None:
         self._bot = bot
         self.chat_id = chat_id
         self._runtime = runtime
         self._store = store
         self._delivery = delivery
+        self._teams = frozenset(teams)
+        self._jobs: asyncio.Queue[Job] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+        self._titles: dict[int, str] = {}  # topic -> the name it has, to rename only on change
 
-    # Customer side ------------------------------------------------------------------
+    # Lifecycle ----------------------------------------------------------------------
 
-    async def customer_wrote(self, conversation_id: UUID, message: Message) -> None:
-        """Copy a customer's message into the topic once the conversation is with people."""
-        conversation = await self._store.get_conversation(conversation_id)
-        if conversation.state is ConversationState.BOT:
+    def start(self) -> None:
+        """Start posting into topics (the bot must be initialized)."""
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._work(), name="telegram-staff-group")
+
+    async def stop(self) -> None:
+        """Post what is queued (for a few seconds at most), then stop."""
+        if self._worker is None:
             return
-        topic, created = await self._topic(conversation)
-        if not created:  # a new topic already shows the transcript, this message included
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(_STOP_GRACE_S):
+                await self._jobs.join()
+        self._worker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._worker
+        self._worker = None
+
+    async def settled(self) -> None:
+        """Return once everything queued so far is posted."""
+        await self._jobs.join()
+
+    def _enqueue(self, job: Job) -> None:
+        if self._worker is None:
+            log.debug("telegram staff group not started: a topic update is skipped")
+            return
+        self._jobs.put_nowait(job)
+
+    async def _work(self) -> None:
+        while True:
+            job = await self._jobs.get()
+            try:
+                await job()
+            except Exception:
+                log.exception("telegram staff group: a topic was not updated")
+            finally:
+                self._jobs.task_done()
+
+    # The conversation, mirrored -----------------------------------------------------
+
+    async def message_stored(self, conversation_id: UUID, message: Message) -> None:
+        """Mirror a stored message into the conversation's topic (the runtime's listener).
+
+        A conversation gets a topic once it is with people. After that, the topic also
+        hears the desk's system messages (handed back, resolved) and is renamed; what the
+        customer and the bot say to each other afterwards stays out of it.
+        """
+        from_topic = (message.external_id or "").startswith(STAFF_REF)
+        if message.sender is SenderKind.AGENT and from_topic:
+            return  # written in the topic: it is there already
+        conversation = await self._store.get_conversation(conversation_id)
+        with_people = conversation.state is not ConversationState.BOT
+        if not with_people and await self._store.telegram_topic(conversation_id) is None:
+            return
+        relay = with_people or message.sender is SenderKind.SYSTEM
+        self._enqueue(functools.partial(self._mirror, conversation_id, message, relay=relay))
+
+    async def _mirror(self, conversation_id: UUID, message: Message, *, relay: bool) -> None:
+        conversation = await self._store.get_conversation(conversation_id)
+        topic = await self._store.telegram_topic(conversation_id)
+        if topic is None:
+            await self._open_topic(conversation)  # its transcript ends with this message
+            return
+        if relay:
             await self._post(conversation, topic, transcript_line(message))
+        await self.refresh_title(conversation_id)
+
+    async def refresh_title(self, conversation_id: UUID) -> None:
+        """Rename the conversation's topic if its status or agent changed."""
+        topic = await self._store.telegram_topic(conversation_id)
+        if topic is None:
+            return
+        title = await self._title(await self._store.get_conversation(conversation_id))
+        if self._titles.get(topic) == title:
+            return
+        try:
+            await self._bot.edit_forum_topic(self.chat_id, topic, name=title)
+        except BadRequest as exc:
+            log.info("telegram: topic %s not renamed: %s", topic, exc.message)
+            return
+        self._titles[topic] = title
 
     # Staff side ---------------------------------------------------------------------
 
     async def receive(self, staff_message: StaffMessage) -> None:
-        """Act on a message in the staff group."""
+        """Act on a message in the staff group.
+
+        Raises:
+            StoreUnavailable: the database is down; Telegram must send the update again.
+        """
         if staff_message.thread_id is None:
             return  # the general topic is the staff's own chat
         conversation_id = await self._store.conversation_for_topic(staff_message.thread_id)
         if conversation_id is None:
             return
-        agent = await self._store.agent_for_telegram_user(staff_message.user_id)
         thread = staff_message.thread_id
+        agent = await self._store.agent_for_telegram_user(staff_message.user_id)
         if agent is None:
-            await self._say(thread, "Only registered agents can act here.")
+            self._say(thread, "Only registered agents can act here.")
             return
         command, _, rest = staff_message.text.partition(" ")
         command = command.split("@", 1)[0].lower()
@@ -118,34 +193,41 @@ class StaffGroup:
                 await self._runtime.release(conversation_id, agent.id)
             elif command == "/done":
                 await self._runtime.resolve(conversation_id, agent.id)
+            elif command == "/transfer":
+                await self._transfer(conversation_id, agent, rest.strip())
             elif command == "/note":
-                await self._say(thread, f"Note from {agent.name}: {rest.strip()}")
-                return
+                self._say(thread, f"Note from {agent.name}: {rest.strip()}")
             else:
                 await self._runtime.agent_reply(
                     conversation_id,
                     agent.id,
                     staff_message.text,
-                    external_id=staff_message.external_id,
+                    external_id=STAFF_REF + staff_message.external_id,
                 )
-                return
-        except (HandoffError, MessageRejected) as exc:
-            await self._say(thread, f"Not done: {exc}")
-            return
-        await self.refresh_title(conversation_id)
+        except StoreUnavailable:
+            raise
+        except (HandoffError, MessageRejected, _Refused) as exc:
+            self._say(thread, f"Not done: {exc}")
 
-    async def refresh_title(self, conversation_id: UUID) -> None:
-        """Rename the conversation's topic after its status or agent changed."""
-        conversation = await self._store.get_conversation(conversation_id)
-        topic = await self._store.telegram_topic(conversation_id)
-        if topic is None:
+    async def _transfer(self, conversation_id: UUID, agent: Agent, target: str) -> None:
+        """``/transfer LOGIN`` or ``/transfer team:ID``. Raises _Refused or HandoffError."""
+        kind, _, team = target.partition(":")
+        if kind == "team":
+            if team not in self._teams:
+                known = ", ".join(sorted(self._teams)) or "none"
+                raise _Refused(f"no team {team!r} (teams: {known})")
+            await self._runtime.transfer_to_team(conversation_id, agent.id, team)
             return
-        try:
-            await self._bot.edit_forum_topic(
-                self.chat_id, topic, name=await self._title(conversation)
-            )
-        except BadRequest as exc:
-            log.info("telegram: topic %s not renamed: %s", topic, exc.message)
+        if not target:
+            raise _Refused("write /transfer LOGIN or /transfer team:ID")
+        colleague = next((a for a in await self._store.list_agents() if a.login == target), None)
+        if colleague is None or not colleague.active:
+            raise _Refused(f"no agent with the login {target!r}")
+        await self._runtime.transfer_to_agent(conversation_id, agent.id, colleague.id)
+
+    def _say(self, topic: int, text: str) -> None:
+        """Post staff-only text into a topic, in order with the mirrored messages."""
+        self._enqueue(functools.partial(self._send, topic, text))
 
     # Topics -------------------------------------------------------------------------
 
@@ -154,28 +236,24 @@ class StaffGroup:
         agent = None
         if conversation.owner_agent_id is not None:
             agent = (await self._store.get_agent(conversation.owner_agent_id)).name
-        name = customer.display_name or f"customer {customer.id}"
-        return topic_title(conversation, name, agent)
-
-    async def _topic(self, conversation: Conversation) -> tuple[int, bool]:
-        """The conversation's topic, opened (with card and transcript) when missing."""
-        topic = await self._store.telegram_topic(conversation.id)
-        if topic is not None:
-            return topic, False
-        return await self._open_topic(conversation), True
+        return topic_title(conversation, customer_label(customer), agent)
 
     async def _open_topic(self, conversation: Conversation) -> int:
-        created = await self._bot.create_forum_topic(self.chat_id, await self._title(conversation))
+        """Open a topic for the conversation and post its handoff card and transcript."""
+        title = await self._title(conversation)
+        created = await self._bot.create_forum_topic(self.chat_id, title)
         topic = created.message_thread_id
+        self._titles[topic] = title
         await self._store.set_telegram_topic(conversation.id, topic)
-        handoff = await self._store.current_handoff(conversation.id)
-        card = [f"Conversation {conversation.id}"]
-        if handoff is not None:
-            card.append(f"Reason: {handoff.reason.value}; team: {handoff.team or '-'}")
-        card.append("Reply here to answer; /take, /back, /done, /note TEXT.")
-        history = (await self._store.transcript(conversation.id))[-_TRANSCRIPT_TAIL:]
-        text = "\n".join([*card, "", *(transcript_line(m) for m in history)])
-        await self._send(topic, text)
+        card = build_card(
+            conversation=conversation,
+            customer=await self._store.get_customer(conversation.customer_id),
+            handoff=await self._store.current_handoff(conversation.id),
+            transcript=await self._store.transcript(conversation.id),
+            feedback=await self._store.feedback(conversation.id),
+            now=datetime.now(UTC),
+        )
+        await self._send(topic, card_text(card))
         return topic
 
     async def _post(self, conversation: Conversation, topic: int, text: str) -> None:
@@ -183,11 +261,10 @@ class StaffGroup:
         try:
             await self._send(topic, text, strict=True)
         except _TopicGone:
+            log.info("telegram: topic %s was deleted; opening it again", topic)
+            self._titles.pop(topic, None)
             await self._store.set_telegram_topic(conversation.id, None)
             await self._open_topic(conversation)
-
-    async def _say(self, topic: int, text: str) -> None:
-        await self._send(topic, text)
 
     async def _send(self, topic: int, text: str, *, strict: bool = False) -> None:
         for piece in split_text(text):
@@ -199,6 +276,10 @@ class StaffGroup:
                 log.warning("telegram staff group: %s", exc.reason)
             except TelegramError as exc:  # defensive: send translates these already
                 log.warning("telegram staff group: %s", exc.message)
+
+
+class _Refused(Exception):
+    """A staff command that cannot be done as written; the message says why."""
 
 
 class _TopicGone(Exception):

@@ -20,7 +20,15 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.web import admin, chat, console, telegram_webhook
+from bot.web import (
+    admin,
+    admin_agents,
+    chat,
+    console,
+    dashboard,
+    metrics_route,
+    telegram_webhook,
+)
 from bot.web.typing_indicator import TypingRegistry
 
 if TYPE_CHECKING:
@@ -207,6 +215,9 @@ def create_app(service: Service) -> FastAPI:
     app.include_router(chat.build_router(service, templates, typing=typing))
     app.include_router(console.build_router(service, templates, typing=typing))
     app.include_router(admin.build_router(service, templates))
+    app.include_router(admin_agents.build_router(service, templates))
+    app.include_router(dashboard.build_router(service, templates))
+    app.include_router(metrics_route.build_router(service))
     if service.telegram is not None and service.telegram.mode == "webhook":
         app.include_router(telegram_webhook.build_router(service.telegram))
     app.add_exception_handler(console.LoginRequired, console.redirect_to_login)

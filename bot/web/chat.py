@@ -37,6 +37,9 @@ CHANNEL = "web"
 #: processes writing to the same database do not publish to this process's feed).
 STREAM_POLL_S = 2.0
 TICKET_MAX_AGE_S = 600
+#: The largest message id: ids are 64-bit in every database, and a larger ``after`` would
+#: overflow the database driver (a 500) instead of listing nothing.
+MAX_MESSAGE_ID = 2**63 - 1
 UI_LANGUAGES = ("en", "da")
 WIDGET_SCRIPT = Path(__file__).parent / "static" / "widget.js"
 #: Sites cache the widget script for an hour, so an upgrade reaches them within the hour.
@@ -190,6 +193,20 @@ def _bearer(authorization: str | None) -> str | None:
     return token.strip()
 
 
+def _resume_after(last_event_id: str | None) -> int:
+    """The message id a reconnecting EventSource saw last; 0 when the header is not an id.
+
+    Only ASCII digits count (``str.isdigit`` also accepts "\xb2", a header byte read as
+    Latin-1, which ``int`` refuses), and an id past :data:`MAX_MESSAGE_ID` is capped to it
+    (``int`` also refuses some thousands of digits).
+    """
+    if not last_event_id or not (last_event_id.isascii() and last_event_id.isdigit()):
+        return 0
+    if len(last_event_id) > len(str(MAX_MESSAGE_ID)):
+        return MAX_MESSAGE_ID
+    return min(int(last_event_id), MAX_MESSAGE_ID)
+
+
 def _unauthorized() -> HTTPException:
     return HTTPException(
         status_code=401,
@@ -306,7 +323,7 @@ def build_router(
 
     @router.get("/api/chat/messages")
     async def list_messages(
-        auth: Authenticated, after: Annotated[int, Query(ge=0)] = 0
+        auth: Authenticated, after: Annotated[int, Query(ge=0, le=MAX_MESSAGE_ID)] = 0
     ) -> list[MessageOut]:
         customer, _ = auth
         messages = await store.customer_messages(customer.id, after_id=after)
@@ -320,7 +337,7 @@ def build_router(
     @router.get("/api/chat/events")
     async def events(
         ticket: str,
-        after: Annotated[int, Query(ge=0)] = 0,
+        after: Annotated[int, Query(ge=0, le=MAX_MESSAGE_ID)] = 0,
         last_event_id: Annotated[str | None, Header()] = None,
     ) -> EventSourceResponse:
         try:
@@ -328,8 +345,7 @@ def build_router(
         except (itsdangerous.BadData, ValueError, TypeError) as exc:
             raise _unauthorized() from exc
         # A reconnecting EventSource reports the last id it saw; that beats the URL's value.
-        if last_event_id and last_event_id.isdigit():
-            after = max(after, int(last_event_id))
+        after = max(after, _resume_after(last_event_id))
         return EventSourceResponse(stream(customer_id, after), ping=15, send_timeout=10)
 
     async def stream(customer_id: int, after: int) -> AsyncIterator[ServerSentEvent]:

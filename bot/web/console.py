@@ -96,6 +96,7 @@ class TranscriptMessageOut(BaseModel):
     agent_name: str | None
     text: str
     created_at: datetime
+    internal: bool = False
 
 
 class TranscriptOut(BaseModel):
@@ -469,6 +470,7 @@ def build_router(
                     agent_name=m.agent_name,
                     text=m.text,
                     created_at=m.created_at,
+                    internal=bool(m.meta.get("internal")),
                 )
                 for m in await store.transcript(conversation_id, after_seq=after)
             ],

@@ -108,7 +108,7 @@ def add_desk_routes(
     back_to: Callable[[UUID], RedirectResponse],
     fail: Callable[[Request, Agent, UUID, str], Awaitable[HTMLResponse]],
 ) -> None:
-    """Add presence, transfer and hand-back forms to the console router.
+    """Add presence, transfer, internal note and hand-back forms to the console router.
 
     Args:
         router: the console router (prefix ``/console``).
@@ -163,6 +163,24 @@ def add_desk_routes(
         except HandoffError:
             error = "This conversation is not yours (any more): claim it first."
             return await fail(request, agent, conversation_id, error)
+        return back_to(conversation_id)
+
+    @router.post("/conversations/{conversation_id}/note", response_class=HTMLResponse)
+    async def add_note(
+        request: Request,
+        conversation_id: UUID,
+        agent: CurrentAgent,
+        csrf: CsrfField = "",
+        text: Annotated[str, Form(max_length=4000)] = "",
+    ) -> Response:
+        check_csrf(request, csrf)
+        if not text.strip():
+            return await fail(request, agent, conversation_id, "Write a note first.")
+        try:
+            # Any agent may leave a note (also on a queued conversation): it is for colleagues.
+            await service.store.add_note(conversation_id, agent.id, text.strip())
+        except NotFound:
+            return Response("no such conversation", status_code=404)
         return back_to(conversation_id)
 
     @router.post("/conversations/{conversation_id}/hand-back", response_class=HTMLResponse)

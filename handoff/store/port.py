@@ -26,6 +26,8 @@ from handoff.model import (
     Presence,
     QueueEntry,
 )
+from handoff.privacy import CustomerRecord, Erasure
+from handoff.stats import PeriodActivity
 from handoff.timers import Timer, TimerKind
 
 
@@ -88,7 +90,17 @@ class Store(Protocol):
         """Messages of one conversation with ``seq > after_seq``, in order."""
 
     async def customer_messages(self, customer_id: int, *, after_id: int = 0) -> list[Message]:
-        """Messages of all the customer's conversations with ``id > after_id``, oldest first."""
+        """Messages of all the customer's conversations with ``id > after_id``, oldest first.
+
+        Agents' internal notes are left out: this is what the customer may see.
+        """
+
+    async def add_note(self, conversation_id: UUID, agent_id: int, text: str) -> Message:
+        """Append an agent's internal note (meta ``internal``): staff see it, customers never.
+
+        Raises:
+            NotFound: no such conversation or agent.
+        """
 
     async def replies_to(self, message_id: int) -> list[Message]:
         """Messages stored as replies to the given message, in order."""
@@ -268,6 +280,17 @@ class Store(Protocol):
         only those stored at or after that aware time (ValueError when naive).
         """
 
+    # Statistics -----------------------------------------------------------------------
+
+    async def period_activity(self, *, since: datetime, until: datetime) -> PeriodActivity:
+        """The conversations started, handoffs requested and ratings given in ``[since, until)``.
+
+        The handoffs also include every handoff of the conversations started in the period.
+
+        Raises:
+            ValueError: a bound is naive, or ``until`` is not after ``since``.
+        """
+
     # Channels ---------------------------------------------------------------------
 
     async def find_message_by_ref(self, customer_id: int, ref: str) -> Message | None:
@@ -299,6 +322,9 @@ class Store(Protocol):
 
     async def set_agent_telegram_user(self, agent_id: int, user_id: int | None) -> None:
         """Register the agent's Telegram user id (None removes it). Raises NotFound."""
+
+    async def telegram_user_ids(self) -> dict[int, int]:
+        """Each agent's registered Telegram user id, by agent id (agents without one left out)."""
 
     async def agent_for_telegram_user(self, user_id: int) -> Agent | None:
         """The active agent registered with this Telegram user id, if any."""
@@ -340,3 +366,14 @@ class Store(Protocol):
 
     async def purge_closed_conversations(self, *, closed_before: datetime, actor: str) -> int:
         """Erase conversations closed before the cut-off with their transcripts (audited)."""
+
+    # Privacy ------------------------------------------------------------------------
+
+    async def export_customer(self, customer_id: int) -> CustomerRecord:
+        """Everything stored about one customer. Raises NotFound."""
+
+    async def erase_customer(self, customer_id: int, *, actor: str) -> Erasure:
+        """Remove the customer, their conversations and all they said (audited, no content).
+
+        Raises NotFound.
+        """

@@ -45,13 +45,15 @@ from handoff.store.migrate import migrate_engine
 from handoff.store.sql_base import Clock, aware, utc_now
 from handoff.store.sql_channels import ChannelsSql
 from handoff.store.sql_desk import DeskSql
+from handoff.store.sql_privacy import PrivacySql
 from handoff.store.sql_queue import QueueSql
 from handoff.store.sql_staff import StaffSql
+from handoff.store.sql_stats import StatsSql
 from handoff.store.sql_time import TimeSql
 from handoff.store.tables import AgentRow, ConversationRow, CustomerRow, MessageRow
 
 
-class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql):
+class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, StatsSql):
     """Helpline's persistence on SQLite or PostgreSQL: the :class:`~handoff.store.port.Store`.
 
     Args:
@@ -259,11 +261,25 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql):
     async def customer_messages(self, customer_id: int, *, after_id: int = 0) -> list[Message]:
         """Messages of all the customer's conversations with ``id > after_id``, oldest first."""
         in_customers = select(ConversationRow.id).where(ConversationRow.customer_id == customer_id)
-        return await self._messages(
+        messages = await self._messages(
             MessageRow.conversation_id.in_(in_customers),
             MessageRow.id > after_id,
             order=MessageRow.id,
         )
+        # Agents' internal notes are for colleagues: the customer's views never list them.
+        return [m for m in messages if not m.meta.get("internal")]
+
+    async def add_note(self, conversation_id: UUID, agent_id: int, text: str) -> Message:
+        """Append an agent's internal note (meta ``internal``), never shown to the customer.
+
+        Raises:
+            NotFound: no such conversation or agent.
+        """
+        note = NewMessage(
+            sender=SenderKind.AGENT, text=text, agent_id=agent_id, meta={"internal": True}
+        )
+        stored, _ = await self.append_message(conversation_id, note)
+        return stored
 
     async def replies_to(self, message_id: int) -> list[Message]:
         """Messages stored as replies to the given message, in order."""

@@ -122,6 +122,16 @@ class ChannelsSql(SqlBase):
                 raise NotFound("agent", agent_id)
             row.telegram_user_id = user_id
 
+    async def telegram_user_ids(self) -> dict[int, int]:
+        """Each agent's registered Telegram user id, by agent id (agents without one left out)."""
+        async with self._tx(write=False) as session:
+            rows = await session.execute(
+                select(AgentRow.id, AgentRow.telegram_user_id).where(
+                    AgentRow.telegram_user_id.is_not(None)
+                )
+            )
+            return {agent_id: user_id for agent_id, user_id in rows if user_id is not None}
+
     async def agent_for_telegram_user(self, user_id: int) -> Agent | None:
         """The active agent registered with this Telegram user id, if any."""
         async with self._tx(write=False) as session:

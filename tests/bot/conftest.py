@@ -90,7 +90,7 @@ def knowledge_dir(tmp_path: Path) -> Path:
 def settings(tmp_path: Path, knowledge_dir: Path) -> Settings:
     return load_settings(
         environ={},
-        config_file=None,
+        search_config=False,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'helpline.db'}",
         knowledge_dir=knowledge_dir,
         teams=(

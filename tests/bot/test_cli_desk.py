@@ -94,6 +94,40 @@ def test_agents_set_refuses_bad_hours(config: Path) -> None:
     assert "HH:MM" in result.output
 
 
+def _telegram_agent_login(config: Path, user_id: int) -> str | None:
+    async def find() -> str | None:
+        store = await SqlStore.open(_url(config))
+        try:
+            agent = await store.agent_for_telegram_user(user_id)
+        finally:
+            await store.close()
+        return None if agent is None else agent.login
+
+    return asyncio.run(find())
+
+
+def test_agents_set_registers_the_telegram_user(config: Path) -> None:
+    _add_maria(config)
+    result = helpline(config, "agents", "set", "maria", "--telegram-user", "424242")
+    assert result.exit_code == 0, result.output
+    assert _telegram_agent_login(config, 424242) == "maria"
+
+
+def test_agents_set_telegram_user_none_removes_it(config: Path) -> None:
+    _add_maria(config)
+    helpline(config, "agents", "set", "maria", "--telegram-user", "424242")
+    result = helpline(config, "agents", "set", "maria", "--telegram-user", "none")
+    assert result.exit_code == 0, result.output
+    assert _telegram_agent_login(config, 424242) is None
+
+
+def test_agents_set_refuses_a_malformed_telegram_user(config: Path) -> None:
+    _add_maria(config)
+    result = helpline(config, "agents", "set", "maria", "--telegram-user", "@maria")
+    assert result.exit_code == 2
+    assert "not a Telegram user id" in result.output
+
+
 def test_agents_passwd_replaces_the_password(config: Path) -> None:
     _add_maria(config)
     result = helpline(config, "agents", "passwd", "maria", input="n3w\nn3w\n")

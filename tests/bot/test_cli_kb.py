@@ -126,7 +126,7 @@ def test_kb_test_without_cases_fails(knowledge_dir: Path) -> None:
 async def converse(database_url: str, knowledge_dir: Path, messages: list[str]) -> None:
     """Each message from a new customer, through the real runtime and store."""
     settings = load_settings(
-        environ={}, config_file=None, database_url=database_url, knowledge_dir=knowledge_dir
+        environ={}, search_config=False, database_url=database_url, knowledge_dir=knowledge_dir
     )
     store = await SqlStore.open(database_url, migrate=True)
     try:

@@ -11,7 +11,7 @@ from bot.errors import MessageRejected
 from bot.incoming import IncomingMessage, clean_text
 from bot.runtime import Runtime
 from handoff.errors import AlreadyClaimed, NotOwner
-from handoff.model import ConversationState, SenderKind
+from handoff.model import ConversationState, Customer, Message, SenderKind
 from handoff.store.sql import SqlStore
 
 _counter = iter(range(1, 1_000_000))
@@ -271,3 +271,26 @@ async def test_hostile_text_is_stored_verbatim_and_answered(
     transcript = await store.transcript(handled.conversation.id)
     assert transcript[0].text == text
     assert len(handled.replies) == 1
+
+
+class RecordingDelivery:
+    """A push channel at the edge of the world: records what reached the customer."""
+
+    def __init__(self) -> None:
+        self.delivered: list[str] = []
+
+    async def deliver(self, customer: Customer, message: Message) -> None:
+        self.delivered.append(message.text)
+
+
+async def test_a_retried_agent_reply_reaches_the_customer_once(
+    runtime: Runtime, store: SqlStore, agents: tuple[int, int]
+) -> None:
+    delivery = RecordingDelivery()
+    runtime.register_delivery("web", delivery)
+    conversation_id = await _queued(runtime)
+    await runtime.claim(conversation_id, agents[0])
+    first = await runtime.agent_reply(conversation_id, agents[0], "On it.", external_id="r-1")
+    again = await runtime.agent_reply(conversation_id, agents[0], "On it.", external_id="r-1")
+    assert again.id == first.id
+    assert delivery.delivered.count("On it.") == 1

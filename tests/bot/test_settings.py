@@ -37,7 +37,7 @@ teams = ["it"]
 
 def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    settings = load_settings(environ={}, config_file=None)
+    settings = load_settings(environ={}, search_config=False)
     assert settings.database_url == "sqlite+aiosqlite:///./helpline.db"
     assert (settings.host, settings.port) == ("127.0.0.1", 8080)
     assert settings.knowledge_dir == Path("examples/it-helpdesk/knowledge")
@@ -67,7 +67,7 @@ def test_helpline_config_names_the_file(config: Path) -> None:
 
 
 def test_settings_are_frozen() -> None:
-    settings = load_settings(environ={}, config_file=None)
+    settings = load_settings(environ={}, search_config=False)
     with pytest.raises(ValueError, match="frozen"):
         settings.port = 1  # type: ignore[misc]
 
@@ -100,7 +100,7 @@ def test_malformed_toml_names_the_file(tmp_path: Path) -> None:
 
 def test_embed_origins_come_comma_separated_from_the_environment() -> None:
     environ = {"HELPLINE_WEB_EMBED_ORIGINS": "https://www.example.org, http://localhost:*"}
-    settings = load_settings(environ=environ, config_file=None)
+    settings = load_settings(environ=environ, search_config=False)
     assert settings.web_embed_origins == ("https://www.example.org", "http://localhost:*")
 
 
@@ -109,4 +109,4 @@ def test_embed_origins_come_comma_separated_from_the_environment() -> None:
 )
 def test_an_embed_origin_that_is_no_origin_is_an_error(origin: str) -> None:
     with pytest.raises(ConfigError, match="web_embed_origins"):
-        load_settings(environ={}, config_file=None, web_embed_origins=(origin,))
+        load_settings(environ={}, search_config=False, web_embed_origins=(origin,))

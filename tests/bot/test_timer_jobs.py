@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
@@ -16,9 +17,15 @@ from bot.feed import ChangeFeed
 from bot.incoming import IncomingMessage
 from bot.notice_board import post_notice
 from bot.runtime import Runtime
-from bot.service import KnowledgeHolder, build_runtime, build_timers, load_snapshot
+from bot.service import (
+    KnowledgeHolder,
+    build_desk_status,
+    build_runtime,
+    build_timers,
+    load_snapshot,
+)
 from bot.settings import Settings, load_settings
-from bot.timer_jobs import DeskTimers
+from bot.timer_jobs import DeskTimers, waiting_since
 from bot.timers import TimerRunner
 from handoff.errors import NotFound
 from handoff.model import ConversationState, Customer, Message, Presence, SenderKind
@@ -101,7 +108,7 @@ class Desk:
 def desk_settings(tmp_path: Path, knowledge_dir: Path, **overrides: Any) -> Settings:
     return load_settings(
         environ={},
-        config_file=None,
+        search_config=False,
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'desk.db'}",
         knowledge_dir=knowledge_dir,
         time_zone="Europe/Copenhagen",
@@ -369,3 +376,73 @@ async def test_an_ended_notice_is_no_longer_shown(desk: Desk, clock: Clock) -> N
     await desk.fire()
     replies = await desk.say("alice", "how do I reset my password")
     assert "notice" not in [r.meta.get("kind") for r in replies]
+
+
+class Announcements:
+    """An announcement channel at the edge of the world: records what was posted."""
+
+    def __init__(self) -> None:
+        self.posted: list[str] = []
+
+    async def post(self, text: str) -> None:
+        self.posted.append(text)
+
+
+@pytest.fixture
+def announcements() -> Announcements:
+    return Announcements()
+
+
+@pytest.fixture
+async def announcing_desk(
+    tmp_path: Path, knowledge_dir: Path, clock: Clock, announcements: Announcements
+) -> AsyncIterator[Desk]:
+    settings = desk_settings(tmp_path, knowledge_dir)
+    store = await SqlStore.open(settings.database_url, migrate=True, clock=clock)
+    runtime, phrases = build_runtime(
+        settings, store, KnowledgeHolder(load_snapshot(settings)), ChangeFeed()
+    )
+    timers = DeskTimers(
+        runtime=runtime,
+        status=build_desk_status(settings, store, phrases),
+        phrases=phrases,
+        announce=announcements.post,
+    )
+    yield Desk(runtime, timers, clock)
+    await store.close()
+
+
+async def test_a_starting_notice_is_posted_to_the_announcement_channel_once(
+    announcing_desk: Desk, clock: Clock, announcements: Announcements
+) -> None:
+    await _notice(announcing_desk, "Two colleagues are ill today.", start_in=30)
+    await announcing_desk.fire()
+    assert announcements.posted == []
+    clock.advance(minutes=30)
+    await announcing_desk.fire()
+    clock.advance(minutes=5)
+    await announcing_desk.fire()
+    assert announcements.posted == ["Two colleagues are ill today."]
+
+
+async def test_a_notice_with_placeholders_is_not_posted_to_the_channel(
+    announcing_desk: Desk, clock: Clock, announcements: Announcements
+) -> None:
+    await _notice(announcing_desk, "Expect {eta} today.", start_in=1)
+    clock.advance(minutes=1)
+    await announcing_desk.fire()
+    assert announcements.posted == []
+
+
+def test_an_internal_note_does_not_end_the_customers_wait() -> None:
+    claimed = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    note = Message(
+        id=1,
+        conversation_id=uuid4(),
+        seq=1,
+        sender=SenderKind.AGENT,
+        text="checking with the network team",
+        created_at=claimed + timedelta(minutes=1),
+        meta={"internal": True},
+    )
+    assert waiting_since([note], claimed) == claimed

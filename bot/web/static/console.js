@@ -142,10 +142,11 @@
   }
 
   function renderMessage(m) {
-    const li = el("li", `msg msg-${/^[a-z]+$/.test(m.sender) ? m.sender : "system"}`);
+    const kind = m.internal ? "note" : /^[a-z]+$/.test(m.sender) ? m.sender : "system";
+    const li = el("li", `msg msg-${kind}`);
     li.dataset.seq = String(m.seq);
     const meta = el("div", "meta");
-    meta.appendChild(el("span", "sender", m.sender));
+    meta.appendChild(el("span", "sender", m.internal ? "internal note" : m.sender));
     if (m.agent_name) {
       meta.appendChild(document.createTextNode(" · "));
       meta.appendChild(el("span", "agent", m.agent_name));
@@ -175,6 +176,32 @@
     });
   }
 
+  // Keyboard shortcuts of the conversation page (listed under the reply form):
+  // Ctrl+Enter / Cmd+Enter sends the reply (or the note being written), Alt+R goes to the
+  // reply box, Alt+D resolves after a confirmation. event.code, not event.key: on a Mac,
+  // Alt changes the character typed.
+  function shortcuts() {
+    document.addEventListener("keydown", (event) => {
+      const target = event.target;
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        const form = target && target.closest ? target.closest("form.reply, form.note-form") : null;
+        if (!form) return;
+        event.preventDefault();
+        form.requestSubmit();
+      } else if (event.altKey && !event.ctrlKey && !event.metaKey && event.code === "KeyR") {
+        const reply = document.getElementById("reply-text");
+        if (!reply) return;
+        event.preventDefault();
+        reply.focus();
+      } else if (event.altKey && !event.ctrlKey && !event.metaKey && event.code === "KeyD") {
+        const resolve = document.getElementById("resolve-form");
+        if (!resolve) return;
+        event.preventDefault();
+        if (window.confirm("Resolve this conversation?")) resolve.requestSubmit();
+      }
+    });
+  }
+
   function liveConversation() {
     const id = main.dataset.conversationId;
     const transcript = document.getElementById("transcript");
@@ -185,6 +212,7 @@
       node.replaceWith(textBlock(node.textContent)); // the server rendered plain text
     }
     pingWhileTyping(id);
+    shortcuts();
 
     every(POLL_MS, async () => {
       const data = await getJson(

@@ -14,6 +14,10 @@ from handoff.store.sql import SqlStore
 from tests.bot.telegram.fake_bot_api import FakeBotApi, serving
 
 CHAT = 777001
+STAFF = -1001500  # the staff group
+MARIA_TG = 9001  # Maria's Telegram user id, registered
+STRANGER_TG = 9666  # someone in the staff group who is no agent
+TEAMS = ("it-support", "accounts", "security")
 
 
 def fast_limiter() -> RateLimiter:
@@ -67,3 +71,25 @@ async def handled(fake: FakeBotApi, update_id: int, *, timeout_s: float = 10.0) 
     """Wait until the poller confirmed ``update_id`` (it confirms only handled updates)."""
     async with asyncio.timeout(timeout_s):
         await fake.confirmed(update_id)
+
+
+@pytest.fixture
+async def staff_channel(
+    fake: FakeBotApi, runtime: Runtime, store: SqlStore, agents: tuple[int, int]
+) -> AsyncIterator[TelegramChannel]:
+    """A started channel with the staff group; Maria is registered by her Telegram id."""
+    await store.set_agent_telegram_user(agents[0], MARIA_TG)
+    built = build_channel(
+        token=fake.token,
+        api_url=fake.base_url,
+        mode="polling",
+        runtime=runtime,
+        store=store,
+        staff_chat_id=STAFF,
+        teams=TEAMS,
+        limiter=fast_limiter(),
+        poll_timeout_s=1,
+    )
+    await built.start()
+    yield built
+    await built.stop()

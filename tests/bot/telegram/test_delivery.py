@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 
 from bot.errors import DeliveryFailed
-from bot.telegram.channel import build_application
+from bot.telegram.channel import TelegramChannel, build_application
 from bot.telegram.delivery import TelegramDelivery
 from handoff.model import Button, Customer, Message, NewMessage, SenderKind
 from handoff.store.sql import SqlStore
@@ -164,4 +164,13 @@ async def test_an_edit_without_a_delivered_original_sends_a_new_message(
     await delivery.edit(customer, never_delivered, update)
     assert [(s.method, s.text) for s in fake.sent] == [
         ("sendMessage", "Expected wait: about 5-10 minutes.")
+    ]
+
+
+async def test_a_notice_is_announced_to_the_notice_channel(
+    fake: FakeBotApi, channel: TelegramChannel
+) -> None:
+    await channel.announce(-100555, "Two colleagues are ill today: expect 10-20 minutes.")
+    assert [(s.chat_id, s.text) for s in fake.sent] == [
+        (-100555, "Two colleagues are ill today: expect 10-20 minutes.")
     ]

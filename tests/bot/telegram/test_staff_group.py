@@ -1,106 +1,77 @@
-"""The staff group: a forum topic per handoff, worked by registered agents."""
+"""The staff group: a forum topic per handoff, worked by registered agents from the topic."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
-
-import pytest
-
-from bot.runtime import Runtime
-from bot.telegram.channel import TelegramChannel, build_channel
+from bot.telegram.channel import TelegramChannel
 from handoff.model import ConversationState
 from handoff.store.sql import SqlStore
-from tests.bot.telegram.conftest import CHAT, fast_limiter, handled
+from tests.bot.telegram.conftest import CHAT, STAFF, STRANGER_TG, handled
 from tests.bot.telegram.fake_bot_api import FakeBotApi
-
-STAFF = -1001500
-MARIA_TG = 9001
-STRANGER_TG = 9666
-
-
-@pytest.fixture
-async def staff_channel(
-    fake: FakeBotApi, runtime: Runtime, store: SqlStore, agents: tuple[int, int]
-) -> AsyncIterator[TelegramChannel]:
-    await store.set_agent_telegram_user(agents[0], MARIA_TG)
-    built = build_channel(
-        token=fake.token,
-        api_url=fake.base_url,
-        mode="polling",
-        runtime=runtime,
-        store=store,
-        staff_chat_id=STAFF,
-        limiter=fast_limiter(),
-        poll_timeout_s=1,
-    )
-    await built.start()
-    yield built
-    await built.stop()
+from tests.bot.telegram.staff_topics import (
+    conversation_of,
+    handed_off,
+    in_topic,
+    staff_of,
+    topic_texts,
+)
 
 
-def _staff_update(topic: int, user_id: int, text: str) -> dict[str, Any]:
-    return {
-        "message": {
-            "message_id": 70000 + user_id,
-            "date": 0,
-            "chat": {"id": STAFF, "type": "supergroup", "title": "Staff", "is_forum": True},
-            "from": {"id": user_id, "is_bot": False, "first_name": "Staff"},
-            "message_thread_id": topic,
-            "is_topic_message": True,
-            "text": text,
-        }
-    }
-
-
-async def _handed_off(fake: FakeBotApi) -> int:
-    await handled(fake, fake.push_text(CHAT, "/human"))
-    return next(iter(fake.topics))
-
-
-def _topic_texts(fake: FakeBotApi, topic: int) -> list[str]:
-    return [s.text for s in fake.sent_to(STAFF) if s.thread_id == topic]
-
-
-async def test_a_handoff_opens_a_topic_with_the_transcript(
+async def test_a_handoff_opens_a_topic_titled_with_its_status(
     fake: FakeBotApi, staff_channel: TelegramChannel
 ) -> None:
-    topic = await _handed_off(fake)
-    assert (fake.topics[topic], "Customer: /human" in _topic_texts(fake, topic)[0]) == (
-        "[Waiting] Ada",
-        True,
-    )
+    topic = await handed_off(fake, staff_channel)
+    assert fake.topics[topic] == "[Waiting] Ada"
+
+
+async def test_the_first_message_is_the_handoff_card_with_the_transcript(
+    fake: FakeBotApi, staff_channel: TelegramChannel
+) -> None:
+    topic = await handed_off(fake, staff_channel)
+    card = topic_texts(fake, topic)[0]
+    assert (
+        card.startswith("Ada (telegram,"),
+        "Why: the customer asked for a person" in card,
+        "Customer: /human" in card,
+    ) == (True, True, True)
 
 
 async def test_take_claims_and_renames_the_topic(
     fake: FakeBotApi, staff_channel: TelegramChannel, store: SqlStore
 ) -> None:
-    topic = await _handed_off(fake)
-    await handled(fake, fake.push(_staff_update(topic, MARIA_TG, "/take")))
-    conversation_id = await store.conversation_for_topic(topic)
-    assert conversation_id is not None
-    conversation = await store.get_conversation(conversation_id)
+    topic = await handed_off(fake, staff_channel)
+    await in_topic(fake, staff_channel, topic, "/take")
+    conversation = await store.get_conversation(await conversation_of(store, topic))
     assert (conversation.state, fake.topics[topic]) == (ConversationState.AGENT, "[With Maria] Ada")
 
 
 async def test_replies_are_relayed_both_ways(
     fake: FakeBotApi, staff_channel: TelegramChannel
 ) -> None:
-    topic = await _handed_off(fake)
-    await handled(fake, fake.push(_staff_update(topic, MARIA_TG, "/take")))
-    await handled(fake, fake.push(_staff_update(topic, MARIA_TG, "Restart the client, please")))
+    topic = await handed_off(fake, staff_channel)
+    await in_topic(fake, staff_channel, topic, "/take")
+    await in_topic(fake, staff_channel, topic, "Restart the client, please")
     await handled(fake, fake.push_text(CHAT, "Done, it works"))
-    assert (fake.sent_to(CHAT)[-1].text, _topic_texts(fake, topic)[-1]) == (
+    await staff_of(staff_channel).settled()
+    assert (fake.sent_to(CHAT)[-1].text, topic_texts(fake, topic)[-1]) == (
         "Maria: Restart the client, please",
         "Customer: Done, it works",
     )
 
 
+async def test_a_reply_written_in_the_topic_is_not_posted_back_into_it(
+    fake: FakeBotApi, staff_channel: TelegramChannel
+) -> None:
+    topic = await handed_off(fake, staff_channel)
+    await in_topic(fake, staff_channel, topic, "/take")
+    await in_topic(fake, staff_channel, topic, "Restart the client, please")
+    assert not any("Restart the client" in text for text in topic_texts(fake, topic))
+
+
 async def test_a_note_stays_in_the_topic(fake: FakeBotApi, staff_channel: TelegramChannel) -> None:
-    topic = await _handed_off(fake)
+    topic = await handed_off(fake, staff_channel)
     before = len(fake.sent_to(CHAT))
-    await handled(fake, fake.push(_staff_update(topic, MARIA_TG, "/note VIP customer")))
-    assert (len(fake.sent_to(CHAT)), _topic_texts(fake, topic)[-1]) == (
+    await in_topic(fake, staff_channel, topic, "/note VIP customer")
+    assert (len(fake.sent_to(CHAT)), topic_texts(fake, topic)[-1]) == (
         before,
         "Note from Maria: VIP customer",
     )
@@ -109,40 +80,70 @@ async def test_a_note_stays_in_the_topic(fake: FakeBotApi, staff_channel: Telegr
 async def test_only_registered_agents_can_act(
     fake: FakeBotApi, staff_channel: TelegramChannel, store: SqlStore
 ) -> None:
-    topic = await _handed_off(fake)
-    await handled(fake, fake.push(_staff_update(topic, STRANGER_TG, "/take")))
-    conversation_id = await store.conversation_for_topic(topic)
-    assert conversation_id is not None
-    conversation = await store.get_conversation(conversation_id)
+    topic = await handed_off(fake, staff_channel)
+    await in_topic(fake, staff_channel, topic, "/take", user_id=STRANGER_TG)
+    conversation = await store.get_conversation(await conversation_of(store, topic))
     assert conversation.state is ConversationState.QUEUED
 
 
-async def test_done_resolves(
+async def test_done_resolves_and_renames_the_topic(
     fake: FakeBotApi, staff_channel: TelegramChannel, store: SqlStore
 ) -> None:
-    topic = await _handed_off(fake)
-    await handled(fake, fake.push(_staff_update(topic, MARIA_TG, "/take")))
-    await handled(fake, fake.push(_staff_update(topic, MARIA_TG, "/done")))
-    conversation_id = await store.conversation_for_topic(topic)
-    assert conversation_id is not None
-    assert (await store.get_conversation(conversation_id)).closed_at is not None
+    topic = await handed_off(fake, staff_channel)
+    await in_topic(fake, staff_channel, topic, "/take")
+    await in_topic(fake, staff_channel, topic, "/done")
+    conversation = await store.get_conversation(await conversation_of(store, topic))
+    assert (conversation.closed_at is not None, fake.topics[topic]) == (True, "[Resolved] Ada")
 
 
 async def test_back_puts_it_in_the_queue_again(
-    fake: FakeBotApi, staff_channel: TelegramChannel, store: SqlStore
+    fake: FakeBotApi, staff_channel: TelegramChannel
 ) -> None:
-    topic = await _handed_off(fake)
-    await handled(fake, fake.push(_staff_update(topic, MARIA_TG, "/take")))
-    await handled(fake, fake.push(_staff_update(topic, MARIA_TG, "/back")))
+    topic = await handed_off(fake, staff_channel)
+    await in_topic(fake, staff_channel, topic, "/take")
+    await in_topic(fake, staff_channel, topic, "/back")
     assert fake.topics[topic] == "[Waiting] Ada"
 
 
-async def test_a_deleted_topic_is_opened_again_with_the_transcript(
+async def test_transfer_to_a_colleague_by_login(
+    fake: FakeBotApi,
+    staff_channel: TelegramChannel,
+    store: SqlStore,
+    agents: tuple[int, int],
+) -> None:
+    topic = await handed_off(fake, staff_channel)
+    await in_topic(fake, staff_channel, topic, "/take")
+    await in_topic(fake, staff_channel, topic, "/transfer jonas")
+    conversation = await store.get_conversation(await conversation_of(store, topic))
+    assert (conversation.owner_agent_id, fake.topics[topic]) == (agents[1], "[With Jonas] Ada")
+
+
+async def test_transfer_to_a_team_queues_it_there(
+    fake: FakeBotApi, staff_channel: TelegramChannel, store: SqlStore
+) -> None:
+    topic = await handed_off(fake, staff_channel)
+    await in_topic(fake, staff_channel, topic, "/take")
+    await in_topic(fake, staff_channel, topic, "/transfer team:accounts")
+    conversation = await store.get_conversation(await conversation_of(store, topic))
+    assert (conversation.state, conversation.team) == (ConversationState.QUEUED, "accounts")
+
+
+async def test_transfer_to_an_unknown_team_is_refused_in_the_topic(
     fake: FakeBotApi, staff_channel: TelegramChannel
 ) -> None:
-    topic = await _handed_off(fake)
+    topic = await handed_off(fake, staff_channel)
+    await in_topic(fake, staff_channel, topic, "/take")
+    await in_topic(fake, staff_channel, topic, "/transfer team:nowhere")
+    assert topic_texts(fake, topic)[-1].startswith("Not done: no team 'nowhere'")
+
+
+async def test_a_deleted_topic_is_opened_again_with_the_card_and_transcript(
+    fake: FakeBotApi, staff_channel: TelegramChannel
+) -> None:
+    topic = await handed_off(fake, staff_channel)
     fake.fail("sendMessage", 400, "Bad Request: message thread not found", chat_id=STAFF)
     await handled(fake, fake.push_text(CHAT, "Anyone there?"))
+    await staff_of(staff_channel).settled()
     reopened = [t for t in fake.topics if t != topic]
-    assert len(reopened) == 1
-    assert "Customer: Anyone there?" in _topic_texts(fake, reopened[0])[0]
+    card = topic_texts(fake, reopened[0])[0]
+    assert (len(reopened), "Why:" in card, "Customer: Anyone there?" in card) == (1, True, True)

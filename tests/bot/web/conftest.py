@@ -98,7 +98,7 @@ def web_settings(tmp_path: Path, web_knowledge_dir: Path) -> Settings:
     """Settings of a deployment with one team and two demo agents in it."""
     return load_settings(
         environ={},
-        config_file=None,
+        search_config=False,
         database_url=f"sqlite+aiosqlite:///{tmp_path}/h.db",
         knowledge_dir=web_knowledge_dir,
         teams=({"id": "it-support", "name": "IT support"},),

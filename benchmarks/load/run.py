@@ -1,0 +1,302 @@
+"""Load benchmark: simulated web chat customers against one ``helpline run`` process.
+
+Usage (from the repository root)::
+
+    python benchmarks/load/run.py [--database sqlite|postgresql+psycopg://...]
+                                  [--levels 10,100,1000] [--duration 20] [--rate 500]
+                                  [--person-share 0.1]
+
+For each level a fresh database (a SQLite file, or a fresh schema of the PostgreSQL
+database) and a fresh service process. Each of the ``level`` customers opens a
+conversation, then sends questions from the sample knowledge's ``cases.csv`` at
+``rate / level`` messages a second (waiting for each answer before the next, as a person
+does); a ``--person-share`` of them ask for a person on their second message and stay
+queued (no agent is online), so the bot keeps answering them. The service's flood limit is
+lifted: a single conversation here sends far faster than a person types.
+
+Latency is from sending a message to the response that carries the stored bot reply (the
+chat API stores the message, decides, stores the replies and returns them). After the run
+the database is checked: every acknowledged message is stored exactly once with the replies
+the customer was shown ("lost" counts the failures). Resident memory is the service's peak
+``VmRSS``, sampled every 0.5 s. The load generator runs in this process, on the same
+machine: on 2 cores it takes a good share of the CPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from benchmarks.load.harness import (
+    Refused,
+    ServiceProcess,
+    WebCustomer,
+    new_customer,
+    new_message,
+    post,
+    questions,
+    start_service,
+    write_config,
+)
+from benchmarks.load.verify import transcript_problems
+
+PERSON = "can I talk to a person please"
+REQUEST_TIMEOUT_S = 30.0
+DRAIN_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class Result:
+    """One level's figures."""
+
+    database: str
+    conversations: int
+    offered: float
+    sent: int
+    acked: int
+    seconds: float
+    latencies_ms: tuple[float, ...]
+    errors: int
+    lost: int
+    rss_mb: float
+    cpu_percent: float
+    load_average: float
+
+    @property
+    def per_second(self) -> float:
+        """Acknowledged customer messages a second."""
+        return self.acked / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: int) -> float:
+        """The ``q``-th percentile latency in milliseconds (0 without data)."""
+        if len(self.latencies_ms) < 2:
+            return self.latencies_ms[0] if self.latencies_ms else 0.0
+        return statistics.quantiles(self.latencies_ms, n=100, method="inclusive")[q - 1]
+
+
+HEADER = (
+    "| database | conversations | offered msg/s | msg/s | p50 ms | p95 ms | p99 ms "
+    "| errors | lost | server RSS MiB | server CPU % | load avg (1 min) |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def row(result: Result) -> str:
+    """One table row (Markdown)."""
+    return (
+        f"| {result.database} | {result.conversations} | {result.offered:.0f} "
+        f"| {result.per_second:.0f} | {result.percentile(50):.1f} | {result.percentile(95):.1f} "
+        f"| {result.percentile(99):.1f} | {result.errors} | {result.lost} "
+        f"| {result.rss_mb:.0f} | {result.cpu_percent:.0f} | {result.load_average:.2f} |"
+    )
+
+
+@asynccontextmanager
+async def fresh_database(spec: str, workdir: Path, level: int) -> AsyncIterator[str]:
+    """A SQLite file under ``workdir``, or a fresh schema of a PostgreSQL database."""
+    if spec == "sqlite":
+        yield f"sqlite+aiosqlite:///{workdir / f'load-{level}.db'}"
+        return
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    url = make_url(spec)
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    schema = f"load_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    try:
+        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+class Counters:
+    """Errors seen by the customers (error statuses and failed connections)."""
+
+    def __init__(self) -> None:
+        self.errors = 0
+
+
+async def customer_loop(
+    client: httpx.AsyncClient,
+    customer: WebCustomer,
+    *,
+    texts: Sequence[str],
+    interval_s: float,
+    asks_person: bool,
+    until: float,
+    rng: random.Random,
+    counters: Counters,
+) -> None:
+    """Send paced messages until ``until`` (monotonic); each waits for its answer."""
+    next_at = time.monotonic() + rng.uniform(0, interval_s)
+    turn = 0
+    while True:
+        now = time.monotonic()
+        next_at = max(next_at, now)
+        if next_at >= until:
+            return
+        await asyncio.sleep(next_at - now)
+        text = PERSON if asks_person and turn == 1 else rng.choice(texts)
+        try:
+            await post(client, customer, new_message(customer, text))
+        except (Refused, httpx.TransportError):
+            counters.errors += 1
+        next_at += interval_s
+        turn += 1
+
+
+async def sample_rss(service: ServiceProcess, peak: list[float], stop: asyncio.Event) -> None:
+    """Keep the peak resident memory of the service in ``peak[0]`` until ``stop``."""
+    while not stop.is_set():
+        peak[0] = max(peak[0], service.rss_mb() or 0.0)
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 0.5)
+
+
+async def run_level(
+    *,
+    database: str,
+    level: int,
+    duration_s: float,
+    rate: float,
+    person_share: float,
+    workdir: Path,
+    seed: int,
+) -> Result:
+    """Run one level against a fresh service and database; verify the transcript after."""
+    rng = random.Random(seed)
+    texts = questions()
+    config = write_config(workdir, flood_messages=1_000_000)
+    limits = httpx.Limits(max_connections=level + 10, max_keepalive_connections=level + 10)
+    async with fresh_database(database, workdir, level) as url:
+        service = await start_service(
+            database_url=url, workdir=workdir, config=config, log_name=f"service-{level}.log"
+        )
+        peak = [0.0]
+        stop = asyncio.Event()
+        counters = Counters()
+        try:
+            async with httpx.AsyncClient(
+                base_url=service.base_url, timeout=REQUEST_TIMEOUT_S, limits=limits
+            ) as client:
+                opener = asyncio.Semaphore(50)
+
+                async def open_one() -> WebCustomer:
+                    async with opener:
+                        return await new_customer(client)
+
+                customers = await asyncio.gather(*(open_one() for _ in range(level)))
+                sampler = asyncio.create_task(sample_rss(service, peak, stop))
+                started = time.monotonic()
+                cpu_before = service.cpu_seconds() or 0.0
+                until = started + duration_s
+                persons = round(level * person_share)
+                async with asyncio.timeout(duration_s + DRAIN_TIMEOUT_S):
+                    await asyncio.gather(
+                        *(
+                            customer_loop(
+                                client,
+                                customer,
+                                texts=texts,
+                                interval_s=level / rate,
+                                asks_person=number < persons,
+                                until=until,
+                                rng=random.Random(rng.random()),
+                                counters=counters,
+                            )
+                            for number, customer in enumerate(customers)
+                        )
+                    )
+                seconds = time.monotonic() - started
+                cpu = (service.cpu_seconds() or cpu_before) - cpu_before
+                stop.set()
+                await sampler
+        finally:
+            stop.set()
+            load_average = os.getloadavg()[0]
+            await service.stop()
+        problems = await transcript_problems(url, customers, acked_only=True)
+    for problem in problems[:10]:
+        print(f"  {problem}", file=sys.stderr)
+    sent = [s for c in customers for s in c.sent]
+    return Result(
+        database="SQLite" if database == "sqlite" else "PostgreSQL",
+        conversations=level,
+        offered=rate,
+        sent=len(sent),
+        acked=sum(s.acked for s in sent),
+        seconds=seconds,
+        latencies_ms=tuple(s.latency_s * 1000 for s in sent if s.latency_s is not None),
+        errors=counters.errors,
+        lost=len(problems),
+        rss_mb=peak[0],
+        cpu_percent=100 * cpu / seconds if seconds else 0.0,
+        load_average=load_average,
+    )
+
+
+async def run_all(args: argparse.Namespace) -> list[Result]:
+    """Every level, one after another, each printed as soon as it is done."""
+    results = []
+    with tempfile.TemporaryDirectory(prefix="helpline-load-") as directory:
+        print(HEADER, flush=True)
+        for level in args.levels:
+            result = await run_level(
+                database=args.database,
+                level=level,
+                duration_s=args.duration,
+                rate=args.rate,
+                person_share=args.person_share,
+                workdir=Path(directory),
+                seed=args.seed,
+            )
+            print(row(result), flush=True)
+            results.append(result)
+    return results
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", default="sqlite", help="sqlite, or a PostgreSQL URL")
+    parser.add_argument(
+        "--levels",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[10, 100, 1000],
+        help="concurrent conversations, comma-separated",
+    )
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per level")
+    parser.add_argument("--rate", type=float, default=500.0, help="offered messages a second")
+    parser.add_argument("--person-share", type=float, default=0.1)
+    parser.add_argument("--seed", type=int, default=7)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> list[Result]:
+    """Run the benchmark and print the table."""
+    return asyncio.run(run_all(parse_args(argv)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""`helpline privacy export` and `helpline privacy erase`: data-subject requests.
+
+A customer is named by their number (``42``, as the console and exports show it) or by
+their channel identity (``telegram:123456789``, ``web:3f0c...``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from bot.errors import BotError
+from bot.settings import Settings, load_settings
+from handoff.errors import HandoffError
+from handoff.model import Customer
+from handoff.privacy import Erasure, to_json
+from handoff.store.port import Store
+from handoff.store.sql import SqlStore
+
+T = TypeVar("T")
+
+_config = click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Settings file (default: $HELPLINE_CONFIG, ./helpline.toml, or the sample deployment).",
+)
+_customer = click.argument("customer")
+
+
+def _settings(config: Path | None) -> Settings:
+    try:
+        return load_settings(config_file=config)
+    except BotError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _with_store(config: Path | None, work: Callable[[Store], Awaitable[T]]) -> T:
+    """Open the deployment's store, run ``work`` on it, close it; errors become messages."""
+    settings = _settings(config)
+
+    async def run() -> T:
+        store = await SqlStore.open(settings.database_url)
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(run())
+    except HandoffError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+async def find_customer(store: Store, spec: str) -> Customer:
+    """The customer ``spec`` names: a customer number, or ``channel:external_id``.
+
+    Raises:
+        click.ClickException: nobody has that number or identity.
+    """
+    if spec.isdigit():
+        return await store.get_customer(int(spec))
+    channel, colon, external_id = spec.partition(":")
+    found = None
+    if colon and channel and external_id:
+        found = await store.find_customer(channel=channel, external_id=external_id)
+    if found is None:
+        raise click.ClickException(
+            f"no customer {spec!r} (give a customer number or channel:id, e.g. telegram:1234)"
+        )
+    return found
+
+
+def describe(customer: Customer) -> str:
+    """How the commands name a customer: ``customer 42 (telegram:1001)``."""
+    return f"customer {customer.id} ({customer.channel}:{customer.external_id})"
+
+
+@click.group()
+def privacy() -> None:
+    """Answer data-subject requests: export or erase everything about a customer."""
+
+
+@privacy.command("export")
+@_config
+@_customer
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the JSON to this file instead of standard output.",
+)
+def privacy_export(config: Path | None, customer: str, output: Path | None) -> None:
+    """Print everything stored about CUSTOMER as JSON.
+
+    The customer, their conversations, every message (with edits), handoffs and feedback.
+    """
+
+    async def work(store: Store) -> str:
+        found = await find_customer(store, customer)
+        return to_json(await store.export_customer(found.id))
+
+    document = _with_store(config, work)
+    if output is None:
+        click.echo(document, nl=False)
+    else:
+        output.write_text(document, encoding="utf-8")
+        click.echo(f"wrote {output}")
+
+
+@privacy.command("erase")
+@_config
+@_customer
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--actor", default="cli", show_default=True, help="Who asks, for the audit log.")
+def privacy_erase(config: Path | None, customer: str, yes: bool, actor: str) -> None:
+    """Erase CUSTOMER: identity, conversations, messages, handoffs, feedback, timers.
+
+    This cannot be undone. The audit log records who erased which customer number and
+    how much went, never what was said.
+    """
+
+    async def work(store: Store) -> Erasure | None:
+        found = await find_customer(store, customer)
+        if not yes and not click.confirm(
+            f"Erase {describe(found)} and all their conversations for good?"
+        ):
+            return None
+        return await store.erase_customer(found.id, actor=actor)
+
+    erasure = _with_store(config, work)
+    if erasure is None:
+        raise click.ClickException("nothing erased")
+    click.echo(f"erased customer {erasure.customer_id}: {erasure.summary()}")
+    if erasure.telegram_topics:
+        topics = ", ".join(str(topic) for topic in erasure.telegram_topics)
+        click.echo(f"delete these forum topics in the Telegram staff group by hand: {topics}")

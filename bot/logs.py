@@ -1,0 +1,79 @@
+"""How the service logs: readable lines for people, or one JSON object per line for machines.
+
+With ``log_format = "json"`` every record becomes one line such as::
+
+    {"time": "2026-03-02T09:15:04.120Z", "level": "INFO", "logger": "bot.runtime",
+     "message": "handoff conversation=... reason=customer_asked team=it-support",
+     "conversation_id": "..."}
+
+Fields given with ``extra=`` (a conversation id, an agent id) become fields of their own,
+so a log pipeline can select on them. Customer and agent texts are never logged at INFO:
+log lines say what happened to which conversation, not what anybody wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any, Literal, TextIO
+
+#: How ``text`` lines look.
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+# Attributes every LogRecord has; anything else on a record came from ``extra=``.
+_RECORD_FIELDS = frozenset(vars(logging.LogRecord("", logging.INFO, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+}
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats a record as one JSON object: time, level, logger, message and extras."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as a single line of JSON (exceptions included as ``exception``)."""
+        moment = datetime.fromtimestamp(record.created, UTC)
+        entry: dict[str, Any] = {
+            "time": moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _RECORD_FIELDS and key not in entry:
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def configure_logging(
+    level: str, log_format: Literal["text", "json"] = "text", *, stream: TextIO | None = None
+) -> logging.Handler:
+    """Send every log record to ``stream`` (default stderr) in the chosen format.
+
+    Replaces the root logger's handlers, so calling it again reconfigures instead of
+    doubling the output.
+
+    Args:
+        level: the least level logged, e.g. ``"INFO"``.
+        log_format: ``"text"`` for people, ``"json"`` for one JSON object per line.
+        stream: where the lines go.
+
+    Returns:
+        The handler now installed on the root logger.
+    """
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(
+        JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT)
+    )
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    return handler

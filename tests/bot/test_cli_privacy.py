@@ -1,0 +1,93 @@
+"""`helpline privacy export` and `helpline privacy erase` on a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from click.testing import CliRunner, Result
+
+from bot.cli import main
+from handoff.model import NewMessage, SenderKind
+from handoff.store.sql import SqlStore
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+def config(tmp_path: Path, knowledge_dir: Path) -> Path:
+    path = tmp_path / "helpline.toml"
+    path.write_text(
+        f'[helpline]\ndatabase_url = "sqlite+aiosqlite:///{tmp_path / "desk.db"}"\n'
+        f'knowledge_dir = "{knowledge_dir}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def helpline(config: Path, *args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(main, [*args, "--config", str(config)], input=input)
+
+
+def _on_store(config: Path, work: Callable[[SqlStore], Awaitable[T]]) -> T:
+    async def run() -> T:
+        store = await SqlStore.open(f"sqlite+aiosqlite:///{config.parent / 'desk.db'}")
+        try:
+            return await work(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+async def _tell(store: SqlStore) -> int:
+    customer = await store.upsert_customer(channel="telegram", external_id="1001")
+    conversation = await store.open_conversation(customer.id)
+    await store.append_message(
+        conversation.id, NewMessage(sender=SenderKind.CUSTOMER, text="my badge number is 7731")
+    )
+    return customer.id
+
+
+async def _messages_left(store: SqlStore) -> int | None:
+    found = await store.find_customer(channel="telegram", external_id="1001")
+    return None if found is None else len(await store.customer_messages(found.id))
+
+
+@pytest.fixture
+def customer_id(config: Path) -> int:
+    return _on_store(config, _tell)
+
+
+def test_export_prints_the_customers_messages_as_json(config: Path, customer_id: int) -> None:
+    result = helpline(config, "privacy", "export", "telegram:1001")
+    assert result.exit_code == 0, result.output
+    assert [m["text"] for m in json.loads(result.output)["messages"]] == ["my badge number is 7731"]
+
+
+def test_export_finds_a_customer_by_number(config: Path, customer_id: int) -> None:
+    result = helpline(config, "privacy", "export", str(customer_id))
+    assert json.loads(result.output)["customer"]["external_id"] == "1001"
+
+
+def test_erase_with_yes_erases_and_says_how_much(config: Path, customer_id: int) -> None:
+    result = helpline(config, "privacy", "erase", "telegram:1001", "--yes")
+    assert result.exit_code == 0, result.output
+    assert f"erased customer {customer_id}: 1 conversations, 1 messages" in result.output
+    assert _on_store(config, _messages_left) is None
+
+
+def test_erase_asks_first_and_keeps_everything_on_no(config: Path, customer_id: int) -> None:
+    result = helpline(config, "privacy", "erase", "telegram:1001", input="n\n")
+    assert result.exit_code == 1
+    assert _on_store(config, _messages_left) == 1
+
+
+def test_an_unknown_customer_is_an_error(config: Path, customer_id: int) -> None:
+    result = helpline(config, "privacy", "export", "telegram:999")
+    assert result.exit_code == 1
+    assert "no customer 'telegram:999'" in result.output

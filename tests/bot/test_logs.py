@@ -1,0 +1,98 @@
+"""JSON log lines: one object per line with the standard fields and the extras."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from bot.incoming import IncomingMessage
+from bot.logs import JsonFormatter, configure_logging
+from bot.runtime import Runtime
+
+
+@pytest.fixture
+def lines() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """A logger of its own writing JSON lines into a buffer."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger(f"helpline.test.{uuid.uuid4().hex}")
+    logger.propagate = False
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield logger, buffer
+    logger.removeHandler(handler)
+
+
+def parsed(buffer: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in buffer.getvalue().splitlines()]
+
+
+def test_a_record_is_one_json_object_with_the_standard_fields(
+    lines: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, buffer = lines
+    logger.info("handoff conversation=%s", "c-1")
+    (entry,) = parsed(buffer)
+    assert {k: entry[k] for k in ("level", "logger", "message")} == {
+        "level": "INFO",
+        "logger": logger.name,
+        "message": "handoff conversation=c-1",
+    }
+    assert str(entry["time"]).endswith("Z")
+
+
+def test_extra_fields_become_fields_of_their_own(
+    lines: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, buffer = lines
+    logger.warning("delivery failed", extra={"conversation_id": "c-2", "channel": "telegram"})
+    (entry,) = parsed(buffer)
+    assert (entry["conversation_id"], entry["channel"]) == ("c-2", "telegram")
+
+
+def test_an_exception_stays_inside_its_one_line(
+    lines: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, buffer = lines
+    try:
+        raise RuntimeError("the database went away")
+    except RuntimeError:
+        logger.exception("health check failed")
+    (entry,) = parsed(buffer)
+    assert "RuntimeError: the database went away" in str(entry["exception"])
+
+
+def test_configure_logging_installs_one_json_handler_on_the_root() -> None:
+    root = logging.getLogger()
+    saved, level = list(root.handlers), root.level
+    buffer = io.StringIO()
+    try:
+        configure_logging("INFO", "json", stream=buffer)
+        configure_logging("INFO", "json", stream=buffer)  # again: reconfigures, no doubling
+        logging.getLogger("helpline.test").info("started")
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in saved:
+            root.addHandler(handler)
+        root.setLevel(level)
+    assert [json.loads(line)["message"] for line in buffer.getvalue().splitlines()] == ["started"]
+
+
+async def test_the_runtime_logs_a_handoff_without_what_the_customer_wrote(
+    runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "my badge number is 7731-secret, please get me a person"
+    caplog.set_level(logging.INFO, logger="bot")
+    await runtime.handle(
+        IncomingMessage(channel="web", sender_id="alice", external_id="m1", text=secret)
+    )
+    formatted = [JsonFormatter().format(record) for record in caplog.records]
+    assert any("conversation_id" in json.loads(line) for line in formatted)
+    assert not any("7731-secret" in line for line in formatted)

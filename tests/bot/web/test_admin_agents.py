@@ -1,0 +1,111 @@
+"""The agents admin page over real HTTP: admins add, change and deactivate agents."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from bot.service import Service
+from handoff.passwords import hash_password
+from tests.bot.web.conftest import ConsoleAgent
+
+AGENTS = "/console/admin/agents"
+SOFIE = ("sofie", "sofie-secret")
+
+
+@pytest.fixture
+async def sofie(service: Service, base_url: str) -> AsyncIterator[ConsoleAgent]:
+    """Sofie, an admin, logged in to the console."""
+    await service.store.add_agent(
+        login=SOFIE[0], name="Sofie", password_hash=hash_password(SOFIE[1]), is_admin=True
+    )
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        agent = ConsoleAgent(client)
+        response = await agent.login(*SOFIE)
+        assert response.status_code == 303, response.text
+        yield agent
+
+
+async def _id(service: Service, login: str) -> int:
+    found = await service.store.agent_credentials(login)
+    assert found is not None
+    return found[0].id
+
+
+async def test_an_agent_who_is_not_admin_gets_403(maria: ConsoleAgent) -> None:
+    assert (await maria.client.get(AGENTS)).status_code == 403
+
+
+async def test_the_page_lists_the_agents(sofie: ConsoleAgent) -> None:
+    page = (await sofie.client.get(AGENTS)).text
+    assert '<tr data-login="maria">' in page
+    assert 'value="it-support"' in page
+
+
+async def test_an_added_agent_can_log_in(sofie: ConsoleAgent, base_url: str) -> None:
+    fields = {"login": "ole", "name": "Ole", "password": "ole-secret", "teams": "it-support"}
+    added = await sofie.client.post(AGENTS, data={"csrf": sofie.csrf, **fields, "capacity": "2"})
+    assert added.status_code == 303, added.text
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        assert (await ConsoleAgent(client).login("ole", "ole-secret")).status_code == 303
+
+
+async def test_adding_without_the_csrf_token_is_refused(sofie: ConsoleAgent) -> None:
+    fields = {"login": "ole", "name": "Ole", "password": "ole-secret", "capacity": "2"}
+    assert (await sofie.client.post(AGENTS, data=fields)).status_code == 403
+
+
+async def test_a_duplicate_login_is_refused(sofie: ConsoleAgent) -> None:
+    fields = {"login": "maria", "name": "Maria 2", "password": "x", "capacity": "2"}
+    response = await sofie.client.post(AGENTS, data={"csrf": sofie.csrf, **fields})
+    assert response.status_code == 409
+    assert "exists already" in response.text
+
+
+async def test_teams_capacity_admin_and_telegram_user_change(
+    sofie: ConsoleAgent, service: Service
+) -> None:
+    maria_id = await _id(service, "maria")
+    fields = {"teams": "", "languages": "da, en", "capacity": "5", "is_admin": "yes"}
+    response = await sofie.client.post(
+        f"{AGENTS}/{maria_id}", data={"csrf": sofie.csrf, **fields, "telegram_user": "4242"}
+    )
+    assert response.status_code == 303, response.text
+    maria = await service.store.get_agent(maria_id)
+    assert (maria.teams, maria.languages, maria.capacity, maria.is_admin) == (
+        (),
+        ("da", "en"),
+        5,
+        True,
+    )
+    assert await service.store.telegram_user_ids() == {maria_id: 4242}
+
+
+async def test_an_unknown_team_is_refused(sofie: ConsoleAgent, service: Service) -> None:
+    maria_id = await _id(service, "maria")
+    fields = {"csrf": sofie.csrf, "teams": "payroll", "capacity": "3", "telegram_user": ""}
+    response = await sofie.client.post(f"{AGENTS}/{maria_id}", data=fields)
+    assert response.status_code == 422
+    assert "Unknown team: payroll." in response.text
+
+
+async def test_a_deactivated_agent_cannot_log_in(
+    sofie: ConsoleAgent, service: Service, base_url: str
+) -> None:
+    maria_id = await _id(service, "maria")
+    response = await sofie.client.post(
+        f"{AGENTS}/{maria_id}/active", data={"csrf": sofie.csrf, "active": "no"}
+    )
+    assert response.status_code == 303
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        assert (await ConsoleAgent(client).login("maria", "maria-secret")).status_code == 401
+
+
+async def test_an_admin_cannot_deactivate_themself(sofie: ConsoleAgent, service: Service) -> None:
+    sofie_id = await _id(service, "sofie")
+    response = await sofie.client.post(
+        f"{AGENTS}/{sofie_id}/active", data={"csrf": sofie.csrf, "active": "no"}
+    )
+    assert response.status_code == 422

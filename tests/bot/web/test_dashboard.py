@@ -1,0 +1,76 @@
+"""The admin dashboard over real HTTP: the period's figures, charts and unanswered questions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from bot.service import Service
+from handoff.passwords import hash_password
+from tests.bot.web.conftest import ChatCustomer, ConsoleAgent
+
+DASHBOARD = "/console/admin/dashboard"
+SOFIE = ("sofie", "sofie-secret")
+
+
+@pytest.fixture
+async def sofie(service: Service, base_url: str) -> AsyncIterator[ConsoleAgent]:
+    """Sofie, an admin, logged in to the console."""
+    await service.store.add_agent(
+        login=SOFIE[0], name="Sofie", password_hash=hash_password(SOFIE[1]), is_admin=True
+    )
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        agent = ConsoleAgent(client)
+        response = await agent.login(*SOFIE)
+        assert response.status_code == 303, response.text
+        yield agent
+
+
+def _figure(page: str, name: str) -> str:
+    match = re.search(rf'<dd id="fig-{name}">([^<]*)', page)
+    assert match is not None, f"no figure {name}"
+    return match.group(1).strip()
+
+
+async def test_an_agent_who_is_not_admin_gets_403(maria: ConsoleAgent) -> None:
+    assert (await maria.client.get(DASHBOARD)).status_code == 403
+
+
+async def test_the_page_shows_the_periods_figures(
+    queued: ChatCustomer, sofie: ConsoleAgent
+) -> None:
+    page = (await sofie.client.get(DASHBOARD)).text
+    figures = [_figure(page, name) for name in ("conversations", "bot", "handed-off")]
+    assert figures == ["1", "0", "1"]
+
+
+async def test_the_reason_chart_has_a_bar_per_reason(
+    queued: ChatCustomer, sofie: ConsoleAgent
+) -> None:
+    page = (await sofie.client.get(DASHBOARD)).text
+    start = page.index('id="chart-per-reason"')
+    chart = page[start : page.index("</svg>", start)]
+    assert "<title>customer_asked: 1</title>" in chart
+
+
+async def test_the_day_chart_has_a_bar_per_day_of_the_period(sofie: ConsoleAgent) -> None:
+    page = (await sofie.client.get(DASHBOARD, params={"days": 3})).text
+    start = page.index('id="chart-per-day"')
+    # Three times 24 hours back from now touch four calendar days.
+    assert page[start : page.index("</svg>", start)].count('<rect class="bar"') == 4
+
+
+async def test_an_unanswered_question_is_listed(
+    customer: ChatCustomer, sofie: ConsoleAgent
+) -> None:
+    await customer.say("where can I find the canteen menu")
+    page = (await sofie.client.get(DASHBOARD)).text
+    gaps = page[page.index('id="gap-rows"') :]
+    assert "where can I find the canteen menu" in gaps[: gaps.index("</tbody>")]
+
+
+async def test_a_period_longer_than_a_year_is_refused(sofie: ConsoleAgent) -> None:
+    assert (await sofie.client.get(DASHBOARD, params={"days": 400})).status_code == 422
