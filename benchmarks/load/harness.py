@@ -14,7 +14,7 @@ import socket
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,8 +120,11 @@ async def start_service(
     config: Path,
     startup_timeout_s: float = 60.0,
     log_name: str = "service.log",
+    extra_env: Mapping[str, str] | None = None,
 ) -> ServiceProcess:
     """Start ``helpline run`` and wait until ``/healthz`` answers.
+
+    ``extra_env`` adds settings (``HELPLINE_*``) after the harness's own, e.g. Telegram's.
 
     Raises:
         RuntimeError: the process exited, or did not answer within ``startup_timeout_s``.
@@ -141,6 +144,7 @@ async def start_service(
     }
     for name in ("HELPLINE_TELEGRAM_TOKEN", "HELPLINE_PUBLIC_URL"):
         env.pop(name, None)
+    env.update(extra_env or {})
     log_path = workdir / log_name
     with log_path.open("ab") as log:
         process = await asyncio.create_subprocess_exec(

@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -135,6 +136,12 @@ class Counters:
 
     def __init__(self) -> None:
         self.errors = 0
+        self.kinds: Counter[str] = Counter()
+
+    def failed(self, exc: Exception) -> None:
+        """Count one failed request, by the kind of failure."""
+        self.errors += 1
+        self.kinds[str(exc) if isinstance(exc, Refused) else type(exc).__name__] += 1
 
 
 async def customer_loop(
@@ -160,8 +167,8 @@ async def customer_loop(
         text = PERSON if asks_person and turn == 1 else rng.choice(texts)
         try:
             await post(client, customer, new_message(customer, text))
-        except (Refused, httpx.TransportError):
-            counters.errors += 1
+        except (Refused, httpx.TransportError) as exc:
+            counters.failed(exc)
         next_at += interval_s
         turn += 1
 
@@ -202,11 +209,16 @@ async def run_level(
             ) as client:
                 opener = asyncio.Semaphore(50)
 
-                async def open_one() -> WebCustomer:
+                async def open_one() -> WebCustomer | None:
                     async with opener:
-                        return await new_customer(client)
+                        try:
+                            return await new_customer(client)
+                        except httpx.HTTPError as exc:
+                            counters.failed(exc)
+                            return None
 
-                customers = await asyncio.gather(*(open_one() for _ in range(level)))
+                opened = await asyncio.gather(*(open_one() for _ in range(level)))
+                customers = [c for c in opened if c is not None]
                 sampler = asyncio.create_task(sample_rss(service, peak, stop))
                 started = time.monotonic()
                 cpu_before = service.cpu_seconds() or 0.0
@@ -236,6 +248,9 @@ async def run_level(
             stop.set()
             load_average = os.getloadavg()[0]
             await service.stop()
+            if counters.errors:
+                print(f"  errors: {dict(counters.kinds)}", file=sys.stderr)
+                print(f"  the service's log ends:\n{service.log_tail(5)}", file=sys.stderr)
         problems = await transcript_problems(url, customers, acked_only=True)
     for problem in problems[:10]:
         print(f"  {problem}", file=sys.stderr)
