@@ -26,6 +26,7 @@ from bot.incoming import IncomingMessage
 from bot.runtime import Runtime
 from bot.telegram.delivery import BUTTON_REF_PREFIX, TelegramDelivery
 from bot.telegram.formatting import FormattedText, split_formatted
+from bot.telegram.lead import PollerLead
 from bot.telegram.limits import RateLimiter
 from bot.telegram.poller import ALLOWED_UPDATES, Poller
 from bot.telegram.staff import StaffGroup
@@ -98,6 +99,8 @@ class TelegramChannel:
         self.webhook_secret = webhook_secret
         self.staff = staff
         self._poller = Poller(application.bot, self.receive, timeout_s=poll_timeout_s)
+        # Several processes on one PostgreSQL database: only the lead's holder polls.
+        self.poller_lead = PollerLead(store, self._poller)
         self._task: asyncio.Task[None] | None = None
 
     async def announce(self, chat_id: int, text: str) -> None:
@@ -129,8 +132,8 @@ class TelegramChannel:
             return
         # getUpdates fails while a webhook is set; pending updates stay with Telegram.
         await bot.delete_webhook(drop_pending_updates=False)
-        self._task = asyncio.create_task(self._poller.run(), name="telegram-poller")
-        log.info("telegram: polling as @%s", bot.username)
+        self._task = asyncio.create_task(self.poller_lead.run(), name="telegram-poller")
+        log.info("telegram: polling as @%s (when this process holds the lead)", bot.username)
 
     async def stop(self) -> None:
         """Stop polling and close the bot's connections (idempotent)."""

@@ -6,7 +6,7 @@ SQLAlchemy so that callers depend on the contract, not on the database library.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -354,6 +354,12 @@ class Store(Protocol):
 
     def timer_lead(self) -> AbstractAsyncContextManager[bool]:
         """Hold the deployment's timer lead (PostgreSQL advisory lock) if free; yields it."""
+
+    def poller_lead(self) -> AbstractAsyncContextManager[Callable[[], Awaitable[bool]] | None]:
+        """Hold the Telegram polling lead (PostgreSQL advisory lock) if free.
+
+        Yields None when another process leads, else a check that the lead still holds.
+        """
 
     async def get_notice(self, notice_id: int) -> Notice:
         """Raises NotFound."""
