@@ -9,35 +9,22 @@ from typing import Literal
 
 import click
 
+from bot.cli_context import config_option, settings_for
 from bot.cli_desk import agents, handoff, transcript
 from bot.cli_kb import kb
 from bot.cli_kb_staff import kb_gaps, kb_test
 from bot.cli_notice import notice
 from bot.cli_privacy import privacy
-from bot.errors import BotError
 from bot.logs import configure_logging
-from bot.settings import Settings, load_settings
 
 log = logging.getLogger("helpline")
 
 
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(config_file=config)
-    except BotError as exc:
-        raise click.ClickException(str(exc)) from exc
+_settings = settings_for
 
 
 def _logging(level: str, log_format: Literal["text", "json"] = "text") -> None:
     configure_logging(level, log_format)
-
-
-config_option = click.option(
-    "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Settings file (default: $HELPLINE_CONFIG, ./helpline.toml, or the sample deployment).",
-)
 
 
 @click.group()

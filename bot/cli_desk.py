@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,49 +10,23 @@ from uuid import UUID
 
 import click
 
-from bot.errors import BotError
-from bot.settings import Settings, load_settings
+from bot.cli_context import config_option, settings_for, with_store
 from handoff.agents import format_working_hours, parse_working_hours
 from handoff.card import build_card
-from handoff.errors import HandoffError, NotFound
+from handoff.errors import NotFound
 from handoff.export import describe_reason, to_html, to_json, to_markdown
 from handoff.model import Agent
 from handoff.passwords import hash_password
 from handoff.store.port import Store
-from handoff.store.sql import SqlStore
 
 T = TypeVar("T")
 
-_config = click.option(
-    "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Settings file (default: $HELPLINE_CONFIG, ./helpline.toml, or the sample deployment).",
-)
-
-
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(config_file=config)
-    except BotError as exc:
-        raise click.ClickException(str(exc)) from exc
+_config = config_option
 
 
 def _with_store(config: Path | None, work: Callable[[Store], Awaitable[T]]) -> T:
     """Open the deployment's store, run ``work`` on it, close it; errors become messages."""
-    settings = _settings(config)
-
-    async def run() -> T:
-        store = await SqlStore.open(settings.database_url)
-        try:
-            return await work(store)
-        finally:
-            await store.close()
-
-    try:
-        return asyncio.run(run())
-    except (HandoffError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    return with_store(settings_for(config), work)
 
 
 async def _agent(store: Store, login: str) -> Agent:

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from bot.errors import BotError
-from bot.settings import Settings, load_settings
+from bot.cli_context import settings_for
 
 if TYPE_CHECKING:
     from bot.dialogue import Thresholds
@@ -90,11 +89,7 @@ def _fail(errors: Sequence[object]) -> NoReturn:
     raise SystemExit(1)
 
 
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(config_file=config)
-    except BotError as exc:
-        raise click.ClickException(str(exc)) from exc
+_settings = settings_for
 
 
 def _short(text: str, width: int) -> str:

@@ -2,55 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
 
 import click
 
-from bot.errors import BotError
+from bot.cli_context import config_option, settings_for, with_store
 from bot.notice_board import CHANNELS, end_notice, is_active, parse_when, post_notice
-from bot.settings import Settings, load_settings
-from handoff.errors import HandoffError
 from handoff.model import Notice
 from handoff.notices import Audience
 from handoff.office_hours import zone
 from handoff.store.port import Store
-from handoff.store.sql import SqlStore
 
-T = TypeVar("T")
-
-_config = click.option(
-    "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Settings file (default: $HELPLINE_CONFIG, ./helpline.toml, or the sample deployment).",
-)
-
-
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(config_file=config)
-    except BotError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def _with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
-    """Open the deployment's store, run ``work``, close it; errors become messages."""
-
-    async def run() -> T:
-        store = await SqlStore.open(settings.database_url)
-        try:
-            return await work(store)
-        finally:
-            await store.close()
-
-    try:
-        return asyncio.run(run())
-    except (BotError, HandoffError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+_config = config_option
+_settings = settings_for
+_with_store = with_store
 
 
 def describe(notice: Notice, now: datetime, time_zone: str) -> str:

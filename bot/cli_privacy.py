@@ -6,54 +6,26 @@ their channel identity (``telegram:123456789``, ``web:3f0c...``).
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
 
 import click
 
-from bot.errors import BotError
-from bot.settings import Settings, load_settings
-from handoff.errors import HandoffError
+from bot.cli_context import config_option, settings_for, with_store
 from handoff.model import Customer
 from handoff.privacy import Erasure, to_json
 from handoff.store.port import Store
-from handoff.store.sql import SqlStore
 
 T = TypeVar("T")
 
-_config = click.option(
-    "--config",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Settings file (default: $HELPLINE_CONFIG, ./helpline.toml, or the sample deployment).",
-)
+_config = config_option
 _customer = click.argument("customer")
-
-
-def _settings(config: Path | None) -> Settings:
-    try:
-        return load_settings(config_file=config)
-    except BotError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 def _with_store(config: Path | None, work: Callable[[Store], Awaitable[T]]) -> T:
     """Open the deployment's store, run ``work`` on it, close it; errors become messages."""
-    settings = _settings(config)
-
-    async def run() -> T:
-        store = await SqlStore.open(settings.database_url)
-        try:
-            return await work(store)
-        finally:
-            await store.close()
-
-    try:
-        return asyncio.run(run())
-    except HandoffError as exc:
-        raise click.ClickException(str(exc)) from exc
+    return with_store(settings_for(config), work)
 
 
 async def find_customer(store: Store, spec: str) -> Customer:
