@@ -8,53 +8,23 @@ are saved to ``docs/screenshots/``.
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright, expect
+from playwright.async_api import Browser, ConsoleMessage, Page, expect
 
 from tests.bot.web.conftest import MARIA, VPN_ANSWER, VPN_QUESTION
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 TIMEOUT_MS = 15_000
 
 
 @pytest.fixture
-def chromium() -> Path:
-    """Debian's Chromium; skipped when it is not installed (a failure in CI)."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing (apt-get install -y chromium)"
-        if os.environ.get("HELPLINE_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{reason}; HELPLINE_REQUIRE_BROWSER=1")
-        pytest.skip(reason)
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium: Path) -> AsyncIterator[Browser]:
-    """A headless Chromium driven by Playwright."""
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(chromium), args=CHROMIUM_ARGS
-        )
-        yield launched
-        await launched.close()
+def browser(chromium_browser: Browser) -> Browser:
+    """The shared headless Chromium (tests/bot/web/conftest.py)."""
+    return chromium_browser
 
 
 def _record_problems(page: Page, problems: list[str]) -> None:
