@@ -22,6 +22,7 @@ from playwright.async_api import Browser, async_playwright
 from bot.service import Service, build_service
 from bot.settings import Settings, load_settings
 from bot.web import create_app
+from handoff.passwords import hash_password
 
 ARTICLES = {
     "network/vpn.en.md": """---
@@ -302,3 +303,19 @@ async def chromium_browser(chromium_path: Path) -> AsyncIterator[Browser]:
         )
         yield launched
         await launched.close()
+
+
+SOFIE = ("sofie", "sofie-secret")
+
+
+@pytest.fixture
+async def sofie(service: Service, base_url: str) -> AsyncIterator[ConsoleAgent]:
+    """Sofie, an admin, logged in to the console."""
+    await service.store.add_agent(
+        login=SOFIE[0], name="Sofie", password_hash=hash_password(SOFIE[1]), is_admin=True
+    )
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        agent = ConsoleAgent(client)
+        response = await agent.login(*SOFIE)
+        assert response.status_code == 303, response.text
+        yield agent

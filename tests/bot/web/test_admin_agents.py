@@ -2,30 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
 
 from bot.service import Service
-from handoff.passwords import hash_password
 from tests.bot.web.conftest import ConsoleAgent
 
 AGENTS = "/console/admin/agents"
-SOFIE = ("sofie", "sofie-secret")
-
-
-@pytest.fixture
-async def sofie(service: Service, base_url: str) -> AsyncIterator[ConsoleAgent]:
-    """Sofie, an admin, logged in to the console."""
-    await service.store.add_agent(
-        login=SOFIE[0], name="Sofie", password_hash=hash_password(SOFIE[1]), is_admin=True
-    )
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
-        agent = ConsoleAgent(client)
-        response = await agent.login(*SOFIE)
-        assert response.status_code == 303, response.text
-        yield agent
 
 
 async def _id(service: Service, login: str) -> int:
