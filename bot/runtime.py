@@ -8,6 +8,7 @@ handled one at a time, in arrival order.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import weakref
 from collections.abc import Mapping, Sequence
@@ -20,7 +21,7 @@ from bot.errors import DeliveryFailed, MessageRejected
 from bot.feed import DESK, ChangeFeed
 from bot.incoming import Delivery, EditingDelivery, Handled, IncomingMessage, clean_text
 from bot.phrases import Phrases
-from bot.runtime_desk import DeskActions, question_of
+from bot.runtime_desk import DeskActions, question_of, rating_of
 from bot.settings import HandoffPolicy, Routing
 from bot.turns import (
     ACTION_ANSWER,
@@ -50,6 +51,11 @@ if TYPE_CHECKING:
     from bot.metrics import RuntimeObserver
 
 log = logging.getLogger(__name__)
+
+# How much of the transcript a turn reads back to rebuild the dialogue's memory (fallbacks
+# in a row, the team of the last answer, the question to hand over, repeated questions).
+# Reading all of it made each turn slower the longer the conversation ran.
+HISTORY_WINDOW = 60
 
 
 class TranscriptListener(Protocol):
@@ -136,31 +142,33 @@ class Runtime(DeskActions):
         if not text and not incoming.payload:
             raise MessageRejected("empty message")
         async with self._lock(incoming.channel, incoming.sender_id):
-            customer = await self._store.upsert_customer(
-                channel=incoming.channel,
-                external_id=incoming.sender_id,
-                display_name=incoming.display_name,
-            )
-            rated = await self._take_rating(
-                customer, text=text, payload=incoming.payload, external_id=incoming.external_id
-            )
-            if rated is not None:
-                return Handled(*rated)
-            conversation = await self._store.open_conversation(customer.id)
+            if rating_of(incoming.payload) is not None:
+                customer = await self._store.upsert_customer(
+                    channel=incoming.channel,
+                    external_id=incoming.sender_id,
+                    display_name=incoming.display_name,
+                )
+                rated = await self._take_rating(
+                    customer, text=text, payload=incoming.payload, external_id=incoming.external_id
+                )
+                if rated is not None:
+                    return Handled(*rated)
             meta: dict[str, Any] = {"payload": incoming.payload} if incoming.payload else {}
             if incoming.reference is not None:
                 meta[CHANNEL_REF] = incoming.reference
-            message, created = await self._store.append_message(
-                conversation.id,
-                NewMessage(
+            received = await self._store.receive_message(
+                channel=incoming.channel,
+                sender_id=incoming.sender_id,
+                display_name=incoming.display_name,
+                message=NewMessage(
                     sender=SenderKind.CUSTOMER,
                     text=text,
                     external_id=incoming.external_id,
                     meta=meta,
                 ),
             )
-            if message.conversation_id != conversation.id:
-                conversation = await self._store.get_conversation(message.conversation_id)
+            customer, conversation = received.customer, received.conversation
+            message, created = received.message, received.created
             if not created:
                 earlier = await self._store.replies_to(message.id)
                 if earlier or conversation.state is ConversationState.AGENT:
@@ -191,7 +199,9 @@ class Runtime(DeskActions):
             return await self._send(
                 customer, conversation, message, [self._say("too_long", language)]
             )
-        history = await self._store.transcript(conversation.id)
+        history = await self._store.transcript(
+            conversation.id, after_seq=max(0, message.seq - HISTORY_WINDOW)
+        )
         slots = _slots_from(history)
         # Unknown language: the action answers in the language of the best-matching article.
         slots["language"] = known
@@ -298,6 +308,11 @@ class Runtime(DeskActions):
         active = await self._store.active_notices(message.created_at)
         if not active:
             return []
+        if message.seq > HISTORY_WINDOW:
+            # The turn read only the recent transcript: a notice shown before it must not
+            # be shown again.
+            whole = await self._store.transcript(conversation.id)
+            slots["notices_shown"] = _slots_from(whole)["notices_shown"]
         if self._status is not None:
             # Audience and placeholders depend on where the conversation is now.
             current = await self._store.get_conversation(conversation.id)
@@ -369,21 +384,17 @@ class Runtime(DeskActions):
         reply_to: Message,
         utterances: Sequence[Utterance],
     ) -> list[Message]:
-        sent = []
-        for utterance in utterances:
-            stored = await self._store_and_deliver(
-                customer,
-                conversation,
-                NewMessage(
-                    sender=SenderKind.BOT,
-                    text=utterance.text,
-                    reply_to=reply_to.id,
-                    buttons=utterance.buttons,
-                    meta=dict(utterance.meta),
-                ),
+        replies = [
+            NewMessage(
+                sender=SenderKind.BOT,
+                text=utterance.text,
+                reply_to=reply_to.id,
+                buttons=utterance.buttons,
+                meta=dict(utterance.meta),
             )
-            sent.append(stored)
-        return sent
+            for utterance in utterances
+        ]
+        return await self._store_and_deliver_all(customer, conversation, replies)
 
     async def _store_and_deliver(
         self,
@@ -393,32 +404,58 @@ class Runtime(DeskActions):
         *,
         replaces: Message | None = None,
     ) -> Message:
+        [stored] = await self._store_and_deliver_all(
+            customer, conversation, [new], replaces=replaces
+        )
+        return stored
+
+    async def _store_and_deliver_all(
+        self,
+        customer: Customer,
+        conversation: Conversation,
+        news: Sequence[NewMessage],
+        *,
+        replaces: Message | None = None,
+    ) -> list[Message]:
+        """Store outbound messages in one transaction, then deliver them one by one.
+
+        Push channels get them stored as pending first, so a crash before the channel
+        took them leaves them to be delivered again (see :meth:`_redeliver`).
+        """
+        if not news:
+            return []
         delivery = self._deliveries.get(customer.channel)
         if delivery is None:
             # Pull channels (web chat, terminal) read the transcript themselves.
-            stored, created = await self._store.append_message(conversation.id, new)
-            if created:
-                self._feed.publish(customer.id, DESK)
-                self._observe(customer, stored)
-                await self._tell_listeners(conversation.id, stored)
-            return stored
-        pending = NewMessage(
-            sender=new.sender,
-            text=new.text,
-            agent_id=new.agent_id,
-            external_id=new.external_id,
-            reply_to=new.reply_to,
-            buttons=new.buttons,
-            meta=new.meta,
-            delivery=DeliveryStatus.PENDING,
-        )
-        stored, created = await self._store.append_message(conversation.id, pending)
-        if not created and stored.delivery is not DeliveryStatus.PENDING:
-            # A retried request (same external id): the message went out, or failed
-            # visibly, the first time; sending it again would show it twice.
-            return stored
+            appended = await self._store.append_messages(conversation.id, news)
+            self._feed.publish(customer.id, DESK)
+            for stored, created in appended:
+                if created:
+                    self._observe(customer, stored)
+                    await self._tell_listeners(conversation.id, stored)
+            return [stored for stored, _ in appended]
+        pending = [dataclasses.replace(new, delivery=DeliveryStatus.PENDING) for new in news]
+        appended = await self._store.append_messages(conversation.id, pending)
         self._feed.publish(customer.id, DESK)
-        self._observe(customer, stored)
+        for stored, created in appended:
+            if not created and stored.delivery is not DeliveryStatus.PENDING:
+                # A retried request (same external id): the message went out, or failed
+                # visibly, the first time; sending it again would show it twice.
+                continue
+            self._observe(customer, stored)
+            await self._deliver(delivery, customer, conversation, stored, replaces=replaces)
+            await self._tell_listeners(conversation.id, stored)
+        return [stored for stored, _ in appended]
+
+    async def _deliver(
+        self,
+        delivery: Delivery,
+        customer: Customer,
+        conversation: Conversation,
+        stored: Message,
+        *,
+        replaces: Message | None,
+    ) -> None:
         try:
             if replaces is not None and isinstance(delivery, EditingDelivery):
                 await delivery.edit(customer, replaces, stored)
@@ -436,8 +473,6 @@ class Runtime(DeskActions):
                 self._metrics.delivery_failed(customer.channel)
         else:
             await self._store.set_delivery(stored.id, DeliveryStatus.SENT)
-        await self._tell_listeners(conversation.id, stored)
-        return stored
 
     def _observe(self, customer: Customer, stored: Message) -> None:
         if self._metrics is not None:

@@ -138,6 +138,16 @@ class NewMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class Received:
+    """A customer message as stored, with whose it is and where it went."""
+
+    customer: Customer
+    conversation: Conversation
+    message: Message
+    created: bool  # False: a redelivery of a message stored before
+
+
+@dataclass(frozen=True, slots=True)
 class Handoff:
     """A request for people to take over a conversation."""
 

@@ -25,6 +25,7 @@ from handoff.model import (
     Notice,
     Presence,
     QueueEntry,
+    Received,
 )
 from handoff.privacy import CustomerRecord, Erasure
 from handoff.stats import PeriodActivity
@@ -73,6 +74,21 @@ class Store(Protocol):
 
     # Transcript -------------------------------------------------------------------
 
+    async def receive_message(
+        self,
+        *,
+        channel: str,
+        sender_id: str,
+        message: NewMessage,
+        display_name: str | None = None,
+    ) -> Received:
+        """Store a customer's message in their open conversation, in one transaction.
+
+        Creates the customer (and sets ``display_name`` when given) and the conversation
+        as needed. Idempotent on ``message.external_id``: a redelivered message returns
+        the stored one and the conversation it went to, and opens nothing.
+        """
+
     async def append_message(
         self, conversation_id: UUID, message: NewMessage
     ) -> tuple[Message, bool]:
@@ -85,6 +101,12 @@ class Store(Protocol):
         Raises:
             NotFound: no such conversation.
         """
+
+    async def append_messages(
+        self, conversation_id: UUID, messages: Sequence[NewMessage]
+    ) -> list[tuple[Message, bool]]:
+        """Append several messages in order, in one transaction; each as in
+        :meth:`append_message`. Raises NotFound."""
 
     async def transcript(self, conversation_id: UUID, *, after_seq: int = 0) -> list[Message]:
         """Messages of one conversation with ``seq > after_seq``, in order."""

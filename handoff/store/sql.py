@@ -22,6 +22,7 @@ of database errors into the :mod:`handoff.errors` tree). ORM rows never leave th
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -38,6 +39,7 @@ from handoff.model import (
     DeliveryStatus,
     Message,
     NewMessage,
+    Received,
     SenderKind,
 )
 from handoff.store.engine import create_engine_for
@@ -147,22 +149,25 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
                 )
             )
             if row is None:
-                now = self._clock()
-                row = ConversationRow(
-                    id=uuid.uuid4(),
-                    customer_id=customer_id,
-                    channel=customer.channel,
-                    state=ConversationState.BOT.value,
-                    language=customer.language,
-                    created_at=now,
-                    updated_at=now,
-                    last_seq=0,
-                )
+                row = self._new_conversation(customer)
                 session.add(row)
                 await session.flush()
             return row.to_value()
 
         return await self._write_retrying(work)
+
+    def _new_conversation(self, customer: CustomerRow) -> ConversationRow:
+        now = self._clock()
+        return ConversationRow(
+            id=uuid.uuid4(),
+            customer_id=customer.id,
+            channel=customer.channel,
+            state=ConversationState.BOT.value,
+            language=customer.language,
+            created_at=now,
+            updated_at=now,
+            last_seq=0,
+        )
 
     async def get_conversation(self, conversation_id: UUID) -> Conversation:
         """Raises NotFound."""
@@ -180,6 +185,69 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
 
     # Transcript -----------------------------------------------------------------------
 
+    async def receive_message(
+        self,
+        *,
+        channel: str,
+        sender_id: str,
+        message: NewMessage,
+        display_name: str | None = None,
+    ) -> Received:
+        """Store a customer's message in their open conversation, in one transaction.
+
+        The customer and the conversation are created when new. Idempotent on
+        ``message.external_id``: a redelivered message returns the stored one, with the
+        conversation it was stored in (which may have closed since), and opens nothing.
+        """
+
+        async def work(session: AsyncSession) -> Received:
+            if message.external_id is not None:
+                found = await self._received_before(session, message.external_id)
+                if found is not None:
+                    return found
+            customer = await session.scalar(
+                select(CustomerRow)
+                .where(CustomerRow.channel == channel, CustomerRow.external_id == sender_id)
+                .with_for_update()
+            )
+            if customer is None:
+                customer = CustomerRow(
+                    channel=channel, external_id=sender_id, created_at=self._clock()
+                )
+                session.add(customer)
+            if display_name is not None and customer.display_name != display_name:
+                customer.display_name = display_name
+            await session.flush()
+            conversation = await session.scalar(
+                select(ConversationRow).where(
+                    ConversationRow.customer_id == customer.id,
+                    ConversationRow.closed_at.is_(None),
+                )
+            )
+            if conversation is None:
+                conversation = self._new_conversation(customer)
+                session.add(conversation)
+                await session.flush()
+            [(stored, _)] = await self._append(session, conversation.id, [message], looked_up=True)
+            return Received(customer.to_value(), conversation.to_value(), stored, created=True)
+
+        return await self._write_retrying(work)
+
+    async def _received_before(self, session: AsyncSession, external_id: str) -> Received | None:
+        found = (
+            await session.execute(
+                _messages_with_agent().where(MessageRow.external_id == external_id)
+            )
+        ).first()
+        if found is None:
+            return None
+        stored = found[0].to_value(found[1])
+        conversation = await session.get(ConversationRow, stored.conversation_id)
+        assert conversation is not None  # a message's conversation is a foreign key
+        customer = await session.get(CustomerRow, conversation.customer_id)
+        assert customer is not None
+        return Received(customer.to_value(), conversation.to_value(), stored, created=False)
+
     async def append_message(
         self, conversation_id: UUID, message: NewMessage
     ) -> tuple[Message, bool]:
@@ -194,54 +262,93 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
         Raises:
             NotFound: no such conversation, or no such agent / replied-to message.
         """
+        [appended] = await self.append_messages(conversation_id, [message])
+        return appended
 
-        async def work(session: AsyncSession) -> tuple[Message, bool]:
-            if message.external_id is not None:
-                found = await session.execute(
-                    _messages_with_agent().where(MessageRow.external_id == message.external_id)
-                )
-                existing = found.first()
-                if existing is not None:
-                    return existing[0].to_value(existing[1]), False
-            agent_name = None
-            if message.agent_id is not None:
-                agent = await session.get(AgentRow, message.agent_id)
-                if agent is None:
-                    raise NotFound("agent", message.agent_id)
-                agent_name = agent.name
-            if (
-                message.reply_to is not None
-                and await session.get(MessageRow, message.reply_to) is None
-            ):
-                raise NotFound("message", message.reply_to)
+    async def append_messages(
+        self, conversation_id: UUID, messages: Sequence[NewMessage]
+    ) -> list[tuple[Message, bool]]:
+        """Append several messages in order, in one transaction (a turn's replies).
+
+        Each is idempotent on its ``external_id`` as in :meth:`append_message`.
+
+        Raises:
+            NotFound: no such conversation, or no such agent / replied-to message.
+        """
+
+        async def work(session: AsyncSession) -> list[tuple[Message, bool]]:
+            return await self._append(session, conversation_id, messages)
+
+        return await self._write_retrying(work)
+
+    async def _append(
+        self,
+        session: AsyncSession,
+        conversation_id: UUID,
+        messages: Sequence[NewMessage],
+        *,
+        looked_up: bool = False,
+    ) -> list[tuple[Message, bool]]:
+        """Append ``messages``; ``looked_up``: the caller found none of their external ids."""
+        existing: dict[str, Message] = {}
+        keys = [m.external_id for m in messages if m.external_id is not None]
+        if keys and not looked_up:
+            found = await session.execute(
+                _messages_with_agent().where(MessageRow.external_id.in_(keys))
+            )
+            for row, name in found:
+                stored = row.to_value(name)
+                existing[str(stored.external_id)] = stored
+        new = [m for m in messages if m.external_id not in existing]
+        agents = await self._agent_names(session, {m.agent_id for m in new})
+        await self._check_replied_to(session, {m.reply_to for m in new})
+        rows: dict[int, MessageRow] = {}
+        if new:
             now = self._clock()
-            seq = await session.scalar(
+            last = await session.scalar(
                 update(ConversationRow)
                 .where(ConversationRow.id == conversation_id)
-                .values(last_seq=ConversationRow.last_seq + 1, updated_at=now)
+                .values(last_seq=ConversationRow.last_seq + len(new), updated_at=now)
                 .returning(ConversationRow.last_seq)
                 .execution_options(synchronize_session=False)
             )
-            if seq is None:
+            if last is None:
                 raise NotFound("conversation", conversation_id)
-            row = MessageRow(
-                conversation_id=conversation_id,
-                seq=seq,
-                sender=message.sender.value,
-                agent_id=message.agent_id,
-                text=message.text,
-                external_id=message.external_id,
-                reply_to=message.reply_to,
-                buttons=[{"title": b.title, "payload": b.payload} for b in message.buttons],
-                meta=dict(message.meta),
-                delivery=message.delivery.value,
-                created_at=now,
-            )
-            session.add(row)
+            first = last - len(new) + 1
+            for seq, message in enumerate(new, start=first):
+                rows[id(message)] = _message_row(conversation_id, seq, message, now)
+            session.add_all(rows.values())
             await session.flush()
-            return row.to_value(agent_name), True
+        appended: list[tuple[Message, bool]] = []
+        for message in messages:
+            if message.external_id in existing:
+                appended.append((existing[message.external_id], False))
+            else:
+                row = rows[id(message)]
+                appended.append((row.to_value(agents.get(message.agent_id)), True))
+        return appended
 
-        return await self._write_retrying(work)
+    async def _agent_names(
+        self, session: AsyncSession, agent_ids: set[int | None]
+    ) -> dict[int | None, str]:
+        wanted = {a for a in agent_ids if a is not None}
+        if not wanted:
+            return {}
+        found = await session.execute(
+            select(AgentRow.id, AgentRow.name).where(AgentRow.id.in_(wanted))
+        )
+        names: dict[int | None, str] = {agent_id: name for agent_id, name in found}
+        for agent_id in wanted - names.keys():
+            raise NotFound("agent", agent_id)
+        return names
+
+    async def _check_replied_to(self, session: AsyncSession, ids: set[int | None]) -> None:
+        wanted = {i for i in ids if i is not None}
+        if not wanted:
+            return
+        found = set(await session.scalars(select(MessageRow.id).where(MessageRow.id.in_(wanted))))
+        for message_id in wanted - found:
+            raise NotFound("message", message_id)
 
     async def _messages(
         self, *where: ColumnElement[bool], order: QueryableAttribute[Any]
@@ -331,6 +438,22 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
 
 # The meta kinds of bot replies that mean the bot could not answer the message replied to.
 _UNANSWERED_KINDS = ("fallback", "handoff")
+
+
+def _message_row(conversation_id: UUID, seq: int, message: NewMessage, now: datetime) -> MessageRow:
+    return MessageRow(
+        conversation_id=conversation_id,
+        seq=seq,
+        sender=message.sender.value,
+        agent_id=message.agent_id,
+        text=message.text,
+        external_id=message.external_id,
+        reply_to=message.reply_to,
+        buttons=[{"title": b.title, "payload": b.payload} for b in message.buttons],
+        meta=dict(message.meta),
+        delivery=message.delivery.value,
+        created_at=now,
+    )
 
 
 def _messages_with_agent() -> Select[MessageRow, str]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 from uuid import UUID
@@ -59,6 +60,11 @@ class SqlBase:
         self._writer = async_sessionmaker(engine, expire_on_commit=False)
         self._reader = async_sessionmaker(read_only(engine), expire_on_commit=False)
         self._clock = clock
+        # SQLite has one write lock per file. Pooled connections of this process that
+        # queue for it in SQLite's busy handler poll with sleeps of up to 100 ms; queueing
+        # them here instead wakes the next writer the moment the last one commits. Other
+        # processes on the same file still meet the busy handler (the CLI, a second run).
+        self._sqlite_writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @property
     def engine(self) -> AsyncEngine:
@@ -76,7 +82,10 @@ class SqlBase:
         """One transaction; ``conflicts=True`` lets IntegrityError through to the caller."""
         maker = self._writer if write else self._reader
         try:
-            async with maker.begin() as session:
+            async with AsyncExitStack() as stack:
+                if write and self._sqlite_writer is not None:
+                    await stack.enter_async_context(self._sqlite_writer)
+                session = await stack.enter_async_context(maker.begin())
                 yield session
         except IntegrityError as exc:
             if conflicts:
