@@ -9,9 +9,9 @@ import pytest
 
 from bot.errors import MessageRejected
 from bot.incoming import IncomingMessage, clean_text
-from bot.runtime import Runtime
+from bot.runtime import HISTORY_WINDOW, Runtime
 from handoff.errors import AlreadyClaimed, NotOwner
-from handoff.model import ConversationState, Customer, Message, SenderKind
+from handoff.model import ConversationState, Customer, Message, NewMessage, SenderKind
 from handoff.store.sql import SqlStore
 
 _counter = iter(range(1, 1_000_000))
@@ -231,6 +231,29 @@ async def test_an_active_notice_is_shown_once_per_conversation(
     second = await runtime.handle(said("can I talk to a person"))
     assert [r.meta["kind"] for r in first.replies] == ["notice", "answer"]
     assert [r.meta["kind"] for r in second.replies] == ["handoff"]
+
+
+async def test_a_notice_is_not_repeated_beyond_the_history_a_turn_reads(
+    runtime: Runtime, store: SqlStore
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    await store.post_notice(
+        texts={"en": "Illness today: expect 10-20 minutes."},
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+    )
+    first = await runtime.handle(said("How do I connect to the VPN?"))
+    # A long conversation: the notice is now further back than a turn reads.
+    filler = [
+        NewMessage(sender=SenderKind.BOT, text=f"line {i}", meta={"kind": "answer"})
+        for i in range(HISTORY_WINDOW + 10)
+    ]
+    await store.append_messages(first.conversation.id, filler)
+    later = await runtime.handle(said("can I talk to a person"))
+    assert later.message.seq > HISTORY_WINDOW + 10
+    assert [r.meta["kind"] for r in later.replies] == ["handoff"]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t "])

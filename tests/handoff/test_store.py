@@ -192,6 +192,84 @@ async def test_append_with_a_missing_reference_is_not_found(
     assert await store.transcript(conversation.id) == []
 
 
+async def test_receive_creates_customer_and_conversation_once(store: SqlStore) -> None:
+    first = await store.receive_message(
+        channel="web", sender_id="v-7", display_name="Ann", message=_customer_says("hi", "w:1")
+    )
+    second = await store.receive_message(
+        channel="web", sender_id="v-7", message=_customer_says("still there?", "w:2")
+    )
+    assert (first.created, second.created) == (True, True)
+    assert second.customer == first.customer
+    assert first.customer.display_name == "Ann"
+    assert second.conversation.id == first.conversation.id
+    assert [m.seq for m in (first.message, second.message)] == [1, 2]
+    assert await store.find_customer(channel="web", external_id="v-7") == first.customer
+    assert [m.text for m in await store.transcript(first.conversation.id)] == [
+        "hi",
+        "still there?",
+    ]
+
+
+async def test_receive_is_idempotent_and_a_redelivery_opens_nothing(store: SqlStore) -> None:
+    first = await store.receive_message(
+        channel="telegram", sender_id="42", message=_customer_says("hi", "tg:1")
+    )
+    await store.resolve(first.conversation.id, agent_id=None)
+    again = await store.receive_message(
+        channel="telegram", sender_id="42", message=_customer_says("hi (again)", "tg:1")
+    )
+    assert again.created is False
+    assert again.message == first.message
+    assert again.conversation.id == first.conversation.id
+    assert again.conversation.closed_at is not None
+    # The closed conversation was not followed by a new one: nothing new was said.
+    assert (await store.open_conversation(first.customer.id)).last_seq == 0
+    assert len(await store.customer_messages(first.customer.id)) == 1
+
+
+async def test_concurrent_receives_of_one_message_store_it_once(store: SqlStore) -> None:
+    results = await asyncio.gather(
+        *(
+            store.receive_message(
+                channel="web", sender_id="racer", message=_customer_says("x", "w:9")
+            )
+            for _ in range(10)
+        )
+    )
+    assert sorted(r.created for r in results) == [False] * 9 + [True]
+    assert len({r.message.id for r in results}) == 1
+    assert len({r.conversation.id for r in results}) == 1
+
+
+async def test_append_messages_stores_a_batch_in_order(
+    store: SqlStore, conversation: Conversation
+) -> None:
+    question, _ = await store.append_message(conversation.id, _customer_says("q", "w:q"))
+    replies = [
+        NewMessage(sender=SenderKind.BOT, text=f"part {i}", reply_to=question.id) for i in range(3)
+    ]
+    appended = await store.append_messages(conversation.id, [*replies, _customer_says("q", "w:q")])
+    assert [(m.text, m.seq, created) for m, created in appended] == [
+        ("part 0", 2, True),
+        ("part 1", 3, True),
+        ("part 2", 4, True),
+        ("q", 1, False),
+    ]
+    assert await store.replies_to(question.id) == [m for m, _ in appended[:3]]
+    assert (await store.get_conversation(conversation.id)).last_seq == 4
+
+
+async def test_a_batch_with_a_missing_reference_stores_nothing(
+    store: SqlStore, conversation: Conversation
+) -> None:
+    good = NewMessage(sender=SenderKind.BOT, text="fine")
+    bad = NewMessage(sender=SenderKind.BOT, text="x", reply_to=997)
+    with pytest.raises(NotFound):
+        await store.append_messages(conversation.id, [good, bad])
+    assert await store.transcript(conversation.id) == []
+
+
 async def test_customer_messages_span_conversations(store: SqlStore, clock: FakeClock) -> None:
     customer = await store.upsert_customer(channel="web", external_id="returning")
     other = await store.upsert_customer(channel="web", external_id="someone-else")
