@@ -8,7 +8,6 @@ handled one at a time, in arrival order.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import weakref
 from collections.abc import Mapping, Sequence
@@ -17,11 +16,12 @@ from uuid import UUID
 
 from bot.commands import CUSTOMER_COMMANDS, END_COMMAND, HELP_COMMAND, START_COMMAND
 from bot.dialogue import HUMAN_COMMAND, asks_for_person, requested_article
-from bot.errors import DeliveryFailed, MessageRejected
+from bot.errors import MessageRejected
 from bot.feed import DESK, ChangeFeed
-from bot.incoming import Delivery, EditingDelivery, Handled, IncomingMessage, clean_text
+from bot.incoming import Delivery, Handled, IncomingMessage, clean_text
 from bot.phrases import Phrases
 from bot.runtime_desk import DeskActions, question_of, rating_of
+from bot.runtime_outbound import Outbound
 from bot.settings import HandoffPolicy, Routing
 from bot.turns import (
     ACTION_ANSWER,
@@ -36,7 +36,6 @@ from handoff.model import (
     Conversation,
     ConversationState,
     Customer,
-    DeliveryStatus,
     HandoffReason,
     Message,
     NewMessage,
@@ -66,11 +65,11 @@ class TranscriptListener(Protocol):
         """``message`` was stored in the conversation (and, if outbound, delivered)."""
 
 
-class Runtime(DeskActions):
+class Runtime(DeskActions, Outbound):
     """Handles customer messages and the agents' actions on conversations.
 
     The desk half (handoff policy, routing, transfers, feedback) is in
-    :mod:`bot.runtime_desk`.
+    :mod:`bot.runtime_desk`; storing and delivering replies in :mod:`bot.runtime_outbound`.
     """
 
     def __init__(
@@ -265,21 +264,6 @@ class Runtime(DeskActions):
             self._feed.publish(DESK)
         return sent
 
-    async def _redeliver(self, customer: Customer, replies: Sequence[Message]) -> None:
-        """Deliver stored replies that a crash left undelivered (a redelivered update)."""
-        delivery = self._deliveries.get(customer.channel)
-        if delivery is None:
-            return
-        for reply in replies:
-            if reply.delivery is not DeliveryStatus.PENDING:
-                continue
-            try:
-                await delivery.deliver(customer, reply)
-            except DeliveryFailed as exc:
-                await self._store.set_delivery(reply.id, DeliveryStatus.FAILED, error=exc.reason)
-            else:
-                await self._store.set_delivery(reply.id, DeliveryStatus.SENT)
-
     async def _language(self, conversation: Conversation, text: str) -> str | None:
         """The language of this turn: detected from the text, else the conversation's."""
         detected = detect_language(text)
@@ -376,137 +360,6 @@ class Runtime(DeskActions):
 
     def _say(self, key: str, language: str | None, **values: object) -> Utterance:
         return Utterance(text=self._phrases.get(key, language, **values), meta={"kind": key})
-
-    async def _send(
-        self,
-        customer: Customer,
-        conversation: Conversation,
-        reply_to: Message,
-        utterances: Sequence[Utterance],
-    ) -> list[Message]:
-        replies = [
-            NewMessage(
-                sender=SenderKind.BOT,
-                text=utterance.text,
-                reply_to=reply_to.id,
-                buttons=utterance.buttons,
-                meta=dict(utterance.meta),
-            )
-            for utterance in utterances
-        ]
-        return await self._store_and_deliver_all(customer, conversation, replies)
-
-    async def _store_and_deliver(
-        self,
-        customer: Customer,
-        conversation: Conversation,
-        new: NewMessage,
-        *,
-        replaces: Message | None = None,
-    ) -> Message:
-        [stored] = await self._store_and_deliver_all(
-            customer, conversation, [new], replaces=replaces
-        )
-        return stored
-
-    async def _store_and_deliver_all(
-        self,
-        customer: Customer,
-        conversation: Conversation,
-        news: Sequence[NewMessage],
-        *,
-        replaces: Message | None = None,
-    ) -> list[Message]:
-        """Store outbound messages in one transaction, then deliver them one by one.
-
-        Push channels get them stored as pending first, so a crash before the channel
-        took them leaves them to be delivered again (see :meth:`_redeliver`).
-        """
-        if not news:
-            return []
-        delivery = self._deliveries.get(customer.channel)
-        if delivery is None:
-            # Pull channels (web chat, terminal) read the transcript themselves.
-            appended = await self._store.append_messages(conversation.id, news)
-            self._feed.publish(customer.id, DESK)
-            for stored, created in appended:
-                if created:
-                    self._observe(customer, stored)
-                    await self._tell_listeners(conversation.id, stored)
-            return [stored for stored, _ in appended]
-        pending = [dataclasses.replace(new, delivery=DeliveryStatus.PENDING) for new in news]
-        appended = await self._store.append_messages(conversation.id, pending)
-        self._feed.publish(customer.id, DESK)
-        for stored, created in appended:
-            if not created and stored.delivery is not DeliveryStatus.PENDING:
-                # A retried request (same external id): the message went out, or failed
-                # visibly, the first time; sending it again would show it twice.
-                continue
-            self._observe(customer, stored)
-            await self._deliver(delivery, customer, conversation, stored, replaces=replaces)
-            await self._tell_listeners(conversation.id, stored)
-        return [stored for stored, _ in appended]
-
-    async def _deliver(
-        self,
-        delivery: Delivery,
-        customer: Customer,
-        conversation: Conversation,
-        stored: Message,
-        *,
-        replaces: Message | None,
-    ) -> None:
-        try:
-            if replaces is not None and isinstance(delivery, EditingDelivery):
-                await delivery.edit(customer, replaces, stored)
-            else:
-                await delivery.deliver(customer, stored)
-        except DeliveryFailed as exc:
-            log.warning(
-                "delivery failed conversation=%s: %s",
-                conversation.id,
-                exc.reason,
-                extra={"conversation_id": str(conversation.id), "channel": customer.channel},
-            )
-            await self._store.set_delivery(stored.id, DeliveryStatus.FAILED, error=exc.reason)
-            if self._metrics is not None:
-                self._metrics.delivery_failed(customer.channel)
-        else:
-            await self._store.set_delivery(stored.id, DeliveryStatus.SENT)
-
-    def _observe(self, customer: Customer, stored: Message) -> None:
-        if self._metrics is not None:
-            self._metrics.message_stored(customer.channel, stored)
-
-    async def _tell_listeners(self, conversation_id: UUID, stored: Message) -> None:
-        for listener in self._listeners:
-            try:
-                await listener.message_stored(conversation_id, stored)
-            except Exception:
-                # A mirror of the conversation must never break the conversation itself.
-                log.exception("listener failed conversation=%s", conversation_id)
-
-    async def notify(
-        self, conversation_id: UUID, utterance: Utterance, *, replaces: Message | None = None
-    ) -> Message:
-        """Send the customer a bot message nobody asked for (a timer's status update).
-
-        Args:
-            conversation_id: whose customer to tell.
-            utterance: what to say.
-            replaces: an earlier status message the channel should edit into this one,
-                where it can; elsewhere the message is sent as a new one. The transcript
-                keeps both either way.
-        """
-        conversation = await self._store.get_conversation(conversation_id)
-        customer = await self._store.get_customer(conversation.customer_id)
-        new = NewMessage(
-            sender=SenderKind.BOT,
-            text=utterance.text,
-            buttons=utterance.buttons,
-            meta=dict(utterance.meta),
-        )
-        return await self._store_and_deliver(customer, conversation, new, replaces=replaces)
 
 
 def _slots_from(history: Sequence[Message]) -> dict[str, Any]:

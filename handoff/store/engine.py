@@ -26,6 +26,11 @@ from sqlalchemy.pool import ConnectionPoolEntry
 #: Execution option marking a transaction as read-only (plain deferred BEGIN on SQLite).
 READ_ONLY = "helpline_read_only"
 
+#: PostgreSQL connections a process keeps open, and how many more it may open in a burst.
+#: Mind ``max_connections`` (100 by default) across all processes of a deployment.
+PG_POOL_SIZE = 20
+PG_POOL_OVERFLOW = 10
+
 #: How long a SQLite writer waits for the write lock before giving up, in milliseconds.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
@@ -51,7 +56,11 @@ def create_engine_for(url: str) -> AsyncEngine:
         return _sqlite_engine(url)
     if backend == "postgresql":
         # pool_pre_ping: a restarted PostgreSQL would otherwise hand out dead connections.
-        return create_async_engine(url, pool_pre_ping=True)
+        # The default pool (5 kept, 10 more closed as soon as they are returned) made a
+        # busy process reconnect hundreds of times a second; keep enough for a burst.
+        return create_async_engine(
+            url, pool_pre_ping=True, pool_size=PG_POOL_SIZE, max_overflow=PG_POOL_OVERFLOW
+        )
     raise ValueError(f"unsupported database URL {url!r}: use SQLite or PostgreSQL")
 
 
