@@ -155,10 +155,13 @@ class Runtime(DeskActions, Outbound):
             meta: dict[str, Any] = {"payload": incoming.payload} if incoming.payload else {}
             if incoming.reference is not None:
                 meta[CHANNEL_REF] = incoming.reference
+            # Commands say nothing about the customer's language; anything else may.
+            typed = incoming.payload not in CUSTOMER_COMMANDS
             received = await self._store.receive_message(
                 channel=incoming.channel,
                 sender_id=incoming.sender_id,
                 display_name=incoming.display_name,
+                language=detect_language(text) if typed else None,
                 message=NewMessage(
                     sender=SenderKind.CUSTOMER,
                     text=text,
@@ -192,7 +195,9 @@ class Runtime(DeskActions, Outbound):
             return await self._command(customer, conversation, message, payload)
         if conversation.state is ConversationState.AGENT:
             return []  # the owning agent sees it in the console; the bot stays silent
-        known = await self._language(conversation, message.text)
+        # The language of this turn: detected from its text when it could be (the store
+        # made that the conversation's language), else the conversation's.
+        known = conversation.language
         language = known or self._default_language
         if len(message.text) > self._max_chars:
             return await self._send(
@@ -263,14 +268,6 @@ class Runtime(DeskActions, Outbound):
             await self._store.resolve(conversation.id, agent_id=None)
             self._feed.publish(DESK)
         return sent
-
-    async def _language(self, conversation: Conversation, text: str) -> str | None:
-        """The language of this turn: detected from the text, else the conversation's."""
-        detected = detect_language(text)
-        if detected is not None and detected != conversation.language:
-            await self._store.set_conversation_language(conversation.id, detected)
-            return detected
-        return conversation.language
 
     async def _run(
         self,

@@ -81,12 +81,14 @@ class Store(Protocol):
         sender_id: str,
         message: NewMessage,
         display_name: str | None = None,
+        language: str | None = None,
     ) -> Received:
         """Store a customer's message in their open conversation, in one transaction.
 
         Creates the customer (and sets ``display_name`` when given) and the conversation
-        as needed. Idempotent on ``message.external_id``: a redelivered message returns
-        the stored one and the conversation it went to, and opens nothing.
+        as needed; ``language`` (the message's, when detected) becomes the conversation's.
+        Idempotent on ``message.external_id``: a redelivered message returns the stored
+        one and the conversation it went to, and opens nothing.
         """
 
     async def append_message(

@@ -192,10 +192,12 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
         sender_id: str,
         message: NewMessage,
         display_name: str | None = None,
+        language: str | None = None,
     ) -> Received:
         """Store a customer's message in their open conversation, in one transaction.
 
-        The customer and the conversation are created when new. Idempotent on
+        The customer and the conversation are created when new; ``language``, the
+        language the message was detected in, becomes the conversation's. Idempotent on
         ``message.external_id``: a redelivered message returns the stored one, with the
         conversation it was stored in (which may have closed since), and opens nothing.
         """
@@ -227,7 +229,9 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
             if conversation is None:
                 conversation = self._new_conversation(customer)
                 session.add(conversation)
-                await session.flush()
+            if language is not None and conversation.language != language:
+                conversation.language = language
+            await session.flush()
             [(stored, _)] = await self._append(session, conversation.id, [message], looked_up=True)
             return Received(customer.to_value(), conversation.to_value(), stored, created=True)
 

@@ -211,6 +211,20 @@ async def test_receive_creates_customer_and_conversation_once(store: SqlStore) -
     ]
 
 
+async def test_receive_keeps_the_language_last_detected(store: SqlStore) -> None:
+    languages = []
+    for number, language in enumerate(["da", None, "en"]):
+        received = await store.receive_message(
+            channel="web",
+            sender_id="v-8",
+            language=language,
+            message=_customer_says("...", f"w:lang-{number}"),
+        )
+        languages.append(received.conversation.language)
+    assert languages == ["da", "da", "en"]
+    assert (await store.get_conversation(received.conversation.id)).language == "en"
+
+
 async def test_receive_is_idempotent_and_a_redelivery_opens_nothing(store: SqlStore) -> None:
     first = await store.receive_message(
         channel="telegram", sender_id="42", message=_customer_says("hi", "tg:1")
