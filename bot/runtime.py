@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 # How much of the transcript a turn reads back to rebuild the dialogue's memory (fallbacks
 # in a row, the team of the last answer, the question to hand over, repeated questions).
 # Reading all of it made each turn slower the longer the conversation ran.
-HISTORY_WINDOW = 60
+HISTORY_WINDOW = 30
 
 
 class TranscriptListener(Protocol):
@@ -162,6 +162,7 @@ class Runtime(DeskActions, Outbound):
                 sender_id=incoming.sender_id,
                 display_name=incoming.display_name,
                 language=detect_language(text) if typed else None,
+                history=HISTORY_WINDOW,
                 message=NewMessage(
                     sender=SenderKind.CUSTOMER,
                     text=text,
@@ -181,7 +182,15 @@ class Runtime(DeskActions, Outbound):
                 self._metrics.message_received(customer.channel)
             if created:
                 await self._tell_listeners(conversation.id, message)
-            replies = await self._respond(customer, conversation, message, incoming.payload)
+            if created:
+                history = [*received.history, message]
+            else:  # stored before a crash, never answered: read what came before it
+                history = await self._store.transcript(
+                    conversation.id, after_seq=max(0, message.seq - HISTORY_WINDOW - 1)
+                )
+            replies = await self._respond(
+                customer, conversation, message, incoming.payload, history
+            )
             return Handled(conversation, message, tuple(replies), duplicate=not created)
 
     async def _respond(
@@ -190,7 +199,9 @@ class Runtime(DeskActions, Outbound):
         conversation: Conversation,
         message: Message,
         payload: str | None,
+        history: Sequence[Message],
     ) -> list[Message]:
+        """Decide and send the replies; ``history`` ends with ``message``."""
         if payload in CUSTOMER_COMMANDS:
             return await self._command(customer, conversation, message, payload)
         if conversation.state is ConversationState.AGENT:
@@ -203,9 +214,6 @@ class Runtime(DeskActions, Outbound):
             return await self._send(
                 customer, conversation, message, [self._say("too_long", language)]
             )
-        history = await self._store.transcript(
-            conversation.id, after_seq=max(0, message.seq - HISTORY_WINDOW)
-        )
         slots = _slots_from(history)
         # Unknown language: the action answers in the language of the best-matching article.
         slots["language"] = known

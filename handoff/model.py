@@ -145,6 +145,7 @@ class Received:
     conversation: Conversation
     message: Message
     created: bool  # False: a redelivery of a message stored before
+    history: tuple[Message, ...] = ()  # the messages before it, oldest first, when asked
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,11 +82,14 @@ class Store(Protocol):
         message: NewMessage,
         display_name: str | None = None,
         language: str | None = None,
+        history: int = 0,
     ) -> Received:
         """Store a customer's message in their open conversation, in one transaction.
 
         Creates the customer (and sets ``display_name`` when given) and the conversation
         as needed; ``language`` (the message's, when detected) becomes the conversation's.
+        Up to ``history`` messages of the conversation before this one come back with it
+        (none for a redelivery).
         Idempotent on ``message.external_id``: a redelivered message returns the stored
         one and the conversation it went to, and opens nothing.
         """

@@ -193,11 +193,13 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
         message: NewMessage,
         display_name: str | None = None,
         language: str | None = None,
+        history: int = 0,
     ) -> Received:
         """Store a customer's message in their open conversation, in one transaction.
 
         The customer and the conversation are created when new; ``language``, the
-        language the message was detected in, becomes the conversation's. Idempotent on
+        language the message was detected in, becomes the conversation's; ``history``
+        messages of the conversation before this one come back with it. Idempotent on
         ``message.external_id``: a redelivered message returns the stored one, with the
         conversation it was stored in (which may have closed since), and opens nothing.
         """
@@ -233,7 +235,25 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
                 conversation.language = language
             await session.flush()
             [(stored, _)] = await self._append(session, conversation.id, [message], looked_up=True)
-            return Received(customer.to_value(), conversation.to_value(), stored, created=True)
+            earlier: list[Message] = []
+            if history > 0 and stored.seq > 1:
+                before = await session.execute(
+                    _messages_with_agent()
+                    .where(
+                        MessageRow.conversation_id == conversation.id,
+                        MessageRow.seq >= stored.seq - history,
+                        MessageRow.seq < stored.seq,
+                    )
+                    .order_by(MessageRow.seq)
+                )
+                earlier = [row.to_value(name) for row, name in before]
+            return Received(
+                customer.to_value(),
+                conversation.to_value(),
+                stored,
+                created=True,
+                history=tuple(earlier),
+            )
 
         return await self._write_retrying(work)
 
