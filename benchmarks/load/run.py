@@ -5,6 +5,7 @@ Usage (from the repository root)::
     python benchmarks/load/run.py [--database sqlite|postgresql+psycopg://...]
                                   [--levels 10,100,1000] [--duration 20] [--rate 500]
                                   [--person-share 0.1]
+                                  [--channel web|telegram] [--telegram-mode polling|webhook]
 
 For each level a fresh database (a SQLite file, or a fresh schema of the PostgreSQL
 database) and a fresh service process. Each of the ``level`` customers opens a
@@ -20,6 +21,9 @@ the database is checked: every acknowledged message is stored exactly once with 
 the customer was shown ("lost" counts the failures). Resident memory is the service's peak
 ``VmRSS``, sampled every 0.5 s. The load generator runs in this process, on the same
 machine: on 2 cores it takes a good share of the CPU.
+
+``--channel telegram`` drives customers in private chats of a fake Telegram Bot API instead,
+at rates within Telegram's limits; see ``benchmarks/load/telegram.py``.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ from benchmarks.load.verify import transcript_problems
 PERSON = "can I talk to a person please"
 REQUEST_TIMEOUT_S = 30.0
 DRAIN_TIMEOUT_S = 60.0
+WEB_RATE = 500.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class Result:
     rss_mb: float
     cpu_percent: float
     load_average: float
+    channel: str = "web"
 
     @property
     def per_second(self) -> float:
@@ -275,17 +281,33 @@ async def run_all(args: argparse.Namespace) -> list[Result]:
     """Every level, one after another, each printed as soon as it is done."""
     results = []
     with tempfile.TemporaryDirectory(prefix="helpline-load-") as directory:
+        if args.channel == "telegram":
+            from benchmarks.load import telegram
+
+            print(f"Channel: {telegram.label(args.telegram_mode)}", flush=True)
         print(HEADER, flush=True)
         for level in args.levels:
-            result = await run_level(
-                database=args.database,
-                level=level,
-                duration_s=args.duration,
-                rate=args.rate,
-                person_share=args.person_share,
-                workdir=Path(directory),
-                seed=args.seed,
-            )
+            if args.channel == "telegram":
+                result = await telegram.run_level(
+                    database=args.database,
+                    level=level,
+                    duration_s=args.duration,
+                    rate=args.rate or telegram.default_rate(level),
+                    person_share=args.person_share,
+                    workdir=Path(directory),
+                    seed=args.seed,
+                    mode=args.telegram_mode,
+                )
+            else:
+                result = await run_level(
+                    database=args.database,
+                    level=level,
+                    duration_s=args.duration,
+                    rate=args.rate or WEB_RATE,
+                    person_share=args.person_share,
+                    workdir=Path(directory),
+                    seed=args.seed,
+                )
             print(row(result), flush=True)
             results.append(result)
     return results
@@ -302,9 +324,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="concurrent conversations, comma-separated",
     )
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per level")
-    parser.add_argument("--rate", type=float, default=500.0, help="offered messages a second")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help=f"offered messages a second (web: {WEB_RATE:g}; telegram: 25, at most 0.5 a chat)",
+    )
     parser.add_argument("--person-share", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--channel", choices=("web", "telegram"), default="web")
+    parser.add_argument(
+        "--telegram-mode",
+        choices=("polling", "webhook"),
+        default="polling",
+        help="how updates reach the service (with --channel telegram)",
+    )
     return parser.parse_args(argv)
 
 

@@ -7,7 +7,8 @@ method answers 404 and is recorded in ``unknown``, which the fixture asserts is 
   confirmed and dropped; the rest are delivered again until confirmed. With a timeout
   it waits (long polling) until an update arrives.
 * Sent and edited messages are recorded in ``sent`` (chat, topic, text, entities,
-  keyboard) in the order the fake accepted them.
+  keyboard) in the order the fake accepted them, each with the moment it arrived;
+  ``nth_sent`` waits for a chat's next message (the load benchmark's customers do).
 * ``fail(method, ...)`` makes the next call of a method answer an error (429 with
   ``retry_after``, 403, 400, a migrated chat); ``hold(method)`` makes calls wait until
   ``release`` (to stop a process between two steps).
@@ -48,6 +49,8 @@ class Sent:
     thread_id: int | None = None
     entities: list[dict[str, Any]] = field(default_factory=list)
     reply_markup: dict[str, Any] | None = None
+    # When the fake accepted it (``time.perf_counter``), for latencies measured from outside.
+    received_at: float = field(default_factory=time.perf_counter, compare=False)
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -75,6 +78,8 @@ class FakeBotApi:
         self.history: dict[int, dict[str, Any]] = {}
         self.confirmed_offset = 0
         self.sent: list[Sent] = []
+        self._sent_by_chat: dict[int, list[Sent]] = {}
+        self._sent_news: dict[int, asyncio.Event] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.unknown: list[str] = []
         self.held = 0
@@ -177,6 +182,16 @@ class FakeBotApi:
         async with self._offset_moved:
             await self._offset_moved.wait_for(lambda: self.confirmed_offset > update_id)
 
+    async def nth_sent(self, chat_id: int, index: int) -> Sent:
+        """Wait until ``chat_id`` was sent more than ``index`` messages; return that one.
+
+        ``index`` counts ``sendMessage`` calls to the chat from 0, as :meth:`sent_to` lists
+        them. One event per chat, so a thousand waiting chats do not all wake on each send.
+        """
+        while len(chat_sent := self._sent_by_chat.get(chat_id, [])) <= index:
+            await self._sent_news.setdefault(chat_id, asyncio.Event()).wait()
+        return chat_sent[index]
+
     def sent_to(self, chat_id: int) -> list[Sent]:
         """Messages sent to one chat, in order."""
         return [s for s in self.sent if s.chat_id == chat_id and s.method == "sendMessage"]
@@ -254,6 +269,10 @@ class FakeBotApi:
             reply_markup=params.get("reply_markup"),
         )
         self.sent.append(sent)
+        self._sent_by_chat.setdefault(chat_id, []).append(sent)
+        news = self._sent_news.pop(chat_id, None)
+        if news is not None:
+            news.set()
         result = {
             "message_id": sent.message_id,
             "date": int(time.time()),
