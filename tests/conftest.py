@@ -7,10 +7,9 @@ half is skipped, unless ``HELPLINE_REQUIRE_POSTGRES=1`` (CI) turns that into a f
 
 from __future__ import annotations
 
-import gc
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -75,21 +74,3 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite+aiosqlite:///{tmp_path / 'helpline.db'}"
     url: str = request.getfixturevalue("postgres_schema_url")
     return url
-
-
-@pytest.fixture(autouse=True)
-async def _collect_garbage_inside_the_loop() -> AsyncIterator[None]:
-    """Finalise each test's garbage while its event loop still runs.
-
-    An aiosqlite connection that is garbage collected stops its worker thread through the
-    current event loop; collected later, during another test, that loop is closed and the
-    thread's callback fails there. Collecting at the end of each test keeps such a
-    finaliser in the test that made the garbage.
-    """
-    yield
-    gc.collect()
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Keep the imported libraries out of the per-test collections (they live for good)."""
-    gc.freeze()

@@ -49,10 +49,15 @@ def create_engine_for(url: str) -> AsyncEngine:
         unless the :data:`READ_ONLY` execution option is set.
 
     Raises:
-        ValueError: the URL names a backend Helpline does not support.
+        ValueError: the URL names a backend Helpline does not support, or an in-memory
+            SQLite database.
     """
-    backend = make_url(url).get_backend_name()
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
     if backend == "sqlite":
+        if parsed.database in (None, "", ":memory:"):
+            # Each connection would see a database of its own; the store opens several.
+            raise ValueError(f"SQLite needs a file, not an in-memory database: {url!r}")
         return _sqlite_engine(url)
     if backend == "postgresql":
         # pool_pre_ping: a restarted PostgreSQL would otherwise hand out dead connections.

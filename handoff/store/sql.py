@@ -21,6 +21,7 @@ of database errors into the :mod:`handoff.errors` tree). ORM rows never leave th
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -42,6 +43,7 @@ from handoff.model import (
     Received,
     SenderKind,
 )
+from handoff.store import hot
 from handoff.store.engine import create_engine_for
 from handoff.store.migrate import migrate_engine
 from handoff.store.sql_base import Clock, aware, utc_now
@@ -121,13 +123,9 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
 
     async def find_customer(self, *, channel: str, external_id: str) -> Customer | None:
         """The customer with this channel identity, or None."""
-        async with self._tx(write=False) as session:
-            row = await session.scalar(
-                select(CustomerRow).where(
-                    CustomerRow.channel == channel, CustomerRow.external_id == external_id
-                )
-            )
-            return None if row is None else row.to_value()
+        return await self._hot.read(
+            functools.partial(hot.find_customer, channel=channel, external_id=external_id)
+        )
 
     async def open_conversation(self, customer_id: int) -> Conversation:
         """Return the customer's open conversation, starting one in state BOT if none is open.
@@ -204,73 +202,18 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
         conversation it was stored in (which may have closed since), and opens nothing.
         """
 
-        async def work(session: AsyncSession) -> Received:
-            if message.external_id is not None:
-                found = await self._received_before(session, message.external_id)
-                if found is not None:
-                    return found
-            customer = await session.scalar(
-                select(CustomerRow)
-                .where(CustomerRow.channel == channel, CustomerRow.external_id == sender_id)
-                .with_for_update()
+        return await self._hot.write(
+            functools.partial(
+                hot.receive,
+                now=self._clock(),
+                channel=channel,
+                sender_id=sender_id,
+                message=message,
+                display_name=display_name,
+                language=language,
+                history=history,
             )
-            if customer is None:
-                customer = CustomerRow(
-                    channel=channel, external_id=sender_id, created_at=self._clock()
-                )
-                session.add(customer)
-            if display_name is not None and customer.display_name != display_name:
-                customer.display_name = display_name
-            await session.flush()
-            conversation = await session.scalar(
-                select(ConversationRow).where(
-                    ConversationRow.customer_id == customer.id,
-                    ConversationRow.closed_at.is_(None),
-                )
-            )
-            if conversation is None:
-                conversation = self._new_conversation(customer)
-                session.add(conversation)
-            if language is not None and conversation.language != language:
-                conversation.language = language
-            await session.flush()
-            [(stored, _)] = await self._append(session, conversation.id, [message], looked_up=True)
-            earlier: list[Message] = []
-            if history > 0 and stored.seq > 1:
-                before = await session.execute(
-                    _messages_with_agent()
-                    .where(
-                        MessageRow.conversation_id == conversation.id,
-                        MessageRow.seq >= stored.seq - history,
-                        MessageRow.seq < stored.seq,
-                    )
-                    .order_by(MessageRow.seq)
-                )
-                earlier = [row.to_value(name) for row, name in before]
-            return Received(
-                customer.to_value(),
-                conversation.to_value(),
-                stored,
-                created=True,
-                history=tuple(earlier),
-            )
-
-        return await self._write_retrying(work)
-
-    async def _received_before(self, session: AsyncSession, external_id: str) -> Received | None:
-        found = (
-            await session.execute(
-                _messages_with_agent().where(MessageRow.external_id == external_id)
-            )
-        ).first()
-        if found is None:
-            return None
-        stored = found[0].to_value(found[1])
-        conversation = await session.get(ConversationRow, stored.conversation_id)
-        assert conversation is not None  # a message's conversation is a foreign key
-        customer = await session.get(CustomerRow, conversation.customer_id)
-        assert customer is not None
-        return Received(customer.to_value(), conversation.to_value(), stored, created=False)
+        )
 
     async def append_message(
         self, conversation_id: UUID, message: NewMessage
@@ -300,79 +243,11 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
             NotFound: no such conversation, or no such agent / replied-to message.
         """
 
-        async def work(session: AsyncSession) -> list[tuple[Message, bool]]:
-            return await self._append(session, conversation_id, messages)
-
-        return await self._write_retrying(work)
-
-    async def _append(
-        self,
-        session: AsyncSession,
-        conversation_id: UUID,
-        messages: Sequence[NewMessage],
-        *,
-        looked_up: bool = False,
-    ) -> list[tuple[Message, bool]]:
-        """Append ``messages``; ``looked_up``: the caller found none of their external ids."""
-        existing: dict[str, Message] = {}
-        keys = [m.external_id for m in messages if m.external_id is not None]
-        if keys and not looked_up:
-            found = await session.execute(
-                _messages_with_agent().where(MessageRow.external_id.in_(keys))
+        return await self._hot.write(
+            functools.partial(
+                hot.append, now=self._clock(), conversation_id=conversation_id, messages=messages
             )
-            for row, name in found:
-                stored = row.to_value(name)
-                existing[str(stored.external_id)] = stored
-        new = [m for m in messages if m.external_id not in existing]
-        agents = await self._agent_names(session, {m.agent_id for m in new})
-        await self._check_replied_to(session, {m.reply_to for m in new})
-        rows: dict[int, MessageRow] = {}
-        if new:
-            now = self._clock()
-            last = await session.scalar(
-                update(ConversationRow)
-                .where(ConversationRow.id == conversation_id)
-                .values(last_seq=ConversationRow.last_seq + len(new), updated_at=now)
-                .returning(ConversationRow.last_seq)
-                .execution_options(synchronize_session=False)
-            )
-            if last is None:
-                raise NotFound("conversation", conversation_id)
-            first = last - len(new) + 1
-            for seq, message in enumerate(new, start=first):
-                rows[id(message)] = _message_row(conversation_id, seq, message, now)
-            session.add_all(rows.values())
-            await session.flush()
-        appended: list[tuple[Message, bool]] = []
-        for message in messages:
-            if message.external_id in existing:
-                appended.append((existing[message.external_id], False))
-            else:
-                row = rows[id(message)]
-                appended.append((row.to_value(agents.get(message.agent_id)), True))
-        return appended
-
-    async def _agent_names(
-        self, session: AsyncSession, agent_ids: set[int | None]
-    ) -> dict[int | None, str]:
-        wanted = {a for a in agent_ids if a is not None}
-        if not wanted:
-            return {}
-        found = await session.execute(
-            select(AgentRow.id, AgentRow.name).where(AgentRow.id.in_(wanted))
         )
-        names: dict[int | None, str] = {agent_id: name for agent_id, name in found}
-        for agent_id in wanted - names.keys():
-            raise NotFound("agent", agent_id)
-        return names
-
-    async def _check_replied_to(self, session: AsyncSession, ids: set[int | None]) -> None:
-        wanted = {i for i in ids if i is not None}
-        if not wanted:
-            return
-        found = set(await session.scalars(select(MessageRow.id).where(MessageRow.id.in_(wanted))))
-        for message_id in wanted - found:
-            raise NotFound("message", message_id)
 
     async def _messages(
         self, *where: ColumnElement[bool], order: QueryableAttribute[Any]
@@ -462,22 +337,6 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
 
 # The meta kinds of bot replies that mean the bot could not answer the message replied to.
 _UNANSWERED_KINDS = ("fallback", "handoff")
-
-
-def _message_row(conversation_id: UUID, seq: int, message: NewMessage, now: datetime) -> MessageRow:
-    return MessageRow(
-        conversation_id=conversation_id,
-        seq=seq,
-        sender=message.sender.value,
-        agent_id=message.agent_id,
-        text=message.text,
-        external_id=message.external_id,
-        reply_to=message.reply_to,
-        buttons=[{"title": b.title, "payload": b.payload} for b in message.buttons],
-        meta=dict(message.meta),
-        delivery=message.delivery.value,
-        created_at=now,
-    )
 
 
 def _messages_with_agent() -> Select[MessageRow, str]:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from handoff.errors import HandoffError, NotFound, StoreUnavailable
 from handoff.store.engine import read_only
+from handoff.store.hot import HotPath
 from handoff.store.tables import AuditRow, ConversationRow, HandoffRow
 
 T = TypeVar("T")
@@ -65,6 +66,7 @@ class SqlBase:
         # them here instead wakes the next writer the moment the last one commits. Other
         # processes on the same file still meet the busy handler (the CLI, a second run).
         self._sqlite_writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        self._hot = HotPath(engine, self._sqlite_writer)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -73,6 +75,7 @@ class SqlBase:
 
     async def close(self) -> None:
         """Release the connection pool."""
+        await self._hot.close()
         await self._engine.dispose()
 
     # Transactions -------------------------------------------------------------------

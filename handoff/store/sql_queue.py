@@ -8,10 +8,12 @@ write transaction holds the write lock from ``BEGIN IMMEDIATE``).
 
 from __future__ import annotations
 
+import functools
 from typing import TypeVarTuple
 from uuid import UUID
 
 from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.engine import Connection
 
 from handoff.errors import AlreadyClaimed, IllegalTransition, NotFound, NotOwner
 from handoff.model import (
@@ -81,21 +83,10 @@ class QueueSql(SqlBase):
 
     async def queue_position(self, conversation_id: UUID) -> int | None:
         """1-based place in the team's queue, by handoff request time (None if not queued)."""
-        async with self._tx(write=False) as session:
-            conv = await session.get(ConversationRow, conversation_id)
-            mine = await self._open_handoff(session, conversation_id)
-            if conv is None or conv.state != _QUEUED or mine is None:
-                return None
-            ahead_or_mine = or_(
-                HandoffRow.requested_at < mine.requested_at,
-                and_(HandoffRow.requested_at == mine.requested_at, HandoffRow.id <= mine.id),
-            )
-            # The same team, where no team (NULL) is a queue of its own.
-            return await session.scalar(
-                _queued_handoffs(select(func.count()))
-                .where(ConversationRow.team.is_not_distinct_from(conv.team))
-                .where(ahead_or_mine)
-            )
+        # Asked on every message of a waiting customer: a Core unit (see handoff.store.hot).
+        return await self._hot.read(
+            functools.partial(_queue_position, conversation_id=conversation_id)
+        )
 
     async def queue(self, *, team: str | None = None) -> list[QueueEntry]:
         """QUEUED conversations, oldest handoff first; all teams when ``team`` is None."""
@@ -249,6 +240,32 @@ class QueueSql(SqlBase):
         async with self._tx(write=False) as session:
             rows = await session.scalars(query)
             return [row.to_value() for row in rows]
+
+
+def _queue_position(connection: Connection, conversation_id: UUID) -> int | None:
+    conv = connection.execute(
+        select(ConversationRow.state, ConversationRow.team).where(
+            ConversationRow.id == conversation_id
+        )
+    ).first()
+    mine = connection.execute(
+        select(HandoffRow.id, HandoffRow.requested_at)
+        .where(HandoffRow.conversation_id == conversation_id, HandoffRow.resolved_at.is_(None))
+        .order_by(HandoffRow.id.desc())
+        .limit(1)
+    ).first()
+    if conv is None or conv.state != _QUEUED or mine is None:
+        return None
+    ahead_or_mine = or_(
+        HandoffRow.requested_at < mine.requested_at,
+        and_(HandoffRow.requested_at == mine.requested_at, HandoffRow.id <= mine.id),
+    )
+    # The same team, where no team (NULL) is a queue of its own.
+    return connection.execute(
+        _queued_handoffs(select(func.count()))
+        .where(ConversationRow.team.is_not_distinct_from(conv.team))
+        .where(ahead_or_mine)
+    ).scalar()
 
 
 def _queued_handoffs(query: Select[*Ts]) -> Select[*Ts]:

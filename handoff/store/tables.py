@@ -107,14 +107,7 @@ class CustomerRow(Base):
 
     def to_value(self) -> Customer:
         """The row as a value type."""
-        return Customer(
-            id=self.id,
-            channel=self.channel,
-            external_id=self.external_id,
-            display_name=self.display_name,
-            language=self.language,
-            unreachable_at=self.unreachable_at,
-        )
+        return customer_value(self)
 
 
 class ConversationRow(Base):
@@ -152,19 +145,7 @@ class ConversationRow(Base):
 
     def to_value(self) -> Conversation:
         """The row as a value type."""
-        return Conversation(
-            id=self.id,
-            customer_id=self.customer_id,
-            channel=self.channel,
-            state=ConversationState(self.state),
-            owner_agent_id=self.owner_agent_id,
-            team=self.team,
-            language=self.language,
-            created_at=self.created_at,
-            updated_at=self.updated_at,
-            closed_at=self.closed_at,
-            last_seq=self.last_seq,
-        )
+        return conversation_value(self)
 
 
 class MessageRow(Base):
@@ -192,24 +173,7 @@ class MessageRow(Base):
 
     def to_value(self, agent_name: str | None = None) -> Message:
         """The row as a value type; ``agent_name`` comes from the agent table."""
-        return Message(
-            id=self.id,
-            conversation_id=self.conversation_id,
-            seq=self.seq,
-            sender=SenderKind(self.sender),
-            text=self.text,
-            created_at=self.created_at,
-            agent_id=self.agent_id,
-            agent_name=agent_name,
-            external_id=self.external_id,
-            reply_to=self.reply_to,
-            buttons=tuple(Button(title=b["title"], payload=b["payload"]) for b in self.buttons),
-            meta=dict(self.meta),
-            delivery=DeliveryStatus(self.delivery),
-            delivery_error=self.delivery_error,
-            edited_text=self.edited_text,
-            edited_at=self.edited_at,
-        )
+        return message_value(self, agent_name)
 
 
 class HandoffRow(Base):
@@ -375,3 +339,57 @@ class TimerRow(Base):
     key: Mapped[str] = mapped_column(String(128))
     due_at: Mapped[datetime] = mapped_column(UtcDateTime())
     fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+# The row-to-value mappings, shared by the ORM classes and Core rows of the same columns.
+
+
+def customer_value(row: Any) -> Customer:
+    """A customer row (ORM or Core) as a value."""
+    return Customer(
+        id=row.id,
+        channel=row.channel,
+        external_id=row.external_id,
+        display_name=row.display_name,
+        language=row.language,
+        unreachable_at=row.unreachable_at,
+    )
+
+
+def conversation_value(row: Any) -> Conversation:
+    """A conversation row (ORM or Core) as a value."""
+    return Conversation(
+        id=row.id,
+        customer_id=row.customer_id,
+        channel=row.channel,
+        state=ConversationState(row.state),
+        owner_agent_id=row.owner_agent_id,
+        team=row.team,
+        language=row.language,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        closed_at=row.closed_at,
+        last_seq=row.last_seq,
+    )
+
+
+def message_value(row: Any, agent_name: str | None = None) -> Message:
+    """A message row (ORM or Core) as a value; ``agent_name`` comes from the agent table."""
+    return Message(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        seq=row.seq,
+        sender=SenderKind(row.sender),
+        text=row.text,
+        created_at=row.created_at,
+        agent_id=row.agent_id,
+        agent_name=agent_name,
+        external_id=row.external_id,
+        reply_to=row.reply_to,
+        buttons=tuple(Button(title=b["title"], payload=b["payload"]) for b in row.buttons),
+        meta=dict(row.meta),
+        delivery=DeliveryStatus(row.delivery),
+        delivery_error=row.delivery_error,
+        edited_text=row.edited_text,
+        edited_at=row.edited_at,
+    )

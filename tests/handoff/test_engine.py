@@ -75,3 +75,9 @@ async def test_a_read_only_transaction_leaves_the_write_lock_free(
 def test_an_unknown_backend_is_refused() -> None:
     with pytest.raises(ValueError, match="unsupported database URL"):
         create_engine_for("mysql+aiomysql://localhost/helpline")
+
+
+@pytest.mark.parametrize("url", ["sqlite+aiosqlite://", "sqlite+aiosqlite:///:memory:"])
+def test_an_in_memory_sqlite_database_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="needs a file"):
+        create_engine_for(url)

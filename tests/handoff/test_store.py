@@ -47,6 +47,10 @@ async def test_an_unreachable_database_is_unavailable(url: str) -> None:
     store = await SqlStore.open(url, migrate=False)
     with pytest.raises(StoreUnavailable):
         await store.get_customer(1)
+    with pytest.raises(StoreUnavailable):
+        await store.find_customer(channel="web", external_id="x")
+    with pytest.raises(StoreUnavailable):
+        await store.receive_message(channel="web", sender_id="x", message=_customer_says("hi"))
     await store.close()
     # aiosqlite stops the worker thread of a connection that failed to open without
     # waiting for it; its callback into this test's event loop would fail in a later
