@@ -326,6 +326,7 @@ async def run_level(
                 sampler = asyncio.create_task(sample_rss(service, peak, stop))
                 started = time.monotonic()
                 cpu_before = service.cpu_seconds() or 0.0
+                client_cpu_before = time.process_time()
                 until = started + duration_s
                 persons = round(level * person_share)
                 async with asyncio.timeout(duration_s + DRAIN_TIMEOUT_S):
@@ -347,6 +348,7 @@ async def run_level(
                     )
                 seconds = time.monotonic() - started
                 cpu = (service.cpu_seconds() or cpu_before) - cpu_before
+                client_cpu = time.process_time() - client_cpu_before
                 stop.set()
                 await sampler
                 if mode == "polling":
@@ -382,6 +384,7 @@ async def run_level(
         lost=len(problems),
         rss_mb=peak[0],
         cpu_percent=100 * cpu / seconds if seconds else 0.0,
+        client_cpu_percent=100 * client_cpu / seconds if seconds else 0.0,
         load_average=load_average,
         channel=label(mode),
     )
