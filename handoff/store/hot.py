@@ -33,8 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handoff.errors import HandoffError, NotFound, StoreUnavailable
 from handoff.model import (
+    CHANNEL_REF,
     ConversationState,
     Customer,
+    DeliveryStatus,
     Message,
     NewMessage,
     Received,
@@ -281,6 +283,34 @@ def append(
         (existing[m.external_id], False) if m.external_id in existing else (next(fresh), True)
         for m in messages
     ]
+
+
+def set_delivery(
+    connection: Connection, message_id: int, status: DeliveryStatus, error: str | None
+) -> None:
+    """See :meth:`handoff.store.port.Store.set_delivery`."""
+    updated = connection.execute(
+        update(_message)
+        .where(_message.c.id == message_id)
+        .values(delivery=status.value, delivery_error=error)
+        .returning(_message.c.id)
+    ).first()
+    if updated is None:
+        raise NotFound("message", message_id)
+
+
+def record_channel_ref(connection: Connection, message_id: int, ref: str) -> bool:
+    """See :meth:`handoff.store.port.Store.record_channel_ref`."""
+    row = connection.execute(select(_message.c.meta).where(_message.c.id == message_id)).first()
+    if row is None:
+        return False
+    # The text stays as it was said; only delivery bookkeeping changes.
+    connection.execute(
+        update(_message)
+        .where(_message.c.id == message_id)
+        .values(meta={**(row.meta or {}), CHANNEL_REF: ref})
+    )
+    return True
 
 
 def _received_before(connection: Connection, external_id: str) -> Received | None:

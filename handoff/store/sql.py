@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, select, update
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -295,16 +295,10 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
         self, message_id: int, status: DeliveryStatus, *, error: str | None = None
     ) -> None:
         """Record the outcome of delivering a message. Raises NotFound."""
-        async with self._tx(write=True) as session:
-            updated = await session.scalar(
-                update(MessageRow)
-                .where(MessageRow.id == message_id)
-                .values(delivery=status.value, delivery_error=error)
-                .returning(MessageRow.id)
-                .execution_options(synchronize_session=False)
-            )
-            if updated is None:
-                raise NotFound("message", message_id)
+        # After every reply on a push channel: a Core unit (see handoff.store.hot).
+        await self._hot.write(
+            functools.partial(hot.set_delivery, message_id=message_id, status=status, error=error)
+        )
 
     async def unanswered_messages(
         self, *, since: datetime | None = None, limit: int = 5000

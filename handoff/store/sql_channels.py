@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from uuid import UUID
 
 from sqlalchemy import select, update
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.errors import NotFound
 from handoff.model import CHANNEL_REF, Agent, Message
+from handoff.store import hot
 from handoff.store.sql_base import SqlBase
 from handoff.store.tables import AgentRow, ConversationRow, CustomerRow, MessageRow
 
@@ -48,14 +50,10 @@ class ChannelsSql(SqlBase):
 
     async def record_channel_ref(self, message_id: int, ref: str) -> bool:
         """Remember the channel's own id of a message we delivered; False if no such message."""
-        async with self._tx(write=True) as session:
-            row = await session.get(MessageRow, message_id)
-            if row is None:
-                return False
-            # The text stays as it was said; only delivery bookkeeping changes.
-            row.meta = {**(row.meta or {}), CHANNEL_REF: ref}
-            await session.flush()
-            return True
+        # After every reply on a push channel: a Core unit (see handoff.store.hot).
+        return await self._hot.write(
+            functools.partial(hot.record_channel_ref, message_id=message_id, ref=ref)
+        )
 
     async def set_unreachable(self, customer_id: int, unreachable: bool) -> None:
         """Flag (or clear) that the customer's channel refuses delivery. Raises NotFound."""
