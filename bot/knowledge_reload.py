@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.turns import KnowledgeSnapshot
-from knowledge.embedding import StaticEmbedding
+from knowledge.embedding import Embedding, ModelName, load_embedding
 from knowledge.errors import KnowledgeLoadError, KnowledgeWarning
 from knowledge.index import SearchIndex
 from knowledge.loader import load_knowledge
@@ -76,6 +76,8 @@ class KnowledgeReloader:
         today: The date ``review_by`` dates are checked against, read at each load.
         clock: The current aware UTC time, for the status.
         interval: Seconds between two looks at the folder.
+        model: The retrieval model (setting ``knowledge_model``), loaded once at the first
+            load.
     """
 
     def __init__(
@@ -85,6 +87,7 @@ class KnowledgeReloader:
         today: Callable[[], date] = date.today,
         clock: Callable[[], datetime] = _utc_now,
         interval: float = POLL_INTERVAL,
+        model: ModelName = "wordllama",
     ) -> None:
         self._directory = directory
         self._today = today
@@ -94,7 +97,8 @@ class KnowledgeReloader:
         self._status: KnowledgeStatus | None = None
         self._task: asyncio.Task[None] | None = None
         # The embedding model never changes between reloads; loading it once saves time.
-        self._embedding: StaticEmbedding | None = None
+        self._model: ModelName = model
+        self._embedding: Embedding | None = None
 
     @property
     def status(self) -> KnowledgeStatus:
@@ -157,8 +161,13 @@ class KnowledgeReloader:
     def _load(self) -> _Loaded:
         # Runs in a worker thread: loading and indexing take long enough to stall the loop.
         result = load_knowledge(self._directory, today=self._today())
-        index = SearchIndex.build(result.knowledge, embedding=self._embedding)
-        self._embedding = index.embedding
+        if self._embedding is None:
+            self._embedding = load_embedding(self._model)
+        # The new index serves at once; its article classifier trains in the background
+        # (and stops if a later edit replaces the index first).
+        index = SearchIndex.build(
+            result.knowledge, embedding=self._embedding, training="background"
+        )
         return _Loaded(KnowledgeSnapshot(result.knowledge, index), tuple(result.warnings))
 
     def _loaded(self, loaded: _Loaded) -> None:

@@ -24,6 +24,7 @@ from bot.turns import KnowledgeSnapshot
 from handoff.passwords import hash_password
 from handoff.store.port import Store
 from handoff.store.sql import SqlStore
+from knowledge.embedding import load_embedding
 from knowledge.index import SearchIndex
 from knowledge.loader import load_knowledge
 
@@ -53,7 +54,10 @@ def load_snapshot(settings: Settings) -> KnowledgeSnapshot:
     result = load_knowledge(settings.knowledge_dir, today=date.today())
     for warning in result.warnings:
         log.warning("knowledge: %s", warning)
-    return KnowledgeSnapshot(result.knowledge, SearchIndex.build(result.knowledge))
+    index = SearchIndex.build(
+        result.knowledge, embedding=load_embedding(settings.knowledge_model), training="background"
+    )
+    return KnowledgeSnapshot(result.knowledge, index)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +197,7 @@ async def build_service(settings: Settings) -> Service:
 
     The knowledge is reloaded whenever its folder changes, until :meth:`Service.close`.
     """
-    reloader = KnowledgeReloader(settings.knowledge_dir)
+    reloader = KnowledgeReloader(settings.knowledge_dir, model=settings.knowledge_model)
     knowledge = KnowledgeHolder(reloader.load())
     store = await SqlStore.open(settings.database_url, migrate=True)
     await seed_demo_agents(settings, store)

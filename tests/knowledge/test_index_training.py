@@ -1,0 +1,118 @@
+"""The article classifier trains in the background while the index already serves."""
+
+from __future__ import annotations
+
+import gc
+import random
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from knowledge.article import Article, KnowledgeBase
+from knowledge.embedding import StaticEmbedding
+from knowledge.index import SearchIndex
+
+# Enough questions x articles (3,000 x 200) that training takes about a second: far longer
+# than the microseconds between build() returning and the first search.
+ARTICLES = 200
+QUESTIONS = 15
+_VOCABULARY = """
+account card payment transfer refund balance phone email password printer laptop vpn network
+office invoice order delivery address login screen battery update install meeting calendar
+holiday salary contract badge parking desk monitor keyboard mouse
+"""
+WORDS = _VOCABULARY.split()
+
+
+def article(number: int, rng: random.Random) -> Article:
+    topic = f"{WORDS[number % len(WORDS)]} {WORDS[(number * 7 + 3) % len(WORDS)]}"
+    questions = tuple(
+        f"{topic} {' '.join(rng.sample(WORDS, 3))} {number}" for _ in range(QUESTIONS)
+    )
+    return Article(
+        id=f"topic-{number:03d}",
+        lang="en",
+        title=f"{topic} {number}",
+        questions=questions,
+        answer=f"About {topic}.",
+        tags=(),
+        team=None,
+        handoff=False,
+        review_by=None,
+        related=(),
+        path=Path(f"topic-{number:03d}.md"),
+        line=1,
+    )
+
+
+@pytest.fixture(scope="module")
+def knowledge() -> KnowledgeBase:
+    rng = random.Random(0)
+    return KnowledgeBase(tuple(article(number, rng) for number in range(ARTICLES)))
+
+
+@pytest.fixture(scope="module")
+def embedding() -> StaticEmbedding:
+    return StaticEmbedding.load()
+
+
+QUERY = "my account card payment does not work"
+
+
+def scores(index: SearchIndex) -> list[tuple[str, float]]:
+    return [(c.article.id, c.score) for c in index.search(QUERY)]
+
+
+def classifier_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "knowledge-classifier"]
+
+
+def test_a_background_index_answers_before_its_classifier_is_ready(
+    knowledge: KnowledgeBase, embedding: StaticEmbedding
+) -> None:
+    without = SearchIndex.build(knowledge, embedding=embedding, training="off")
+
+    index = SearchIndex.build(knowledge, embedding=embedding, training="background")
+    found = scores(index)
+
+    assert not index.trained
+    assert found == scores(without)
+    assert index.wait_until_trained(timeout=60)
+
+
+def test_the_classifier_swaps_in_when_trained(
+    knowledge: KnowledgeBase, embedding: StaticEmbedding
+) -> None:
+    trained_now = SearchIndex.build(knowledge, embedding=embedding, training="now")
+    without = SearchIndex.build(knowledge, embedding=embedding, training="off")
+
+    index = SearchIndex.build(knowledge, embedding=embedding, training="background")
+    assert index.wait_until_trained(timeout=60)
+
+    assert index.trained
+    assert scores(index) == scores(trained_now)
+    assert scores(index) != scores(without)
+
+
+def test_a_dropped_index_stops_training(
+    knowledge: KnowledgeBase, embedding: StaticEmbedding
+) -> None:
+    index = SearchIndex.build(knowledge, embedding=embedding, training="background")
+    assert classifier_threads()
+
+    del index
+    gc.collect()
+    deadline = time.monotonic() + 0.5
+    while classifier_threads() and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+    assert classifier_threads() == []
+
+
+def test_a_small_base_is_trained_before_build_returns(embedding: StaticEmbedding) -> None:
+    rng = random.Random(1)
+    small = KnowledgeBase(tuple(article(number, rng) for number in range(5)))
+
+    assert SearchIndex.build(small, embedding=embedding, training="background").trained
