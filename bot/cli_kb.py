@@ -12,9 +12,26 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from knowledge.article import KnowledgeBase
+    from knowledge.embedding import ModelName
     from knowledge.evaluation import Decider
     from knowledge.index import Candidate, SearchIndex
     from knowledge.loader import Case
+
+
+def build_index(knowledge: KnowledgeBase, model: ModelName) -> SearchIndex:
+    """Index ``knowledge`` with the deployment's retrieval model (setting
+    ``knowledge_model``), as the service does; exit 1 when that model is not installed."""
+    from knowledge.embedding import load_embedding
+    from knowledge.errors import OptionalModelMissing
+    from knowledge.index import SearchIndex
+
+    try:
+        embedding = load_embedding(model)
+    except OptionalModelMissing as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from exc
+    return SearchIndex.build(knowledge, embedding=embedding)
 
 
 @click.group()
@@ -55,16 +72,15 @@ def kb_ask(directory: Path, question: str, limit: int) -> None:
     """
     from bot.dialogue import Outcome, Thresholds, decide
     from bot.settings import load_settings
-    from knowledge.index import SearchIndex
     from knowledge.loader import load_knowledge
 
+    settings = load_settings()
     knowledge = load_knowledge(directory).knowledge
-    candidates = SearchIndex.build(knowledge).search(question, limit=limit)
+    candidates = build_index(knowledge, settings.knowledge_model).search(question, limit=limit)
     for rank, candidate in enumerate(candidates, 1):
         article = candidate.article
         click.echo(f"{rank}. {candidate.score:.3f}  {article.id} [{article.lang}]  {article.title}")
         click.echo(f"   matched: {candidate.matched} (similarity {candidate.similarity:.3f})")
-    settings = load_settings()
     thresholds = Thresholds(
         answer=settings.answer_threshold, clarify_margin=settings.clarify_margin
     )
@@ -92,17 +108,16 @@ def _answered_article(clarify_margin: float) -> Decider:
 
 
 def _load_for_evaluation(
-    directory: Path, cases_file: Path
+    directory: Path, cases_file: Path, model: ModelName
 ) -> tuple[SearchIndex, list[Case], float]:
     """Load and index the knowledge (timed) and read the cases; exit 1 on file errors."""
     from knowledge.errors import KnowledgeLoadError
-    from knowledge.index import SearchIndex
     from knowledge.loader import load_cases, load_knowledge
 
     try:
         start = time.perf_counter()
         knowledge = load_knowledge(directory).knowledge
-        index = SearchIndex.build(knowledge)
+        index = build_index(knowledge, model)
         build_s = time.perf_counter() - start
         cases = load_cases(cases_file, knowledge=knowledge)
     except KnowledgeLoadError as exc:
@@ -112,10 +127,12 @@ def _load_for_evaluation(
     return index, cases, build_s
 
 
-def _calibrated(directory: Path, cases_file: Path, clarify_margin: float) -> float:
+def _calibrated(
+    directory: Path, cases_file: Path, clarify_margin: float, model: ModelName
+) -> float:
     from knowledge.evaluation import calibrate, run_cases
 
-    index, cases, _ = _load_for_evaluation(directory, cases_file)
+    index, cases, _ = _load_for_evaluation(directory, cases_file, model)
     return calibrate(run_cases(index, cases), _answered_article(clarify_margin))
 
 
@@ -159,8 +176,10 @@ def kb_eval(
     settings = load_settings()
     threshold = settings.answer_threshold
     if calibration_file is not None:
-        threshold = _calibrated(directory, calibration_file, settings.clarify_margin)
-    index, cases, build_s = _load_for_evaluation(directory, cases_file)
+        threshold = _calibrated(
+            directory, calibration_file, settings.clarify_margin, settings.knowledge_model
+        )
+    index, cases, build_s = _load_for_evaluation(directory, cases_file, settings.knowledge_model)
     trials = run_cases(index, cases)
     metrics = score(
         trials,
@@ -185,7 +204,9 @@ def kb_calibrate(directory: Path, cases_file: Path) -> None:
     from bot.settings import load_settings
 
     settings = load_settings()
-    threshold = _calibrated(directory, cases_file, settings.clarify_margin)
+    threshold = _calibrated(
+        directory, cases_file, settings.clarify_margin, settings.knowledge_model
+    )
     click.echo(f"answer threshold: {threshold:.4f} (now {settings.answer_threshold})")
     click.echo(f"To use it, put `answer_threshold = {threshold:.4f}` in the [helpline] table of")
     click.echo(f"helpline.toml, or set HELPLINE_ANSWER_THRESHOLD={threshold:.4f}.")

