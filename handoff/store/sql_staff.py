@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from handoff.errors import DuplicateLogin, NotFound
 from handoff.model import Agent, Notice
 from handoff.store.sql_base import SqlBase, aware
-from handoff.store.tables import AgentRow, NoticeRow
+from handoff.store.tables import AgentRow, NoticeRow, notice_value
 
 
 class StaffSql(SqlBase):
@@ -108,17 +110,21 @@ class StaffSql(SqlBase):
 
     async def active_notices(self, now: datetime) -> list[Notice]:
         """Notices with ``starts_at <= now < ends_at`` (open-ended without ``ends_at``)."""
-        now = aware(now, "now")
-        query = (
-            select(NoticeRow)
-            .where(NoticeRow.starts_at <= now)
-            .where(or_(NoticeRow.ends_at.is_(None), NoticeRow.ends_at > now))
-            .order_by(NoticeRow.starts_at, NoticeRow.id)
-        )
-        async with self._tx(write=False) as session:
-            return [row.to_value() for row in await session.scalars(query)]
+        # Read on every first message and every handoff: a Core unit (see handoff.store.hot).
+        return await self._hot.read(functools.partial(_active_notices, now=aware(now, "now")))
 
     async def audit(self, *, actor: str, action: str, target: str, detail: str = "") -> None:
         """Append to the audit log (who did what, when). Never stores message content."""
         async with self._tx(write=True) as session:
             session.add(self._audit_row(actor, action, target, detail))
+
+
+def _active_notices(connection: Connection, now: datetime) -> list[Notice]:
+    notices = NoticeRow.__table__.c
+    query = (
+        select(*notices)
+        .where(notices.starts_at <= now)
+        .where(or_(notices.ends_at.is_(None), notices.ends_at > now))
+        .order_by(notices.starts_at, notices.id)
+    )
+    return [notice_value(row) for row in connection.execute(query)]

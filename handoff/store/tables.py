@@ -274,13 +274,7 @@ class NoticeRow(Base):
 
     def to_value(self) -> Notice:
         """The row as a value type."""
-        return Notice(
-            id=self.id,
-            texts=dict(self.texts),
-            starts_at=self.starts_at,
-            ends_at=self.ends_at,
-            audience=self.audience,
-        )
+        return notice_value(self)
 
 
 class FeedbackRow(Base):
@@ -392,4 +386,15 @@ def message_value(row: Any, agent_name: str | None = None) -> Message:
         delivery_error=row.delivery_error,
         edited_text=row.edited_text,
         edited_at=row.edited_at,
+    )
+
+
+def notice_value(row: Any) -> Notice:
+    """A notice row (ORM or Core) as a value."""
+    return Notice(
+        id=row.id,
+        texts=dict(row.texts),
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        audience=row.audience,
     )
