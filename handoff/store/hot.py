@@ -9,7 +9,8 @@ once as synchronous Core functions of a :class:`~sqlalchemy.engine.Connection`, 
 - on SQLite, in one worker thread on a synchronous engine of the same file: one thread
   hop per transaction instead of several per statement. Writes still queue on the
   store's in-process write lock, so they never meet SQLite's busy handler in-process;
-- on PostgreSQL, through ``AsyncConnection.run_sync`` on the store's own engine.
+- on PostgreSQL, in a few worker threads on psycopg's synchronous connections
+  (:data:`PG_HOT_THREADS`), next to the async engine's pool.
 
 A unit that loses an insert race (IntegrityError on a unique key) runs again, as the ORM
 methods do; database errors become :class:`~handoff.errors.StoreUnavailable`.
@@ -46,7 +47,6 @@ from handoff.store.engine import (
     SQLITE_BUSY_TIMEOUT_MS,
     _on_sqlite_begin,
     _on_sqlite_connect,
-    read_only,
 )
 from handoff.store.tables import (
     AgentRow,
@@ -64,6 +64,9 @@ Unit = Callable[[Connection], T]
 
 _CONFLICT_ATTEMPTS = 3
 
+#: Worker threads (and connections) of the PostgreSQL hot path, besides the async pool.
+PG_HOT_THREADS = 4
+
 _customer = Base.metadata.tables[CustomerRow.__tablename__]
 _conversation = Base.metadata.tables[ConversationRow.__tablename__]
 _message = Base.metadata.tables[MessageRow.__tablename__]
@@ -79,28 +82,32 @@ class HotPath:
     """
 
     def __init__(self, engine: AsyncEngine, write_lock: asyncio.Lock | None) -> None:
-        self._engine = engine
         self._write_lock = write_lock
-        self._sqlite: Engine | None = None
-        self._thread: ThreadPoolExecutor | None = None
+        url = make_url(engine.url.render_as_string(hide_password=False))
         if engine.dialect.name == "sqlite":
-            url = make_url(str(engine.url.render_as_string(hide_password=False)))
-            self._sqlite = create_engine(
+            self._sync = create_engine(
                 url.set(drivername="sqlite"),
                 connect_args={
                     "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
                     "check_same_thread": False,
                 },
             )
-            event.listen(self._sqlite, "connect", _on_sqlite_connect)
-            event.listen(self._sqlite, "begin", _on_sqlite_begin)
-            self._thread = ThreadPoolExecutor(1, thread_name_prefix="helpline-sqlite")
+            event.listen(self._sync, "connect", _on_sqlite_connect)
+            event.listen(self._sync, "begin", _on_sqlite_begin)
+            # One thread: SQLite has one writer anyway, and reads are short.
+            self._threads = ThreadPoolExecutor(1, thread_name_prefix="helpline-sqlite")
+        else:
+            # psycopg's synchronous connection, one per worker thread; the URL (with its
+            # search_path option) is the async engine's.
+            self._sync = create_engine(
+                url, pool_size=PG_HOT_THREADS, max_overflow=0, pool_pre_ping=True
+            )
+            self._threads = ThreadPoolExecutor(PG_HOT_THREADS, thread_name_prefix="helpline-pg")
 
     async def close(self) -> None:
-        """Stop the worker thread and close its connections."""
-        if self._thread is not None and self._sqlite is not None:
-            await asyncio.get_running_loop().run_in_executor(self._thread, self._sqlite.dispose)
-            self._thread.shutdown(wait=True)
+        """Stop the worker threads and close their connections."""
+        await asyncio.get_running_loop().run_in_executor(self._threads, self._sync.dispose)
+        self._threads.shutdown(wait=True)
 
     async def read(self, unit: Unit[T]) -> T:
         """Run ``unit`` in a read-only transaction."""
@@ -126,16 +133,12 @@ class HotPath:
             raise StoreUnavailable(f"database error: {exc}") from exc
 
     async def _run(self, unit: Unit[T], *, write: bool) -> T:
-        if self._sqlite is None:
-            engine = self._engine if write else read_only(self._engine)
-            async with engine.begin() as connection:
-                return await connection.run_sync(unit)
         loop = asyncio.get_running_loop()
-        sqlite = self._sqlite if write else self._sqlite.execution_options(**{READ_ONLY: True})
+        engine = self._sync if write else self._sync.execution_options(**{READ_ONLY: True})
         if write and self._write_lock is not None:
             async with self._write_lock:
-                return await loop.run_in_executor(self._thread, _in_transaction, sqlite, unit)
-        return await loop.run_in_executor(self._thread, _in_transaction, sqlite, unit)
+                return await loop.run_in_executor(self._threads, _in_transaction, engine, unit)
+        return await loop.run_in_executor(self._threads, _in_transaction, engine, unit)
 
 
 def _in_transaction(engine: Engine, unit: Unit[T]) -> T:
