@@ -189,6 +189,41 @@ async def sample_rss(service: ServiceProcess, peak: list[float], stop: asyncio.E
             await asyncio.wait_for(stop.wait(), 0.5)
 
 
+@dataclass
+class Window:
+    """What :func:`measured` saw of the service while its block ran."""
+
+    started: float  # time.monotonic() at the start
+    seconds: float = 0.0
+    server_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0  # this process: the load generator
+    peak_rss_mb: float = 0.0
+
+    def percent(self, cpu_s: float) -> float:
+        """CPU seconds as % of one core over the window."""
+        return 100 * cpu_s / self.seconds if self.seconds else 0.0
+
+
+@asynccontextmanager
+async def measured(service: ServiceProcess) -> AsyncIterator[Window]:
+    """Measure the block: wall time, the service's and this process's CPU, peak RSS."""
+    peak = [0.0]
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(sample_rss(service, peak, stop))
+    window = Window(started=time.monotonic())
+    server_before = service.cpu_seconds() or 0.0
+    client_before = time.process_time()
+    try:
+        yield window
+    finally:
+        window.seconds = time.monotonic() - window.started
+        window.server_cpu_s = (service.cpu_seconds() or server_before) - server_before
+        window.client_cpu_s = time.process_time() - client_before
+        stop.set()
+        await sampler
+        window.peak_rss_mb = peak[0]
+
+
 async def run_level(
     *,
     database: str,
@@ -208,8 +243,6 @@ async def run_level(
         service = await start_service(
             database_url=url, workdir=workdir, config=config, log_name=f"service-{level}.log"
         )
-        peak = [0.0]
-        stop = asyncio.Event()
         counters = Counters()
         try:
             async with httpx.AsyncClient(
@@ -227,35 +260,25 @@ async def run_level(
 
                 opened = await asyncio.gather(*(open_one() for _ in range(level)))
                 customers = [c for c in opened if c is not None]
-                sampler = asyncio.create_task(sample_rss(service, peak, stop))
-                started = time.monotonic()
-                cpu_before = service.cpu_seconds() or 0.0
-                client_cpu_before = time.process_time()
-                until = started + duration_s
                 persons = round(level * person_share)
-                async with asyncio.timeout(duration_s + DRAIN_TIMEOUT_S):
-                    await asyncio.gather(
-                        *(
-                            customer_loop(
-                                client,
-                                customer,
-                                texts=texts,
-                                interval_s=level / rate,
-                                asks_person=number < persons,
-                                until=until,
-                                rng=random.Random(rng.random()),
-                                counters=counters,
+                async with measured(service) as window:
+                    async with asyncio.timeout(duration_s + DRAIN_TIMEOUT_S):
+                        await asyncio.gather(
+                            *(
+                                customer_loop(
+                                    client,
+                                    customer,
+                                    texts=texts,
+                                    interval_s=level / rate,
+                                    asks_person=number < persons,
+                                    until=window.started + duration_s,
+                                    rng=random.Random(rng.random()),
+                                    counters=counters,
+                                )
+                                for number, customer in enumerate(customers)
                             )
-                            for number, customer in enumerate(customers)
                         )
-                    )
-                seconds = time.monotonic() - started
-                cpu = (service.cpu_seconds() or cpu_before) - cpu_before
-                client_cpu = time.process_time() - client_cpu_before
-                stop.set()
-                await sampler
         finally:
-            stop.set()
             load_average = os.getloadavg()[0]
             await service.stop()
             if counters.errors:
@@ -271,13 +294,13 @@ async def run_level(
         offered=rate,
         sent=len(sent),
         acked=sum(s.acked for s in sent),
-        seconds=seconds,
+        seconds=window.seconds,
         latencies_ms=tuple(s.latency_s * 1000 for s in sent if s.latency_s is not None),
         errors=counters.errors,
         lost=len(problems),
-        rss_mb=peak[0],
-        cpu_percent=100 * cpu / seconds if seconds else 0.0,
-        client_cpu_percent=100 * client_cpu / seconds if seconds else 0.0,
+        rss_mb=window.peak_rss_mb,
+        cpu_percent=window.percent(window.server_cpu_s),
+        client_cpu_percent=window.percent(window.client_cpu_s),
         load_average=load_average,
     )
 

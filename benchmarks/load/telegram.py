@@ -43,7 +43,7 @@ from benchmarks.load.run import (
     Counters,
     Result,
     fresh_database,
-    sample_rss,
+    measured,
 )
 from handoff.model import CHANNEL_REF, SenderKind
 from handoff.store.sql import SqlStore
@@ -312,8 +312,6 @@ async def run_level(
             log_name=f"service-telegram-{level}.log",
             extra_env=extra_env,
         )
-        peak = [0.0]
-        stop = asyncio.Event()
         counters = Counters()
         limits = httpx.Limits(max_connections=level + 10, max_keepalive_connections=level + 10)
         try:
@@ -323,38 +321,28 @@ async def run_level(
                 if mode == "polling":
                     await wait_for_polling(fake)
                 intake = Intake(fake, mode, client)
-                sampler = asyncio.create_task(sample_rss(service, peak, stop))
-                started = time.monotonic()
-                cpu_before = service.cpu_seconds() or 0.0
-                client_cpu_before = time.process_time()
-                until = started + duration_s
                 persons = round(level * person_share)
-                async with asyncio.timeout(duration_s + DRAIN_TIMEOUT_S):
-                    await asyncio.gather(
-                        *(
-                            chat_loop(
-                                fake,
-                                intake,
-                                customer,
-                                texts=texts,
-                                interval_s=level / rate,
-                                asks_person=number < persons,
-                                until=until,
-                                rng=random.Random(rng.random()),
-                                counters=counters,
+                async with measured(service) as window:
+                    async with asyncio.timeout(duration_s + DRAIN_TIMEOUT_S):
+                        await asyncio.gather(
+                            *(
+                                chat_loop(
+                                    fake,
+                                    intake,
+                                    customer,
+                                    texts=texts,
+                                    interval_s=level / rate,
+                                    asks_person=number < persons,
+                                    until=window.started + duration_s,
+                                    rng=random.Random(rng.random()),
+                                    counters=counters,
+                                )
+                                for number, customer in enumerate(customers)
                             )
-                            for number, customer in enumerate(customers)
                         )
-                    )
-                seconds = time.monotonic() - started
-                cpu = (service.cpu_seconds() or cpu_before) - cpu_before
-                client_cpu = time.process_time() - client_cpu_before
-                stop.set()
-                await sampler
                 if mode == "polling":
                     await drain(fake, customers)
         finally:
-            stop.set()
             load_average = os.getloadavg()[0]
             await service.stop()
             if counters.errors:
@@ -378,13 +366,13 @@ async def run_level(
         offered=rate,
         sent=len(pushed),
         acked=len(answered),
-        seconds=seconds,
+        seconds=window.seconds,
         latencies_ms=tuple(s * 1000 for s in answered),
         errors=counters.errors + len(unknown),
         lost=len(problems),
-        rss_mb=peak[0],
-        cpu_percent=100 * cpu / seconds if seconds else 0.0,
-        client_cpu_percent=100 * client_cpu / seconds if seconds else 0.0,
+        rss_mb=window.peak_rss_mb,
+        cpu_percent=window.percent(window.server_cpu_s),
+        client_cpu_percent=window.percent(window.client_cpu_s),
         load_average=load_average,
         channel=label(mode),
     )
