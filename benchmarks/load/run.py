@@ -38,7 +38,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,6 +164,32 @@ async def customer_loop(
     counters: Counters,
 ) -> None:
     """Send paced messages until ``until`` (monotonic); each waits for its answer."""
+
+    async def send(text: str) -> bool:
+        try:
+            await post(client, customer, new_message(customer, text))
+        except (Refused, httpx.TransportError) as exc:
+            counters.failed(exc)
+        return True
+
+    await paced(
+        send, texts=texts, interval_s=interval_s, asks_person=asks_person, until=until, rng=rng
+    )
+
+
+async def paced(
+    send: Callable[[str], Awaitable[bool]],
+    *,
+    texts: Sequence[str],
+    interval_s: float,
+    asks_person: bool,
+    until: float,
+    rng: random.Random,
+) -> None:
+    """Pace one customer: ``send`` a question every ``interval_s`` (from a random start)
+    until ``until`` (monotonic), or until ``send`` returns False. A sent message waits for
+    its answer, so a slow answer delays the next one; the second asks for a person when
+    ``asks_person``."""
     next_at = time.monotonic() + rng.uniform(0, interval_s)
     turn = 0
     while True:
@@ -172,11 +198,8 @@ async def customer_loop(
         if next_at >= until:
             return
         await asyncio.sleep(next_at - now)
-        text = PERSON if asks_person and turn == 1 else rng.choice(texts)
-        try:
-            await post(client, customer, new_message(customer, text))
-        except (Refused, httpx.TransportError) as exc:
-            counters.failed(exc)
+        if not await send(PERSON if asks_person and turn == 1 else rng.choice(texts)):
+            return
         next_at += interval_s
         turn += 1
 

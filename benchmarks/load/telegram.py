@@ -38,12 +38,12 @@ import httpx
 from benchmarks.load.harness import Refused, questions, start_service, write_config
 from benchmarks.load.run import (
     DRAIN_TIMEOUT_S,
-    PERSON,
     REQUEST_TIMEOUT_S,
     Counters,
     Result,
     fresh_database,
     measured,
+    paced,
 )
 from handoff.model import CHANNEL_REF, SenderKind
 from handoff.store.sql import SqlStore
@@ -141,15 +141,8 @@ async def chat_loop(
     A customer without an answer (and its confirmation) in ``REQUEST_TIMEOUT_S`` counts an
     error and writes no more.
     """
-    next_at = time.monotonic() + rng.uniform(0, interval_s)
-    turn = 0
-    while True:
-        now = time.monotonic()
-        next_at = max(next_at, now)
-        if next_at >= until:
-            return
-        await asyncio.sleep(next_at - now)
-        text = PERSON if asks_person and turn == 1 else rng.choice(texts)
+
+    async def send(text: str) -> bool:
         answers_before = len(fake.sent_to(customer.chat_id))
         started = time.perf_counter()
         update_id, handled = await intake.write(customer.chat_id, text)
@@ -174,12 +167,13 @@ async def chat_loop(
                 pushed.acknowledged = True
             else:
                 counters.failed(error if isinstance(error, Exception) else RuntimeError(error))
-        if gave_up:
-            # No answer in time: the customer leaves. A late reply could otherwise be taken
-            # for the answer to their next message.
-            return
-        next_at += interval_s
-        turn += 1
+        # No answer in time: the customer leaves. A late reply could otherwise be taken
+        # for the answer to their next message.
+        return not gave_up
+
+    await paced(
+        send, texts=texts, interval_s=interval_s, asks_person=asks_person, until=until, rng=rng
+    )
 
 
 async def wait_for_polling(fake: FakeBotApi) -> None:
