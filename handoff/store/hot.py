@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from handoff.errors import HandoffError, NotFound, StoreUnavailable
 from handoff.model import (
     CHANNEL_REF,
+    Conversation,
     ConversationState,
     Customer,
     DeliveryStatus,
@@ -195,33 +196,7 @@ def receive(
             .values(display_name=display_name)
             .returning(*_customer.c)
         ).one()
-    conversation = connection.execute(
-        select(_conversation).where(
-            _conversation.c.customer_id == customer.id, _conversation.c.closed_at.is_(None)
-        )
-    ).first()
-    if conversation is None:
-        conversation = connection.execute(
-            insert(_conversation)
-            .values(
-                id=uuid.uuid4(),
-                customer_id=customer.id,
-                channel=customer.channel,
-                state=ConversationState.BOT.value,
-                language=language or customer.language,
-                created_at=now,
-                updated_at=now,
-                last_seq=0,
-            )
-            .returning(*_conversation.c)
-        ).one()
-    elif language is not None and conversation.language != language:
-        conversation = connection.execute(
-            update(_conversation)
-            .where(_conversation.c.id == conversation.id)
-            .values(language=language)
-            .returning(*_conversation.c)
-        ).one()
+    conversation = _open_conversation(connection, customer, now, language)
     [(stored, _)] = append(connection, now, conversation.id, [message], looked_up=True)
     earlier: list[Message] = []
     if history > 0 and stored.seq > 1:
@@ -243,6 +218,51 @@ def receive(
         created=True,
         history=tuple(earlier),
     )
+
+
+def open_conversation(connection: Connection, now: datetime, customer_id: int) -> Conversation:
+    """See :meth:`handoff.store.sql.SqlStore.open_conversation`."""
+    customer = connection.execute(
+        select(_customer).where(_customer.c.id == customer_id).with_for_update()
+    ).first()
+    if customer is None:
+        raise NotFound("customer", customer_id)
+    return conversation_value(_open_conversation(connection, customer, now))
+
+
+def _open_conversation(
+    connection: Connection, customer: Row[Any], now: datetime, language: str | None = None
+) -> Row[Any]:
+    """The customer's open conversation, started in state BOT when none is open;
+    ``language``, when given, becomes its language."""
+    conversation = connection.execute(
+        select(_conversation).where(
+            _conversation.c.customer_id == customer.id, _conversation.c.closed_at.is_(None)
+        )
+    ).first()
+    if conversation is None:
+        return connection.execute(
+            insert(_conversation)
+            .values(
+                id=uuid.uuid4(),
+                customer_id=customer.id,
+                channel=customer.channel,
+                state=ConversationState.BOT.value,
+                language=language or customer.language,
+                created_at=now,
+                updated_at=now,
+                last_seq=0,
+            )
+            .returning(*_conversation.c)
+        ).one()
+    if language is not None and conversation.language != language:
+        return connection.execute(
+            update(_conversation)
+            .where(_conversation.c.id == conversation.id)
+            .values(language=language)
+            .returning(*_conversation.c)
+        ).one()
+    return conversation
 
 
 def append(

@@ -22,7 +22,6 @@ of database errors into the :mod:`handoff.errors` tree). ORM rows never leave th
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -35,7 +34,6 @@ from sqlalchemy.orm import QueryableAttribute
 from handoff.errors import NotFound, StoreUnavailable
 from handoff.model import (
     Conversation,
-    ConversationState,
     Customer,
     DeliveryStatus,
     Message,
@@ -133,38 +131,8 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
         The customer row lock (PostgreSQL) or the write lock (SQLite) serialises two first
         messages; the partial unique index on open conversations backs that up.
         """
-
-        async def work(session: AsyncSession) -> Conversation:
-            customer = await session.scalar(
-                select(CustomerRow).where(CustomerRow.id == customer_id).with_for_update()
-            )
-            if customer is None:
-                raise NotFound("customer", customer_id)
-            row = await session.scalar(
-                select(ConversationRow).where(
-                    ConversationRow.customer_id == customer_id,
-                    ConversationRow.closed_at.is_(None),
-                )
-            )
-            if row is None:
-                row = self._new_conversation(customer)
-                session.add(row)
-                await session.flush()
-            return row.to_value()
-
-        return await self._write_retrying(work)
-
-    def _new_conversation(self, customer: CustomerRow) -> ConversationRow:
-        now = self._clock()
-        return ConversationRow(
-            id=uuid.uuid4(),
-            customer_id=customer.id,
-            channel=customer.channel,
-            state=ConversationState.BOT.value,
-            language=customer.language,
-            created_at=now,
-            updated_at=now,
-            last_seq=0,
+        return await self._hot.write(
+            functools.partial(hot.open_conversation, now=self._clock(), customer_id=customer_id)
         )
 
     async def get_conversation(self, conversation_id: UUID) -> Conversation:
@@ -201,7 +169,6 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
         ``message.external_id``: a redelivered message returns the stored one, with the
         conversation it was stored in (which may have closed since), and opens nothing.
         """
-
         return await self._hot.write(
             functools.partial(
                 hot.receive,
