@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from uuid import UUID
+
+import pytest
+
 from bot.runtime import Runtime
 from bot.telegram.channel import TelegramChannel
 from handoff.store.sql import SqlStore
@@ -9,84 +14,70 @@ from tests.bot.telegram.conftest import CHAT, STAFF, handled
 from tests.bot.telegram.fake_bot_api import FakeBotApi
 from tests.bot.telegram.staff_topics import conversation_of, handed_off, staff_of, topic_texts
 
-
-async def test_a_claim_in_the_console_is_told_and_renames_the_topic(
-    fake: FakeBotApi,
-    staff_channel: TelegramChannel,
-    store: SqlStore,
-    runtime: Runtime,
-    agents: tuple[int, int],
-) -> None:
-    topic = await handed_off(fake, staff_channel)
-    await runtime.claim(await conversation_of(store, topic), agents[1])
-    await staff_of(staff_channel).settled()
-    assert (topic_texts(fake, topic)[-1], fake.topics[topic]) == (
-        "System: Jonas has joined the conversation.",
-        "[With Jonas] Ada",
-    )
+ConsoleAction = Callable[[Runtime, UUID, tuple[int, int]], Awaitable[object]]
 
 
-async def test_a_reply_in_the_console_appears_in_the_topic(
-    fake: FakeBotApi,
-    staff_channel: TelegramChannel,
-    store: SqlStore,
-    runtime: Runtime,
-    agents: tuple[int, int],
-) -> None:
-    topic = await handed_off(fake, staff_channel)
-    conversation_id = await conversation_of(store, topic)
-    await runtime.claim(conversation_id, agents[1])
+async def _nothing_more(runtime: Runtime, conversation_id: UUID, agents: tuple[int, int]) -> None:
+    return None
+
+
+async def _reply(runtime: Runtime, conversation_id: UUID, agents: tuple[int, int]) -> None:
     await runtime.agent_reply(conversation_id, agents[1], "Which laptop is it?")
-    await staff_of(staff_channel).settled()
-    assert topic_texts(fake, topic)[-1] == "Jonas: Which laptop is it?"
 
 
-async def test_a_release_in_the_console_renames_the_topic(
-    fake: FakeBotApi,
-    staff_channel: TelegramChannel,
-    store: SqlStore,
-    runtime: Runtime,
-    agents: tuple[int, int],
-) -> None:
-    topic = await handed_off(fake, staff_channel)
-    conversation_id = await conversation_of(store, topic)
-    await runtime.claim(conversation_id, agents[1])
+async def _release(runtime: Runtime, conversation_id: UUID, agents: tuple[int, int]) -> None:
     await runtime.release(conversation_id, agents[1])
-    await staff_of(staff_channel).settled()
-    assert fake.topics[topic] == "[Waiting] Ada"
 
 
-async def test_a_transfer_in_the_console_renames_the_topic(
-    fake: FakeBotApi,
-    staff_channel: TelegramChannel,
-    store: SqlStore,
-    runtime: Runtime,
-    agents: tuple[int, int],
-) -> None:
-    topic = await handed_off(fake, staff_channel)
-    conversation_id = await conversation_of(store, topic)
-    await runtime.claim(conversation_id, agents[1])
+async def _transfer(runtime: Runtime, conversation_id: UUID, agents: tuple[int, int]) -> None:
     await runtime.transfer_to_agent(conversation_id, agents[1], agents[0])
-    await staff_of(staff_channel).settled()
-    assert fake.topics[topic] == "[With Maria] Ada"
 
 
-async def test_a_resolve_in_the_console_is_told_and_renames_the_topic(
+async def _resolve(runtime: Runtime, conversation_id: UUID, agents: tuple[int, int]) -> None:
+    await runtime.resolve(conversation_id, agents[1])
+
+
+# What Jonas does in the console after claiming the conversation there; the line the topic
+# then shows last, and the topic's title.
+CONSOLE_ACTIONS = [
+    ("claim", _nothing_more, "System: Jonas has joined the conversation.", "[With Jonas] Ada"),
+    ("reply", _reply, "Jonas: Which laptop is it?", "[With Jonas] Ada"),
+    (
+        "release",
+        _release,
+        "System: Jonas had to step away; you are back in the queue for the next person.",
+        "[Waiting] Ada",
+    ),
+    ("transfer", _transfer, "System: Maria has joined the conversation.", "[With Maria] Ada"),
+    (
+        "resolve",
+        _resolve,
+        "System: Jonas has marked this conversation as resolved. Write again any time.",
+        "[Resolved] Ada",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("action", "last_line", "title"),
+    [pytest.param(*row[1:], id=row[0]) for row in CONSOLE_ACTIONS],
+)
+async def test_what_an_agent_does_in_the_console_is_mirrored_in_the_topic(
     fake: FakeBotApi,
     staff_channel: TelegramChannel,
     store: SqlStore,
     runtime: Runtime,
     agents: tuple[int, int],
+    action: ConsoleAction,
+    last_line: str,
+    title: str,
 ) -> None:
     topic = await handed_off(fake, staff_channel)
     conversation_id = await conversation_of(store, topic)
     await runtime.claim(conversation_id, agents[1])
-    await runtime.resolve(conversation_id, agents[1])
+    await action(runtime, conversation_id, agents)
     await staff_of(staff_channel).settled()
-    assert (
-        any(text.startswith("System:") and "Jonas" in text for text in topic_texts(fake, topic)),
-        fake.topics[topic],
-    ) == (True, "[Resolved] Ada")
+    assert (topic_texts(fake, topic)[-1], fake.topics[topic]) == (last_line, title)
 
 
 async def test_a_conversation_with_the_bot_gets_no_topic(
