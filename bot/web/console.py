@@ -358,30 +358,39 @@ def build_router(
         typing.stop((await store.get_conversation(sent.conversation_id)).customer_id)
         return back_to(conversation_id)
 
-    @router.post("/conversations/{conversation_id}/release", response_class=HTMLResponse)
-    async def release(
-        request: Request, conversation_id: UUID, agent: CurrentAgent, csrf: CsrfField = ""
-    ) -> Response:
-        check_csrf(request, csrf)
-        try:
-            await runtime.release(conversation_id, agent.id)
-        except HandoffError:
-            return await not_yours(request, agent, conversation_id)
-        return back_to(conversation_id)
+    def owner_action(
+        act: Callable[[UUID, int], Awaitable[object]],
+    ) -> Callable[..., Awaitable[Response]]:
+        """A one-button form that only the conversation's agent may use."""
 
-    @router.post("/conversations/{conversation_id}/resolve", response_class=HTMLResponse)
-    async def resolve(
-        request: Request, conversation_id: UUID, agent: CurrentAgent, csrf: CsrfField = ""
-    ) -> Response:
-        check_csrf(request, csrf)
-        try:
-            await runtime.resolve(conversation_id, agent.id)
-        except HandoffError:
-            return await not_yours(request, agent, conversation_id)
-        return back_to(conversation_id)
+        async def endpoint(
+            request: Request, conversation_id: UUID, agent: CurrentAgent, csrf: CsrfField = ""
+        ) -> Response:
+            check_csrf(request, csrf)
+            try:
+                await act(conversation_id, agent.id)
+            except HandoffError:
+                return await not_yours(request, agent, conversation_id)
+            return back_to(conversation_id)
+
+        return endpoint
+
+    owner_actions: dict[str, Callable[[UUID, int], Awaitable[object]]] = {
+        "release": runtime.release,
+        "resolve": runtime.resolve,
+        "hand-back": runtime.hand_back,
+    }
+    for name, act in owner_actions.items():
+        router.add_api_route(
+            f"/conversations/{{conversation_id}}/{name}",
+            owner_action(act),
+            methods=["POST"],
+            response_class=HTMLResponse,
+            name=name,
+        )
 
     async def not_yours(request: Request, agent: Agent, conversation_id: UUID) -> HTMLResponse:
-        error = "This conversation is not yours (any more): claim it first."
+        error = console_desk.NOT_YOURS
         return await conversation_page(request, agent, conversation_id, error=error, status=409)
 
     async def desk_error(

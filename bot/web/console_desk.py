@@ -1,4 +1,4 @@
-"""The console's desk features: presence, the handoff card, transfers, hand back, queue filter.
+"""The console's desk features: presence, the handoff card, transfers, notes, queue filter.
 
 :func:`add_desk_routes` adds the forms' routes to the console router; the console passes in
 its own login, CSRF and page helpers, so sessions work exactly as for the other forms.
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 SEEN_EVERY = timedelta(seconds=60)
 #: The queue filter values besides a team id.
 MY_TEAMS, ALL_TEAMS = "mine", "all"
+#: What an agent is told who acts on a conversation someone else has (or nobody has) claimed.
+NOT_YOURS = "This conversation is not yours (any more): claim it first."
 
 
 def counts_as_activity(method: str, path: str) -> bool:
@@ -108,7 +110,7 @@ def add_desk_routes(
     back_to: Callable[[UUID], RedirectResponse],
     fail: Callable[[Request, Agent, UUID, str], Awaitable[HTMLResponse]],
 ) -> None:
-    """Add presence, transfer, internal note and hand-back forms to the console router.
+    """Add presence, transfer and internal note forms to the console router.
 
     Args:
         router: the console router (prefix ``/console``).
@@ -161,8 +163,7 @@ def add_desk_routes(
         except (AgentUnavailable, NotFound):
             return await fail(request, agent, conversation_id, "That colleague cannot take it.")
         except HandoffError:
-            error = "This conversation is not yours (any more): claim it first."
-            return await fail(request, agent, conversation_id, error)
+            return await fail(request, agent, conversation_id, NOT_YOURS)
         return back_to(conversation_id)
 
     @router.post("/conversations/{conversation_id}/note", response_class=HTMLResponse)
@@ -181,16 +182,4 @@ def add_desk_routes(
             await service.store.add_note(conversation_id, agent.id, text.strip())
         except NotFound:
             return Response("no such conversation", status_code=404)
-        return back_to(conversation_id)
-
-    @router.post("/conversations/{conversation_id}/hand-back", response_class=HTMLResponse)
-    async def hand_back(
-        request: Request, conversation_id: UUID, agent: CurrentAgent, csrf: CsrfField = ""
-    ) -> Response:
-        check_csrf(request, csrf)
-        try:
-            await runtime.hand_back(conversation_id, agent.id)
-        except HandoffError:
-            error = "This conversation is not yours (any more): claim it first."
-            return await fail(request, agent, conversation_id, error)
         return back_to(conversation_id)
