@@ -12,7 +12,7 @@ contributes its title and each of its questions as a *variant*.
    variants (an article that several questions support beats one lucky question), blended
    with the cosine of the message and the article's mean embedding. The answer text adds
    weaker evidence: ``F + k · answer · (1 - F)``. Once the article classifier
-   (:mod:`knowledge.classifier`, trained on the question embeddings) is ready, its
+   (:mod:`knowledge.classifier`, trained on the questions' embeddings and words) is ready, its
    probability for the article is blended in: ``0.8 F + 0.2 p · min(1, F / 0.4)`` (the
    classifier picks among the articles even for an off-topic message, so its evidence
    counts in full only where the message already resembles the article). A message that is
@@ -157,8 +157,9 @@ class _LanguageIndex:
 
     def train(self, keep_going: Callable[[], bool]) -> None:
         """Fit the article classifier and let searches use it from then on."""
+        words = self.questions.words.documents() if self.questions is not None else None
         self.classifier = ArticleClassifier.fit(
-            self.vectors, self.labels, len(self.articles), keep_going=keep_going
+            self.vectors, self.labels, len(self.articles), words=words, keep_going=keep_going
         )
 
     def features(self, text: str) -> tuple[list[str], list[str]]:
@@ -188,7 +189,8 @@ class _LanguageIndex:
         classifier = self.classifier
         probabilities = None
         if classifier is not None:
-            probabilities = classifier.probabilities(query)
+            word_vector = self.questions.words.query(words) if self.questions else None
+            probabilities = classifier.probabilities(query, word_vector)
             likeliest = int(np.argmax(probabilities))
             if best[likeliest] > 0.0 and likeliest not in shortlist:
                 shortlist = np.append(shortlist, likeliest)
