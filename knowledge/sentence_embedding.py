@@ -9,7 +9,9 @@ the Hugging Face hub switched offline.
 On Banking77 dev it ranks better than the static embeddings (B77-full 91.0% against 86.8%
 nearest question; ``docs/knowledge.md`` has the whole comparison) but costs about 15 ms a
 message and 3-4 ms a question to index, and 500 MB more memory. Index-time embeddings are
-kept by text, so that a hot reload embeds only the questions that changed.
+kept by text, so that a hot reload embeds only the questions that changed. The setting
+``minilm`` joins these vectors with the static ones
+(:class:`knowledge.embedding.JointEmbedding`): the two make different mistakes.
 """
 
 from __future__ import annotations

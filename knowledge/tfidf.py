@@ -67,25 +67,9 @@ class TfidfSpace:
     def cosines(self, features: list[str]) -> Floats:
         """The cosine of the query with every variant (zeros if no feature is known)."""
         variants = self.postings.shape[1]
-        counts = Counter(features)
-        known = [feature for feature in counts if feature in self.vocabulary]
-        if not known:
+        rows, weights = self.query(features)
+        if not len(rows):
             return np.zeros(variants)
-        # Sublinear tf times idf, L2-normalised, as TfidfVectorizer computes it, but done by
-        # hand (the library call costs a millisecond) and with one deliberate difference:
-        # features no text contains stay in the query's norm. The library drops them, which
-        # makes "tell me a joke" as similar to "tell IT about a new employee" as "tell" alone
-        # would be; keeping them makes unknown words lower the score, so that an off-topic
-        # message scores low.
-        unseen = np.fromiter(
-            (count for feature, count in counts.items() if feature not in self.vocabulary),
-            dtype=np.float64,
-        )
-        unseen_weights = (1.0 + np.log(unseen)) * self.unseen_idf
-        rows = np.fromiter((self.vocabulary[f] for f in known), dtype=np.int64)
-        weights = 1.0 + np.log(np.fromiter((counts[f] for f in known), dtype=np.float64))
-        weights *= self.idf[rows]
-        weights /= np.sqrt(np.dot(weights, weights) + np.dot(unseen_weights, unseen_weights))
         # Gather the posting lists of the query's features into one flat array.
         indptr = self.postings.indptr
         firsts = indptr[rows]
@@ -96,6 +80,35 @@ class TfidfSpace:
         return np.bincount(
             self.postings.indices[positions], weights=contributions, minlength=variants
         ).astype(np.float64)
+
+    def query(self, features: list[str]) -> tuple[npt.NDArray[np.int64], Floats]:
+        """A query's vector in this space: its known features (rows) and their weights.
+
+        Sublinear tf times idf, L2-normalised, as ``TfidfVectorizer`` computes it, but done
+        by hand (the library call costs a millisecond) and with one deliberate difference:
+        features no text contains stay in the query's norm. The library drops them, which
+        makes "tell me a joke" as similar to "tell IT about a new employee" as "tell" alone
+        would be; keeping them makes unknown words lower the score, so that an off-topic
+        message scores low.
+        """
+        counts = Counter(features)
+        known = [feature for feature in counts if feature in self.vocabulary]
+        if not known:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        unseen = np.fromiter(
+            (count for feature, count in counts.items() if feature not in self.vocabulary),
+            dtype=np.float64,
+        )
+        unseen_weights = (1.0 + np.log(unseen)) * self.unseen_idf
+        rows = np.fromiter((self.vocabulary[f] for f in known), dtype=np.int64)
+        weights = 1.0 + np.log(np.fromiter((counts[f] for f in known), dtype=np.float64))
+        weights *= self.idf[rows]
+        weights /= np.sqrt(np.dot(weights, weights) + np.dot(unseen_weights, unseen_weights))
+        return rows, weights
+
+    def documents(self) -> sparse.csr_matrix:
+        """The texts' vectors, one row per text (a new matrix)."""
+        return sparse.csr_matrix(self.postings.T)
 
 
 @dataclass(frozen=True, slots=True)

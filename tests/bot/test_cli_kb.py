@@ -103,14 +103,18 @@ def test_kb_tools_use_the_deployment_model_and_say_when_it_is_missing(
 # kb test -------------------------------------------------------------------------------
 
 
-def test_kb_test_passes_when_every_case_is_right(knowledge_dir: Path) -> None:
+def test_kb_test_passes_when_every_case_is_right(tmp_path: Path, knowledge_dir: Path) -> None:
     (knowledge_dir / "cases.csv").write_text(
         "text,expected\nI forgot my password,password-reset\ntell me a joke,handoff\n"
         "can I talk to a person,handoff\n",
         "utf-8",
     )
+    # A deployment of its own (default thresholds): without one, the command would read
+    # the sample deployment's helpline.toml, whose threshold is fitted to the sample.
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'helpline.db'}"
+    config = write_config(tmp_path, database_url, knowledge_dir)
 
-    result = kb("test", str(knowledge_dir))
+    result = kb("test", str(knowledge_dir), "--config", str(config))
 
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1].startswith("3 cases: 3 passed, 0 failed")

@@ -42,8 +42,8 @@ def test_eval_measures_the_sample_cases_plausibly() -> None:
     metrics = _eval()
 
     assert metrics["n"] == 85
-    # The default threshold is cautious on purpose (see docs/knowledge.md): few answers are
-    # wrong, and most cases are still decided right.
+    # At the sample deployment's own threshold (its helpline.toml, read from the working
+    # directory, see docs/knowledge.md): few answers are wrong, most cases decided right.
     assert metrics["accuracy"] >= 0.65
     assert metrics["answer_precision"] >= 0.9
     assert 0 < metrics["p50_ms"] <= metrics["p99_ms"]

@@ -16,6 +16,7 @@ import pytest
 from bot.incoming import IncomingMessage
 from bot.phrases import Phrases
 from bot.runtime import Runtime
+from bot.settings import Settings, load_settings
 
 SAMPLE = Path(__file__).parents[2] / "examples" / "it-helpdesk" / "knowledge"
 
@@ -26,6 +27,17 @@ _ids = itertools.count()
 def knowledge_dir() -> Path:
     """The sample deployment's knowledge instead of the small test folder."""
     return SAMPLE
+
+
+@pytest.fixture
+def settings(tmp_path: Path, knowledge_dir: Path) -> Settings:
+    """The sample deployment's settings (its teams, and its threshold fitted to its cases)."""
+    return load_settings(
+        environ={},
+        config_file=SAMPLE.parent / "helpline.toml",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'helpline.db'}",
+        knowledge_dir=knowledge_dir,
+    )
 
 
 async def first_reply(runtime: Runtime, text: str) -> tuple[str, dict[str, object]]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
 from knowledge.classifier import ArticleClassifier
 from knowledge.embedding import StaticEmbedding
+from knowledge.tfidf import TfidfSpace
 
 QUESTIONS = {
     "password": ["I forgot my password", "reset my password", "my password expired"],
@@ -44,3 +47,30 @@ def test_an_abandoned_fit_gives_no_classifier() -> None:
     labels = np.arange(2, dtype=np.int64)
 
     assert ArticleClassifier.fit(vectors, labels, 2, keep_going=lambda: False) is None
+
+
+def words_and_pairs(text: str) -> list[str]:
+    words = text.split()
+    return [*words, *(f"{a} {b}" for a, b in pairwise(words))]
+
+
+def test_word_pairs_tell_apart_questions_with_the_same_words() -> None:
+    # The same words in another order: one mean embedding, two articles. Only the word
+    # pairs ("from savings", "to checking") that the questions share tell them apart.
+    questions = {
+        "to-checking": ["move money from savings to checking", "from savings to checking now"],
+        "to-savings": ["move money from checking to savings", "from checking to savings now"],
+    }
+    texts = [text for group in questions.values() for text in group]
+    space = TfidfSpace.fit(words_and_pairs(text) for text in texts)
+    embedding = StaticEmbedding.load()
+    vectors, labels = embedding.embed(texts), np.repeat(np.arange(2, dtype=np.int64), 2)
+    message = "please move it from checking to savings"
+    classifier = ArticleClassifier.fit(vectors, labels, 2, words=space.documents())
+    assert classifier is not None
+
+    probabilities = classifier.probabilities(
+        embedding.embed([message])[0], space.query(words_and_pairs(message))
+    )
+
+    assert float(probabilities[1]) > 0.9

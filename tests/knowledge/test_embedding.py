@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge.embedding import StaticEmbedding
+from knowledge.embedding import JointEmbedding, StaticEmbedding
 from knowledge.errors import EmbeddingModelMissing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,7 +22,7 @@ def refuse(event, args):
     if event in ("socket.connect", "socket.getaddrinfo", "socket.gethostbyname"):
         raise RuntimeError(f"network access: {event} {args!r}")
 sys.addaudithook(refuse)
-from knowledge.embedding import StaticEmbedding
+from knowledge.embedding import JointEmbedding, StaticEmbedding
 vectors = StaticEmbedding.load().embed(["I forgot my password"])
 print(vectors.shape)
 """
@@ -59,3 +59,22 @@ def test_texts_without_tokens_get_zero_vectors() -> None:
 def test_a_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(EmbeddingModelMissing, match="never downloaded"):
         StaticEmbedding.load(tmp_path)
+
+
+def test_a_joint_embedding_averages_its_parts_cosines() -> None:
+    static = StaticEmbedding.load()
+    joint = JointEmbedding((static, static), (1.0, 0.5))
+    texts = ["I forgot my password", "I can't remember my login", ""]
+
+    vectors = joint.embed(texts)
+    alone = static.embed(texts)
+
+    assert vectors.shape == (3, 2 * static.dimensions) == (3, joint.dimensions)
+    assert float(vectors[0] @ vectors[1]) == pytest.approx(float(alone[0] @ alone[1]), abs=1e-5)
+    assert np.linalg.norm(vectors[0]) == pytest.approx(1.0, abs=1e-5)
+    assert np.allclose(vectors[2], 0.0)
+
+
+def test_a_joint_embedding_needs_a_positive_weight_per_part() -> None:
+    with pytest.raises(ValueError, match="one positive weight per part"):
+        JointEmbedding((StaticEmbedding.load(),), (0.0,))
