@@ -46,7 +46,6 @@ from handoff.model import (
 from handoff.store.engine import (
     READ_ONLY,
     SQLITE_BUSY_TIMEOUT_MS,
-    _on_sqlite_begin,
     _on_sqlite_connect,
 )
 from handoff.store.tables import (
@@ -158,7 +157,7 @@ class HotPath:
                 },
             )
             event.listen(self._sync, "connect", _on_sqlite_connect)
-            event.listen(self._sync, "begin", _on_sqlite_begin)
+            event.listen(self._sync, "begin", _begin_on_sqlite3)
             # One thread: SQLite has one writer anyway, and reads are short.
             self._threads = ThreadPoolExecutor(1, thread_name_prefix="helpline-sqlite")
         else:
@@ -205,6 +204,17 @@ class HotPath:
             async with self._write_lock:
                 return await loop.run_in_executor(self._threads, _in_transaction, engine, unit)
         return await loop.run_in_executor(self._threads, _in_transaction, engine, unit)
+
+
+def _begin_on_sqlite3(connection: Connection) -> None:
+    """The BEGIN of :func:`handoff.store.engine._on_sqlite_begin` (IMMEDIATE unless
+    read-only), sent on sqlite3's own connection: through SQLAlchemy's execution machinery
+    this one statement cost more CPU than most of the statements of a unit."""
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    driver = connection.connection.driver_connection
+    if driver is None:  # never: the connection is checked out, so it is open
+        raise StoreUnavailable("the SQLite connection is closed")
+    driver.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _in_transaction(engine: Engine, unit: Unit[T]) -> T:
