@@ -48,6 +48,7 @@ from handoff.store.engine import (
     _on_sqlite_connect,
 )
 from handoff.store.tables import (
+    MESSAGE_FIELDS,
     AgentRow,
     Base,
     ConversationRow,
@@ -55,6 +56,7 @@ from handoff.store.tables import (
     MessageRow,
     conversation_value,
     customer_value,
+    message_of_fields,
     message_value,
 )
 from handoff.store.threads import WorkerThreads
@@ -126,8 +128,10 @@ _AGENT_NAMES = select(_agent.c.id, _agent.c.name).where(
 )
 _NEW_MESSAGES = insert(_message).returning(*_message.c, sort_by_parameter_order=True)
 _MESSAGE_BY_EXTERNAL_ID = _with_agent().where(_message.c.external_id == bindparam("b_external_id"))
+# A turn's history: every message column but the conversation (the caller knows it).
 _HISTORY = (
-    _with_agent()
+    select(*(_message.c[name] for name in MESSAGE_FIELDS), _agent.c.name.label("agent_name"))
+    .outerjoin(_agent, _message.c.agent_id == _agent.c.id)
     .where(
         _message.c.conversation_id == bindparam("b_conversation_id"),
         _message.c.seq >= bindparam("b_from_seq"),
@@ -277,7 +281,7 @@ def receive(
                 "b_to_seq": stored.seq,
             },
         )
-        earlier = [message_value(row, row.agent_name) for row in rows]
+        earlier = [message_of_fields(row, conversation.id) for row in rows]
     # The conversation as it is after the append (last_seq moved on).
     return Received(
         customer_value(customer),
