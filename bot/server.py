@@ -46,7 +46,9 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
     uvloop's loop does the event loop's work in C, including the wake-ups of the store's
     worker threads: in the load benchmark it took 0.3-1 ms of CPU off each message
     (docs/performance.md). The service's libraries (uvicorn, psycopg, aiosqlite,
-    python-telegram-bot, APScheduler) run on either.
+    python-telegram-bot, APScheduler) run on either. One known cost: on PostgreSQL, 4x
+    overloaded, the requests that still take the ORM path waited longer than on asyncio's
+    loop while the rest were faster (docs/performance.md, "An open problem").
     """
     try:
         import uvloop
