@@ -36,11 +36,12 @@ def main() -> None:
 @config_option
 def run(config: Path | None) -> None:
     """Start the service: web chat, agent console and the bot."""
-    from bot.server import serve
+    from bot.server import event_loop_factory, serve
 
     settings = _settings(config)
     _logging(settings.log_level, settings.log_format)
-    asyncio.run(serve(settings))
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        runner.run(serve(settings))
 
 
 @main.command("chat")

@@ -80,10 +80,18 @@ def frustration_word(text: str, words: Iterable[str]) -> str | None:
 
 def repeated_question(text: str, earlier: Sequence[str], *, threshold: float) -> str | None:
     """The earlier customer message this one repeats, if any."""
-    if len(normalise(text)) < _MIN_REPEAT_CHARS:
+    mine = normalise(text)
+    if len(mine) < _MIN_REPEAT_CHARS:
         return None
     for before in earlier:
-        if similarity(text, before) >= threshold:
+        matcher = SequenceMatcher(None, mine, normalise(before))
+        # The quick ratios are upper bounds of ratio() (difflib's contract): most earlier
+        # messages are ruled out by them without the full match, which is the costly part.
+        if (
+            matcher.real_quick_ratio() >= threshold
+            and matcher.quick_ratio() >= threshold
+            and matcher.ratio() >= threshold
+        ):
             return before
     return None
 

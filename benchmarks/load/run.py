@@ -20,7 +20,8 @@ chat API stores the message, decides, stores the replies and returns them). Afte
 the database is checked: every acknowledged message is stored exactly once with the replies
 the customer was shown ("lost" counts the failures). Resident memory is the service's peak
 ``VmRSS``, sampled every 0.5 s. The load generator runs in this process, on the same
-machine: on 2 cores it takes a good share of the CPU.
+machine, with one keep-alive connection per customer (``benchmarks/load/wire.py``, about
+0.2-0.3 ms of CPU a message; httpx took 2.5-8 ms and was the bottleneck).
 
 ``--channel telegram`` drives customers in private chats of a fake Telegram Bot API instead,
 at rates within Telegram's limits; see ``benchmarks/load/telegram.py``.
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import statistics
@@ -42,6 +44,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -49,16 +52,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from benchmarks.load.harness import (
     Refused,
+    Sent,
     ServiceProcess,
     WebCustomer,
     new_customer,
     new_message,
-    post,
     questions,
     start_service,
     write_config,
 )
 from benchmarks.load.verify import transcript_problems
+from benchmarks.load.wire import Wire, WireError
 
 PERSON = "can I talk to a person please"
 REQUEST_TIMEOUT_S = 30.0
@@ -90,6 +94,12 @@ class Result:
         """Acknowledged customer messages a second."""
         return self.acked / self.seconds if self.seconds else 0.0
 
+    @property
+    def cpu_ms_per_message(self) -> float:
+        """The service's CPU milliseconds per acknowledged message: less noisy than msg/s
+        on a shared machine (0 without messages)."""
+        return self.cpu_percent * 10 / self.per_second if self.per_second else 0.0
+
     def percentile(self, q: int) -> float:
         """The ``q``-th percentile latency in milliseconds (0 without data)."""
         if len(self.latencies_ms) < 2:
@@ -99,8 +109,9 @@ class Result:
 
 HEADER = (
     "| database | conversations | offered msg/s | msg/s | p50 ms | p95 ms | p99 ms "
-    "| errors | lost | server RSS MiB | server CPU % | client CPU % | load avg (1 min) |\n"
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "| errors | lost | server RSS MiB | server CPU % | server CPU ms/msg | client CPU % "
+    "| load avg (1 min) |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 
 
@@ -110,7 +121,8 @@ def row(result: Result) -> str:
         f"| {result.database} | {result.conversations} | {result.offered:.0f} "
         f"| {result.per_second:.0f} | {result.percentile(50):.1f} | {result.percentile(95):.1f} "
         f"| {result.percentile(99):.1f} | {result.errors} | {result.lost} "
-        f"| {result.rss_mb:.0f} | {result.cpu_percent:.0f} | {result.client_cpu_percent:.0f} "
+        f"| {result.rss_mb:.0f} | {result.cpu_percent:.0f} | {result.cpu_ms_per_message:.2f} "
+        f"| {result.client_cpu_percent:.0f} "
         f"| {result.load_average:.2f} |"
     )
 
@@ -152,8 +164,28 @@ class Counters:
         self.kinds[str(exc) if isinstance(exc, Refused) else type(exc).__name__] += 1
 
 
+async def post(wire: Wire, customer: WebCustomer, sent: Sent) -> None:
+    """Send one message (``POST /api/chat/messages``) and record the acknowledgement and
+    the bot's replies, as :func:`benchmarks.load.harness.post` does over httpx.
+
+    Raises:
+        Refused: an error status (the message stays unacknowledged).
+        WireError: no answer at all (the message stays unacknowledged).
+    """
+    body = json.dumps({"client_id": sent.client_id, "text": sent.text}).encode()
+    started = time.perf_counter()
+    reply = await wire.post("/api/chat/messages", body, headers=customer.headers)
+    elapsed = time.perf_counter() - started
+    if not 200 <= reply.status < 300:
+        raise Refused(reply.status)
+    messages = json.loads(reply.body)["messages"]
+    sent.acked = True
+    sent.latency_s = elapsed
+    sent.reply_ids = tuple(m["id"] for m in messages if m["sender"] == "bot")
+
+
 async def customer_loop(
-    client: httpx.AsyncClient,
+    wire: Wire,
     customer: WebCustomer,
     *,
     texts: Sequence[str],
@@ -167,14 +199,17 @@ async def customer_loop(
 
     async def send(text: str) -> bool:
         try:
-            await post(client, customer, new_message(customer, text))
-        except (Refused, httpx.TransportError) as exc:
+            await post(wire, customer, new_message(customer, text))
+        except (Refused, WireError) as exc:
             counters.failed(exc)
         return True
 
-    await paced(
-        send, texts=texts, interval_s=interval_s, asks_person=asks_person, until=until, rng=rng
-    )
+    try:
+        await paced(
+            send, texts=texts, interval_s=interval_s, asks_person=asks_person, until=until, rng=rng
+        )
+    finally:
+        wire.close()
 
 
 async def paced(
@@ -282,25 +317,27 @@ async def run_level(
                             return None
 
                 opened = await asyncio.gather(*(open_one() for _ in range(level)))
-                customers = [c for c in opened if c is not None]
-                persons = round(level * person_share)
-                async with measured(service) as window:
-                    async with asyncio.timeout(duration_s + DRAIN_TIMEOUT_S):
-                        await asyncio.gather(
-                            *(
-                                customer_loop(
-                                    client,
-                                    customer,
-                                    texts=texts,
-                                    interval_s=level / rate,
-                                    asks_person=number < persons,
-                                    until=window.started + duration_s,
-                                    rng=random.Random(rng.random()),
-                                    counters=counters,
-                                )
-                                for number, customer in enumerate(customers)
+            customers = [c for c in opened if c is not None]
+            persons = round(level * person_share)
+            address = urlsplit(service.base_url)
+            host, port = address.hostname or "127.0.0.1", address.port or 80
+            async with measured(service) as window:
+                async with asyncio.timeout(duration_s + DRAIN_TIMEOUT_S):
+                    await asyncio.gather(
+                        *(
+                            customer_loop(
+                                Wire(host, port, timeout_s=REQUEST_TIMEOUT_S),
+                                customer,
+                                texts=texts,
+                                interval_s=level / rate,
+                                asks_person=number < persons,
+                                until=window.started + duration_s,
+                                rng=random.Random(rng.random()),
+                                counters=counters,
                             )
+                            for number, customer in enumerate(customers)
                         )
+                    )
         finally:
             load_average = os.getloadavg()[0]
             await service.stop()
@@ -395,7 +432,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> list[Result]:
     """Run the benchmark and print the table."""
-    return asyncio.run(run_all(parse_args(argv)))
+    with asyncio.Runner(loop_factory=_event_loop_factory()) as runner:
+        return runner.run(run_all(parse_args(argv)))
+
+
+def _event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
+    # The load generator runs on uvloop when installed, as the service does: it shares the
+    # machine with the service, and the less it costs the more load it can offer.
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop
+    return uvloop.new_event_loop
 
 
 if __name__ == "__main__":

@@ -21,13 +21,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Engine, create_engine, event, insert, select, update
+from sqlalchemy import Engine, bindparam, create_engine, event, insert, select, update
 from sqlalchemy.engine import Connection, Row, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -46,10 +45,10 @@ from handoff.model import (
 from handoff.store.engine import (
     READ_ONLY,
     SQLITE_BUSY_TIMEOUT_MS,
-    _on_sqlite_begin,
     _on_sqlite_connect,
 )
 from handoff.store.tables import (
+    MESSAGE_FIELDS,
     AgentRow,
     Base,
     ConversationRow,
@@ -57,8 +56,10 @@ from handoff.store.tables import (
     MessageRow,
     conversation_value,
     customer_value,
+    message_of_fields,
     message_value,
 )
+from handoff.store.threads import WorkerThreads
 
 T = TypeVar("T")
 Unit = Callable[[Connection], T]
@@ -72,6 +73,72 @@ _customer = Base.metadata.tables[CustomerRow.__tablename__]
 _conversation = Base.metadata.tables[ConversationRow.__tablename__]
 _message = Base.metadata.tables[MessageRow.__tablename__]
 _agent = Base.metadata.tables[AgentRow.__tablename__]
+
+# The statements of the per-message units, built once. A statement built per call costs
+# more CPU to construct and to key for SQLAlchemy's compiled cache than to execute; a
+# prebuilt one keeps its cache key. Bound values are named so as not to clash with the
+# column names SQLAlchemy reserves in INSERT and UPDATE.
+
+
+def _with_agent() -> Any:
+    # An outer join: the agent's name is None for customer, bot and system messages.
+    return select(_message, _agent.c.name.label("agent_name")).outerjoin(
+        _agent, _message.c.agent_id == _agent.c.id
+    )
+
+
+_CUSTOMER_BY_IDENTITY = select(_customer).where(
+    _customer.c.channel == bindparam("b_channel"),
+    _customer.c.external_id == bindparam("b_external_id"),
+)
+_CUSTOMER_BY_IDENTITY_FOR_UPDATE = _CUSTOMER_BY_IDENTITY.with_for_update()
+_CUSTOMER_BY_ID = select(_customer).where(_customer.c.id == bindparam("b_id"))
+_CUSTOMER_BY_ID_FOR_UPDATE = _CUSTOMER_BY_ID.with_for_update()
+_NEW_CUSTOMER = insert(_customer).returning(*_customer.c)
+_RENAME_CUSTOMER = (
+    update(_customer)
+    .where(_customer.c.id == bindparam("b_id"))
+    .values(display_name=bindparam("b_display_name"))
+    .returning(*_customer.c)
+)
+_OPEN_CONVERSATION = select(_conversation).where(
+    _conversation.c.customer_id == bindparam("b_customer_id"),
+    _conversation.c.closed_at.is_(None),
+)
+_CONVERSATION_BY_ID = select(_conversation).where(_conversation.c.id == bindparam("b_id"))
+_NEW_CONVERSATION = insert(_conversation).returning(*_conversation.c)
+_SET_LANGUAGE = (
+    update(_conversation)
+    .where(_conversation.c.id == bindparam("b_id"))
+    .values(language=bindparam("b_language"))
+    .returning(*_conversation.c)
+)
+_TAKE_SEQS = (
+    update(_conversation)
+    .where(_conversation.c.id == bindparam("b_id"))
+    .values(last_seq=_conversation.c.last_seq + bindparam("b_count"), updated_at=bindparam("b_now"))
+    .returning(_conversation.c.last_seq)
+)
+_MESSAGES_BY_EXTERNAL_IDS = _with_agent().where(
+    _message.c.external_id.in_(bindparam("b_external_ids", expanding=True))
+)
+_MESSAGE_IDS = select(_message.c.id).where(_message.c.id.in_(bindparam("b_ids", expanding=True)))
+_AGENT_NAMES = select(_agent.c.id, _agent.c.name).where(
+    _agent.c.id.in_(bindparam("b_ids", expanding=True))
+)
+_NEW_MESSAGES = insert(_message).returning(*_message.c, sort_by_parameter_order=True)
+_MESSAGE_BY_EXTERNAL_ID = _with_agent().where(_message.c.external_id == bindparam("b_external_id"))
+# A turn's history: every message column but the conversation (the caller knows it).
+_HISTORY = (
+    select(*(_message.c[name] for name in MESSAGE_FIELDS), _agent.c.name.label("agent_name"))
+    .outerjoin(_agent, _message.c.agent_id == _agent.c.id)
+    .where(
+        _message.c.conversation_id == bindparam("b_conversation_id"),
+        _message.c.seq >= bindparam("b_from_seq"),
+        _message.c.seq < bindparam("b_to_seq"),
+    )
+    .order_by(_message.c.seq)
+)
 
 
 class HotPath:
@@ -94,21 +161,22 @@ class HotPath:
                 },
             )
             event.listen(self._sync, "connect", _on_sqlite_connect)
-            event.listen(self._sync, "begin", _on_sqlite_begin)
+            event.listen(self._sync, "begin", _begin_on_sqlite3)
             # One thread: SQLite has one writer anyway, and reads are short.
-            self._threads = ThreadPoolExecutor(1, thread_name_prefix="helpline-sqlite")
+            self._threads = WorkerThreads(1, name="helpline-sqlite")
         else:
             # psycopg's synchronous connection, one per worker thread; the URL (with its
             # search_path option) is the async engine's.
             self._sync = create_engine(
                 url, pool_size=PG_HOT_THREADS, max_overflow=0, pool_pre_ping=True
             )
-            self._threads = ThreadPoolExecutor(PG_HOT_THREADS, thread_name_prefix="helpline-pg")
+            self._threads = WorkerThreads(PG_HOT_THREADS, name="helpline-pg")
+        self._read_only = self._sync.execution_options(**{READ_ONLY: True})
 
     async def close(self) -> None:
         """Stop the worker threads and close their connections."""
-        await asyncio.get_running_loop().run_in_executor(self._threads, self._sync.dispose)
-        self._threads.shutdown(wait=True)
+        await self._threads.run(self._sync.dispose)
+        self._threads.shutdown()
 
     async def read(self, unit: Unit[T]) -> T:
         """Run ``unit`` in a read-only transaction."""
@@ -134,12 +202,22 @@ class HotPath:
             raise StoreUnavailable(f"database error: {exc}") from exc
 
     async def _run(self, unit: Unit[T], *, write: bool) -> T:
-        loop = asyncio.get_running_loop()
-        engine = self._sync if write else self._sync.execution_options(**{READ_ONLY: True})
+        engine = self._sync if write else self._read_only
         if write and self._write_lock is not None:
             async with self._write_lock:
-                return await loop.run_in_executor(self._threads, _in_transaction, engine, unit)
-        return await loop.run_in_executor(self._threads, _in_transaction, engine, unit)
+                return await self._threads.run(_in_transaction, engine, unit)
+        return await self._threads.run(_in_transaction, engine, unit)
+
+
+def _begin_on_sqlite3(connection: Connection) -> None:
+    """The BEGIN of :func:`handoff.store.engine._on_sqlite_begin` (IMMEDIATE unless
+    read-only), sent on sqlite3's own connection: through SQLAlchemy's execution machinery
+    this one statement cost more CPU than most of the statements of a unit."""
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    driver = connection.connection.driver_connection
+    if driver is None:  # never: the connection is checked out, so it is open
+        raise StoreUnavailable("the SQLite connection is closed")
+    driver.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _in_transaction(engine: Engine, unit: Unit[T]) -> T:
@@ -153,9 +231,7 @@ def _in_transaction(engine: Engine, unit: Unit[T]) -> T:
 def find_customer(connection: Connection, channel: str, external_id: str) -> Customer | None:
     """The customer with this channel identity, or None."""
     row = connection.execute(
-        select(_customer).where(
-            _customer.c.channel == channel, _customer.c.external_id == external_id
-        )
+        _CUSTOMER_BY_IDENTITY, {"b_channel": channel, "b_external_id": external_id}
     ).first()
     return None if row is None else customer_value(row)
 
@@ -177,39 +253,35 @@ def receive(
         if found is not None:
             return found
     customer = connection.execute(
-        select(_customer)
-        .where(_customer.c.channel == channel, _customer.c.external_id == sender_id)
-        .with_for_update()
+        _CUSTOMER_BY_IDENTITY_FOR_UPDATE, {"b_channel": channel, "b_external_id": sender_id}
     ).first()
     if customer is None:
         customer = connection.execute(
-            insert(_customer)
-            .values(
-                channel=channel, external_id=sender_id, display_name=display_name, created_at=now
-            )
-            .returning(*_customer.c)
+            _NEW_CUSTOMER,
+            {
+                "channel": channel,
+                "external_id": sender_id,
+                "display_name": display_name,
+                "created_at": now,
+            },
         ).one()
     elif display_name is not None and customer.display_name != display_name:
         customer = connection.execute(
-            update(_customer)
-            .where(_customer.c.id == customer.id)
-            .values(display_name=display_name)
-            .returning(*_customer.c)
+            _RENAME_CUSTOMER, {"b_id": customer.id, "b_display_name": display_name}
         ).one()
     conversation = _open_conversation(connection, customer, now, language)
     [(stored, _)] = append(connection, now, conversation.id, [message], looked_up=True)
     earlier: list[Message] = []
     if history > 0 and stored.seq > 1:
         rows = connection.execute(
-            _with_agent()
-            .where(
-                _message.c.conversation_id == conversation.id,
-                _message.c.seq >= stored.seq - history,
-                _message.c.seq < stored.seq,
-            )
-            .order_by(_message.c.seq)
+            _HISTORY,
+            {
+                "b_conversation_id": conversation.id,
+                "b_from_seq": stored.seq - history,
+                "b_to_seq": stored.seq,
+            },
         )
-        earlier = [message_value(row, row.agent_name) for row in rows]
+        earlier = [message_of_fields(row, conversation.id) for row in rows]
     # The conversation as it is after the append (last_seq moved on).
     return Received(
         customer_value(customer),
@@ -222,9 +294,7 @@ def receive(
 
 def open_conversation(connection: Connection, now: datetime, customer_id: int) -> Conversation:
     """See :meth:`handoff.store.sql.SqlStore.open_conversation`."""
-    customer = connection.execute(
-        select(_customer).where(_customer.c.id == customer_id).with_for_update()
-    ).first()
+    customer = connection.execute(_CUSTOMER_BY_ID_FOR_UPDATE, {"b_id": customer_id}).first()
     if customer is None:
         raise NotFound("customer", customer_id)
     return conversation_value(_open_conversation(connection, customer, now))
@@ -235,32 +305,24 @@ def _open_conversation(
 ) -> Row[Any]:
     """The customer's open conversation, started in state BOT when none is open;
     ``language``, when given, becomes its language."""
-    conversation = connection.execute(
-        select(_conversation).where(
-            _conversation.c.customer_id == customer.id, _conversation.c.closed_at.is_(None)
-        )
-    ).first()
+    conversation = connection.execute(_OPEN_CONVERSATION, {"b_customer_id": customer.id}).first()
     if conversation is None:
         return connection.execute(
-            insert(_conversation)
-            .values(
-                id=uuid.uuid4(),
-                customer_id=customer.id,
-                channel=customer.channel,
-                state=ConversationState.BOT.value,
-                language=language or customer.language,
-                created_at=now,
-                updated_at=now,
-                last_seq=0,
-            )
-            .returning(*_conversation.c)
+            _NEW_CONVERSATION,
+            {
+                "id": uuid.uuid4(),
+                "customer_id": customer.id,
+                "channel": customer.channel,
+                "state": ConversationState.BOT.value,
+                "language": language or customer.language,
+                "created_at": now,
+                "updated_at": now,
+                "last_seq": 0,
+            },
         ).one()
     if language is not None and conversation.language != language:
         return connection.execute(
-            update(_conversation)
-            .where(_conversation.c.id == conversation.id)
-            .values(language=language)
-            .returning(*_conversation.c)
+            _SET_LANGUAGE, {"b_id": conversation.id, "b_language": language}
         ).one()
     return conversation
 
@@ -278,7 +340,7 @@ def append(
     existing: dict[str, Message] = {}
     keys = [m.external_id for m in messages if m.external_id is not None]
     if keys and not looked_up:
-        for row in connection.execute(_with_agent().where(_message.c.external_id.in_(keys))):
+        for row in connection.execute(_MESSAGES_BY_EXTERNAL_IDS, {"b_external_ids": keys}):
             existing[row.external_id] = message_value(row, row.agent_name)
     new = [m for m in messages if m.external_id not in existing]
     names = _agent_names(connection, {m.agent_id for m in new})
@@ -286,16 +348,13 @@ def append(
     stored: list[Message] = []
     if new:
         last = connection.execute(
-            update(_conversation)
-            .where(_conversation.c.id == conversation_id)
-            .values(last_seq=_conversation.c.last_seq + len(new), updated_at=now)
-            .returning(_conversation.c.last_seq)
+            _TAKE_SEQS, {"b_id": conversation_id, "b_count": len(new), "b_now": now}
         ).scalar()
         if last is None:
             raise NotFound("conversation", conversation_id)
         first = last - len(new) + 1
         rows = connection.execute(
-            insert(_message).returning(*_message.c, sort_by_parameter_order=True),
+            _NEW_MESSAGES,
             [_message_values(conversation_id, seq, m, now) for seq, m in enumerate(new, first)],
         )
         stored = [
@@ -337,15 +396,11 @@ def record_channel_ref(connection: Connection, message_id: int, ref: str) -> boo
 
 
 def _received_before(connection: Connection, external_id: str) -> Received | None:
-    row = connection.execute(_with_agent().where(_message.c.external_id == external_id)).first()
+    row = connection.execute(_MESSAGE_BY_EXTERNAL_ID, {"b_external_id": external_id}).first()
     if row is None:
         return None
-    conversation = connection.execute(
-        select(_conversation).where(_conversation.c.id == row.conversation_id)
-    ).one()
-    customer = connection.execute(
-        select(_customer).where(_customer.c.id == conversation.customer_id)
-    ).one()
+    conversation = connection.execute(_CONVERSATION_BY_ID, {"b_id": row.conversation_id}).one()
+    customer = connection.execute(_CUSTOMER_BY_ID, {"b_id": conversation.customer_id}).one()
     return Received(
         customer_value(customer),
         conversation_value(conversation),
@@ -358,7 +413,7 @@ def _agent_names(connection: Connection, agent_ids: set[int | None]) -> dict[int
     wanted = {a for a in agent_ids if a is not None}
     if not wanted:
         return {}
-    found = connection.execute(select(_agent.c.id, _agent.c.name).where(_agent.c.id.in_(wanted)))
+    found = connection.execute(_AGENT_NAMES, {"b_ids": sorted(wanted)})
     names: dict[int | None, str] = {agent_id: name for agent_id, name in found}
     for agent_id in wanted - names.keys():
         raise NotFound("agent", agent_id)
@@ -369,18 +424,9 @@ def _check_replied_to(connection: Connection, ids: set[int | None]) -> None:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return
-    found = set(
-        connection.execute(select(_message.c.id).where(_message.c.id.in_(wanted))).scalars()
-    )
+    found = set(connection.execute(_MESSAGE_IDS, {"b_ids": sorted(wanted)}).scalars())
     for message_id in wanted - found:
         raise NotFound("message", message_id)
-
-
-def _with_agent() -> Any:
-    # An outer join: the agent's name is None for customer, bot and system messages.
-    return select(_message, _agent.c.name.label("agent_name")).outerjoin(
-        _agent, _message.c.agent_id == _agent.c.id
-    )
 
 
 def _message_values(

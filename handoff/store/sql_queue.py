@@ -12,7 +12,7 @@ import functools
 from typing import TypeVarTuple
 from uuid import UUID
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, func, or_, select, update
 from sqlalchemy.engine import Connection
 
 from handoff.errors import AlreadyClaimed, IllegalTransition, NotFound, NotOwner
@@ -243,28 +243,13 @@ class QueueSql(SqlBase):
 
 
 def _queue_position(connection: Connection, conversation_id: UUID) -> int | None:
-    conv = connection.execute(
-        select(ConversationRow.state, ConversationRow.team).where(
-            ConversationRow.id == conversation_id
-        )
-    ).first()
-    mine = connection.execute(
-        select(HandoffRow.id, HandoffRow.requested_at)
-        .where(HandoffRow.conversation_id == conversation_id, HandoffRow.resolved_at.is_(None))
-        .order_by(HandoffRow.id.desc())
-        .limit(1)
-    ).first()
+    conv = connection.execute(_CONVERSATION_STATE, {"b_id": conversation_id}).first()
+    mine = connection.execute(_OPEN_HANDOFF, {"b_id": conversation_id}).first()
     if conv is None or conv.state != _QUEUED or mine is None:
         return None
-    ahead_or_mine = or_(
-        HandoffRow.requested_at < mine.requested_at,
-        and_(HandoffRow.requested_at == mine.requested_at, HandoffRow.id <= mine.id),
-    )
-    # The same team, where no team (NULL) is a queue of its own.
     return connection.execute(
-        _queued_handoffs(select(func.count()))
-        .where(ConversationRow.team.is_not_distinct_from(conv.team))
-        .where(ahead_or_mine)
+        _PLACE_IN_QUEUE,
+        {"b_team": conv.team, "b_requested_at": mine.requested_at, "b_handoff_id": mine.id},
     ).scalar()
 
 
@@ -280,3 +265,31 @@ def _queued_handoffs(query: Select[*Ts]) -> Select[*Ts]:
         )
         .where(ConversationRow.state == _QUEUED)
     )
+
+
+# The statements of _queue_position (asked on every message of a waiting customer), built
+# once: building and keying them per call cost more CPU than running them.
+_CONVERSATION_STATE = select(ConversationRow.state, ConversationRow.team).where(
+    ConversationRow.id == bindparam("b_id")
+)
+_OPEN_HANDOFF = (
+    select(HandoffRow.id, HandoffRow.requested_at)
+    .where(HandoffRow.conversation_id == bindparam("b_id"), HandoffRow.resolved_at.is_(None))
+    .order_by(HandoffRow.id.desc())
+    .limit(1)
+)
+# Handoffs ahead of the given one, and itself, in the same team's queue, where no team
+# (NULL) is a queue of its own.
+_PLACE_IN_QUEUE = (
+    _queued_handoffs(select(func.count()))
+    .where(ConversationRow.team.is_not_distinct_from(bindparam("b_team")))
+    .where(
+        or_(
+            HandoffRow.requested_at < bindparam("b_requested_at"),
+            and_(
+                HandoffRow.requested_at == bindparam("b_requested_at"),
+                HandoffRow.id <= bindparam("b_handoff_id"),
+            ),
+        )
+    )
+)

@@ -204,6 +204,34 @@ async def test_append_with_a_missing_reference_is_not_found(
     assert await store.transcript(conversation.id) == []
 
 
+async def test_the_history_of_a_turn_is_the_transcript_before_it(store: SqlStore) -> None:
+    first = await store.receive_message(
+        channel="web", sender_id="v-8", message=_customer_says("hi", "w:1")
+    )
+    maria = await store.add_agent(login="maria", name="Maria", password_hash="x")
+    await store.append_messages(
+        first.conversation.id,
+        [
+            NewMessage(
+                sender=SenderKind.BOT,
+                text="An answer",
+                reply_to=first.message.id,
+                buttons=(Button(title="Yes", payload="/helpful yes"),),
+                meta={"kind": "answer", "team": "it", "tags": ["vpn"], "score": 0.9},
+                delivery=DeliveryStatus.PENDING,
+            ),
+            NewMessage(sender=SenderKind.AGENT, text="Maria here", agent_id=maria.id),
+        ],
+    )
+    latest = await store.receive_message(
+        channel="web", sender_id="v-8", message=_customer_says("thanks", "w:2"), history=30
+    )
+
+    transcript = await store.transcript(first.conversation.id)
+    assert latest.history == tuple(transcript[:-1])
+    assert latest.history[-1].agent_name == "Maria"
+
+
 async def test_receive_creates_customer_and_conversation_once(store: SqlStore) -> None:
     first = await store.receive_message(
         channel="web", sender_id="v-7", display_name="Ann", message=_customer_says("hi", "w:1")
