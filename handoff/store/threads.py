@@ -41,8 +41,8 @@ class WorkerThreads:
     async def run(self, function: Callable[..., T], *args: Any) -> T:
         """Run ``function(*args)`` in one of the threads and return (or raise) its outcome.
 
-        If the awaiting coroutine is cancelled, a call that has not started is skipped and
-        one that has runs to its end, its outcome dropped (as with ``run_in_executor``).
+        If the awaiting coroutine is cancelled, the call still runs to its end (as with
+        ``run_in_executor``); its outcome is dropped.
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
@@ -59,8 +59,6 @@ class WorkerThreads:
     def _work(self) -> None:
         while (job := self._jobs.get()) is not None:
             loop, future, function, args = job
-            if future.cancelled():  # read across threads: at worst the call runs anyway
-                continue
             try:
                 result = function(*args)
             except BaseException as exc:

@@ -63,24 +63,3 @@ async def test_a_cancelled_caller_leaves_the_call_to_finish_and_the_threads_work
         threads.shutdown()
 
     assert finished == ["slow"]
-
-
-async def test_a_call_whose_caller_was_cancelled_before_it_started_is_skipped() -> None:
-    threads = WorkerThreads(1, name="test-worker")
-    started, release = threading.Event(), threading.Event()
-    ran: list[str] = []
-    try:
-        busy = threads.run(lambda: (started.set(), release.wait(5)))
-        blocking = asyncio.ensure_future(busy)
-        await asyncio.to_thread(started.wait, 5)
-        queued = asyncio.ensure_future(threads.run(ran.append, "queued"))
-        await asyncio.sleep(0)  # the call is in the queue, behind the busy one
-        queued.cancel()
-        release.set()
-        await blocking
-        assert await threads.run(lambda: "next") == "next"
-    finally:
-        threads.shutdown()
-
-    assert queued.cancelled()
-    assert ran == []
