@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, TypeVar
@@ -59,7 +60,6 @@ from handoff.store.tables import (
     message_of_fields,
     message_value,
 )
-from handoff.store.threads import WorkerThreads
 
 T = TypeVar("T")
 Unit = Callable[[Connection], T]
@@ -163,20 +163,20 @@ class HotPath:
             event.listen(self._sync, "connect", _on_sqlite_connect)
             event.listen(self._sync, "begin", _begin_on_sqlite3)
             # One thread: SQLite has one writer anyway, and reads are short.
-            self._threads = WorkerThreads(1, name="helpline-sqlite")
+            self._threads = ThreadPoolExecutor(1, thread_name_prefix="helpline-sqlite")
         else:
             # psycopg's synchronous connection, one per worker thread; the URL (with its
             # search_path option) is the async engine's.
             self._sync = create_engine(
                 url, pool_size=PG_HOT_THREADS, max_overflow=0, pool_pre_ping=True
             )
-            self._threads = WorkerThreads(PG_HOT_THREADS, name="helpline-pg")
+            self._threads = ThreadPoolExecutor(PG_HOT_THREADS, thread_name_prefix="helpline-pg")
         self._read_only = self._sync.execution_options(**{READ_ONLY: True})
 
     async def close(self) -> None:
         """Stop the worker threads and close their connections."""
-        await self._threads.run(self._sync.dispose)
-        self._threads.shutdown()
+        await asyncio.get_running_loop().run_in_executor(self._threads, self._sync.dispose)
+        self._threads.shutdown(wait=True)
 
     async def read(self, unit: Unit[T]) -> T:
         """Run ``unit`` in a read-only transaction."""
@@ -202,11 +202,12 @@ class HotPath:
             raise StoreUnavailable(f"database error: {exc}") from exc
 
     async def _run(self, unit: Unit[T], *, write: bool) -> T:
+        loop = asyncio.get_running_loop()
         engine = self._sync if write else self._read_only
         if write and self._write_lock is not None:
             async with self._write_lock:
-                return await self._threads.run(_in_transaction, engine, unit)
-        return await self._threads.run(_in_transaction, engine, unit)
+                return await loop.run_in_executor(self._threads, _in_transaction, engine, unit)
+        return await loop.run_in_executor(self._threads, _in_transaction, engine, unit)
 
 
 def _begin_on_sqlite3(connection: Connection) -> None:
