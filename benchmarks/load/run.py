@@ -20,8 +20,8 @@ chat API stores the message, decides, stores the replies and returns them). Afte
 the database is checked: every acknowledged message is stored exactly once with the replies
 the customer was shown ("lost" counts the failures). Resident memory is the service's peak
 ``VmRSS``, sampled every 0.5 s. The load generator runs in this process, on the same
-machine, with one keep-alive connection per customer (``benchmarks/load/wire.py``, about
-0.2-0.3 ms of CPU a message; httpx took 2.5-8 ms and was the bottleneck).
+machine, on aiohttp's client with keep-alive connections (about 0.1 ms of CPU a message;
+httpx took 2.5-8 ms and was the bottleneck).
 
 ``--channel telegram`` drives customers in private chats of a fake Telegram Bot API instead,
 at rates within Telegram's limits; see ``benchmarks/load/telegram.py``.
@@ -44,8 +44,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
+import aiohttp
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -62,10 +62,12 @@ from benchmarks.load.harness import (
     write_config,
 )
 from benchmarks.load.verify import transcript_problems
-from benchmarks.load.wire import Wire, WireError
 
 PERSON = "can I talk to a person please"
 REQUEST_TIMEOUT_S = 30.0
+# Idle keep-alive connections are dropped before uvicorn's 5 s: a request sent on a
+# connection just as the server closes it fails.
+KEEPALIVE_S = 4.0
 DRAIN_TIMEOUT_S = 60.0
 WEB_RATE = 500.0
 
@@ -164,28 +166,30 @@ class Counters:
         self.kinds[str(exc) if isinstance(exc, Refused) else type(exc).__name__] += 1
 
 
-async def post(wire: Wire, customer: WebCustomer, sent: Sent) -> None:
+async def post(session: aiohttp.ClientSession, customer: WebCustomer, sent: Sent) -> None:
     """Send one message (``POST /api/chat/messages``) and record the acknowledgement and
     the bot's replies, as :func:`benchmarks.load.harness.post` does over httpx.
 
     Raises:
         Refused: an error status (the message stays unacknowledged).
-        WireError: no answer at all (the message stays unacknowledged).
+        aiohttp.ClientError, TimeoutError: no answer at all (the message stays
+            unacknowledged).
     """
-    body = json.dumps({"client_id": sent.client_id, "text": sent.text}).encode()
+    body = {"client_id": sent.client_id, "text": sent.text}
     started = time.perf_counter()
-    reply = await wire.post("/api/chat/messages", body, headers=customer.headers)
+    async with session.post("/api/chat/messages", json=body, headers=customer.headers) as reply:
+        payload = await reply.read()
     elapsed = time.perf_counter() - started
     if not 200 <= reply.status < 300:
         raise Refused(reply.status)
-    messages = json.loads(reply.body)["messages"]
+    messages = json.loads(payload)["messages"]
     sent.acked = True
     sent.latency_s = elapsed
     sent.reply_ids = tuple(m["id"] for m in messages if m["sender"] == "bot")
 
 
 async def customer_loop(
-    wire: Wire,
+    session: aiohttp.ClientSession,
     customer: WebCustomer,
     *,
     texts: Sequence[str],
@@ -199,17 +203,14 @@ async def customer_loop(
 
     async def send(text: str) -> bool:
         try:
-            await post(wire, customer, new_message(customer, text))
-        except (Refused, WireError) as exc:
+            await post(session, customer, new_message(customer, text))
+        except (Refused, aiohttp.ClientError, TimeoutError) as exc:
             counters.failed(exc)
         return True
 
-    try:
-        await paced(
-            send, texts=texts, interval_s=interval_s, asks_person=asks_person, until=until, rng=rng
-        )
-    finally:
-        wire.close()
+    await paced(
+        send, texts=texts, interval_s=interval_s, asks_person=asks_person, until=until, rng=rng
+    )
 
 
 async def paced(
@@ -319,14 +320,17 @@ async def run_level(
                 opened = await asyncio.gather(*(open_one() for _ in range(level)))
             customers = [c for c in opened if c is not None]
             persons = round(level * person_share)
-            address = urlsplit(service.base_url)
-            host, port = address.hostname or "127.0.0.1", address.port or 80
-            async with measured(service) as window:
+            session = aiohttp.ClientSession(
+                base_url=service.base_url,
+                connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE_S),
+                timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S),
+            )
+            async with session, measured(service) as window:
                 async with asyncio.timeout(duration_s + DRAIN_TIMEOUT_S):
                     await asyncio.gather(
                         *(
                             customer_loop(
-                                Wire(host, port, timeout_s=REQUEST_TIMEOUT_S),
+                                session,
                                 customer,
                                 texts=texts,
                                 interval_s=level / rate,
