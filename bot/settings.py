@@ -147,7 +147,7 @@ class Settings(BaseSettings):
     # The retrieval model (docs/knowledge.md): "wordllama" (default install) or "minilm"
     # (the optional minilm extra, with torch).
     knowledge_model: Literal["wordllama", "minilm"] = "wordllama"
-    # The default meets issue 3's target on Banking77 with unseen intents (>= 90% answer
+    # The default reaches the quality target on Banking77 with unseen intents (>= 90% answer
     # precision, >= 75% answered right); knowledge with few questions per article scores
     # lower and should calibrate its own (`helpline kb calibrate`; the sample sets 0.15).
     answer_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
