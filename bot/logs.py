@@ -21,6 +21,10 @@ from typing import Any, Literal, TextIO
 
 #: How ``text`` lines look.
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+#: Loggers that say something at INFO every few seconds in normal operation (APScheduler's
+#: executor logs each run of the timer tick twice, every 5 s): they log warnings and
+#: errors only, unless the service logs at DEBUG.
+CHATTY_LOGGERS = ("apscheduler.executors.default",)
 
 # Attributes every LogRecord has; anything else on a record came from ``extra=``.
 _RECORD_FIELDS = frozenset(vars(logging.LogRecord("", logging.INFO, "", 0, "", None, None))) | {
@@ -76,4 +80,7 @@ def configure_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper())
+    chatty_level = logging.NOTSET if root.level <= logging.DEBUG else logging.WARNING
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(chatty_level)
     return handler

@@ -96,3 +96,31 @@ async def test_the_runtime_logs_a_handoff_without_what_the_customer_wrote(
     formatted = [JsonFormatter().format(record) for record in caplog.records]
     assert any("conversation_id" in json.loads(line) for line in formatted)
     assert not any("7731-secret" in line for line in formatted)
+
+
+@pytest.fixture
+def root_logging() -> Iterator[None]:
+    """Give back the root logger's level and handlers, and the scheduler's level, after."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    yield
+    root.setLevel(level)
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.NOTSET)
+
+
+@pytest.mark.usefixtures("root_logging")
+@pytest.mark.parametrize(("level", "shown"), [("INFO", False), ("DEBUG", True)])
+def test_the_scheduler_does_not_log_every_timer_tick_unless_debugging(
+    level: str, shown: bool
+) -> None:
+    buffer = io.StringIO()
+    configure_logging(level, "text", stream=buffer)
+    executor = logging.getLogger("apscheduler.executors.default")
+    executor.info('Running job "TimerScheduler._tick"')
+    executor.warning("Run time of job was missed")
+    output = buffer.getvalue()
+    assert ("Running job" in output, "Run time of job was missed" in output) == (shown, True)
