@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.dialogue import (
@@ -13,8 +11,8 @@ from bot.dialogue import (
     decide,
     requested_article,
 )
-from knowledge.article import Article
 from knowledge.index import Candidate
+from tests.knowledge.articles import make_article
 
 PERSON_REQUESTS = [
     "can I talk to a person",
@@ -53,20 +51,7 @@ def test_questions_are_not_person_requests(text: str) -> None:
 
 
 def _candidate(article_id: str, score: float) -> Candidate:
-    article = Article(
-        id=article_id,
-        lang="en",
-        title=article_id,
-        questions=(article_id,),
-        answer="answer",
-        tags=(),
-        team=None,
-        handoff=False,
-        review_by=None,
-        related=(),
-        path=Path(f"{article_id}.md"),
-        line=1,
-    )
+    article = make_article(article_id, questions=(article_id,), answer="answer")
     return Candidate(article=article, score=score, matched=article_id)
 
 

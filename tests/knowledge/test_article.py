@@ -8,20 +8,16 @@ import pytest
 
 from knowledge.article import Article, KnowledgeBase
 from knowledge.errors import KnowledgeError, KnowledgeFileError, KnowledgeLoadError
+from tests.knowledge.articles import make_article
 
 
 def article(article_id: str, lang: str) -> Article:
-    return Article(
-        id=article_id,
+    return make_article(
+        article_id,
         lang=lang,
         title=f"{article_id} in {lang}",
         questions=("q1", "q2"),
         answer="a",
-        tags=(),
-        team=None,
-        handoff=False,
-        review_by=None,
-        related=(),
         path=Path(f"{article_id}.{lang}.md"),
         line=6,
     )

@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import pytest
 
 from knowledge.article import HANDOFF, Article
 from knowledge.evaluation import Trial, calibrate, score
 from knowledge.index import Candidate
+from tests.knowledge.articles import make_article
 
 
 def _article(article_id: str) -> Article:
-    return Article(
-        id=article_id,
-        lang="en",
-        title=article_id,
-        questions=(),
-        answer="x",
-        tags=(),
-        team=None,
-        handoff=False,
-        review_by=None,
-        related=(),
-        path=Path(f"{article_id}.md"),
-        line=1,
-    )
+    return make_article(article_id)
 
 
 def _trial(expected: str, best: str, top: float, seconds: float = 0.001) -> Trial:

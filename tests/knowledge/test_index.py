@@ -9,6 +9,7 @@ import pytest
 from knowledge.article import Article, KnowledgeBase
 from knowledge.index import MAX_QUERY_CHARS, SearchIndex
 from knowledge.loader import load_knowledge
+from tests.knowledge.articles import make_article
 
 # id -> (title, questions), per language: a small IT helpdesk in English and Danish.
 ENGLISH = {
@@ -249,19 +250,12 @@ def test_search_is_deterministic(knowledge: KnowledgeBase, index: SearchIndex) -
 
 def test_equal_scores_are_ordered_by_id_then_language(tmp_path: Path) -> None:
     articles = tuple(
-        Article(
-            id=article_id,
+        make_article(
+            article_id,
             lang=lang,
             title="Same title",
             questions=("same question",),
-            answer="x",
-            tags=(),
-            team=None,
-            handoff=False,
-            review_by=None,
-            related=(),
             path=tmp_path / f"{article_id}.md",
-            line=1,
         )
         for article_id, lang in [("b", "en"), ("a", "sv"), ("a", "de")]
     )
@@ -277,19 +271,11 @@ def test_equal_scores_are_ordered_by_id_then_language(tmp_path: Path) -> None:
 
 def test_the_limit_keeps_the_first_ids_among_equal_scores(tmp_path: Path) -> None:
     articles = tuple(
-        Article(
-            id=article_id,
-            lang="en",
+        make_article(
+            article_id,
             title="Same title",
             questions=("same question",),
-            answer="x",
-            tags=(),
-            team=None,
-            handoff=False,
-            review_by=None,
-            related=(),
             path=tmp_path / f"{article_id}.md",
-            line=1,
         )
         for article_id in ["c", "a", "b"]
     )
@@ -304,20 +290,7 @@ def test_an_empty_knowledge_base_finds_nothing() -> None:
 
 
 def test_articles_without_searchable_words_are_never_found(tmp_path: Path) -> None:
-    article = Article(
-        id="dots",
-        lang="en",
-        title="...",
-        questions=("?!",),
-        answer="x",
-        tags=(),
-        team=None,
-        handoff=False,
-        review_by=None,
-        related=(),
-        path=tmp_path / "dots.md",
-        line=1,
-    )
+    article = make_article("dots", title="...", questions=("?!",), path=tmp_path / "dots.md")
 
     assert SearchIndex.build(KnowledgeBase((article,))).search("dots ...") == []
 
@@ -332,19 +305,12 @@ def test_words_no_article_knows_lower_the_score(index: SearchIndex) -> None:
 
 def test_the_answer_text_decides_between_equal_questions(tmp_path: Path) -> None:
     def article(article_id: str, answer: str) -> Article:
-        return Article(
-            id=article_id,
-            lang="en",
+        return make_article(
+            article_id,
             title="Screen problems",
             questions=("my screen is broken",),
             answer=answer,
-            tags=(),
-            team=None,
-            handoff=False,
-            review_by=None,
-            related=(),
             path=tmp_path / f"{article_id}.md",
-            line=1,
         )
 
     knowledge = KnowledgeBase(

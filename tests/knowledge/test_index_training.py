@@ -6,13 +6,13 @@ import gc
 import random
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from knowledge.article import Article, KnowledgeBase
 from knowledge.embedding import StaticEmbedding
 from knowledge.index import SearchIndex
+from tests.knowledge.articles import make_article
 
 # Enough questions x articles (3,000 x 200) that training takes about a second: far longer
 # than the microseconds between build() returning and the first search.
@@ -31,19 +31,11 @@ def article(number: int, rng: random.Random) -> Article:
     questions = tuple(
         f"{topic} {' '.join(rng.sample(WORDS, 3))} {number}" for _ in range(QUESTIONS)
     )
-    return Article(
-        id=f"topic-{number:03d}",
-        lang="en",
+    return make_article(
+        f"topic-{number:03d}",
         title=f"{topic} {number}",
         questions=questions,
         answer=f"About {topic}.",
-        tags=(),
-        team=None,
-        handoff=False,
-        review_by=None,
-        related=(),
-        path=Path(f"topic-{number:03d}.md"),
-        line=1,
     )
 
 

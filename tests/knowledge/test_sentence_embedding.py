@@ -15,6 +15,7 @@ from knowledge.article import Article, KnowledgeBase
 from knowledge.embedding import load_embedding
 from knowledge.errors import OptionalModelMissing
 from knowledge.index import SearchIndex
+from tests.knowledge.articles import make_article
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -85,19 +86,8 @@ def test_remembered_texts_give_the_same_vectors() -> None:
 
 
 def _article(article_id: str, questions: tuple[str, ...]) -> Article:
-    return Article(
-        id=article_id,
-        lang="en",
-        title=questions[0],
-        questions=questions[1:],
-        answer=f"How to: {questions[0]}.",
-        tags=(),
-        team=None,
-        handoff=False,
-        review_by=None,
-        related=(),
-        path=Path(f"{article_id}.md"),
-        line=1,
+    return make_article(
+        article_id, title=questions[0], questions=questions[1:], answer=f"How to: {questions[0]}."
     )
 
 
