@@ -92,7 +92,7 @@ class AnswerFromKnowledge(Action):  # type: ignore[misc]
             if article is not None:
                 return self._answer(dispatcher, article, score=1.0, matched=article.title)
         text = tracker.latest_message.get("text") or ""
-        decision = decide(snapshot.index.search(text, limit=5), self._thresholds)
+        decision = decide(snapshot.index.search(text, limit=5, language=language), self._thresholds)
         if decision.outcome is Outcome.ANSWER:
             best = decision.candidates[0]
             answer_lang = language or best.article.lang

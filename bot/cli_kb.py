@@ -72,11 +72,13 @@ def kb_ask(directory: Path, question: str, limit: int) -> None:
     """
     from bot.dialogue import Outcome, Thresholds, decide
     from bot.settings import load_settings
+    from knowledge.language import detect_language
     from knowledge.loader import load_knowledge
 
     settings = load_settings()
     knowledge = load_knowledge(directory).knowledge
-    candidates = build_index(knowledge, settings.knowledge_model).search(question, limit=limit)
+    index = build_index(knowledge, settings.knowledge_model)
+    candidates = index.search(question, limit=limit, language=detect_language(question))
     for rank, candidate in enumerate(candidates, 1):
         article = candidate.article
         click.echo(f"{rank}. {candidate.score:.3f}  {article.id} [{article.lang}]  {article.title}")

@@ -57,10 +57,11 @@ def run_case(case: Case, index: SearchIndex, thresholds: Thresholds) -> CaseResu
     """Decide one case as the bot would (asking for a person first, then the knowledge)."""
     from bot.dialogue import Outcome, asks_for_person, decide
     from knowledge.article import HANDOFF
+    from knowledge.language import detect_language
 
     if asks_for_person(case.text):
         return CaseResult(case, HANDOFF, 0.0, case.expects_handoff)
-    candidates = index.search(case.text, limit=5)
+    candidates = index.search(case.text, limit=5, language=detect_language(case.text))
     decision = decide(candidates, thresholds)
     score = candidates[0].score if candidates else 0.0
     if decision.outcome is Outcome.ANSWER:

@@ -22,6 +22,7 @@ from typing import Protocol
 
 from knowledge.article import HANDOFF
 from knowledge.index import Candidate, SearchIndex
+from knowledge.language import detect_language
 
 #: Given the ranked candidates and an answer threshold, the id of the article the bot
 #: answers with, or ``None`` when it does not answer (it asks back or falls back).
@@ -93,6 +94,9 @@ class Metrics:
 def run_cases(index: SearchIndex, cases: Sequence[CaseLike], *, limit: int = 5) -> list[Trial]:
     """Search every case's message, one at a time, timing each search.
 
+    Each message is searched as the service searches a first message: in the language
+    detected from its words, when there is one.
+
     Args:
         index: The search index.
         cases: The cases.
@@ -104,7 +108,7 @@ def run_cases(index: SearchIndex, cases: Sequence[CaseLike], *, limit: int = 5) 
     trials = []
     for case in cases:
         start = time.perf_counter()
-        candidates = index.search(case.text, limit=limit)
+        candidates = index.search(case.text, limit=limit, language=detect_language(case.text))
         seconds = time.perf_counter() - start
         trials.append(Trial(case.text, case.expected, tuple(candidates), seconds))
     return trials

@@ -227,6 +227,26 @@ def test_translations_are_separate_candidates(index: SearchIndex) -> None:
     }
 
 
+def test_a_language_every_article_is_written_in_is_searched_alone(index: SearchIndex) -> None:
+    everywhere = index.search("VPN", limit=10)
+    in_english = index.search("VPN", limit=10, language="en")
+
+    assert {c.article.lang for c in everywhere} == {"en", "da"}
+    assert {c.article.lang for c in in_english} == {"en"}
+    assert in_english[0].article.id == "vpn-connect"
+
+
+@pytest.mark.parametrize("language", ["da", "sv", None])
+def test_a_language_with_missing_articles_or_none_searches_every_language(
+    index: SearchIndex, language: str | None
+) -> None:
+    # Only English has this article: a Danish conversation must still find it.
+    candidates = index.search("laptop takes forever to start", language=language)
+
+    assert candidates == index.search("laptop takes forever to start")
+    assert (candidates[0].article.id, candidates[0].article.lang) == ("laptop-slow", "en")
+
+
 def test_the_best_matching_variant_is_reported(index: SearchIndex) -> None:
     best = index.search("my printer isn't showing up anymore")[0]
 
