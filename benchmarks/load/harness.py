@@ -13,6 +13,7 @@ import signal
 import socket
 import sys
 import time
+import tomllib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
-KNOWLEDGE_DIR = ROOT / "examples" / "it-helpdesk" / "knowledge"
+SAMPLE = ROOT / "examples" / "it-helpdesk"
+KNOWLEDGE_DIR = SAMPLE / "knowledge"
 CASES = KNOWLEDGE_DIR / "cases.csv"
 RUN = "from bot.cli import main; main()"
 TEAMS = (
@@ -40,11 +42,19 @@ def free_port() -> int:
 
 
 def write_config(directory: Path, *, flood_messages: int) -> Path:
-    """A settings file: the sample deployment's teams, no demo agents, the flood limit given.
+    """A settings file: the sample deployment's teams and answer threshold (what ``make
+    run`` serves), no demo agents, the flood limit given.
 
     No agent is online, so every handoff stays queued and the bot keeps answering.
     """
-    lines = ["[helpline]", f"web_flood_messages = {flood_messages}", ""]
+    with (SAMPLE / "helpline.toml").open("rb") as sample:
+        threshold = tomllib.load(sample)["helpline"]["answer_threshold"]
+    lines = [
+        "[helpline]",
+        f"web_flood_messages = {flood_messages}",
+        f"answer_threshold = {threshold}",
+        "",
+    ]
     for team_id, name in TEAMS:
         lines += ["[[helpline.teams]]", f'id = "{team_id}"', f'name = "{name}"', ""]
     path = directory / "helpline.toml"
