@@ -129,7 +129,7 @@ class _Always:
         self._knowledge = knowledge
         self._rank = rank
 
-    def search(self, text: str, *, limit: int = 5) -> list[Candidate]:
+    def search(self, text: str, *, limit: int = 5, language: str | None = None) -> list[Candidate]:
         best = self._rank(text)
         article = None if best is None else self._knowledge.get(best, None)
         return [] if article is None else [Candidate(article, 1.0, article.title, 1.0)]

@@ -9,7 +9,8 @@ Usage (from the repository root)::
 
 For each level a fresh database (a SQLite file, or a fresh schema of the PostgreSQL
 database) and a fresh service process. Each of the ``level`` customers opens a
-conversation, then sends questions from the sample knowledge's ``cases.csv`` at
+conversation, then sends questions from the sample knowledge's ``cases.csv`` (each
+customer in an order of its own, no question twice before all were asked) at
 ``rate / level`` messages a second (waiting for each answer before the next, as a person
 does); a ``--person-share`` of them ask for a person on their second message and stay
 queued (no agent is online), so the bot keeps answering them. The service's flood limit is
@@ -225,7 +226,11 @@ async def paced(
     """Pace one customer: ``send`` a question every ``interval_s`` (from a random start)
     until ``until`` (monotonic), or until ``send`` returns False. A sent message waits for
     its answer, so a slow answer delays the next one; the second asks for a person when
-    ``asks_person``."""
+    ``asks_person``. A customer goes through ``texts`` in an order of its own and repeats a
+    question only after asking them all: asking the same thing twice is a reason to hand
+    the conversation to a person, and that would make most customers queue."""
+    order = list(texts)
+    rng.shuffle(order)
     next_at = time.monotonic() + rng.uniform(0, interval_s)
     turn = 0
     while True:
@@ -234,7 +239,7 @@ async def paced(
         if next_at >= until:
             return
         await asyncio.sleep(next_at - now)
-        if not await send(PERSON if asks_person and turn == 1 else rng.choice(texts)):
+        if not await send(PERSON if asks_person and turn == 1 else order[turn % len(order)]):
             return
         next_at += interval_s
         turn += 1
