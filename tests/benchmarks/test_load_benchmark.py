@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from benchmarks.load.run import HEADER, main
+from benchmarks.load.run import HEADER, PERSON, main, run_level
+from handoff.model import HandoffReason
+from tests.benchmarks.queued import queued_handoffs
 
 
 def test_a_tiny_run_prints_its_row_and_loses_nothing(capsys: pytest.CaptureFixture[str]) -> None:
@@ -14,3 +18,20 @@ def test_a_tiny_run_prints_its_row_and_loses_nothing(capsys: pytest.CaptureFixtu
     assert result.acked > 0
     assert result.rss_mb > 0
     assert capsys.readouterr().out.startswith(HEADER + "\n| SQLite | 3 | 30 |")
+
+
+async def test_a_customer_asking_for_a_person_under_load_is_queued(tmp_path: Path) -> None:
+    result = await run_level(
+        database="sqlite",
+        level=3,
+        duration_s=3,
+        rate=30,
+        person_share=1 / 3,
+        workdir=tmp_path,
+        seed=7,
+    )
+
+    assert (result.acked, result.errors, result.lost) == (result.sent, 0, 0)
+    queued = await queued_handoffs(f"sqlite+aiosqlite:///{tmp_path / 'load-3.db'}", PERSON)
+    assert queued.count((HandoffReason.CUSTOMER_ASKED, True)) == 1
+    assert (HandoffReason.CUSTOMER_ASKED, False) not in queued

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -161,6 +162,46 @@ def test_an_action_server_error_does_not_echo_the_conversation(action_server: st
     response = _post(action_server, body)
     assert response.status_code == 500
     assert "my secret words" not in response.text
+
+
+MARKER = "Anna-Berg-4711-in-my-own-words"
+
+
+def _with_marker(action: str) -> dict[str, Any]:
+    """Rasa's webhook body for ``action`` with the marker wherever conversation text goes."""
+    body = webhook_payload(action, TurnState(MARKER, MARKER, slots={"team_name": MARKER}))
+    body["tracker"]["events"] = [{"event": "user", "text": MARKER}]
+    return body
+
+
+def _without(body: dict[str, Any], field: str) -> dict[str, Any]:
+    return {key: value for key, value in body.items() if key != field}
+
+
+MALFORMED = [
+    (b'{"sender_id": "' + MARKER.encode() + b'", "tracker": {', 400),
+    (json.dumps([MARKER]).encode(), 500),
+    (json.dumps(_with_marker("action_nope")).encode(), 404),
+    (json.dumps(_without(_with_marker(ACTION_ANSWER), "tracker")).encode(), 500),
+    (json.dumps(_without(_with_marker(ACTION_ANSWER), "domain")).encode(), 449),
+]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    MALFORMED,
+    ids=["not JSON", "not an object", "unknown action", "no tracker", "no domain"],
+)
+def test_a_malformed_request_is_refused_without_echoing_the_conversation(
+    action_server: str, body: bytes, status: int
+) -> None:
+    response = httpx.post(
+        f"{action_server}/webhook",
+        content=body,
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert (response.status_code, MARKER in response.text) == (status, False)
 
 
 def _listening_addresses(port: int) -> set[str]:

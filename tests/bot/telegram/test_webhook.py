@@ -48,10 +48,9 @@ def _update(fake: FakeBotApi, text: str, update_id: int = 9001) -> dict[str, Any
     return {"update_id": update_id, "message": fake.message(CHAT, text=text)}
 
 
-async def _post(client: httpx.AsyncClient, update: dict[str, Any], secret: str) -> int:
-    response = await client.post(
-        "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
-    )
+async def _post(client: httpx.AsyncClient, update: dict[str, Any], secret: str | None) -> int:
+    headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
+    response = await client.post("/telegram/webhook", json=update, headers=headers)
     return response.status_code
 
 
@@ -65,12 +64,15 @@ async def test_start_registers_the_webhook_with_the_secret(
     )
 
 
-async def test_a_wrong_secret_is_refused_and_nothing_is_stored(
-    fake: FakeBotApi, client: httpx.AsyncClient, service: Service
+@pytest.mark.parametrize(
+    "secret", [None, "", "guess", SECRET[:-1]], ids=["missing", "empty", "wrong", "prefix"]
+)
+async def test_a_missing_or_wrong_secret_is_refused_and_nothing_is_stored(
+    fake: FakeBotApi, client: httpx.AsyncClient, service: Service, secret: str | None
 ) -> None:
-    status = await _post(client, _update(fake, "How do I connect to the VPN?"), "guess")
+    status = await _post(client, _update(fake, "How do I connect to the VPN?"), secret)
     customer = await service.store.find_customer(channel="telegram", external_id=str(CHAT))
-    assert (status, customer) == (403, None)
+    assert (status, customer, fake.sent_to(CHAT)) == (403, None, [])
 
 
 async def test_200_means_stored_and_answered(

@@ -5,12 +5,14 @@ framed where they should not."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 
+from bot.service import Service
 from bot.settings import Settings
-from tests.bot.web.conftest import MARIA, VPN_QUESTION, ChatCustomer, ConsoleAgent
+from tests.bot.web.conftest import JONAS, MARIA, VPN_QUESTION, ChatCustomer, ConsoleAgent
 
 EMBEDDING_SITE = "https://intranet.example.org"
 FLOOD_MESSAGES = 3
@@ -117,23 +119,80 @@ async def test_console_actions_need_a_login(
     assert (response.status_code, response.headers["location"]) == (303, "/console/login")
 
 
-ADMIN_PAGES = [("GET", "/console/admin/notices"), ("POST", "/console/admin/notices")]
+#: Every admin route, with a form that would change something if it were accepted. ``{me}``
+#: is the agent trying it (the change would make them an admin), ``{other}`` another agent,
+#: ``{notice}`` an active notice.
+ADMIN_ROUTES = [
+    ("GET", "/console/admin/notices", {}),
+    ("POST", "/console/admin/notices", {"text_en": "Closed today", "ends": "2h"}),
+    ("POST", "/console/admin/notices/{notice}/end", {}),
+    ("GET", "/console/admin/agents", {}),
+    (
+        "POST",
+        "/console/admin/agents",
+        {"login": "ole", "name": "Ole", "password": "ole-secret", "capacity": "2"},
+    ),
+    (
+        "POST",
+        "/console/admin/agents/{me}",
+        {"teams": "it-support", "capacity": "9", "is_admin": "yes", "telegram_user": "4242"},
+    ),
+    ("POST", "/console/admin/agents/{other}/active", {"active": "no"}),
+]
+ADMIN_ROUTE_IDS = [
+    "list notices",
+    "post notice",
+    "end notice",
+    "list agents",
+    "add agent",
+    "change agent",
+    "deactivate agent",
+]
 
 
-@pytest.mark.parametrize(("method", "path"), ADMIN_PAGES, ids=["list", "post"])
-async def test_admin_pages_refuse_an_agent_who_is_not_an_admin(
-    maria: ConsoleAgent, method: str, path: str
+async def _admin_path(service: Service, path: str) -> str:
+    """``path`` with Maria as ``{me}``, Jonas as ``{other}`` and a fresh active notice."""
+    ids = {agent.login: agent.id for agent in await service.store.list_agents()}
+    now = datetime.now(UTC)
+    notice = await service.store.post_notice(
+        texts={"en": "The VPN is down"}, starts_at=now, ends_at=now + timedelta(hours=1)
+    )
+    return path.format(me=ids[MARIA[0]], other=ids[JONAS[0]], notice=notice.id)
+
+
+async def _desk_state(service: Service) -> tuple[object, ...]:
+    """What an admin route could change: the agents, their Telegram users and the notices."""
+    store = service.store
+    return (
+        await store.list_agents(),
+        await store.telegram_user_ids(),
+        await store.list_notices(),
+    )
+
+
+@pytest.mark.parametrize(("method", "path", "fields"), ADMIN_ROUTES, ids=ADMIN_ROUTE_IDS)
+async def test_admin_routes_refuse_an_agent_who_is_not_an_admin(
+    maria: ConsoleAgent, service: Service, method: str, path: str, fields: dict[str, str]
 ) -> None:
-    response = await maria.client.request(method, path, data={"csrf": maria.csrf})
-    assert response.status_code == 403
+    url = await _admin_path(service, path)
+    before = await _desk_state(service)
+    response = await maria.client.request(method, url, data={"csrf": maria.csrf, **fields})
+    assert (response.status_code, response.json()["detail"].startswith("only admins")) == (
+        403,
+        True,
+    )
+    assert await _desk_state(service) == before
 
 
-@pytest.mark.parametrize(("method", "path"), ADMIN_PAGES, ids=["list", "post"])
-async def test_admin_pages_send_strangers_to_the_login(
-    logged_out: ConsoleAgent, method: str, path: str
+@pytest.mark.parametrize(("method", "path", "fields"), ADMIN_ROUTES, ids=ADMIN_ROUTE_IDS)
+async def test_admin_routes_send_strangers_to_the_login(
+    logged_out: ConsoleAgent, service: Service, method: str, path: str, fields: dict[str, str]
 ) -> None:
-    response = await logged_out.client.request(method, path)
+    url = await _admin_path(service, path)
+    before = await _desk_state(service)
+    response = await logged_out.client.request(method, url, data=fields)
     assert (response.status_code, response.headers["location"]) == (303, "/console/login")
+    assert await _desk_state(service) == before
 
 
 # CSRF ------------------------------------------------------------------------------------
