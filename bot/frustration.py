@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -83,15 +84,19 @@ def repeated_question(text: str, earlier: Sequence[str], *, threshold: float) ->
     mine = normalise(text)
     if len(mine) < _MIN_REPEAT_CHARS:
         return None
+    # difflib's real_quick_ratio() and quick_ratio() are upper bounds of ratio(), from the
+    # lengths and from the characters the texts share (as multisets). Computed here with the
+    # same formula, they rule out most earlier messages before a matcher is built: building
+    # one indexes every character, and the full match is the costly part.
+    characters = Counter(mine)
     for before in earlier:
-        matcher = SequenceMatcher(None, mine, normalise(before))
-        # The quick ratios are upper bounds of ratio() (difflib's contract): most earlier
-        # messages are ruled out by them without the full match, which is the costly part.
-        if (
-            matcher.real_quick_ratio() >= threshold
-            and matcher.quick_ratio() >= threshold
-            and matcher.ratio() >= threshold
-        ):
+        theirs = normalise(before)
+        total = len(mine) + len(theirs)
+        if 2.0 * min(len(mine), len(theirs)) / total < threshold:
+            continue
+        if 2.0 * (characters & Counter(theirs)).total() / total < threshold:
+            continue
+        if SequenceMatcher(None, mine, theirs).ratio() >= threshold:
             return before
     return None
 
