@@ -39,6 +39,7 @@ from handoff.model import (
     HandoffReason,
     Message,
     NewMessage,
+    Said,
     SenderKind,
 )
 from handoff.routing import pick_team
@@ -182,6 +183,7 @@ class Runtime(DeskActions, Outbound):
                 self._metrics.message_received(customer.channel)
             if created:
                 await self._tell_listeners(conversation.id, message)
+            history: Sequence[Said]
             if created:
                 history = [*received.history, message]
             else:  # stored before a crash, never answered: read what came before it
@@ -199,7 +201,7 @@ class Runtime(DeskActions, Outbound):
         conversation: Conversation,
         message: Message,
         payload: str | None,
-        history: Sequence[Message],
+        history: Sequence[Said],
     ) -> list[Message]:
         """Decide and send the replies; ``history`` ends with ``message``."""
         if payload in CUSTOMER_COMMANDS:
@@ -367,7 +369,7 @@ class Runtime(DeskActions, Outbound):
         return Utterance(text=self._phrases.get(key, language, **values), meta={"kind": key})
 
 
-def _slots_from(history: Sequence[Message]) -> dict[str, Any]:
+def _slots_from(history: Sequence[Said]) -> dict[str, Any]:
     """Rebuild the dialogue's memory from the transcript, so nothing lives only in RAM."""
     fallbacks = 0
     team: str | None = None

@@ -32,6 +32,7 @@ from handoff.model import (
     Message,
     NewMessage,
     Presence,
+    Said,
     SenderKind,
 )
 from handoff.store.port import Store
@@ -59,7 +60,7 @@ def helpful_buttons(phrases: Phrases, language: str | None) -> tuple[Button, But
     )
 
 
-def question_of(history: Sequence[Message], current: Message) -> str:
+def question_of(history: Sequence[Said], current: Message) -> str:
     """The customer's question verbatim: their latest typed message that is not a request
     for a person or a button press (the current message when there is none)."""
     for message in reversed(history):
@@ -131,7 +132,7 @@ class DeskActions:
         self: _Core,
         conversation: Conversation,
         message: Message,
-        history: Sequence[Message],
+        history: Sequence[Said],
         *,
         payload: str | None,
         language: str,

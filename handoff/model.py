@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 
@@ -123,6 +123,41 @@ class Message:
     edited_at: datetime | None = None
 
 
+class Said(Protocol):
+    """What a turn reads of an earlier message: who said what, with its meta.
+
+    Both :class:`Message` and the lighter :class:`TranscriptLine` are such.
+    """
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def seq(self) -> int: ...
+
+    @property
+    def sender(self) -> SenderKind: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def meta(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TranscriptLine:
+    """An earlier message as a turn reads it back (:class:`Said`): the parts of a
+    :class:`Message` that the dialogue's memory is rebuilt from, without its buttons,
+    delivery state or times, which a turn never reads and which cost the most to load."""
+
+    id: int
+    seq: int
+    sender: SenderKind
+    text: str
+    meta: dict[str, Any]
+
+
 @dataclass(frozen=True, slots=True)
 class NewMessage:
     """What a caller hands the store to append to a transcript."""
@@ -145,7 +180,7 @@ class Received:
     conversation: Conversation
     message: Message
     created: bool  # False: a redelivery of a message stored before
-    history: tuple[Message, ...] = ()  # the messages before it, oldest first, when asked
+    history: tuple[TranscriptLine, ...] = ()  # the messages before it, oldest first, when asked
 
 
 @dataclass(frozen=True, slots=True)

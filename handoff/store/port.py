@@ -88,8 +88,8 @@ class Store(Protocol):
 
         Creates the customer (and sets ``display_name`` when given) and the conversation
         as needed; ``language`` (the message's, when detected) becomes the conversation's.
-        Up to ``history`` messages of the conversation before this one come back with it
-        (none for a redelivery).
+        Up to ``history`` messages of the conversation before this one come back with it,
+        as :class:`~handoff.model.TranscriptLine` (none for a redelivery).
         Idempotent on ``message.external_id``: a redelivered message returns the stored
         one and the conversation it went to, and opens nothing.
         """

@@ -8,7 +8,6 @@ The initial Alembic migration creates exactly this schema, and a test keeps the 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -387,70 +386,6 @@ def message_value(row: Any, agent_name: str | None = None) -> Message:
         delivery_error=row.delivery_error,
         edited_text=row.edited_text,
         edited_at=row.edited_at,
-    )
-
-
-#: The columns of a message, but its conversation, in the order message_of_fields takes them.
-MESSAGE_FIELDS = (
-    "id",
-    "seq",
-    "sender",
-    "agent_id",
-    "text",
-    "external_id",
-    "reply_to",
-    "buttons",
-    "meta",
-    "delivery",
-    "delivery_error",
-    "created_at",
-    "edited_text",
-    "edited_at",
-)
-
-
-def message_of_fields(values: Sequence[Any], conversation_id: uuid.UUID) -> Message:
-    """A message of a known conversation from the values of :data:`MESSAGE_FIELDS` and
-    the agent's name (a Core row of those columns plus the name).
-
-    What :func:`message_value` makes of a whole row, unpacked by position: the per-message
-    path reads up to 30 of these a turn, and this takes about 10 us a row where attribute
-    lookups and parsing the conversation's UUID again took 16.
-    """
-    (
-        message_id,
-        seq,
-        sender,
-        agent_id,
-        text,
-        external_id,
-        reply_to,
-        buttons,
-        meta,
-        delivery,
-        delivery_error,
-        created_at,
-        edited_text,
-        edited_at,
-        agent_name,
-    ) = values
-    return Message(
-        id=message_id,
-        conversation_id=conversation_id,
-        seq=seq,
-        sender=SenderKind(sender),
-        text=text,
-        created_at=created_at,
-        agent_id=agent_id,
-        agent_name=agent_name,
-        external_id=external_id,
-        reply_to=reply_to,
-        buttons=tuple([Button(title=b["title"], payload=b["payload"]) for b in buttons]),
-        meta=dict(meta),
-        delivery=DeliveryStatus(delivery),
-        delivery_error=delivery_error,
-        edited_text=edited_text,
-        edited_at=edited_at,
     )
 
 
