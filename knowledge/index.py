@@ -52,7 +52,7 @@ from threadpoolctl import threadpool_limits
 from knowledge.analysis import Analyzer, base_language, clean, normalize
 from knowledge.article import Article, KnowledgeBase
 from knowledge.classifier import ArticleClassifier
-from knowledge.embedding import Embedding, StaticEmbedding
+from knowledge.embedding import Embedding, StaticEmbedding, Vectors
 from knowledge.tfidf import Floats, TextField
 
 #: A message is cut to this many characters before analysis. Support questions are short;
@@ -172,12 +172,15 @@ class _LanguageIndex:
         chars = self._char_ngrams(" ".join(analysis.terms)) if analysis.terms else []
         return words, chars
 
-    def search(self, text: str, limit: int) -> list[Candidate]:
-        """Up to ``limit`` articles with their similarity (``score`` is set by the caller)."""
+    def search(self, text: str, query: Vectors, limit: int) -> list[Candidate]:
+        """Up to ``limit`` articles with their similarity (``score`` is set by the caller).
+
+        ``query`` is the message's embedding: the model is shared by every language, so the
+        caller computes it once.
+        """
         words, chars = self.features(text)
         if not words or not self.articles:
             return []
-        query = self.embedding.embed([_embeddable(text)])[0]
         weight = self.embedding_weight
         # Negative cosines carry no evidence; an unrelated message should score 0, not less.
         scores: Floats = weight * np.maximum(self.vectors @ query, 0.0).astype(np.float64)
@@ -357,7 +360,12 @@ class SearchIndex:
         text = text[:MAX_QUERY_CHARS]
         # A pool of the best articles of every language: enough for the share below, and it
         # includes each language's best article other than any given one.
-        pool = [c for index in self._languages for c in index.search(text, max(limit, _POOL))]
+        if not self._languages:
+            return []
+        query = self.embedding.embed([_embeddable(text)])[0]
+        pool = [
+            c for index in self._languages for c in index.search(text, query, max(limit, _POOL))
+        ]
         pool.sort(key=lambda c: (-c.similarity, c.article.id, c.article.lang))
         shares = _shares(pool)
         best: dict[str, float] = {}
