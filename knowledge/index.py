@@ -53,7 +53,7 @@ from knowledge.analysis import Analyzer, base_language, clean, normalize
 from knowledge.article import Article, KnowledgeBase
 from knowledge.classifier import ArticleClassifier
 from knowledge.embedding import Embedding, StaticEmbedding, Vectors
-from knowledge.tfidf import Floats, TextField
+from knowledge.tfidf import Floats, TextField, TextFields
 
 #: A message is cut to this many characters before analysis. Support questions are short;
 #: the cut keeps a pasted log file or a hostile 1 MB message to a bounded cost.
@@ -147,8 +147,12 @@ class _LanguageIndex:
         self._char_ngrams: Callable[[str], list[str]] = TfidfVectorizer(
             analyzer="char_wb", ngram_range=_CHAR_NGRAMS, lowercase=False
         ).build_analyzer()
-        self.questions = TextField.fit(self.variants, self.features)
-        self.answers = TextField.fit([a.answer for a in self.articles], self.features)
+        self.fields = TextFields(
+            [
+                TextField.fit(self.variants, self.features),
+                TextField.fit([a.answer for a in self.articles], self.features),
+            ]
+        )
         self.vectors = embedding.embed([_embeddable(v) for v in self.variants], remember=True)
         self.labels = np.repeat(np.arange(len(self.articles), dtype=np.int64), sizes)
         # Set once by train(), from another thread; a search reads it once.
@@ -159,7 +163,7 @@ class _LanguageIndex:
 
     def train(self, keep_going: Callable[[], bool]) -> None:
         """Fit the article classifier and let searches use it from then on."""
-        words = self.questions.words.documents() if self.questions is not None else None
+        words = self.fields.word_documents(0)
         self.classifier = ArticleClassifier.fit(
             self.vectors, self.labels, len(self.articles), words=words, keep_going=keep_going
         )
@@ -184,8 +188,10 @@ class _LanguageIndex:
         weight = self.embedding_weight
         # Negative cosines carry no evidence; an unrelated message should score 0, not less.
         scores: Floats = weight * np.maximum(self.vectors @ query, 0.0).astype(np.float64)
-        if self.questions is not None:
-            scores += (1.0 - weight) * self.questions.similarity(words, chars)
+        match = self.fields.match(words, chars)
+        questions, answers = match.similarities
+        if questions is not None:
+            scores += (1.0 - weight) * questions
         best = np.maximum.reduceat(scores, self.starts)
         shortlist = np.flatnonzero(best > 0.0)
         if len(shortlist) > _SHORTLIST:
@@ -194,19 +200,17 @@ class _LanguageIndex:
         classifier = self.classifier
         probabilities = None
         if classifier is not None:
-            word_vector = self.questions.words.query(words) if self.questions else None
-            probabilities = classifier.probabilities(query, word_vector)
+            probabilities = classifier.probabilities(query, match.words[0])
             likeliest = int(np.argmax(probabilities))
             if best[likeliest] > 0.0 and likeliest not in shortlist:
                 shortlist = np.append(shortlist, likeliest)
         similarity = (best[shortlist] + self._best_few(scores, shortlist)) / 2.0
         centroid = np.maximum(self.centroids[shortlist] @ query, 0.0).astype(np.float64)
         fits = (1.0 - _CENTROID_WEIGHT) * similarity + _CENTROID_WEIGHT * centroid
-        if self.answers is not None:
+        if answers is not None:
             # The answer's words count as weaker evidence that fills part of the gap the
             # questions left ("noisy or"): the value stays in [0, 1].
-            answers = self.answers.similarity(words, chars)[shortlist]
-            fits += _ANSWER_WEIGHT * answers * (1.0 - fits)
+            fits += _ANSWER_WEIGHT * answers[shortlist] * (1.0 - fits)
         if probabilities is not None:
             # The classifier only says which article, supposing it is one of them; it is
             # sure of something even for an off-topic message. Its evidence counts in full
