@@ -35,12 +35,13 @@ English text and with Danish articles as Danish text, so no language guess is ne
 from __future__ import annotations
 
 import contextlib
+import heapq
 import math
 import os
 import threading
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Literal
 
@@ -141,6 +142,8 @@ class _LanguageIndex:
         # Variants are stored article by article; starts[i] is article i's first variant.
         self.starts = np.cumsum([0, *sizes[:-1]], dtype=np.int64)
         self.ends = self.starts + np.asarray(sizes, dtype=np.int64)
+        # The same as Python numbers, for the loop over the few candidates of a search.
+        self.bounds = tuple(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
         by_id = sorted(range(len(self.articles)), key=lambda i: self.articles[i].id)
         self.id_ranks = np.empty(len(by_id), dtype=np.int64)
         self.id_ranks[by_id] = np.arange(len(by_id))
@@ -200,7 +203,7 @@ class _LanguageIndex:
         classifier = self.classifier
         probabilities = None
         if classifier is not None:
-            probabilities = classifier.probabilities(query, match.words[0])
+            probabilities = classifier.probabilities(query, match.words(0))
             likeliest = int(np.argmax(probabilities))
             if best[likeliest] > 0.0 and likeliest not in shortlist:
                 shortlist = np.append(shortlist, likeliest)
@@ -223,11 +226,10 @@ class _LanguageIndex:
         # articles that the final merge would.
         order = np.lexsort((self.id_ranks[shortlist], -fits))[:limit]
         candidates = []
-        for i, fit in zip(shortlist[order], fits[order], strict=True):
-            start, end = int(self.starts[i]), int(self.ends[i])
-            variant = start + int(np.argmax(scores[start:end]))
-            article = self.articles[int(i)]
-            candidates.append(Candidate(article, 0.0, self.variants[variant], float(fit)))
+        for i, fit in zip(shortlist[order].tolist(), fits[order].tolist(), strict=True):
+            start, end = self.bounds[i]
+            variant = start + int(scores[start:end].argmax())
+            candidates.append(Candidate(self.articles[i], 0.0, self.variants[variant], fit))
         return candidates
 
     def _best_few(self, scores: Floats, articles: npt.NDArray[np.int64]) -> Floats:
@@ -375,13 +377,17 @@ class SearchIndex:
         best: dict[str, float] = {}
         for candidate in pool:
             best.setdefault(candidate.article.id, _blend(candidate, shares))
+        # An article's rival is the best other article: the first of these two that is not it.
+        leaders = heapq.nlargest(2, best.items(), key=lambda item: item[1])
         candidates = []
         for candidate in pool[:limit]:
             fit = _blend(candidate, shares)
-            rival = max((f for i, f in best.items() if i != candidate.article.id), default=0.0)
+            rival = next((f for i, f in leaders if i != candidate.article.id), 0.0)
             # fit and (1 + fit - rival) / 2 are both in [0, 1].
             score = 1.0 if candidate.similarity >= _EXACT else fit * (1.0 + fit - rival) / 2.0
-            candidates.append(replace(candidate, score=score))
+            candidates.append(
+                Candidate(candidate.article, score, candidate.matched, candidate.similarity)
+            )
         return candidates
 
 

@@ -235,31 +235,40 @@ class TextFields:
         per_field = rows.shape[1]
         edges = [0, *ends[per_field - 1 :: per_field].tolist()] if per_field else [0] * len(rows)
         similarities: list[Floats | None] = [None] * self._fields
-        queries: list[tuple[Rows, Floats] | None] = [None] * self._fields
         for block, field in enumerate(self._present):
             start, end = edges[block], edges[block + 1]
             similarities[field] = np.asarray(
                 np.bincount(columns[start:end], contributions[start:end], self._sizes[block]),
                 dtype=np.float64,
             )
-            queries[field] = self._words.known(block, word_rows, word_weights)
-        return Match(tuple(similarities), tuple(queries))
+        return Match(tuple(similarities), self._present, self._words, word_rows, word_weights)
 
 
 @dataclass(frozen=True, slots=True)
 class Match:
-    """A query matched against :class:`TextFields`, field by field.
+    """A query matched against :class:`TextFields`.
 
     Attributes:
-        similarities: The weighted cosines of the query with each text of a field, in
+        similarities: Field by field, the weighted cosines of the query with each text, in
             [0, 1], as :meth:`TextField.similarity` gives them (``None`` for a field that
             was ``None``).
-        words: The query's vector in a field's word space, as :meth:`TfidfSpace.query`
-            gives it (``None`` likewise).
     """
 
     similarities: tuple[Floats | None, ...]
-    words: tuple[tuple[Rows, Floats] | None, ...]
+    _present: list[int]
+    _vocabulary: _Vocabulary
+    _rows: Rows
+    _weights: Floats
+
+    def words(self, field: int) -> tuple[Rows, Floats] | None:
+        """The query's vector in a field's word space, as :meth:`TfidfSpace.query` gives it.
+
+        Returns:
+            The rows and weights, or ``None`` for a field that was ``None``.
+        """
+        if field not in self._present:
+            return None
+        return self._vocabulary.known(self._present.index(field), self._rows, self._weights)
 
 
 @dataclass(frozen=True, slots=True)
