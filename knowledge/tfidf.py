@@ -233,7 +233,9 @@ class TextFields:
         columns = self._indices[positions]
         # Where each field's part of the gathered arrays begins and ends.
         per_field = rows.shape[1]
-        edges = [0, *ends[per_field - 1 :: per_field].tolist()] if per_field else [0] * len(rows)
+        edges = (
+            [0, *ends[per_field - 1 :: per_field].tolist()] if per_field else [0] * (len(rows) + 1)
+        )
         similarities: list[Floats | None] = [None] * self._fields
         for block, field in enumerate(self._present):
             start, end = edges[block], edges[block + 1]
