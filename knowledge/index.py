@@ -50,7 +50,7 @@ import numpy.typing as npt
 from sklearn.feature_extraction.text import TfidfVectorizer
 from threadpoolctl import threadpool_limits
 
-from knowledge.analysis import Analyzer, base_language, clean, normalize
+from knowledge.analysis import Analyzer, base_language, clean, tokenize
 from knowledge.article import Article, KnowledgeBase
 from knowledge.classifier import ArticleClassifier
 from knowledge.embedding import Embedding, StaticEmbedding, Vectors
@@ -121,10 +121,32 @@ class Candidate:
     similarity: float = 0.0
 
 
-def _embeddable(text: str) -> str:
-    """The text the embedding sees: as written (case helps it), or nothing without words."""
+def _embeddable(text: str, words: Sequence[str]) -> str:
+    """The text the embedding sees: as written (case helps it), or nothing without words.
+
+    ``words`` are the text's words (:func:`knowledge.analysis.tokenize`).
+    """
     # Punctuation alone has embeddings too; "..." must not match "?!".
-    return clean(text) if normalize(text) else ""
+    return clean(text) if words else ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """An article that one language's index found for a message, before it is scored."""
+
+    article: Article
+    similarity: float
+    language: _LanguageIndex
+    # The article's place in its language's index, and the message's variant similarities
+    # there: the matched variant is looked up only for the candidates that are returned.
+    number: int
+    scores: Floats
+
+    def matched(self) -> str:
+        """The title or question of the article that matched best."""
+        start, end = self.language.bounds[self.number]
+        variant: str = self.language.variants[start + int(self.scores[start:end].argmax())]
+        return variant
 
 
 class _LanguageIndex:
@@ -156,7 +178,9 @@ class _LanguageIndex:
                 TextField.fit([a.answer for a in self.articles], self.features),
             ]
         )
-        self.vectors = embedding.embed([_embeddable(v) for v in self.variants], remember=True)
+        self.vectors = embedding.embed(
+            [_embeddable(v, tokenize(v)) for v in self.variants], remember=True
+        )
         self.labels = np.repeat(np.arange(len(self.articles), dtype=np.int64), sizes)
         # Set once by train(), from another thread; a search reads it once.
         self.classifier: ArticleClassifier | None = None
@@ -173,19 +197,24 @@ class _LanguageIndex:
 
     def features(self, text: str) -> tuple[list[str], list[str]]:
         """The word features and character features of a text, analysed in this language."""
-        analysis = self.analyzer.analyze(text)
+        return self.word_features(tokenize(text))
+
+    def word_features(self, words: Sequence[str]) -> tuple[list[str], list[str]]:
+        """:meth:`features` of a text that :func:`knowledge.analysis.tokenize` has split."""
+        analysis = self.analyzer.analyze_words(words)
         stems = analysis.stems
         words = [*stems, *(f"{a} {b}" for a, b in pairwise(stems))]
         chars = self._char_ngrams(" ".join(analysis.terms)) if analysis.terms else []
         return words, chars
 
-    def search(self, text: str, query: Vectors, limit: int) -> list[Candidate]:
-        """Up to ``limit`` articles with their similarity (``score`` is set by the caller).
+    def search(self, tokens: Sequence[str], query: Vectors, limit: int) -> list[_Found]:
+        """Up to ``limit`` articles, best first, with their similarity to a message.
 
-        ``query`` is the message's embedding: the model is shared by every language, so the
-        caller computes it once.
+        ``tokens`` are the message's words (:func:`knowledge.analysis.tokenize`) and
+        ``query`` its embedding: they do not depend on the language, so the caller computes
+        them once.
         """
-        words, chars = self.features(text)
+        words, chars = self.word_features(tokens)
         if not words or not self.articles:
             return []
         weight = self.embedding_weight
@@ -225,12 +254,10 @@ class _LanguageIndex:
         # Equal fits are ordered by id here too, so that the cut at `limit` keeps the same
         # articles that the final merge would.
         order = np.lexsort((self.id_ranks[shortlist], -fits))[:limit]
-        candidates = []
-        for i, fit in zip(shortlist[order].tolist(), fits[order].tolist(), strict=True):
-            start, end = self.bounds[i]
-            variant = start + int(scores[start:end].argmax())
-            candidates.append(Candidate(self.articles[i], 0.0, self.variants[variant], fit))
-        return candidates
+        return [
+            _Found(self.articles[i], fit, self, i, scores)
+            for i, fit in zip(shortlist[order].tolist(), fits[order].tolist(), strict=True)
+        ]
 
     def _best_few(self, scores: Floats, articles: npt.NDArray[np.int64]) -> Floats:
         """The mean of the best few variant scores of each of some articles."""
@@ -368,9 +395,12 @@ class SearchIndex:
         # includes each language's best article other than any given one.
         if not self._languages:
             return []
-        query = self.embedding.embed([_embeddable(text)])[0]
+        tokens = tokenize(text)
+        query = self.embedding.embed([_embeddable(text, tokens)])[0]
         pool = [
-            c for index in self._languages for c in index.search(text, query, max(limit, _POOL))
+            found
+            for index in self._languages
+            for found in index.search(tokens, query, max(limit, _POOL))
         ]
         pool.sort(key=lambda c: (-c.similarity, c.article.id, c.article.lang))
         shares = _shares(pool)
@@ -386,7 +416,7 @@ class SearchIndex:
             # fit and (1 + fit - rival) / 2 are both in [0, 1].
             score = 1.0 if candidate.similarity >= _EXACT else fit * (1.0 + fit - rival) / 2.0
             candidates.append(
-                Candidate(candidate.article, score, candidate.matched, candidate.similarity)
+                Candidate(candidate.article, score, candidate.matched(), candidate.similarity)
             )
         return candidates
 
@@ -413,12 +443,12 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _TRAINING_NICENESS)
 
 
-def _blend(candidate: Candidate, shares: dict[str, float]) -> float:
+def _blend(candidate: _Found, shares: dict[str, float]) -> float:
     share = shares[candidate.article.id]
     return (1.0 - _SHARE_WEIGHT) * candidate.similarity + _SHARE_WEIGHT * share
 
 
-def _shares(pool: Sequence[Candidate]) -> dict[str, float]:
+def _shares(pool: Sequence[_Found]) -> dict[str, float]:
     """Each article's share of the pool's softmax weight.
 
     The share is high only when the article stands out from all of its rivals, not just the
