@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import snowballstemmer
@@ -186,8 +186,19 @@ class Analyzer:
         Returns:
             The terms and stems; both empty when the text has no words.
         """
-        words = [part for word in tokenize(text) for part in self._expansions.get(word, (word,))]
-        terms = [word for word in words if word not in self._stop_words] or words
+        return self.analyze_words(tokenize(text))
+
+    def analyze_words(self, words: Sequence[str]) -> Analysis:
+        """:meth:`analyze` for a text that :func:`tokenize` has already split.
+
+        Args:
+            words: The text's words, as :func:`tokenize` gives them.
+
+        Returns:
+            The terms and stems; both empty when there are no words.
+        """
+        parts = [part for word in words for part in self._expansions.get(word, (word,))]
+        terms = [part for part in parts if part not in self._stop_words] or parts
         return Analysis(terms=tuple(terms), stems=tuple(self._stem_all(terms)))
 
     def _stem_all(self, terms: Iterable[str]) -> list[str]:

@@ -39,12 +39,13 @@ questions are answered right, see ``docs/knowledge.md``).
 from __future__ import annotations
 
 import contextlib
+import heapq
 import math
 import os
 import threading
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from itertools import pairwise
 from typing import Literal
 
@@ -53,11 +54,11 @@ import numpy.typing as npt
 from sklearn.feature_extraction.text import TfidfVectorizer
 from threadpoolctl import threadpool_limits
 
-from knowledge.analysis import Analyzer, base_language, clean, normalize
+from knowledge.analysis import Analyzer, base_language, clean, tokenize
 from knowledge.article import Article, KnowledgeBase
 from knowledge.classifier import ArticleClassifier
-from knowledge.embedding import Embedding, StaticEmbedding
-from knowledge.tfidf import Floats, TextField
+from knowledge.embedding import Embedding, StaticEmbedding, Vectors
+from knowledge.tfidf import Floats, TextField, TextFields
 
 #: A message is cut to this many characters before analysis. Support questions are short;
 #: the cut keeps a pasted log file or a hostile 1 MB message to a bounded cost.
@@ -124,10 +125,32 @@ class Candidate:
     similarity: float = 0.0
 
 
-def _embeddable(text: str) -> str:
-    """The text the embedding sees: as written (case helps it), or nothing without words."""
+def _embeddable(text: str, words: Sequence[str]) -> str:
+    """The text the embedding sees: as written (case helps it), or nothing without words.
+
+    ``words`` are the text's words (:func:`knowledge.analysis.tokenize`).
+    """
     # Punctuation alone has embeddings too; "..." must not match "?!".
-    return clean(text) if normalize(text) else ""
+    return clean(text) if words else ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """An article that one language's index found for a message, before it is scored."""
+
+    article: Article
+    similarity: float
+    language: _LanguageIndex
+    # The article's place in its language's index, and the message's variant similarities
+    # there: the matched variant is looked up only for the candidates that are returned.
+    number: int
+    scores: Floats
+
+    def matched(self) -> str:
+        """The title or question of the article that matched best."""
+        start, end = self.language.bounds[self.number]
+        variant: str = self.language.variants[start + int(self.scores[start:end].argmax())]
+        return variant
 
 
 class _LanguageIndex:
@@ -146,15 +169,23 @@ class _LanguageIndex:
         # Variants are stored article by article; starts[i] is article i's first variant.
         self.starts = np.cumsum([0, *sizes[:-1]], dtype=np.int64)
         self.ends = self.starts + np.asarray(sizes, dtype=np.int64)
+        # The same as Python numbers, for the loop over the few candidates of a search.
+        self.bounds = tuple(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
         by_id = sorted(range(len(self.articles)), key=lambda i: self.articles[i].id)
         self.id_ranks = np.empty(len(by_id), dtype=np.int64)
         self.id_ranks[by_id] = np.arange(len(by_id))
         self._char_ngrams: Callable[[str], list[str]] = TfidfVectorizer(
             analyzer="char_wb", ngram_range=_CHAR_NGRAMS, lowercase=False
         ).build_analyzer()
-        self.questions = TextField.fit(self.variants, self.features)
-        self.answers = TextField.fit([a.answer for a in self.articles], self.features)
-        self.vectors = embedding.embed([_embeddable(v) for v in self.variants], remember=True)
+        self.fields = TextFields(
+            [
+                TextField.fit(self.variants, self.features),
+                TextField.fit([a.answer for a in self.articles], self.features),
+            ]
+        )
+        self.vectors = embedding.embed(
+            [_embeddable(v, tokenize(v)) for v in self.variants], remember=True
+        )
         self.labels = np.repeat(np.arange(len(self.articles), dtype=np.int64), sizes)
         # Set once by train(), from another thread; a search reads it once.
         self.classifier: ArticleClassifier | None = None
@@ -164,30 +195,40 @@ class _LanguageIndex:
 
     def train(self, keep_going: Callable[[], bool]) -> None:
         """Fit the article classifier and let searches use it from then on."""
-        words = self.questions.words.documents() if self.questions is not None else None
+        words = self.fields.word_documents(0)
         self.classifier = ArticleClassifier.fit(
             self.vectors, self.labels, len(self.articles), words=words, keep_going=keep_going
         )
 
     def features(self, text: str) -> tuple[list[str], list[str]]:
         """The word features and character features of a text, analysed in this language."""
-        analysis = self.analyzer.analyze(text)
+        return self.word_features(tokenize(text))
+
+    def word_features(self, words: Sequence[str]) -> tuple[list[str], list[str]]:
+        """:meth:`features` of a text that :func:`knowledge.analysis.tokenize` has split."""
+        analysis = self.analyzer.analyze_words(words)
         stems = analysis.stems
         words = [*stems, *(f"{a} {b}" for a, b in pairwise(stems))]
         chars = self._char_ngrams(" ".join(analysis.terms)) if analysis.terms else []
         return words, chars
 
-    def search(self, text: str, limit: int) -> list[Candidate]:
-        """Up to ``limit`` articles with their similarity (``score`` is set by the caller)."""
-        words, chars = self.features(text)
+    def search(self, tokens: Sequence[str], query: Vectors, limit: int) -> list[_Found]:
+        """Up to ``limit`` articles, best first, with their similarity to a message.
+
+        ``tokens`` are the message's words (:func:`knowledge.analysis.tokenize`) and
+        ``query`` its embedding: they do not depend on the language, so the caller computes
+        them once.
+        """
+        words, chars = self.word_features(tokens)
         if not words or not self.articles:
             return []
-        query = self.embedding.embed([_embeddable(text)])[0]
         weight = self.embedding_weight
         # Negative cosines carry no evidence; an unrelated message should score 0, not less.
         scores: Floats = weight * np.maximum(self.vectors @ query, 0.0).astype(np.float64)
-        if self.questions is not None:
-            scores += (1.0 - weight) * self.questions.similarity(words, chars)
+        match = self.fields.match(words, chars)
+        questions, answers = match.similarities
+        if questions is not None:
+            scores += (1.0 - weight) * questions
         best = np.maximum.reduceat(scores, self.starts)
         shortlist = np.flatnonzero(best > 0.0)
         if len(shortlist) > _SHORTLIST:
@@ -196,19 +237,17 @@ class _LanguageIndex:
         classifier = self.classifier
         probabilities = None
         if classifier is not None:
-            word_vector = self.questions.words.query(words) if self.questions else None
-            probabilities = classifier.probabilities(query, word_vector)
+            probabilities = classifier.probabilities(query, match.words(0))
             likeliest = int(np.argmax(probabilities))
             if best[likeliest] > 0.0 and likeliest not in shortlist:
                 shortlist = np.append(shortlist, likeliest)
         similarity = (best[shortlist] + self._best_few(scores, shortlist)) / 2.0
         centroid = np.maximum(self.centroids[shortlist] @ query, 0.0).astype(np.float64)
         fits = (1.0 - _CENTROID_WEIGHT) * similarity + _CENTROID_WEIGHT * centroid
-        if self.answers is not None:
+        if answers is not None:
             # The answer's words count as weaker evidence that fills part of the gap the
             # questions left ("noisy or"): the value stays in [0, 1].
-            answers = self.answers.similarity(words, chars)[shortlist]
-            fits += _ANSWER_WEIGHT * answers * (1.0 - fits)
+            fits += _ANSWER_WEIGHT * answers[shortlist] * (1.0 - fits)
         if probabilities is not None:
             # The classifier only says which article, supposing it is one of them; it is
             # sure of something even for an off-topic message. Its evidence counts in full
@@ -220,13 +259,10 @@ class _LanguageIndex:
         # Equal fits are ordered by id here too, so that the cut at `limit` keeps the same
         # articles that the final merge would.
         order = np.lexsort((self.id_ranks[shortlist], -fits))[:limit]
-        candidates = []
-        for i, fit in zip(shortlist[order], fits[order], strict=True):
-            start, end = int(self.starts[i]), int(self.ends[i])
-            variant = start + int(np.argmax(scores[start:end]))
-            article = self.articles[int(i)]
-            candidates.append(Candidate(article, 0.0, self.variants[variant], float(fit)))
-        return candidates
+        return [
+            _Found(self.articles[i], fit, self, i, scores)
+            for i, fit in zip(shortlist[order].tolist(), fits[order].tolist(), strict=True)
+        ]
 
     def _best_few(self, scores: Floats, articles: npt.NDArray[np.int64]) -> Floats:
         """The mean of the best few variant scores of each of some articles."""
@@ -374,20 +410,30 @@ class SearchIndex:
         text = text[:MAX_QUERY_CHARS]
         # A pool of the best articles of every language: enough for the share below, and it
         # includes each language's best article other than any given one.
+        if not self._languages:
+            return []
         languages = self._complete.get(language, self._languages) if language else self._languages
-        pool = [c for index in languages for c in index.search(text, max(limit, _POOL))]
+        tokens = tokenize(text)
+        query = self.embedding.embed([_embeddable(text, tokens)])[0]
+        pool = [
+            found for index in languages for found in index.search(tokens, query, max(limit, _POOL))
+        ]
         pool.sort(key=lambda c: (-c.similarity, c.article.id, c.article.lang))
         shares = _shares(pool)
         best: dict[str, float] = {}
         for candidate in pool:
             best.setdefault(candidate.article.id, _blend(candidate, shares))
+        # An article's rival is the best other article: the first of these two that is not it.
+        leaders = heapq.nlargest(2, best.items(), key=lambda item: item[1])
         candidates = []
         for candidate in pool[:limit]:
             fit = _blend(candidate, shares)
-            rival = max((f for i, f in best.items() if i != candidate.article.id), default=0.0)
+            rival = next((f for i, f in leaders if i != candidate.article.id), 0.0)
             # fit and (1 + fit - rival) / 2 are both in [0, 1].
             score = 1.0 if candidate.similarity >= _EXACT else fit * (1.0 + fit - rival) / 2.0
-            candidates.append(replace(candidate, score=score))
+            candidates.append(
+                Candidate(candidate.article, score, candidate.matched(), candidate.similarity)
+            )
         return candidates
 
 
@@ -413,12 +459,12 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _TRAINING_NICENESS)
 
 
-def _blend(candidate: Candidate, shares: dict[str, float]) -> float:
+def _blend(candidate: _Found, shares: dict[str, float]) -> float:
     share = shares[candidate.article.id]
     return (1.0 - _SHARE_WEIGHT) * candidate.similarity + _SHARE_WEIGHT * share
 
 
-def _shares(pool: Sequence[Candidate]) -> dict[str, float]:
+def _shares(pool: Sequence[_Found]) -> dict[str, float]:
     """Each article's share of the pool's softmax weight.
 
     The share is high only when the article stands out from all of its rivals, not just the

@@ -58,7 +58,7 @@ def tfidf_scores(index, texts):
     out = []
     for t in texts:
         w, c = lang.features(t)
-        out.append(lang.questions.similarity(w, c))
+        out.append(lang.fields.match(w, c).similarities[0])
     return np.array(out), lang
 
 
