@@ -42,7 +42,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -245,10 +245,13 @@ async def paced(
         turn += 1
 
 
-async def sample_rss(service: ServiceProcess, peak: list[float], stop: asyncio.Event) -> None:
-    """Keep the peak resident memory of the service in ``peak[0]`` until ``stop``."""
+async def sample_rss(
+    services: Sequence[ServiceProcess], peak: list[float], stop: asyncio.Event
+) -> None:
+    """Keep the peak resident memory of the services (all together) in ``peak[0]`` until
+    ``stop``."""
     while not stop.is_set():
-        peak[0] = max(peak[0], service.rss_mb() or 0.0)
+        peak[0] = max(peak[0], sum(service.rss_mb() or 0.0 for service in services))
         with suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 0.5)
 
@@ -269,19 +272,23 @@ class Window:
 
 
 @asynccontextmanager
-async def measured(service: ServiceProcess) -> AsyncIterator[Window]:
-    """Measure the block: wall time, the service's and this process's CPU, peak RSS."""
+async def measured(*services: ServiceProcess) -> AsyncIterator[Window]:
+    """Measure the block: wall time, the CPU of the service processes (together) and of
+    this process, their peak RSS (together)."""
     peak = [0.0]
     stop = asyncio.Event()
-    sampler = asyncio.create_task(sample_rss(service, peak, stop))
+    sampler = asyncio.create_task(sample_rss(services, peak, stop))
     window = Window(started=time.monotonic())
-    server_before = service.cpu_seconds() or 0.0
+    before = [service.cpu_seconds() or 0.0 for service in services]
     client_before = time.process_time()
     try:
         yield window
     finally:
         window.seconds = time.monotonic() - window.started
-        window.server_cpu_s = (service.cpu_seconds() or server_before) - server_before
+        window.server_cpu_s = sum(
+            (service.cpu_seconds() or start) - start
+            for service, start in zip(services, before, strict=True)
+        )
         window.client_cpu_s = time.process_time() - client_before
         stop.set()
         await sampler
@@ -297,20 +304,30 @@ async def run_level(
     person_share: float,
     workdir: Path,
     seed: int,
+    processes: int = 1,
 ) -> Result:
-    """Run one level against a fresh service and database; verify the transcript after."""
+    """Run one level against a fresh database and ``processes`` fresh service processes
+    on it (customer ``i`` talks to process ``i % processes``); verify the transcript
+    after."""
     rng = random.Random(seed)
     texts = questions()
     config = write_config(workdir, flood_messages=1_000_000)
     limits = httpx.Limits(max_connections=level + 10, max_keepalive_connections=level + 10)
     async with fresh_database(database, workdir, level) as url:
-        service = await start_service(
-            database_url=url, workdir=workdir, config=config, log_name=f"service-{level}.log"
-        )
+        services: list[ServiceProcess] = []
         counters = Counters()
         try:
+            for number in range(processes):  # one after another: the first one migrates
+                services.append(
+                    await start_service(
+                        database_url=url,
+                        workdir=workdir,
+                        config=config,
+                        log_name=f"service-{level}-{number}.log",
+                    )
+                )
             async with httpx.AsyncClient(
-                base_url=service.base_url, timeout=REQUEST_TIMEOUT_S, limits=limits
+                base_url=services[0].base_url, timeout=REQUEST_TIMEOUT_S, limits=limits
             ) as client:
                 opener = asyncio.Semaphore(50)
 
@@ -325,17 +342,23 @@ async def run_level(
                 opened = await asyncio.gather(*(open_one() for _ in range(level)))
             customers = [c for c in opened if c is not None]
             persons = round(level * person_share)
-            session = aiohttp.ClientSession(
-                base_url=service.base_url,
-                connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE_S),
-                timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S),
-            )
-            async with session, measured(service) as window:
+            sessions = [
+                aiohttp.ClientSession(
+                    base_url=service.base_url,
+                    connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=KEEPALIVE_S),
+                    timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S),
+                )
+                for service in services
+            ]
+            async with AsyncExitStack() as stack:
+                for session in sessions:
+                    await stack.enter_async_context(session)
+                window = await stack.enter_async_context(measured(*services))
                 async with asyncio.timeout(duration_s + DRAIN_TIMEOUT_S):
                     await asyncio.gather(
                         *(
                             customer_loop(
-                                session,
+                                sessions[number % processes],
                                 customer,
                                 texts=texts,
                                 interval_s=level / rate,
@@ -349,16 +372,18 @@ async def run_level(
                     )
         finally:
             load_average = os.getloadavg()[0]
-            await service.stop()
+            await asyncio.gather(*(service.stop() for service in services))
             if counters.errors:
                 print(f"  errors: {dict(counters.kinds)}", file=sys.stderr)
-                print(f"  the service's log ends:\n{service.log_tail(5)}", file=sys.stderr)
+                for service in services:
+                    print(f"  the service's log ends:\n{service.log_tail(5)}", file=sys.stderr)
         problems = await transcript_problems(url, customers, acked_only=True)
     for problem in problems[:10]:
         print(f"  {problem}", file=sys.stderr)
     sent = [s for c in customers for s in c.sent]
+    name = "SQLite" if database == "sqlite" else "PostgreSQL"
     return Result(
-        database="SQLite" if database == "sqlite" else "PostgreSQL",
+        database=name if processes == 1 else f"{name}, {processes} processes",
         conversations=level,
         offered=rate,
         sent=len(sent),
@@ -404,6 +429,7 @@ async def run_all(args: argparse.Namespace) -> list[Result]:
                     person_share=args.person_share,
                     workdir=Path(directory),
                     seed=args.seed,
+                    processes=args.processes,
                 )
             print(row(result), flush=True)
             results.append(result)
@@ -431,12 +457,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--channel", choices=("web", "telegram"), default="web")
     parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="service processes on the one database, each serving a share of the customers "
+        "(web, PostgreSQL: the multi-process deployment of docs/deployment.md)",
+    )
+    parser.add_argument(
         "--telegram-mode",
         choices=("polling", "webhook"),
         default="polling",
         help="how updates reach the service (with --channel telegram)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.processes < 1:
+        parser.error("--processes must be at least 1")
+    if args.processes > 1 and (args.channel != "web" or args.database == "sqlite"):
+        parser.error("several processes need the web channel and PostgreSQL (--database URL)")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> list[Result]:
