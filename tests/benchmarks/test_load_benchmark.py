@@ -9,6 +9,7 @@ import pytest
 from benchmarks.load.run import HEADER, PERSON, main, run_level
 from handoff.model import HandoffReason
 from tests.benchmarks.queued import queued_handoffs
+from tests.conftest import postgres_url
 
 
 def test_a_tiny_run_prints_its_row_and_loses_nothing(capsys: pytest.CaptureFixture[str]) -> None:
@@ -35,3 +36,35 @@ async def test_a_customer_asking_for_a_person_under_load_is_queued(tmp_path: Pat
     queued = await queued_handoffs(f"sqlite+aiosqlite:///{tmp_path / 'load-3.db'}", PERSON)
     assert queued.count((HandoffReason.CUSTOMER_ASKED, True)) == 1
     assert (HandoffReason.CUSTOMER_ASKED, False) not in queued
+
+
+@pytest.mark.postgres
+def test_a_tiny_run_on_two_processes_loses_nothing(
+    postgres_admin: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--levels", "4", "--duration", "3", "--rate", "40", "--processes", "2"]
+    (result,) = main([*args, "--database", postgres_url()])
+
+    assert (result.acked, result.errors, result.lost) == (result.sent, 0, 0)
+    assert result.acked > 0
+    assert capsys.readouterr().out.startswith(HEADER + "\n| PostgreSQL, 2 processes | 4 | 40 |")
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["--processes", "2"], "several processes need the web channel and PostgreSQL"),
+        (
+            ["--processes", "2", "--channel", "telegram", "--database", "postgresql://x/y"],
+            "several processes need the web channel and PostgreSQL",
+        ),
+        (["--processes", "0"], "--processes must be at least 1"),
+    ],
+)
+def test_several_processes_need_the_web_chat_and_postgresql(
+    args: list[str], error: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(args)
+
+    assert f"error: {error}" in capsys.readouterr().err
