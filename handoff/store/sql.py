@@ -41,7 +41,7 @@ from handoff.model import (
     Received,
     SenderKind,
 )
-from handoff.store import hot
+from handoff.store import hot, hot_handoff
 from handoff.store.engine import create_engine_for
 from handoff.store.migrate import migrate_engine
 from handoff.store.sql_base import Clock, aware, utc_now
@@ -137,11 +137,10 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
 
     async def get_conversation(self, conversation_id: UUID) -> Conversation:
         """Raises NotFound."""
-        async with self._tx(write=False) as session:
-            row = await session.get(ConversationRow, conversation_id)
-            if row is None:
-                raise NotFound("conversation", conversation_id)
-            return row.to_value()
+        # Read twice by a handoff turn: a Core unit (see handoff.store.hot_handoff).
+        return await self._hot.read(
+            functools.partial(hot_handoff.get_conversation, conversation_id=conversation_id)
+        )
 
     async def set_conversation_language(self, conversation_id: UUID, language: str) -> None:
         """Remember the language the conversation is held in. Raises NotFound."""
