@@ -2,11 +2,11 @@
 
 When a customer asks for a person, the runtime requests the handoff, tries to assign it at
 once, and acknowledges with the expected wait: a handful of store calls in the same turn
-(the conversation twice, the agents and their loads). Through the ORM on the async driver
-they cost 1-3 ms of CPU each, several times a plain message's store calls; under overload
-on PostgreSQL the turns that handed off made the latency tail. Written here as
-synchronous Core units, they run on the store's :class:`~handoff.store.hot.HotPath` worker
-threads.
+(the conversation twice, the agents and their loads; with an agent free, the agent and
+the customer for "Maria has joined"). Through the ORM on the async driver they cost 1-3 ms
+of CPU each, several times a plain message's store calls, and under overload on
+PostgreSQL the turns that handed off were most of the slowest. Written here as synchronous
+Core units, they run on the store's :class:`~handoff.store.hot.HotPath` worker threads.
 
 The guarantees are the ORM methods' (:mod:`handoff.store.sql_queue`,
 :mod:`handoff.store.sql_desk`): a state change locks the conversation row first (``SELECT
@@ -26,7 +26,15 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from handoff.errors import IllegalTransition, NotFound
-from handoff.model import Agent, Conversation, ConversationState, Handoff, HandoffReason, Presence
+from handoff.model import (
+    Agent,
+    Conversation,
+    ConversationState,
+    Customer,
+    Handoff,
+    HandoffReason,
+    Presence,
+)
 from handoff.routing import candidates_for, choose_agent
 from handoff.states import check_transition
 from handoff.store.sql_base import conversation_target
@@ -35,12 +43,15 @@ from handoff.store.tables import (
     AuditRow,
     Base,
     ConversationRow,
+    CustomerRow,
     HandoffRow,
     agent_value,
     conversation_value,
+    customer_value,
     handoff_value,
 )
 
+_customer = Base.metadata.tables[CustomerRow.__tablename__]
 _conversation = Base.metadata.tables[ConversationRow.__tablename__]
 _handoff = Base.metadata.tables[HandoffRow.__tablename__]
 _agent = Base.metadata.tables[AgentRow.__tablename__]
@@ -52,6 +63,7 @@ _QUEUED = ConversationState.QUEUED.value
 # The statements, built once (see handoff.store.hot). Bound values are named so as not to
 # clash with the column names SQLAlchemy reserves in INSERT and UPDATE.
 
+_CUSTOMER = select(_customer).where(_customer.c.id == bindparam("b_id"))
 _CONVERSATION = select(_conversation).where(_conversation.c.id == bindparam("b_id"))
 _LOCKED_CONVERSATION = _CONVERSATION.with_for_update()
 _OPEN_HANDOFF = (
@@ -113,6 +125,14 @@ def get_conversation(connection: Connection, conversation_id: UUID) -> Conversat
     if row is None:
         raise NotFound("conversation", conversation_id)
     return conversation_value(row)
+
+
+def get_customer(connection: Connection, customer_id: int) -> Customer:
+    """See :meth:`handoff.store.sql.SqlStore.get_customer`."""
+    row = connection.execute(_CUSTOMER, {"b_id": customer_id}).first()
+    if row is None:
+        raise NotFound("customer", customer_id)
+    return customer_value(row)
 
 
 def request_handoff(
