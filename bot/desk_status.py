@@ -8,10 +8,10 @@ desk from the store and hands the pure parts (:mod:`handoff.notices`,
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from bot.phrases import Phrases
@@ -94,14 +94,21 @@ class DeskStatus:
     # Runtime hooks ---------------------------------------------------------------------
 
     async def acknowledge(
-        self, conversation_id: UUID, now: datetime, language: str
+        self, team: str | None, now: datetime, language: str, *, position: int | None
     ) -> list[Utterance]:
-        """What follows a handoff acknowledgement: office hours, else the expected wait."""
-        conversation = await self._store.get_conversation(conversation_id)
+        """What follows a handoff acknowledgement: office hours, else the expected wait.
+
+        Args:
+            team: the queue the conversation was just handed to.
+            now: the time of the customer's request.
+            language: the language of the reply.
+            position: its place in that queue, as the caller has just read it (None: no
+                longer queued).
+        """
         # Out of hours, when people are back says more than a wait counted in hours.
-        closed = self.closed_note(conversation.team, now, language)
+        closed = self.closed_note(team, now, language)
         said = [closed] if closed else []
-        if closed is None and (wait := await self.expected_wait(conversation, now, language)):
+        if closed is None and (wait := await self._wait_sentence(team, position, now, language)):
             said.append(wait)
         return said
 
@@ -138,10 +145,12 @@ class DeskStatus:
 
     async def estimate(self, team: str | None, now: datetime, *, ahead: int) -> WaitEstimate | None:
         """The expected wait of a customer with ``ahead`` others before them in ``team``."""
-        loads = await self._store.agent_loads()
+        # Asked together, and the agents read once: when the service is busy every store
+        # call waits behind other conversations' calls, and a handoff turn makes several.
+        loads, everyone = await asyncio.gather(self._store.agent_loads(), self._store.list_agents())
         agents = tuple(
             AgentLoad(capacity=agent.capacity, load=loads.get(agent.id, 0))
-            for agent in await self._store.list_agents()
+            for agent in everyone
             if agent.active
             and serves_team(agent, team)
             and effective_presence(agent, now=now, away_after=self._away_after) is Presence.ONLINE
@@ -152,11 +161,7 @@ class DeskStatus:
         opening = self._hours.next_open(team, now)
         if not agents and opening is not None and opening > now:
             # Nobody in now: assume the team's usual strength is back at the opening.
-            slots = sum(
-                a.capacity
-                for a in await self._store.list_agents()
-                if a.active and serves_team(a, team)
-            )
+            slots = sum(a.capacity for a in everyone if a.active and serves_team(a, team))
             schedule = (CapacityChange(at=opening, slots=slots),)
         return estimate_wait(DeskState(ahead=ahead, agents=agents, schedule=schedule), now)
 
@@ -172,12 +177,17 @@ class DeskStatus:
     ) -> Utterance | None:
         """The acknowledgement's expected-wait sentence for a queued conversation."""
         position = await self._store.queue_position(conversation.id)
+        return await self._wait_sentence(conversation.team, position, now, language)
+
+    async def _wait_sentence(
+        self, team: str | None, position: int | None, now: datetime, language: str
+    ) -> Utterance | None:
         if position is None:
             return None
-        estimate = await self.estimate(conversation.team, now, ahead=position - 1)
+        estimate = await self.estimate(team, now, ahead=position - 1)
         if estimate is None:
             return None
-        eta = self.eta_words(estimate, conversation.team, now, language)
+        eta = self.eta_words(estimate, team, now, language)
         return Utterance(
             text=self._phrases.get("expected_wait", language, eta=eta),
             meta={

@@ -357,12 +357,18 @@ class Runtime(DeskActions, Outbound):
             slots["assigned"] = assigned
             ack = self._say("handoff_ack_assigned", language, team=slots["team_name"])
             return [Utterance(text=ack.text, meta={"kind": "handoff", "assigned": True})]
-        slots["queue_position"] = await self._store.queue_position(conversation.id) or 1
+        position = await self._store.queue_position(conversation.id)
+        slots["queue_position"] = position or 1
         result = await self._run(ACTION_HAND_OFF, conversation, message, slots)
         notices = await self._notices(conversation, message, slots, language)
         status: list[Utterance] = []
         if self._status is not None:
-            status = await self._status.acknowledge(conversation.id, message.created_at, language)
+            # The team and the place were just stored and read: asking the store again
+            # would cost the turn two more waits behind other conversations' store calls
+            # when the service is busy.
+            status = await self._status.acknowledge(
+                team, message.created_at, language, position=position
+            )
         return [*notices, *result.utterances, *status]
 
     def _say(self, key: str, language: str | None, **values: object) -> Utterance:

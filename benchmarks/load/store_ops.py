@@ -10,7 +10,10 @@ conversation with 100 messages, then each operation ``--calls`` times in a row. 
 process's user + system time (the driver's threads included) per call; wall is per call
 too. The rows named like the runtime's steps are what one customer message costs on the
 web chat: the token lookup, receiving the message with the turn's history, storing the
-replies. ``SELECT 1`` through the pool is the floor any transaction pays.
+replies. The rows after them are what a handoff request costs besides (the runtime's
+``_hand_off`` and the wait estimate of its acknowledgement); the agents are offline, as in
+the load benchmark, except for "assign, an agent free". ``SELECT 1`` through the pool is
+the floor any transaction pays.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ import asyncio
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from datetime import timedelta
 from pathlib import Path
+from uuid import UUID
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -29,7 +34,7 @@ from sqlalchemy import text
 
 from benchmarks.load.run import fresh_database
 from bot.runtime import HISTORY_WINDOW
-from handoff.model import NewMessage, SenderKind
+from handoff.model import HandoffReason, NewMessage, Presence, SenderKind
 from handoff.store.sql import SqlStore
 
 
@@ -89,6 +94,7 @@ async def _measure(store: SqlStore, calls: int) -> list[tuple[str, float, float]
         ("receive_message (+ history)", receive),
         ("append_messages, 2 replies", replies),
     ]
+    operations.extend(await _handoff_operations(store, calls + 1))
     rows = []
     for name, operation in operations:
         await operation()  # warm the statement cache
@@ -99,6 +105,63 @@ async def _measure(store: SqlStore, calls: int) -> list[tuple[str, float, float]
         wall = (time.perf_counter() - wall_start) / calls
         rows.append((name, cpu * 1000, wall * 1000))
     return rows
+
+
+async def _handoff_operations(
+    store: SqlStore, calls: int
+) -> list[tuple[str, Callable[[], Awaitable[object]]]]:
+    """The store calls of a handoff; those that change a conversation get a fresh one
+    each call (``calls`` of them, made beforehand)."""
+    away_after = timedelta(minutes=10)
+
+    async def conversations(prefix: str, *, queued: bool) -> Iterator[UUID]:
+        made = []
+        for i in range(calls):
+            received = await store.receive_message(
+                channel="web",
+                sender_id=f"{prefix}{i}",
+                message=NewMessage(sender=SenderKind.CUSTOMER, text="a person please"),
+            )
+            made.append(received.conversation.id)
+            if queued:
+                await store.request_handoff(made[-1], reason=HandoffReason.CUSTOMER_ASKED)
+        return iter(made)
+
+    to_hand_off = await conversations("h", queued=False)
+    to_assign = await conversations("q", queued=True)
+    waiting = next(await conversations("w", queued=False))
+    await store.request_handoff(waiting, reason=HandoffReason.CUSTOMER_ASKED, team="it")
+    for i in range(3):  # offline colleagues: the wait estimate reads them all the same
+        await store.add_agent(login=f"off{i}", name=f"Off {i}", password_hash="x")
+    agent = await store.add_agent(login="free", name="Free", password_hash="x", capacity=10 * calls)
+    online = False
+
+    async def hand_off() -> None:
+        await store.request_handoff(
+            next(to_hand_off),
+            reason=HandoffReason.CUSTOMER_ASKED,
+            team="it",
+            summary="a person please",
+            detail="person",
+        )
+
+    async def assign_free() -> None:
+        nonlocal online
+        if not online:  # on the first, untimed call
+            await store.set_presence(agent.id, Presence.ONLINE)
+            online = True
+        if await store.assign(next(to_assign), away_after=away_after) is None:
+            raise AssertionError("the free agent took nothing")
+
+    return [
+        ("request_handoff", hand_off),
+        ("assign, nobody online", lambda: store.assign(waiting, away_after=away_after)),
+        ("queue_position", lambda: store.queue_position(waiting)),
+        ("agent_loads", store.agent_loads),
+        ("list_agents (4)", store.list_agents),
+        ("get_agent", lambda: store.get_agent(agent.id)),
+        ("assign, an agent free", assign_free),
+    ]
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

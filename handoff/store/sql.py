@@ -31,7 +31,7 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
-from handoff.errors import NotFound, StoreUnavailable
+from handoff.errors import StoreUnavailable
 from handoff.model import (
     Conversation,
     Customer,
@@ -41,7 +41,7 @@ from handoff.model import (
     Received,
     SenderKind,
 )
-from handoff.store import hot
+from handoff.store import hot, hot_handoff
 from handoff.store.engine import create_engine_for
 from handoff.store.migrate import migrate_engine
 from handoff.store.sql_base import Clock, aware, utc_now
@@ -113,11 +113,10 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
 
     async def get_customer(self, customer_id: int) -> Customer:
         """Raises NotFound."""
-        async with self._tx(write=False) as session:
-            row = await session.get(CustomerRow, customer_id)
-            if row is None:
-                raise NotFound("customer", customer_id)
-            return row.to_value()
+        # Read to announce every assignment: a Core unit (see handoff.store.hot_handoff).
+        return await self._hot.read(
+            functools.partial(hot_handoff.get_customer, customer_id=customer_id)
+        )
 
     async def find_customer(self, *, channel: str, external_id: str) -> Customer | None:
         """The customer with this channel identity, or None."""
@@ -137,11 +136,10 @@ class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, St
 
     async def get_conversation(self, conversation_id: UUID) -> Conversation:
         """Raises NotFound."""
-        async with self._tx(write=False) as session:
-            row = await session.get(ConversationRow, conversation_id)
-            if row is None:
-                raise NotFound("conversation", conversation_id)
-            return row.to_value()
+        # Read twice by a handoff turn: a Core unit (see handoff.store.hot_handoff).
+        return await self._hot.read(
+            functools.partial(hot_handoff.get_conversation, conversation_id=conversation_id)
+        )
 
     async def set_conversation_language(self, conversation_id: UUID, language: str) -> None:
         """Remember the language the conversation is held in. Raises NotFound."""

@@ -1,25 +1,27 @@
 """The desk on SQL: agent profiles and presence, routing, transfers, feedback.
 
 Automatic assignment chooses the agent and claims the conversation in one write
-transaction. The conversation row is locked first, then every online agent's row, always
-in id order: on PostgreSQL concurrent assignments therefore queue up behind each other
-(no deadlock, and the load they count is the committed one); on SQLite ``BEGIN
-IMMEDIATE`` already serialises every writer. So no agent ever goes over capacity.
+transaction (a Core unit, :func:`handoff.store.hot_handoff.assign`). The conversation row
+is locked first, then every online agent's row, always in id order: on PostgreSQL
+concurrent assignments therefore queue up behind each other (no deadlock, and the load
+they count is the committed one); on SQLite ``BEGIN IMMEDIATE`` already serialises every
+writer. So no agent ever goes over capacity.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.errors import AgentUnavailable, IllegalTransition, NotFound, NotOwner
 from handoff.model import Agent, Conversation, ConversationState, Feedback, Handoff, Presence
-from handoff.routing import candidates_for, choose_agent
 from handoff.states import check_transition
+from handoff.store import hot_handoff
 from handoff.store.sql_base import SqlBase, conversation_target
 from handoff.store.tables import (
     AgentRow,
@@ -88,8 +90,8 @@ class DeskSql(SqlBase):
 
     async def agent_loads(self) -> dict[int, int]:
         """How many open conversations each agent owns (agents with none are left out)."""
-        async with self._tx(write=False) as session:
-            return await _loads(session)
+        # Read by the wait estimate of every handoff: a Core unit (handoff.store.hot_handoff).
+        return await self._hot.read(hot_handoff.agent_loads)
 
     # Routing and ownership ------------------------------------------------------------
 
@@ -107,41 +109,15 @@ class DeskSql(SqlBase):
         Raises:
             NotFound: no such conversation.
         """
-        async with self._tx(write=True) as session:
-            conv = await self._locked_conversation(session, conversation_id)
-            if conv.state != _QUEUED or conv.owner_agent_id is not None or conv.closed_at:
-                return None
-            handoff = await self._open_handoff(session, conversation_id)
-            rows = list(
-                await session.scalars(
-                    select(AgentRow)
-                    .where(AgentRow.active.is_(True), AgentRow.presence == Presence.ONLINE.value)
-                    .order_by(AgentRow.id)
-                    .with_for_update()
-                )
+        # Tried in every handoff turn: a Core unit (see handoff.store.hot_handoff).
+        return await self._hot.write(
+            functools.partial(
+                hot_handoff.assign,
+                now=self._clock(),
+                conversation_id=conversation_id,
+                away_after=away_after,
             )
-            now = self._clock()
-            chosen = choose_agent(
-                candidates_for(
-                    [row.to_value() for row in rows],
-                    await _loads(session),
-                    team=conv.team,
-                    now=now,
-                    away_after=away_after,
-                ),
-                exclude=None if handoff is None else handoff.released_by,
-            )
-            if chosen is None:
-                return None
-            conv.state, conv.owner_agent_id, conv.updated_at = _AGENT, chosen, now
-            if handoff is not None:
-                handoff.claimed_at, handoff.agent_id = now, chosen
-            next(row for row in rows if row.id == chosen).last_assigned_at = now
-            session.add(
-                self._audit_row(f"agent:{chosen}", "assign", conversation_target(conversation_id))
-            )
-            await session.flush()
-            return conv.to_value()
+        )
 
     async def transfer_to_agent(
         self, conversation_id: UUID, agent_id: int, to_agent_id: int
@@ -300,16 +276,3 @@ class DeskSql(SqlBase):
         if conv.state != _AGENT or conv.owner_agent_id != agent_id:
             raise NotOwner(conversation_id, agent_id)
         return conv
-
-
-async def _loads(session: AsyncSession) -> dict[int, int]:
-    result = await session.execute(
-        select(ConversationRow.owner_agent_id, func.count())
-        .where(
-            ConversationRow.state == _AGENT,
-            ConversationRow.closed_at.is_(None),
-            ConversationRow.owner_agent_id.is_not(None),
-        )
-        .group_by(ConversationRow.owner_agent_id)
-    )
-    return {int(agent_id): int(count) for agent_id, count in result.all() if agent_id is not None}

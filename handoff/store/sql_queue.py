@@ -25,6 +25,7 @@ from handoff.model import (
     SenderKind,
 )
 from handoff.states import check_transition
+from handoff.store import hot_handoff
 from handoff.store.sql_base import SqlBase, conversation_target
 from handoff.store.tables import AgentRow, ConversationRow, CustomerRow, HandoffRow, MessageRow
 
@@ -53,27 +54,19 @@ class QueueSql(SqlBase):
             IllegalTransition: the conversation is not with the bot, or is closed.
             NotFound: no such conversation.
         """
-        async with self._tx(write=True) as session:
-            conv = await self._locked_conversation(session, conversation_id)
-            if conv.closed_at is not None:
-                raise IllegalTransition(conversation_id, "closed", _QUEUED)
-            check_transition(
-                conversation_id, ConversationState(conv.state), ConversationState.QUEUED
-            )
-            now = self._clock()
-            conv.state, conv.team, conv.updated_at = _QUEUED, team, now
-            handoff = HandoffRow(
+        # A Core unit, as the rest of a handoff turn (see handoff.store.hot_handoff).
+        return await self._hot.write(
+            functools.partial(
+                hot_handoff.request_handoff,
+                now=self._clock(),
                 conversation_id=conversation_id,
-                reason=reason.value,
+                reason=reason,
                 team=team,
-                requested_at=now,
                 summary=summary,
                 promised_wait_s=promised_wait_s,
-                detail=None if detail is None else detail[:255],
+                detail=detail,
             )
-            session.add(handoff)
-            await session.flush()
-            return handoff.to_value()
+        )
 
     async def current_handoff(self, conversation_id: UUID) -> Handoff | None:
         """The conversation's handoff that is not resolved yet, if any."""

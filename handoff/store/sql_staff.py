@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from handoff.errors import DuplicateLogin, NotFound
 from handoff.model import Agent, Notice
+from handoff.store import hot_handoff
 from handoff.store.sql_base import SqlBase, aware
 from handoff.store.tables import AgentRow, NoticeRow, notice_value
 
@@ -55,11 +56,8 @@ class StaffSql(SqlBase):
 
     async def get_agent(self, agent_id: int) -> Agent:
         """Raises NotFound."""
-        async with self._tx(write=False) as session:
-            row = await session.get(AgentRow, agent_id)
-            if row is None:
-                raise NotFound("agent", agent_id)
-            return row.to_value()
+        # Read to announce every assignment: a Core unit (see handoff.store.hot_handoff).
+        return await self._hot.read(functools.partial(hot_handoff.get_agent, agent_id=agent_id))
 
     async def agent_credentials(self, login: str) -> tuple[Agent, str] | None:
         """The agent with this login and their password hash, or None."""
@@ -69,9 +67,8 @@ class StaffSql(SqlBase):
 
     async def list_agents(self) -> list[Agent]:
         """All agents, by login."""
-        async with self._tx(write=False) as session:
-            rows = await session.scalars(select(AgentRow).order_by(AgentRow.login))
-            return [row.to_value() for row in rows]
+        # Read by the wait estimate of every handoff: a Core unit (handoff.store.hot_handoff).
+        return await self._hot.read(hot_handoff.list_agents)
 
     async def set_password_hash(self, agent_id: int, password_hash: str) -> None:
         """Replace an agent's password hash. Raises NotFound."""

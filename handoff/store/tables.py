@@ -202,20 +202,7 @@ class HandoffRow(Base):
 
     def to_value(self) -> Handoff:
         """The row as a value type."""
-        return Handoff(
-            id=self.id,
-            conversation_id=self.conversation_id,
-            reason=HandoffReason(self.reason),
-            team=self.team,
-            requested_at=self.requested_at,
-            claimed_at=self.claimed_at,
-            resolved_at=self.resolved_at,
-            agent_id=self.agent_id,
-            summary=self.summary,
-            promised_wait_s=self.promised_wait_s,
-            detail=self.detail,
-            released_by=self.released_by,
-        )
+        return handoff_value(self)
 
 
 class AgentRow(Base):
@@ -243,20 +230,7 @@ class AgentRow(Base):
 
     def to_value(self) -> Agent:
         """The row as a value type (without the password hash)."""
-        return Agent(
-            id=self.id,
-            login=self.login,
-            name=self.name,
-            teams=tuple(self.teams),
-            languages=tuple(self.languages),
-            capacity=self.capacity,
-            is_admin=self.is_admin,
-            active=self.active,
-            presence=Presence(self.presence),
-            last_seen_at=self.last_seen_at,
-            last_assigned_at=self.last_assigned_at,
-            working_hours={day: tuple(spans) for day, spans in (self.working_hours or {}).items()},
-        )
+        return agent_value(self)
 
 
 class NoticeRow(Base):
@@ -364,6 +338,42 @@ def conversation_value(row: Any) -> Conversation:
         updated_at=row.updated_at,
         closed_at=row.closed_at,
         last_seq=row.last_seq,
+    )
+
+
+def handoff_value(row: Any) -> Handoff:
+    """A handoff row (ORM or Core) as a value."""
+    return Handoff(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        reason=HandoffReason(row.reason),
+        team=row.team,
+        requested_at=row.requested_at,
+        claimed_at=row.claimed_at,
+        resolved_at=row.resolved_at,
+        agent_id=row.agent_id,
+        summary=row.summary,
+        promised_wait_s=row.promised_wait_s,
+        detail=row.detail,
+        released_by=row.released_by,
+    )
+
+
+def agent_value(row: Any) -> Agent:
+    """An agent row (ORM or Core, with or without the password hash) as a value."""
+    return Agent(
+        id=row.id,
+        login=row.login,
+        name=row.name,
+        teams=tuple(row.teams),
+        languages=tuple(row.languages),
+        capacity=row.capacity,
+        is_admin=row.is_admin,
+        active=row.active,
+        presence=Presence(row.presence),
+        last_seen_at=row.last_seen_at,
+        last_assigned_at=row.last_assigned_at,
+        working_hours={day: tuple(spans) for day, spans in (row.working_hours or {}).items()},
     )
 
 
