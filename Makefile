@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CODE := $(wildcard bot knowledge handoff tests benchmarks)
 
-.PHONY: run test lint chromium clean
+.PHONY: run test bench lint chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: $(STAMP) chromium
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# The long measurements (docs/performance.md, docs/knowledge.md); not part of `make test`.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/load/run.py
+	$(BIN)/python benchmarks/knowledge/search_speed.py
 
 clean:
 	rm -rf $(VENV) helpline.db helpline.db-wal helpline.db-shm
