@@ -1,6 +1,7 @@
 """Nothing acknowledged is lost or doubled when the service is SIGKILLed under load.
 
-The service runs as a real ``helpline run`` process on a SQLite file. Twenty web customers
+The service runs as a real ``helpline run`` process on a SQLite file (and, the same test, on
+PostgreSQL). Twenty web customers
 send questions as fast as the service answers them; the process is killed mid-load and
 started again on the same file, and each customer re-sends what was never acknowledged with
 the same client id, as the chat page does. Then the database must hold every acknowledged
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from benchmarks.load.harness import (
     ServiceProcess,
@@ -61,8 +63,9 @@ async def _kill_when_acknowledged(
     await service.kill()
 
 
-async def test_acknowledged_messages_survive_a_sigkill_exactly_once(tmp_path: Path) -> None:
-    database_url = f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}"
+async def _kill_restart_and_resend(database_url: str, tmp_path: Path) -> list[WebCustomer]:
+    """Load, SIGKILL, restart on the same database, re-send what was never acknowledged;
+    the customers, with everything they sent, for the checks."""
     config = write_config(tmp_path, flood_messages=100_000)
     texts = questions()
     limits = httpx.Limits(max_connections=CUSTOMERS + 5)
@@ -96,5 +99,22 @@ async def test_acknowledged_messages_survive_a_sigkill_exactly_once(tmp_path: Pa
         await second.stop()
 
     assert list(itertools.chain.from_iterable(c.unacknowledged() for c in customers)) == []
+    return customers
+
+
+async def test_acknowledged_messages_survive_a_sigkill_exactly_once(tmp_path: Path) -> None:
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'crash.db'}"
+
+    customers = await _kill_restart_and_resend(database_url, tmp_path)
+
     assert await transcript_problems(database_url, customers) == []
     assert sqlite_integrity(database_url) == "ok"
+
+
+@pytest.mark.postgres
+async def test_acknowledged_messages_survive_a_sigkill_exactly_once_on_postgresql(
+    postgres_schema_url: str, tmp_path: Path
+) -> None:
+    customers = await _kill_restart_and_resend(postgres_schema_url, tmp_path)
+
+    assert await transcript_problems(postgres_schema_url, customers) == []
