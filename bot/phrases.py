@@ -52,6 +52,10 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "rating_thanks": "Thank you for your rating!",
             "team_default": "our support team",
             "too_long": "That message is too long for me. Please send a shorter one.",
+            "flood": (
+                "You are writing faster than I can read. Your messages are saved; please wait "
+                "a moment, then send your question again."
+            ),
             "empty": "I didn't catch anything there. Could you type your question?",
             "error": "Something went wrong on our side. Your message is saved; please try again.",
             # Desk time: office hours, wait updates, inactivity.
@@ -124,6 +128,10 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "rating_thanks": "Tak for din vurdering!",
             "team_default": "vores supportteam",
             "too_long": "Den besked er for lang til mig. Send venligst en kortere.",
+            "flood": (
+                "Du skriver hurtigere, end jeg kan nå at læse. Dine beskeder er gemt; vent "
+                "venligst et øjeblik, og send så dit spørgsmål igen."
+            ),
             "empty": "Jeg fangede ikke noget. Kan du skrive dit spørgsmål?",
             "error": "Noget gik galt hos os. Din besked er gemt; prøv venligst igen.",
             "closed_until": (

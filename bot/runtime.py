@@ -195,6 +195,55 @@ class Runtime(DeskActions, Outbound):
             )
             return Handled(conversation, message, tuple(replies), duplicate=not created)
 
+    async def hold(self, incoming: IncomingMessage, *, tell: bool) -> Handled:
+        """Store a customer message without answering it: a channel's flood limit.
+
+        The message joins the transcript like any other (agents see it; nothing said is
+        lost), but no turn runs for it. When ``tell``, the bot says that the customer
+        writes faster than it reads (the channel asks for that once per window), unless a
+        person has the conversation.
+
+        Raises:
+            MessageRejected: the message has no text and no button payload.
+        """
+        text = clean_text(incoming.text)
+        if not text and not incoming.payload:
+            raise MessageRejected("empty message")
+        async with self._lock(incoming.channel, incoming.sender_id):
+            meta: dict[str, Any] = {"payload": incoming.payload} if incoming.payload else {}
+            if incoming.reference is not None:
+                meta[CHANNEL_REF] = incoming.reference
+            received = await self._store.receive_message(
+                channel=incoming.channel,
+                sender_id=incoming.sender_id,
+                display_name=incoming.display_name,
+                message=NewMessage(
+                    sender=SenderKind.CUSTOMER,
+                    text=text,
+                    external_id=incoming.external_id,
+                    meta=meta,
+                ),
+            )
+            customer, conversation, message = (
+                received.customer,
+                received.conversation,
+                received.message,
+            )
+            if not received.created:
+                earlier = await self._store.replies_to(message.id)
+                return Handled(conversation, message, tuple(earlier), duplicate=True)
+            self._feed.publish(customer.id, DESK)
+            if self._metrics is not None:
+                self._metrics.message_received(customer.channel)
+            await self._tell_listeners(conversation.id, message)
+            replies: list[Message] = []
+            if tell and conversation.state is not ConversationState.AGENT:
+                language = conversation.language or self._default_language
+                replies = await self._send(
+                    customer, conversation, message, [self._say("flood", language)]
+                )
+            return Handled(conversation, message, tuple(replies), duplicate=False)
+
     async def _respond(
         self,
         customer: Customer,

@@ -162,6 +162,8 @@ class Settings(BaseSettings):
     web_embed_origins: tuple[str, ...] = ()
     web_flood_messages: int = Field(default=10, ge=1)
     web_flood_window_s: float = Field(default=10.0, gt=0)
+    telegram_flood_messages: int = Field(default=10, ge=1)
+    telegram_flood_window_s: float = Field(default=10.0, gt=0)
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_s: float = Field(default=900.0, gt=0)
     # Desk time: notices, office hours, timers (README "Status notices", "Office hours").

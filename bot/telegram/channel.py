@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from collections.abc import Collection
 from typing import Any, Literal
 
@@ -38,6 +39,7 @@ from bot.telegram.updates import (
     StaffMessage,
     translate,
 )
+from bot.throttle import Clock, SlidingWindow
 from handoff.errors import StoreUnavailable
 from handoff.store.port import Store
 
@@ -71,6 +73,13 @@ class TelegramChannel:
         webhook_secret: what Telegram must send in ``X-Telegram-Bot-Api-Secret-Token``.
         staff: the staff group, when one is configured.
         poll_timeout_s: long-polling wait of one ``getUpdates``.
+        flood_messages: how many messages (and button presses) one chat may send in
+            ``flood_window_s`` seconds before the bot stops answering them; beyond it they
+            are stored unanswered and the bot says so once per window. A chat cannot be
+            refused on Telegram, and answering a flood would hold up every other chat
+            behind Telegram's one reply a second per chat.
+        flood_window_s: the flood limit's window.
+        clock: a monotonic clock in seconds, for the flood limit (tests inject one).
     """
 
     def __init__(
@@ -85,6 +94,9 @@ class TelegramChannel:
         webhook_secret: str | None = None,
         staff: StaffGroup | None = None,
         poll_timeout_s: int = 30,
+        flood_messages: int = 10,
+        flood_window_s: float = 10.0,
+        clock: Clock = time.monotonic,
     ) -> None:
         if mode == "webhook" and (not webhook_url or not webhook_secret):
             raise ConfigError(
@@ -102,6 +114,9 @@ class TelegramChannel:
         # Several processes on one PostgreSQL database: only the lead's holder polls.
         self.poller_lead = PollerLead(store, self._poller)
         self._task: asyncio.Task[None] | None = None
+        self._flood = SlidingWindow(limit=flood_messages, window_s=flood_window_s, clock=clock)
+        # Who was told about the flood limit in the current window (once each).
+        self._told = SlidingWindow(limit=1, window_s=flood_window_s, clock=clock)
 
     async def announce(self, chat_id: int, text: str) -> None:
         """Post a status notice to an announcement channel or group (plain text, split).
@@ -192,7 +207,11 @@ class TelegramChannel:
             # They write again, so they unblocked the bot.
             await self._store.set_unreachable(known.id, False)
         try:
-            await self._runtime.handle(incoming)
+            if self._flood.hit(incoming.sender_id):
+                await self._runtime.handle(incoming)
+            else:
+                log.info("telegram chat over the flood limit: message stored, not answered")
+                await self._runtime.hold(incoming, tell=self._told.hit(incoming.sender_id))
         except MessageRejected as exc:
             log.info("telegram message refused: %s", exc.reason)
 
@@ -253,6 +272,9 @@ def build_channel(
     teams: Collection[str] = (),
     limiter: RateLimiter | None = None,
     poll_timeout_s: int = 30,
+    flood_messages: int = 10,
+    flood_window_s: float = 10.0,
+    clock: Clock = time.monotonic,
 ) -> TelegramChannel:
     """Wire the Telegram channel and register its delivery with the runtime.
 
@@ -287,4 +309,7 @@ def build_channel(
         webhook_secret=webhook_secret,
         staff=staff,
         poll_timeout_s=poll_timeout_s,
+        flood_messages=flood_messages,
+        flood_window_s=flood_window_s,
+        clock=clock,
     )

@@ -25,7 +25,7 @@ from starlette.templating import Jinja2Templates
 
 from bot.errors import MessageRejected
 from bot.incoming import IncomingMessage
-from bot.web.throttle import SlidingWindow
+from bot.throttle import SlidingWindow
 from bot.web.typing_indicator import TypingRegistry
 from handoff.model import Customer, Message
 

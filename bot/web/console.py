@@ -23,8 +23,8 @@ from pydantic import BaseModel
 from starlette.templating import Jinja2Templates
 
 from bot.errors import BotError, MessageRejected
+from bot.throttle import SlidingWindow
 from bot.web import console_desk
-from bot.web.throttle import SlidingWindow
 from bot.web.typing_indicator import TypingRegistry
 from handoff.errors import AlreadyClaimed, HandoffError, NotFound, NotOwner
 from handoff.model import Agent, Conversation, ConversationState, Customer, HandoffReason

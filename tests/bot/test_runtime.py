@@ -175,6 +175,44 @@ async def test_the_bot_is_silent_while_an_agent_owns_the_conversation(
     assert handled.replies == ()
 
 
+@pytest.mark.parametrize(("tell", "kinds"), [(True, ["flood"]), (False, [])])
+async def test_a_held_message_is_stored_without_a_turn(
+    runtime: Runtime, store: SqlStore, tell: bool, kinds: list[str]
+) -> None:
+    held = await runtime.hold(said("How do I connect to the VPN?"), tell=tell)
+
+    transcript = await store.transcript(held.conversation.id)
+    assert [(m.sender, m.text) for m in transcript[:1]] == [
+        (SenderKind.CUSTOMER, "How do I connect to the VPN?")
+    ]
+    assert [r.meta.get("kind") for r in held.replies] == kinds
+    assert [m.id for m in transcript[1:]] == [r.id for r in held.replies]
+
+
+async def test_a_held_message_gets_no_notice_while_an_agent_owns_the_conversation(
+    runtime: Runtime, agents: tuple[int, int]
+) -> None:
+    conversation_id = await _queued(runtime)
+    await runtime.claim(conversation_id, agents[0])
+
+    held = await runtime.hold(said("hello? anyone?"), tell=True)
+
+    assert (held.conversation.id, held.replies) == (conversation_id, ())
+
+
+async def test_a_held_message_sent_again_is_stored_once(runtime: Runtime, store: SqlStore) -> None:
+    message = said("How do I connect to the VPN?")
+    first = await runtime.hold(message, tell=True)
+    again = await runtime.hold(message, tell=True)
+
+    assert (again.duplicate, again.message.id, again.replies) == (
+        True,
+        first.message.id,
+        first.replies,
+    )
+    assert len(await store.transcript(first.conversation.id)) == 2
+
+
 async def test_while_queued_the_bot_answers_what_it_knows(runtime: Runtime) -> None:
     await _queued(runtime)
     handled = await runtime.handle(said("How do I connect to the VPN?"))

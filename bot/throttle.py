@@ -1,9 +1,9 @@
 """In-process rate limits: a sliding window of recent events per key.
 
-Used for the per-conversation flood limit of the web chat and the login throttle of the
-console. The counts live in this process's memory: with several web workers each worker
-counts on its own, so the effective limit is that many times higher (still a brake on a
-script hammering one conversation or one login).
+Used for the per-conversation flood limits of the web chat and of Telegram, and the login
+throttle of the console. The counts live in this process's memory: with several web
+workers each worker counts on its own, so the effective limit is that many times higher
+(still a brake on a script hammering one conversation or one login).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""The sliding window behind the chat's flood limit and the console's login throttle."""
+"""The sliding window behind the flood limits and the console's login throttle."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.web.throttle import SlidingWindow
+from bot.throttle import SlidingWindow
 
 
 class Clock:
