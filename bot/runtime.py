@@ -138,9 +138,8 @@ class Runtime(DeskActions, Outbound):
         Raises:
             MessageRejected: the message has no text and no button payload.
         """
-        text = clean_text(incoming.text)
-        if not text and not incoming.payload:
-            raise MessageRejected("empty message")
+        new = _customer_message(incoming)
+        text = new.text
         async with self._lock(incoming.channel, incoming.sender_id):
             if rating_of(incoming.payload) is not None:
                 customer = await self._store.upsert_customer(
@@ -153,9 +152,6 @@ class Runtime(DeskActions, Outbound):
                 )
                 if rated is not None:
                     return Handled(*rated)
-            meta: dict[str, Any] = {"payload": incoming.payload} if incoming.payload else {}
-            if incoming.reference is not None:
-                meta[CHANNEL_REF] = incoming.reference
             # Commands say nothing about the customer's language; anything else may.
             typed = incoming.payload not in CUSTOMER_COMMANDS
             received = await self._store.receive_message(
@@ -164,12 +160,7 @@ class Runtime(DeskActions, Outbound):
                 display_name=incoming.display_name,
                 language=detect_language(text) if typed else None,
                 history=HISTORY_WINDOW,
-                message=NewMessage(
-                    sender=SenderKind.CUSTOMER,
-                    text=text,
-                    external_id=incoming.external_id,
-                    meta=meta,
-                ),
+                message=new,
             )
             customer, conversation = received.customer, received.conversation
             message, created = received.message, received.created
@@ -179,10 +170,8 @@ class Runtime(DeskActions, Outbound):
                     await self._redeliver(customer, earlier)
                     return Handled(conversation, message, tuple(earlier), duplicate=True)
             self._feed.publish(customer.id, DESK)
-            if created and self._metrics is not None:
-                self._metrics.message_received(customer.channel)
             if created:
-                await self._tell_listeners(conversation.id, message)
+                await self._count_and_tell(customer, conversation, message)
             history: Sequence[Said]
             if created:
                 history = [*received.history, message]
@@ -206,23 +195,13 @@ class Runtime(DeskActions, Outbound):
         Raises:
             MessageRejected: the message has no text and no button payload.
         """
-        text = clean_text(incoming.text)
-        if not text and not incoming.payload:
-            raise MessageRejected("empty message")
+        new = _customer_message(incoming)
         async with self._lock(incoming.channel, incoming.sender_id):
-            meta: dict[str, Any] = {"payload": incoming.payload} if incoming.payload else {}
-            if incoming.reference is not None:
-                meta[CHANNEL_REF] = incoming.reference
             received = await self._store.receive_message(
                 channel=incoming.channel,
                 sender_id=incoming.sender_id,
                 display_name=incoming.display_name,
-                message=NewMessage(
-                    sender=SenderKind.CUSTOMER,
-                    text=text,
-                    external_id=incoming.external_id,
-                    meta=meta,
-                ),
+                message=new,
             )
             customer, conversation, message = (
                 received.customer,
@@ -233,9 +212,7 @@ class Runtime(DeskActions, Outbound):
                 earlier = await self._store.replies_to(message.id)
                 return Handled(conversation, message, tuple(earlier), duplicate=True)
             self._feed.publish(customer.id, DESK)
-            if self._metrics is not None:
-                self._metrics.message_received(customer.channel)
-            await self._tell_listeners(conversation.id, message)
+            await self._count_and_tell(customer, conversation, message)
             replies: list[Message] = []
             if tell and conversation.state is not ConversationState.AGENT:
                 language = conversation.language or self._default_language
@@ -243,6 +220,14 @@ class Runtime(DeskActions, Outbound):
                     customer, conversation, message, [self._say("flood", language)]
                 )
             return Handled(conversation, message, tuple(replies), duplicate=False)
+
+    async def _count_and_tell(
+        self, customer: Customer, conversation: Conversation, message: Message
+    ) -> None:
+        """Count a newly stored customer message and tell the listeners about it."""
+        if self._metrics is not None:
+            self._metrics.message_received(customer.channel)
+        await self._tell_listeners(conversation.id, message)
 
     async def _respond(
         self,
@@ -422,6 +407,23 @@ class Runtime(DeskActions, Outbound):
 
     def _say(self, key: str, language: str | None, **values: object) -> Utterance:
         return Utterance(text=self._phrases.get(key, language, **values), meta={"kind": key})
+
+
+def _customer_message(incoming: IncomingMessage) -> NewMessage:
+    """A customer's message as the store takes it: cleaned text, payload and channel id.
+
+    Raises:
+        MessageRejected: the message has no text and no button payload.
+    """
+    text = clean_text(incoming.text)
+    if not text and not incoming.payload:
+        raise MessageRejected("empty message")
+    meta: dict[str, Any] = {"payload": incoming.payload} if incoming.payload else {}
+    if incoming.reference is not None:
+        meta[CHANNEL_REF] = incoming.reference
+    return NewMessage(
+        sender=SenderKind.CUSTOMER, text=text, external_id=incoming.external_id, meta=meta
+    )
 
 
 def _slots_from(history: Sequence[Said]) -> dict[str, Any]:
