@@ -5,25 +5,16 @@ from __future__ import annotations
 import pytest
 
 from bot.throttle import SlidingWindow
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.bot.clocks import HandClock
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> HandClock:
+    return HandClock()
 
 
 @pytest.fixture
-def window(clock: Clock) -> SlidingWindow:
+def window(clock: HandClock) -> SlidingWindow:
     return SlidingWindow(limit=3, window_s=10, clock=clock)
 
 
@@ -37,7 +28,9 @@ def test_keys_are_counted_apart(window: SlidingWindow) -> None:
     assert window.hit("b") is True
 
 
-def test_room_returns_when_the_oldest_event_ages_out(window: SlidingWindow, clock: Clock) -> None:
+def test_room_returns_when_the_oldest_event_ages_out(
+    window: SlidingWindow, clock: HandClock
+) -> None:
     window.hit("a")
     clock.now += 4
     window.hit("a")
@@ -48,7 +41,7 @@ def test_room_returns_when_the_oldest_event_ages_out(window: SlidingWindow, cloc
 
 @pytest.mark.parametrize(("elapsed", "expected"), [(0, 10), (3.5, 7), (9.2, 1)])
 def test_retry_after_counts_down_to_the_oldest_events_expiry(
-    window: SlidingWindow, clock: Clock, elapsed: float, expected: int
+    window: SlidingWindow, clock: HandClock, elapsed: float, expected: int
 ) -> None:
     for _ in range(3):
         window.hit("a")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 
@@ -32,17 +33,18 @@ async def fake() -> AsyncIterator[FakeBotApi]:
     assert served.unknown == [], f"the bot called methods the fake does not know: {served.unknown}"
 
 
-ChannelFactory = Callable[[], Awaitable[TelegramChannel]]
+ChannelFactory = Callable[..., Awaitable[TelegramChannel]]
 
 
 @pytest.fixture
 async def start_channel(
     fake: FakeBotApi, runtime: Runtime, store: SqlStore
 ) -> AsyncIterator[ChannelFactory]:
-    """Starts channels in polling mode (1 s long polls), as a restarted process would."""
+    """Starts channels in polling mode (1 s long polls), as a restarted process would;
+    keyword arguments go to :func:`build_channel` (the flood limit and its clock)."""
     started: list[TelegramChannel] = []
 
-    async def start() -> TelegramChannel:
+    async def start(**options: Any) -> TelegramChannel:
         built = build_channel(
             token=fake.token,
             api_url=fake.base_url,
@@ -51,6 +53,7 @@ async def start_channel(
             store=store,
             limiter=fast_limiter(),
             poll_timeout_s=1,
+            **options,
         )
         await built.start()
         started.append(built)

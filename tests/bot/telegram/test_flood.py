@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
-from bot.runtime import Runtime
-from bot.telegram.channel import TelegramChannel, build_channel
+from bot.telegram.channel import TelegramChannel
 from handoff.model import Message, SenderKind
 from handoff.store.sql import SqlStore
-from tests.bot.telegram.conftest import CHAT, fast_limiter, handled
+from tests.bot.clocks import HandClock
+from tests.bot.telegram.conftest import CHAT, ChannelFactory, handled
 from tests.bot.telegram.fake_bot_api import FakeBotApi
 
 OTHER_CHAT = 777002
@@ -26,40 +24,14 @@ QUESTIONS = [
 ]
 
 
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+@pytest.fixture
+def clock() -> HandClock:
+    return HandClock()
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-async def flood_channel(
-    fake: FakeBotApi, runtime: Runtime, store: SqlStore, clock: Clock
-) -> AsyncIterator[TelegramChannel]:
-    built = build_channel(
-        token=fake.token,
-        api_url=fake.base_url,
-        mode="polling",
-        runtime=runtime,
-        store=store,
-        limiter=fast_limiter(),
-        poll_timeout_s=1,
-        flood_messages=LIMIT,
-        flood_window_s=WINDOW_S,
-        clock=clock,
-    )
-    await built.start()
-    yield built
-    await built.stop()
+async def flood_channel(start_channel: ChannelFactory, clock: HandClock) -> TelegramChannel:
+    return await start_channel(flood_messages=LIMIT, flood_window_s=WINDOW_S, clock=clock)
 
 
 async def _transcript(store: SqlStore, chat: int) -> list[Message]:
@@ -94,7 +66,7 @@ async def test_a_chat_over_the_limit_is_kept_unanswered_and_told_once(
 
 
 async def test_other_chats_and_a_later_window_are_answered(
-    fake: FakeBotApi, flood_channel: TelegramChannel, store: SqlStore, clock: Clock
+    fake: FakeBotApi, flood_channel: TelegramChannel, store: SqlStore, clock: HandClock
 ) -> None:
     for question in QUESTIONS[: LIMIT + 1]:
         fake.push_text(CHAT, question)

@@ -3,32 +3,23 @@
 from __future__ import annotations
 
 from bot.web.typing_indicator import TypingRegistry
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.bot.clocks import HandClock
 
 
 def test_a_ping_names_the_agent() -> None:
-    registry = TypingRegistry(ttl_s=5, clock=Clock())
+    registry = TypingRegistry(ttl_s=5, clock=HandClock(50.0))
     registry.ping(7, "Maria")
     assert registry.who(7) == "Maria"
 
 
 def test_a_ping_is_for_one_customer_only() -> None:
-    registry = TypingRegistry(ttl_s=5, clock=Clock())
+    registry = TypingRegistry(ttl_s=5, clock=HandClock(50.0))
     registry.ping(7, "Maria")
     assert registry.who(8) is None
 
 
 def test_a_ping_expires() -> None:
-    clock = Clock()
+    clock = HandClock(50.0)
     registry = TypingRegistry(ttl_s=5, clock=clock)
     registry.ping(7, "Maria")
     clock.now += 5
@@ -36,7 +27,7 @@ def test_a_ping_expires() -> None:
 
 
 def test_stop_ends_the_typing_at_once() -> None:
-    registry = TypingRegistry(ttl_s=5, clock=Clock())
+    registry = TypingRegistry(ttl_s=5, clock=HandClock(50.0))
     registry.ping(7, "Maria")
     registry.stop(7)
     assert registry.who(7) is None
