@@ -18,6 +18,12 @@ The format, with every known field::
 
 Parsing is a pure function of the file's text: it never raises for bad content, it returns
 every problem with its line.
+
+Front matter is hostile input as far as parsing goes (a shared folder, a pull request): YAML
+aliases (``*name``) are refused, because an alias is expanded wherever the value is used and a
+few hundred bytes of nested aliases expand to gigabytes ("billion laughs"); nesting is
+limited to :data:`MAX_NESTING` levels; and a value quoted in a message is cut to
+:data:`SHOWN_CHARS` characters.
 """
 
 from __future__ import annotations
@@ -27,8 +33,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
+from yaml.composer import ComposerError
 
 from knowledge.analysis import normalize
 from knowledge.article import HANDOFF, Article
@@ -48,6 +56,11 @@ KNOWN_FIELDS = (
 )
 #: The language of an article whose front matter has no ``lang``.
 DEFAULT_LANGUAGE = "en"
+
+#: How deeply lists and mappings may nest in front matter (the format needs two levels).
+MAX_NESTING = 20
+#: How much of a value an error message quotes.
+SHOWN_CHARS = 60
 
 _DELIMITER = "---"
 # BCP 47 in the shape staff write it: "en", "da", "pt-br", "zh-hant".
@@ -147,9 +160,38 @@ def _result(
     )
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases and with a nesting limit.
+
+    Both are refused while composing, before any value exists, so that neither an expansion
+    nor Python's recursion limit can be reached later by whatever formats the value.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise ComposerError(
+                None, None, "aliases (*name) are not allowed: write the value out", mark
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise ComposerError(
+                    None, None, f"values nest deeper than {MAX_NESTING} levels", mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def _parse_front_matter(source: str, first_line: int, problems: _Problems) -> _FrontMatter | None:
     try:
-        loader = yaml.SafeLoader(source)
+        loader = _FrontMatterLoader(source)
     except yaml.reader.ReaderError as exc:
         # Raised for characters YAML forbids (NUL, other controls); position is an index.
         line = first_line + source.count("\n", 0, exc.position)
@@ -178,6 +220,11 @@ def _parse_front_matter(source: str, first_line: int, problems: _Problems) -> _F
     except yaml.YAMLError as exc:
         problems.error(first_line, f"invalid YAML in the front matter: {exc}")
         return None
+    except RecursionError:
+        # Only reachable with a recursion limit set far below the nesting limit; kept so
+        # that a parse can never end in anything but a reported problem.
+        problems.error(first_line, "the front matter nests too deeply")
+        return None
     except (ValueError, TypeError, OverflowError) as exc:
         # PyYAML lets a well-formed but impossible value escape as a plain exception, e.g.
         # the date 2025-02-30; the failing node is found again to report its line.
@@ -196,7 +243,7 @@ def _parse_front_matter(source: str, first_line: int, problems: _Problems) -> _F
             problems.error(line, f"{_describe(name)} is not a field name")
         elif name in front.field_lines:
             first = front.field_lines[name]
-            problems.error(line, f"field {name!r} is given twice (first on line {first})")
+            problems.error(line, f"field {_shown(name)} is given twice (first on line {first})")
         else:
             front.field_lines[name] = line
             front.fields[name] = data[name]
@@ -207,7 +254,7 @@ def _parse_front_matter(source: str, first_line: int, problems: _Problems) -> _F
     return front
 
 
-def _failing_line(loader: yaml.SafeLoader, node: yaml.Node | None) -> int:
+def _failing_line(loader: _FrontMatterLoader, node: yaml.Node | None) -> int:
     """The 0-based line of the first value under ``node`` that cannot be constructed."""
     children: list[yaml.Node] = []
     if isinstance(node, yaml.MappingNode):
@@ -244,7 +291,7 @@ def _build_article(
         if name not in KNOWN_FIELDS:
             hint = difflib.get_close_matches(name, KNOWN_FIELDS, n=1)
             suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
-            problems.warn(line_of(name), f"unknown field {name!r} is ignored{suggestion}")
+            problems.warn(line_of(name), f"unknown field {_shown(name)} is ignored{suggestion}")
 
     article_id = _text_field(fields, "id", line_of("id"), problems) or default_id
     if article_id == HANDOFF:
@@ -256,7 +303,7 @@ def _build_article(
     for question, line in zip(questions, front.item_lines.get("questions", ()), strict=False):
         key = normalize(question)
         if key in seen:
-            problems.warn(line, f"question {question!r} is listed twice")
+            problems.warn(line, f"question {_shown(question)} is listed twice")
         seen.add(key)
     tags = _text_list(fields, "tags", front, problems, required=False)
     related = _text_list(fields, "related", front, problems, required=False)
@@ -265,7 +312,7 @@ def _build_article(
     if handoff is None:
         handoff = False
     if not isinstance(handoff, bool):
-        problems.error(line_of("handoff"), f"handoff must be true or false, not {handoff!r}")
+        problems.error(line_of("handoff"), f"handoff must be true or false, not {_shown(handoff)}")
     review_by = _review_date(fields.get("review_by"), line_of("review_by"), problems)
     if title is None or problems.errors:
         return None
@@ -315,7 +362,8 @@ def _language(fields: dict[str, object], line: int, problems: _Problems) -> str:
     code = value.strip().lower() if isinstance(value, str) else ""
     if not _LANGUAGE_CODE.fullmatch(code):
         problems.error(
-            line, f"lang must be a language code such as 'en' or 'da' (in quotes), not {value!r}"
+            line,
+            f"lang must be a language code such as 'en' or 'da' (in quotes), not {_shown(value)}",
         )
         return DEFAULT_LANGUAGE
     return code
@@ -368,7 +416,7 @@ def _review_date(value: object, line: int, problems: _Problems) -> date | None:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    problems.error(line, f"review_by must be a date like 2026-01-31, not {value!r}")
+    problems.error(line, f"review_by must be a date like 2026-01-31, not {_shown(value)}")
     return None
 
 
@@ -383,5 +431,16 @@ def _describe(value: object) -> str:
     if value is None:
         return "empty"
     if isinstance(value, str):
-        return repr(value)
-    return f"{type(value).__name__} {value!r}"
+        return _shown(value)
+    return f"{type(value).__name__} {_shown(value)}"
+
+
+def _shown(value: object) -> str:
+    """``repr(value)``, cut to :data:`SHOWN_CHARS` characters so a message stays a line.
+
+    Containers are described, not printed: their ``repr`` would be as long as the file.
+    """
+    if isinstance(value, dict | list | set | tuple):
+        return f"a {type(value).__name__} of {len(value)} items"
+    text = repr(value[: SHOWN_CHARS + 1] if isinstance(value, str) else value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."

@@ -5,7 +5,9 @@ Layout of a knowledge folder (the tree below it is free-form):
 - every ``*.md`` file is one article translation (the format is described in
   :mod:`knowledge.front_matter`);
 - every ``*.csv`` file is a list of regression cases (see :func:`load_cases`);
-- files and folders whose names start with ``.`` are ignored (``.git``, editor swap files).
+- files and folders whose names start with ``.`` are ignored (``.git``, editor swap files);
+- only regular files are read (a FIFO, a device or a link to one is an error, not a hang),
+  and only up to :data:`MAX_ARTICLE_BYTES` (:data:`MAX_CASES_BYTES` for case files).
 
 Every problem is reported with its file and line, and loading goes on after the first one so
 that a check can list them all.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -38,6 +41,11 @@ __all__ = [
 ]
 
 _CASE_HEADER = ["text", "expected"]
+
+#: The largest article file read; parsing costs about a hundred times the file's size.
+MAX_ARTICLE_BYTES = 1024 * 1024
+#: The largest case file read (a benchmark's cases can run to thousands of rows).
+MAX_CASES_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +106,7 @@ def load_knowledge(root: Path, *, today: date | None = None) -> LoadResult:
     warnings: list[KnowledgeWarning] = []
     parsed: list[ParsedArticle] = []
     for path in _files(root, ".md"):
-        text, read_error = _read_text(path)
+        text, read_error = _read_text(path, limit=MAX_ARTICLE_BYTES)
         if read_error is not None:
             errors.append(read_error)
             continue
@@ -154,7 +162,7 @@ def load_cases(path: Path, *, knowledge: KnowledgeBase | None = None) -> list[Ca
         KnowledgeLoadError: The file cannot be read, or has a bad header or bad rows; every
             problem is listed with its line.
     """
-    text, read_error = _read_text(path)
+    text, read_error = _read_text(path, limit=MAX_CASES_BYTES)
     if read_error is not None:
         raise KnowledgeLoadError([read_error])
     known_ids = None if knowledge is None else set(knowledge.ids)
@@ -229,17 +237,34 @@ def _files(root: Path, suffix: str) -> Iterator[Path]:
         yield path
 
 
-def _read_text(path: Path) -> tuple[str, KnowledgeFileError | None]:
+def _read_text(path: Path, *, limit: int) -> tuple[str, KnowledgeFileError | None]:
     try:
-        data = path.read_bytes()
+        data = _read_regular_file(path, limit)
     except OSError as exc:
         return "", KnowledgeFileError(path, None, f"cannot read the file: {exc.strerror}")
+    if data is None:
+        return "", KnowledgeFileError(path, None, "not a regular file (a pipe, device or socket)")
+    if len(data) > limit:
+        return "", KnowledgeFileError(path, None, f"the file is larger than {limit} bytes")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         return "", KnowledgeFileError(path, line, "the file is not valid UTF-8 text")
     return text, None
+
+
+def _read_regular_file(path: Path, limit: int) -> bytes | None:
+    """Up to ``limit + 1`` bytes of ``path``, or ``None`` when it is not a regular file.
+
+    Opening without blocking and checking the open file (not the name) means a FIFO cannot
+    hang the read, and a name swapped for a device after a check is still caught.
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            return None
+        return file.read(limit + 1)
 
 
 def _article(result: ParsedArticle) -> Article:
