@@ -23,8 +23,10 @@ log = logging.getLogger("helpline")
 _settings = settings_for
 
 
-def _logging(level: str, log_format: Literal["text", "json"] = "text") -> None:
-    configure_logging(level, log_format)
+def _logging(
+    level: str, log_format: Literal["text", "json"] = "text", secrets: tuple[str, ...] = ()
+) -> None:
+    configure_logging(level, log_format, secrets=secrets)
 
 
 @click.group()
@@ -39,7 +41,7 @@ def run(config: Path | None) -> None:
     from bot.server import event_loop_factory, serve
 
     settings = _settings(config)
-    _logging(settings.log_level, settings.log_format)
+    _logging(settings.log_level, settings.log_format, settings.secrets())
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
         runner.run(serve(settings))
 
@@ -51,7 +53,7 @@ def chat_command(config: Path | None) -> None:
     from bot.server import terminal_chat
 
     settings = _settings(config)
-    _logging("WARNING")
+    _logging("WARNING", secrets=settings.secrets())
     asyncio.run(terminal_chat(settings))
 
 
@@ -65,7 +67,7 @@ def actions(config: Path | None, host: str | None, port: int | None) -> None:
     from bot.service import load_snapshot
 
     settings = _settings(config)
-    _logging(settings.log_level, settings.log_format)
+    _logging(settings.log_level, settings.log_format, settings.secrets())
     serve_actions(
         settings,
         load_snapshot(settings),

@@ -27,7 +27,7 @@ def banner(service: Service, port: int) -> str:
         "Helpline is running.",
         f"  Web chat (customers):   {base}/",
         f"  Agent console (staff):  {base}/console",
-        f"  Database:               {settings.database_url}",
+        f"  Database:               {settings.shown_database_url()}",
         f"  Knowledge:              {settings.knowledge_dir}",
     ]
     if settings.demo_agents:
@@ -66,8 +66,9 @@ async def serve(settings: Settings) -> None:
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level.lower(),
-            # JSON logs: uvicorn's own loggers go through ours instead of its text handlers.
-            log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
+            # uvicorn's own loggers go through ours (one format, and secrets redacted)
+            # instead of its own handlers.
+            log_config=None,
             access_log=False,
         )
         server = uvicorn.Server(config)

@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from pydantic import (
     BaseModel,
@@ -23,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigError
 from handoff.office_hours import DeskHours, build_office_hours, zone
@@ -203,6 +206,27 @@ class Settings(BaseSettings):
         # object never reaches into os.environ behind the caller's back.
         return (init_settings,)
 
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value of the deployment, as logs must never show them: the tokens,
+        the cookie key, and the database password as written in the URL and decoded."""
+        values = [
+            self.secret_key,
+            self.metrics_token,
+            self.telegram_token,
+            self.telegram_webhook_secret,
+        ]
+        password = _url_password(self.database_url)
+        if password:
+            values += [password, quote(password, safe=""), quote(password)]
+        return tuple(value for value in values if value)
+
+    def shown_database_url(self) -> str:
+        """The database URL with its password masked, for banners and messages."""
+        try:
+            return make_url(self.database_url).render_as_string(hide_password=True)
+        except ArgumentError:
+            return "(not a database URL)"
+
     def team_name(self, team_id: str | None) -> str | None:
         """The display name of a team, or None when the team is not configured."""
         for team in self.teams:
@@ -260,6 +284,13 @@ class Settings(BaseSettings):
             else:
                 teams[config.team] = hours
         return DeskHours(teams=teams, default=default)
+
+
+def _url_password(url: str) -> str | None:
+    try:
+        return make_url(url).password
+    except ArgumentError:
+        return None
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:

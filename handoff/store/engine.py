@@ -44,7 +44,8 @@ def create_engine_for(url: str) -> AsyncEngine:
             the driver (e.g. ``?options=-csearch_path%3Dmyschema`` for psycopg).
 
     Returns:
-        An engine whose SQLite connections use WAL, a 30 s busy timeout, foreign keys
+        An engine that leaves bound parameters (customer texts, password hashes) out of its
+        error messages and logs, whose SQLite connections use WAL, a 30 s busy timeout, foreign keys
         and ``synchronous=NORMAL``, and whose transactions begin with ``BEGIN IMMEDIATE``
         unless the :data:`READ_ONLY` execution option is set.
 
@@ -53,20 +54,25 @@ def create_engine_for(url: str) -> AsyncEngine:
             SQLite database.
     """
     parsed = make_url(url)
+    shown = parsed.render_as_string(hide_password=True)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database in (None, "", ":memory:"):
             # Each connection would see a database of its own; the store opens several.
-            raise ValueError(f"SQLite needs a file, not an in-memory database: {url!r}")
+            raise ValueError(f"SQLite needs a file, not an in-memory database: {shown!r}")
         return _sqlite_engine(url)
     if backend == "postgresql":
         # pool_pre_ping: a restarted PostgreSQL would otherwise hand out dead connections.
         # The default pool (5 kept, 10 more closed as soon as they are returned) made a
         # busy process reconnect hundreds of times a second; keep enough for a burst.
         return create_async_engine(
-            url, pool_pre_ping=True, pool_size=PG_POOL_SIZE, max_overflow=PG_POOL_OVERFLOW
+            url,
+            pool_pre_ping=True,
+            pool_size=PG_POOL_SIZE,
+            max_overflow=PG_POOL_OVERFLOW,
+            hide_parameters=True,
         )
-    raise ValueError(f"unsupported database URL {url!r}: use SQLite or PostgreSQL")
+    raise ValueError(f"unsupported database URL {shown!r}: use SQLite or PostgreSQL")
 
 
 def read_only(engine: AsyncEngine) -> AsyncEngine:
@@ -82,6 +88,7 @@ def _sqlite_engine(url: str) -> AsyncEngine:
         url,
         # The driver's own busy timeout, in seconds; the PRAGMA below says the same.
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        hide_parameters=True,
     )
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     event.listen(engine.sync_engine, "begin", _on_sqlite_begin)

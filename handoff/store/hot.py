@@ -160,6 +160,7 @@ class HotPath:
                     "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
                     "check_same_thread": False,
                 },
+                hide_parameters=True,
             )
             event.listen(self._sync, "connect", _on_sqlite_connect)
             event.listen(self._sync, "begin", _begin_on_sqlite3)
@@ -169,7 +170,11 @@ class HotPath:
             # psycopg's synchronous connection, one per worker thread; the URL (with its
             # search_path option) is the async engine's.
             self._sync = create_engine(
-                url, pool_size=PG_HOT_THREADS, max_overflow=0, pool_pre_ping=True
+                url,
+                pool_size=PG_HOT_THREADS,
+                max_overflow=0,
+                pool_pre_ping=True,
+                hide_parameters=True,
             )
             self._threads = ThreadPoolExecutor(PG_HOT_THREADS, thread_name_prefix="helpline-pg")
         self._read_only = self._sync.execution_options(**{READ_ONLY: True})

@@ -7,12 +7,14 @@ import json
 import logging
 import uuid
 from collections.abc import Iterator
+from typing import Literal
 
 import pytest
 
 from bot.incoming import IncomingMessage
-from bot.logs import JsonFormatter, configure_logging
+from bot.logs import REDACTED, JsonFormatter, configure_logging
 from bot.runtime import Runtime
+from bot.settings import load_settings
 
 
 @pytest.fixture
@@ -124,3 +126,35 @@ def test_the_scheduler_does_not_log_every_timer_tick_unless_debugging(
     executor.warning("Run time of job was missed")
     output = buffer.getvalue()
     assert ("Running job" in output, "Run time of job was missed" in output) == (shown, True)
+
+
+@pytest.mark.usefixtures("root_logging")
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_secret_in_a_line_is_replaced_also_in_tracebacks(
+    log_format: Literal["text", "json"],
+) -> None:
+    buffer = io.StringIO()
+    secret = 'pa"ss\\word'
+    configure_logging("INFO", log_format, stream=buffer, secrets=["123:TOKEN", secret])
+    logger = logging.getLogger("helpline.test")
+    logger.warning("POST https://api.telegram.org/bot123:TOKEN/sendMessage failed")
+    try:
+        raise ConnectionError(f"could not log in with {secret}")
+    except ConnectionError:
+        logger.exception("database")
+    output = buffer.getvalue()
+    assert ("123:TOKEN" in output, "pa" in output and "word" in output) == (False, False)
+    assert output.count(REDACTED) == 2
+
+
+def test_the_settings_name_every_secret_and_the_banner_url_hides_the_password() -> None:
+    settings = load_settings(
+        search_config=False,
+        environ={},
+        database_url="postgresql+psycopg://helpline:s3cr%40t@db.example.org/helpline",
+        telegram_token="42:ABC",
+        secret_key="cookie-key",
+    )
+    assert {"42:ABC", "cookie-key", "s3cr@t", "s3cr%40t"} <= set(settings.secrets())
+    assert "s3cr" not in settings.shown_database_url()
+    assert "db.example.org" in settings.shown_database_url()

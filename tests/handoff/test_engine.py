@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from handoff.store.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine_for, read_only
@@ -81,3 +82,24 @@ def test_an_unknown_backend_is_refused() -> None:
 def test_an_in_memory_sqlite_database_is_refused(url: str) -> None:
     with pytest.raises(ValueError, match="needs a file"):
         create_engine_for(url)
+
+
+def test_an_unknown_backend_is_refused_without_showing_the_password() -> None:
+    with pytest.raises(ValueError, match="unsupported database URL") as caught:
+        create_engine_for("mysql+aiomysql://helpline:hunter2@localhost/helpline")
+    assert "hunter2" not in str(caught.value)
+
+
+async def test_a_failed_statement_does_not_carry_its_parameters(database_url: str) -> None:
+    engine = create_engine_for(database_url)
+    row = {"login": "ada", "hash": "argon2-secret"}
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE u (login VARCHAR(40) PRIMARY KEY, hash TEXT)"))
+            await conn.execute(text("INSERT INTO u VALUES (:login, :hash)"), row)
+        with pytest.raises(DBAPIError) as caught:
+            async with engine.begin() as conn:
+                await conn.execute(text("INSERT INTO u VALUES (:login, :hash)"), row)
+    finally:
+        await engine.dispose()
+    assert "argon2-secret" not in str(caught.value)

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import logging
+from collections.abc import Iterator
 
+import pytest
 from telegram import Update
 
+from bot.logs import configure_logging
 from bot.telegram.channel import TelegramChannel, build_application
 from bot.telegram.poller import Poller
 from handoff.errors import StoreUnavailable
@@ -87,3 +92,38 @@ async def test_a_batch_that_could_not_be_stored_is_fetched_again(fake: FakeBotAp
             with contextlib.suppress(asyncio.CancelledError):
                 await task
     assert seen == [update_id, update_id]
+
+
+@pytest.fixture
+def restored_logging() -> Iterator[None]:
+    """Give the root logger's level and handlers back after the test."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    yield
+    root.setLevel(level)
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+@pytest.mark.usefixtures("restored_logging")
+@pytest.mark.parametrize(
+    ("level", "told_the_token"),
+    # At INFO the HTTP client's request lines are what would show it; at DEBUG the Bot API
+    # library itself logs its URL, and the service passes its secrets to the log.
+    [("INFO", False), ("DEBUG", True)],
+)
+async def test_the_bot_token_never_reaches_the_log(
+    fake: FakeBotApi, start_channel: ChannelFactory, level: str, told_the_token: bool
+) -> None:
+    buffer = io.StringIO()
+    configure_logging(level, "text", stream=buffer, secrets=[fake.token] if told_the_token else [])
+    await start_channel()
+    update_id = fake.push_text(CHAT, "How do I connect to the VPN?")
+    await handled(fake, update_id)
+    output = buffer.getvalue()
+    assert "polling as @helpline_test_bot" in output
+    assert fake.token.split(":")[1] not in output
