@@ -57,21 +57,33 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
     return uvloop.new_event_loop
 
 
+def server_config(service: Service) -> uvicorn.Config:
+    """How uvicorn serves the web application of ``service``.
+
+    uvicorn's own proxy-header handling stays off: by default it believes
+    ``X-Forwarded-For`` from 127.0.0.1, so any local client could claim any address. The
+    application decides whom to believe, from the ``trusted_proxies`` setting
+    (:mod:`bot.web.client_address`).
+    """
+    settings = service.settings
+    return uvicorn.Config(
+        create_app(service),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        # uvicorn's own loggers go through ours (one format, and secrets redacted)
+        # instead of its own handlers.
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
+
+
 async def serve(settings: Settings) -> None:
     """Run the service until interrupted."""
     service = await build_service(settings)
     try:
-        config = uvicorn.Config(
-            create_app(service),
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level.lower(),
-            # uvicorn's own loggers go through ours (one format, and secrets redacted)
-            # instead of its own handlers.
-            log_config=None,
-            access_log=False,
-        )
-        server = uvicorn.Server(config)
+        server = uvicorn.Server(server_config(service))
         print(banner(service, settings.port), flush=True)
         if service.telegram is not None:
             await service.telegram.start()

@@ -11,6 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -163,6 +164,9 @@ class Settings(BaseSettings):
     # (CSP frame-ancestors; empty: only Helpline's own origin), the per-conversation flood
     # limit, and the console's login throttle (per login; four times as many per address).
     web_embed_origins: tuple[str, ...] = ()
+    # Reverse proxies (IP addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto
+    # are believed (docs/deployment.md); none by default, so nobody can claim an address.
+    trusted_proxies: tuple[str, ...] = ()
     web_flood_messages: int = Field(default=10, ge=1)
     web_flood_window_s: float = Field(default=10.0, gt=0)
     telegram_flood_messages: int = Field(default=10, ge=1)
@@ -241,10 +245,11 @@ class Settings(BaseSettings):
             return self.handoff
         return self.handoff.model_copy(update={"fallbacks_in_a_row": self.fallbacks_before_handoff})
 
-    @field_validator("web_embed_origins", mode="before")
+    @field_validator("web_embed_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
-        # HELPLINE_WEB_EMBED_ORIGINS is one string: "https://a.example, https://b.example".
+        # HELPLINE_WEB_EMBED_ORIGINS is one string: "https://a.example, https://b.example";
+        # HELPLINE_TRUSTED_PROXIES likewise: "127.0.0.1, 10.0.0.0/24".
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
@@ -257,6 +262,21 @@ class Settings(BaseSettings):
             if origin != "*" and not re.fullmatch(r"https?://[A-Za-z0-9.*:\[\]-]+", origin):
                 raise ValueError(f"{origin!r} is not an origin like https://www.example.org")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        networks = []
+        for entry in value:
+            try:
+                networks.append(str(ip_network(entry.strip(), strict=False)))
+            except ValueError:
+                # uvicorn would keep an unparsable entry as a literal that never matches;
+                # the operator should hear about the typo instead.
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network like 10.0.0.5 or 10.0.0.0/24"
+                ) from None
+        return tuple(networks)
 
     @model_validator(mode="after")
     def _check_desk_time(self) -> Settings:

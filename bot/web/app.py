@@ -29,6 +29,7 @@ from bot.web import (
     metrics_route,
     telegram_webhook,
 )
+from bot.web.client_address import trust_proxies
 from bot.web.typing_indicator import TypingRegistry
 
 if TYPE_CHECKING:
@@ -249,4 +250,6 @@ def create_app(service: Service) -> FastAPI:
         hsts=secure,
         embed_ancestors=frame_ancestors(service.settings.web_embed_origins),
     )
+    # Outermost of all: everything behind it sees the client's address, not the proxy's.
+    trust_proxies(app, service.settings.trusted_proxies)
     return app

@@ -25,6 +25,7 @@ from starlette.templating import Jinja2Templates
 from bot.errors import BotError, MessageRejected
 from bot.throttle import SlidingWindow
 from bot.web import console_desk
+from bot.web.client_address import client_address
 from bot.web.typing_indicator import TypingRegistry
 from handoff.errors import AlreadyClaimed, HandoffError, NotFound, NotOwner
 from handoff.model import Agent, Conversation, ConversationState, Customer, HandoffReason
@@ -250,7 +251,7 @@ def build_router(
     ) -> Response:
         check_csrf(request, csrf)
         name = login.strip().lower()
-        address = request.client.host if request.client else "unknown"
+        address = client_address(request)
         # Refused before the password is even checked: a locked login stays locked for the
         # right password too, or guessing would just go on.
         if failed_logins.full(name) or failed_from.full(address):

@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Request, Response
 
 from bot.metrics import CONTENT_TYPE
+from bot.web.client_address import client_address
 
 if TYPE_CHECKING:
     from bot.service import Service
 
 
-def _loopback(host: str | None) -> bool:
-    if host is None:
-        return False
+def _loopback(host: str) -> bool:
     try:
         return ip_address(host).is_loopback
     except ValueError:
@@ -32,7 +31,7 @@ def _loopback(host: str | None) -> bool:
 def may_read(request: Request, token: str | None) -> bool:
     """Whether the request may read the metrics (see the module docstring)."""
     if token is None:
-        return _loopback(request.client.host if request.client else None)
+        return _loopback(client_address(request))
     sent = request.headers.get("authorization", "")
     return hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())
 

@@ -110,3 +110,19 @@ def test_embed_origins_come_comma_separated_from_the_environment() -> None:
 def test_an_embed_origin_that_is_no_origin_is_an_error(origin: str) -> None:
     with pytest.raises(ConfigError, match="web_embed_origins"):
         load_settings(environ={}, search_config=False, web_embed_origins=(origin,))
+
+
+def test_trusted_proxies_come_comma_separated_from_the_environment() -> None:
+    environ = {"HELPLINE_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/24,::1"}
+    settings = load_settings(environ=environ, search_config=False)
+    assert settings.trusted_proxies == ("127.0.0.1/32", "10.0.0.0/24", "::1/128")
+
+
+def test_no_proxy_is_trusted_by_default() -> None:
+    assert load_settings(environ={}, search_config=False).trusted_proxies == ()
+
+
+@pytest.mark.parametrize("entry", ["*", "proxy.example.org", "10.0.0.300", "10.0.0.0/33"])
+def test_a_trusted_proxy_must_be_an_address_or_network(entry: str) -> None:
+    with pytest.raises(ConfigError, match=r"trusted_proxies.*is not an IP address or network"):
+        load_settings(environ={}, search_config=False, trusted_proxies=(entry,))
