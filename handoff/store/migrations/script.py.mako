@@ -3,6 +3,8 @@
 Revision ID: ${up_revision}
 Revises: ${down_revision | comma,n}
 Create Date: ${create_date}
+
+Upgrade data: add this revision's Seed to tests/handoff/migration_seeds.py.
 """
 
 from __future__ import annotations

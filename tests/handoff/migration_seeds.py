@@ -1,0 +1,400 @@
+"""Data written at each migration's schema, read back after upgrading to the newest.
+
+One :class:`Seed` per Alembic revision, oldest first: ``write`` inserts rows into the
+tables exactly as that revision left them (SQLAlchemy Core on ad-hoc ``table()``
+definitions, never today's ORM classes, which describe the newest schema), and ``check``
+reads them back through today's store after the upgrade to head.
+
+**A new migration adds its entry here**, at the end of :data:`SEEDS`: rows that use what
+the migration added (a new column with a value in it, a row in a new table), and a check
+that they, and what they mean, survive every later migration. ``tests/handoff/
+test_upgrades.py`` fails until each revision has one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from handoff.model import ConversationState, DeliveryStatus, HandoffReason, SenderKind
+from handoff.store.port import Store
+from handoff.timers import TimerKind
+
+#: Timestamps as an aware UTC value, the way the store writes them.
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+T1 = datetime(2026, 11, 2, 9, 5, tzinfo=UTC)
+T2 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+
+STAMP = sa.DateTime(timezone=True)
+
+
+def _table(name: str, *columns: tuple[str, Any]) -> sa.TableClause:
+    return sa.table(name, *(sa.column(column, kind) for column, kind in columns))
+
+
+@dataclass(frozen=True, slots=True)
+class Seed:
+    """What one revision's schema holds: rows to write there, and how to find them at head."""
+
+    revision: str
+    write: Callable[[Connection], None]
+    check: Callable[[Store], Awaitable[None]]
+
+
+# --- 0001: customers, conversations, the transcript, handoffs, agents, notices ------------
+
+#: A conversation an agent took over from the queue, and one that was closed.
+TAKEN = uuid.UUID("6f1c2a1e-0001-4000-8000-000000000001")
+CLOSED = uuid.UUID("6f1c2a1e-0001-4000-8000-000000000002")
+
+
+def write_0001(connection: Connection) -> None:
+    """Two customers, an agent, two conversations with transcripts, a handoff, a notice."""
+    agent = _table(
+        "agent",
+        ("id", sa.Integer),
+        ("login", sa.String),
+        ("name", sa.String),
+        ("password_hash", sa.String),
+        ("teams", sa.JSON),
+        ("languages", sa.JSON),
+        ("capacity", sa.Integer),
+        ("is_admin", sa.Boolean),
+        ("active", sa.Boolean),
+        ("working_hours", sa.JSON),
+        ("presence", sa.String),
+        ("created_at", STAMP),
+    )
+    customer = _table(
+        "customer",
+        ("id", sa.Integer),
+        ("channel", sa.String),
+        ("external_id", sa.String),
+        ("display_name", sa.String),
+        ("language", sa.String),
+        ("created_at", STAMP),
+    )
+    conversation = _table(
+        "conversation",
+        ("id", sa.Uuid),
+        ("customer_id", sa.Integer),
+        ("channel", sa.String),
+        ("state", sa.String),
+        ("owner_agent_id", sa.Integer),
+        ("team", sa.String),
+        ("language", sa.String),
+        ("created_at", STAMP),
+        ("updated_at", STAMP),
+        ("closed_at", STAMP),
+        ("last_seq", sa.Integer),
+    )
+    message = _table(
+        "message",
+        ("id", sa.Integer),
+        ("conversation_id", sa.Uuid),
+        ("seq", sa.Integer),
+        ("sender", sa.String),
+        ("agent_id", sa.Integer),
+        ("text", sa.Text),
+        ("external_id", sa.String),
+        ("reply_to", sa.Integer),
+        ("buttons", sa.JSON),
+        ("meta", sa.JSON),
+        ("delivery", sa.String),
+        ("delivery_error", sa.Text),
+        ("created_at", STAMP),
+    )
+    handoff = _table(
+        "handoff",
+        ("id", sa.Integer),
+        ("conversation_id", sa.Uuid),
+        ("reason", sa.String),
+        ("team", sa.String),
+        ("requested_at", STAMP),
+        ("claimed_at", STAMP),
+        ("resolved_at", STAMP),
+        ("agent_id", sa.Integer),
+        ("summary", sa.Text),
+        ("promised_wait_s", sa.Integer),
+    )
+    notice = _table(
+        "notice",
+        ("id", sa.Integer),
+        ("texts", sa.JSON),
+        ("starts_at", STAMP),
+        ("ends_at", STAMP),
+        ("audience", sa.String),
+        ("created_at", STAMP),
+    )
+    connection.execute(
+        sa.insert(agent),
+        [
+            {
+                "id": 1,
+                "login": "maria",
+                "name": "Maria",
+                "password_hash": "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA",
+                "teams": ["it-support"],
+                "languages": ["en", "da"],
+                "capacity": 3,
+                "is_admin": False,
+                "active": True,
+                "working_hours": None,
+                "presence": "online",
+                "created_at": T0,
+            }
+        ],
+    )
+    connection.execute(
+        sa.insert(customer),
+        [
+            {
+                "id": 1,
+                "channel": "telegram",
+                "external_id": "4242",
+                "display_name": "Alice",
+                "language": "da",
+                "created_at": T0,
+            },
+            {
+                "id": 2,
+                "channel": "web",
+                "external_id": "web-token-b",
+                "display_name": None,
+                "language": "en",
+                "created_at": T0,
+            },
+        ],
+    )
+    connection.execute(
+        sa.insert(conversation),
+        [
+            {
+                "id": TAKEN,
+                "customer_id": 1,
+                "channel": "telegram",
+                "state": "agent",
+                "owner_agent_id": 1,
+                "team": "it-support",
+                "language": "da",
+                "created_at": T0,
+                "updated_at": T1,
+                "closed_at": None,
+                "last_seq": 3,
+            },
+            {
+                "id": CLOSED,
+                "customer_id": 2,
+                "channel": "web",
+                "state": "bot",
+                "owner_agent_id": None,
+                "team": None,
+                "language": "en",
+                "created_at": T0,
+                "updated_at": T2,
+                "closed_at": T2,
+                "last_seq": 2,
+            },
+        ],
+    )
+    line = {
+        "agent_id": None,
+        "external_id": None,
+        "reply_to": None,
+        "buttons": [],
+        "meta": {},
+        "delivery": "sent",
+        "delivery_error": None,
+        "created_at": T0,
+    }
+    connection.execute(
+        sa.insert(message),
+        [
+            {
+                **line,
+                "id": 1,
+                "conversation_id": TAKEN,
+                "seq": 1,
+                "sender": "customer",
+                "text": "VPN virker ikke",
+                "external_id": "telegram:update:1",
+            },
+            {
+                **line,
+                "id": 2,
+                "conversation_id": TAKEN,
+                "seq": 2,
+                "sender": "bot",
+                "text": "Åbn Secure Client ...",
+                "reply_to": 1,
+                "buttons": [{"title": "Tal med en person", "payload": "/human"}],
+                "meta": {"article_id": "vpn-connect", "score": 0.71},
+            },
+            {
+                **line,
+                "id": 3,
+                "conversation_id": TAKEN,
+                "seq": 3,
+                "sender": "agent",
+                "agent_id": 1,
+                "text": "Hej, det er Maria",
+                "delivery": "failed",
+                "delivery_error": "Forbidden: bot was blocked by the user",
+                "created_at": T1,
+            },
+            {
+                **line,
+                "id": 4,
+                "conversation_id": CLOSED,
+                "seq": 1,
+                "sender": "customer",
+                "text": "how do I reset my password",
+                "external_id": "web:2:c1",
+            },
+            {
+                **line,
+                "id": 5,
+                "conversation_id": CLOSED,
+                "seq": 2,
+                "sender": "bot",
+                "text": "Go to https://password.example.org",
+                "reply_to": 4,
+            },
+        ],
+    )
+    connection.execute(
+        sa.insert(handoff),
+        [
+            {
+                "id": 1,
+                "conversation_id": TAKEN,
+                "reason": "customer_asked",
+                "team": "it-support",
+                "requested_at": T0,
+                "claimed_at": T1,
+                "resolved_at": None,
+                "agent_id": 1,
+                "summary": "VPN virker ikke",
+                "promised_wait_s": 600,
+            }
+        ],
+    )
+    connection.execute(
+        sa.insert(notice),
+        [
+            {
+                "id": 1,
+                "texts": {"en": "Two colleagues are ill: expect {eta}", "da": "To er syge"},
+                "starts_at": T0,
+                "ends_at": T2,
+                "audience": None,
+                "created_at": T0,
+            }
+        ],
+    )
+
+
+async def check_0001(store: Store) -> None:
+    """Every row of :func:`write_0001`, read through today's store."""
+    maria = await store.get_agent(1)
+    assert (maria.login, maria.name, maria.teams, maria.capacity) == (
+        "maria",
+        "Maria",
+        ("it-support",),
+        3,
+    )
+    taken = await store.get_conversation(TAKEN)
+    assert (taken.state, taken.owner_agent_id, taken.team) == (
+        ConversationState.AGENT,
+        1,
+        "it-support",
+    )
+    lines = await store.transcript(TAKEN)
+    assert [(m.seq, m.sender, m.text) for m in lines] == [
+        (1, SenderKind.CUSTOMER, "VPN virker ikke"),
+        (2, SenderKind.BOT, "Åbn Secure Client ..."),
+        (3, SenderKind.AGENT, "Hej, det er Maria"),
+    ]
+    assert lines[1].meta == {"article_id": "vpn-connect", "score": 0.71}
+    assert [b.payload for b in lines[1].buttons] == ["/human"]
+    assert (lines[2].delivery, lines[2].agent_name) == (DeliveryStatus.FAILED, "Maria")
+    closed = await store.get_conversation(CLOSED)
+    assert closed.closed_at == T2
+    assert [m.text for m in await store.transcript(CLOSED)] == [
+        "how do I reset my password",
+        "Go to https://password.example.org",
+    ]
+    [handoff] = await store.handoffs(TAKEN)
+    assert (handoff.reason, handoff.claimed_at, handoff.promised_wait_s) == (
+        HandoffReason.CUSTOMER_ASKED,
+        T1,
+        600,
+    )
+    notice = await store.get_notice(1)
+    assert (notice.texts["da"], notice.starts_at, notice.ends_at) == ("To er syge", T0, T2)
+    alice = await store.find_customer(channel="telegram", external_id="4242")
+    assert alice is not None
+    assert (alice.display_name, alice.language) == ("Alice", "da")
+
+
+# --- 0002: agent presence and routing, timers, Telegram state -----------------------------
+
+
+def write_0002(connection: Connection) -> None:
+    """A pending and a fired timer, an agent's Telegram user, an edited message."""
+    timer = _table(
+        "timer",
+        ("id", sa.Integer),
+        ("kind", sa.String),
+        ("key", sa.String),
+        ("due_at", STAMP),
+        ("fired_at", STAMP),
+    )
+    connection.execute(
+        sa.insert(timer),
+        [
+            {"id": 1, "kind": "notice_end", "key": "1", "due_at": T2, "fired_at": None},
+            {"id": 2, "kind": "wait_update", "key": "sweep", "due_at": T1, "fired_at": T1},
+        ],
+    )
+    agent = _table(
+        "agent", ("id", sa.Integer), ("telegram_user_id", sa.BigInteger), ("last_seen_at", STAMP)
+    )
+    connection.execute(
+        sa.update(agent)
+        .where(agent.c.id == 1)
+        .values(telegram_user_id=5_000_000_001, last_seen_at=T1)
+    )
+    message = _table("message", ("id", sa.Integer), ("edited_text", sa.Text), ("edited_at", STAMP))
+    connection.execute(
+        sa.update(message)
+        .where(message.c.id == 1)
+        .values(edited_text="VPN virker ikke hjemmefra", edited_at=T1)
+    )
+
+
+async def check_0002(store: Store) -> None:
+    """Every row of :func:`write_0002`, read through today's store."""
+    pending = await store.get_timer(TimerKind.NOTICE_END, "1")
+    assert pending is not None
+    assert (pending.due_at, pending.fired_at) == (T2, None)
+    fired = await store.get_timer(TimerKind.WAIT_UPDATE, "sweep")
+    assert fired is not None
+    assert fired.fired_at == T1
+    assert [t.id for t in await store.pending_timers()] == [pending.id]
+    assert await store.telegram_user_ids() == {1: 5_000_000_001}
+    first = (await store.transcript(TAKEN))[0]
+    assert (first.text, first.edited_text) == ("VPN virker ikke", "VPN virker ikke hjemmefra")
+
+
+#: One entry per migration, oldest first.
+SEEDS: tuple[Seed, ...] = (
+    Seed("0001", write_0001, check_0001),
+    Seed("0002", write_0002, check_0002),
+)
