@@ -9,6 +9,7 @@ from typing import Literal
 
 import click
 
+from bot.cli_backup import backup, restore
 from bot.cli_context import config_option, settings_for
 from bot.cli_desk import agents, handoff, transcript
 from bot.cli_kb import kb
@@ -83,5 +84,7 @@ main.add_command(agents)
 main.add_command(handoff)
 main.add_command(transcript)
 main.add_command(privacy)
+main.add_command(backup)
+main.add_command(restore)
 kb.add_command(kb_test)
 kb.add_command(kb_gaps)
