@@ -25,11 +25,10 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigError
 from handoff.office_hours import DeskHours, build_office_hours, zone
+from handoff.store.engine import shown_url, url_password
 
 DEFAULT_CONFIG_FILES = (Path("helpline.toml"), Path("examples/it-helpdesk/helpline.toml"))
 
@@ -219,17 +218,14 @@ class Settings(BaseSettings):
             self.telegram_token,
             self.telegram_webhook_secret,
         ]
-        password = _url_password(self.database_url)
+        password = url_password(self.database_url)
         if password:
             values += [password, quote(password, safe=""), quote(password)]
         return tuple(value for value in values if value)
 
     def shown_database_url(self) -> str:
         """The database URL with its password masked, for banners and messages."""
-        try:
-            return make_url(self.database_url).render_as_string(hide_password=True)
-        except ArgumentError:
-            return "(not a database URL)"
+        return shown_url(self.database_url)
 
     def team_name(self, team_id: str | None) -> str | None:
         """The display name of a team, or None when the team is not configured."""
@@ -304,13 +300,6 @@ class Settings(BaseSettings):
             else:
                 teams[config.team] = hours
         return DeskHours(teams=teams, default=default)
-
-
-def _url_password(url: str) -> str | None:
-    try:
-        return make_url(url).password
-    except ArgumentError:
-        return None
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:

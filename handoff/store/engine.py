@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -73,6 +74,22 @@ def create_engine_for(url: str) -> AsyncEngine:
             hide_parameters=True,
         )
     raise ValueError(f"unsupported database URL {shown!r}: use SQLite or PostgreSQL")
+
+
+def url_password(url: str) -> str | None:
+    """The password written in a database URL, if any (None for a malformed URL)."""
+    try:
+        return make_url(url).password
+    except ArgumentError:
+        return None
+
+
+def shown_url(url: str) -> str:
+    """A database URL with its password masked, for banners and messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(not a database URL)"
 
 
 def read_only(engine: AsyncEngine) -> AsyncEngine:
