@@ -4,6 +4,9 @@ Used for the per-conversation flood limits of the web chat and of Telegram, and 
 throttle of the console. The counts live in this process's memory: with several web
 workers each worker counts on its own, so the effective limit is that many times higher
 (still a brake on a script hammering one conversation or one login).
+
+Memory follows the keys active within one window: a key is forgotten once its events have
+aged out, whether or not it is ever seen again.
 """
 
 from __future__ import annotations
@@ -32,6 +35,22 @@ class SlidingWindow:
         self._window = window_s
         self._clock = clock
         self._events: dict[Hashable, deque[float]] = {}
+        self._next_sweep = clock() + window_s
+
+    def __len__(self) -> int:
+        """How many keys the window holds events for."""
+        return len(self._events)
+
+    def _sweep(self) -> None:
+        # Once per window, drop every key whose newest event has aged out: keys that are
+        # never seen again (a customer who left, a login tried once) must not pile up.
+        now = self._clock()
+        if now < self._next_sweep:
+            return
+        self._next_sweep = now + self._window
+        cutoff = now - self._window
+        for key in [key for key, events in self._events.items() if events[-1] <= cutoff]:
+            del self._events[key]
 
     def _recent(self, key: Hashable) -> deque[float]:
         now = self._clock()
@@ -51,6 +70,7 @@ class SlidingWindow:
 
     def add(self, key: Hashable) -> None:
         """Record one event of ``key`` now."""
+        self._sweep()
         self._recent(key)
         self._events.setdefault(key, deque()).append(self._clock())
 
@@ -60,6 +80,14 @@ class SlidingWindow:
             return False
         self.add(key)
         return True
+
+    def undo(self, key: Hashable) -> None:
+        """Take back the newest event of ``key`` (an attempt recorded up front that succeeded)."""
+        events = self._events.get(key)
+        if events:
+            events.pop()
+            if not events:
+                del self._events[key]
 
     def clear(self, key: Hashable) -> None:
         """Forget every event of ``key`` (e.g. after a successful login)."""

@@ -217,6 +217,9 @@ class Agent:
     last_seen_at: datetime | None = None
     last_assigned_at: datetime | None = None
     working_hours: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Changes when the agent's console sessions must end (logout, new password,
+    #: deactivation); a session made under another value is no longer valid.
+    session_epoch: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ the agent's id and a CSRF token; every POST form carries that token back.
 # No ``from __future__ import annotations`` here: FastAPI reads the annotations of the
 # route functions defined inside build_router, which must resolve in that local scope.
 import asyncio
+import contextlib
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -140,7 +141,9 @@ def agent_dependency(service: "Service") -> Callable[[Request], Awaitable[Agent]
             agent = await service.store.get_agent(agent_id)
         except NotFound:
             agent = None
-        if agent is None or not agent.active:
+        # The epoch ends a session server-side (logout, new password, deactivation): a
+        # copied cookie stops working everywhere, not only in the browser that logged out.
+        if agent is None or not agent.active or request.session.get("epoch") != agent.session_epoch:
             request.session.clear()
             raise LoginRequired
         if console_desk.counts_as_activity(request.method, request.url.path):
@@ -167,10 +170,11 @@ def build_router(
     store = service.store
     runtime = service.runtime
     typing = typing if typing is not None else TypingRegistry()
-    # Failed logins per login name, and (more, for offices behind one address) per address.
+    # Login attempts per login and address, and (more, for an office behind one address) per
+    # address. Per pair, not per login: a stranger's guesses cannot lock the owner out.
     lockout_s = service.settings.login_lockout_s
-    failed_logins = SlidingWindow(limit=service.settings.login_max_failures, window_s=lockout_s)
-    failed_from = SlidingWindow(limit=4 * service.settings.login_max_failures, window_s=lockout_s)
+    attempts = SlidingWindow(limit=service.settings.login_max_failures, window_s=lockout_s)
+    attempts_from = SlidingWindow(limit=4 * service.settings.login_max_failures, window_s=lockout_s)
 
     def team_name(team: str | None) -> str:
         return service.settings.team_name(team) or team or "No team"
@@ -252,16 +256,14 @@ def build_router(
         check_csrf(request, csrf)
         name = login.strip().lower()
         address = client_address(request)
-        # Refused before the password is even checked: a locked login stays locked for the
-        # right password too, or guessing would just go on.
-        if failed_logins.full(name) or failed_from.full(address):
-            wait_s = max(failed_logins.retry_after(name), failed_from.retry_after(address))
-            error = f"Too many failed logins. Try again in {-(-wait_s // 60)} min."
-            locked = page(
-                request, "console_login.html", {"login": login, "error": error}, status=429
-            )
-            locked.headers["Retry-After"] = str(wait_s)
-            return locked
+        # Every attempt is counted before the password is checked, in one step with the
+        # check of the limit (no await in between): parallel attempts cannot all pass the
+        # check while the slow hash runs. A success takes its attempt back.
+        if not attempts.hit((name, address)):
+            return too_many_logins(request, login, attempts.retry_after((name, address)))
+        if not attempts_from.hit(address):
+            attempts.undo((name, address))
+            return too_many_logins(request, login, attempts_from.retry_after(address))
         found = await store.agent_credentials(login.strip())
         # Argon2 is slow on purpose: keep it off the event loop, and spend the same time
         # on an unknown login so response times do not reveal which logins exist.
@@ -271,26 +273,37 @@ def build_router(
         else:
             ok = await asyncio.to_thread(verify_password, found[1], password)
         if found is None or not ok or not found[0].active:
-            failed_logins.add(name)
-            failed_from.add(address)
             await store.audit(actor=login.strip()[:200], action="login_failed", target="console")
             context = {"login": login, "error": "Wrong login or password."}
             return page(request, "console_login.html", context, status=401)
+        attempts.clear((name, address))
+        attempts_from.undo(address)
         agent, password_hash = found
         if needs_rehash(password_hash):
             rehashed = await asyncio.to_thread(hash_password, password)
-            await store.set_password_hash(agent.id, rehashed)
+            await store.set_password_hash(agent.id, rehashed, end_sessions=False)
         # A fresh session (and CSRF token) on login: nothing from before carries over.
         request.session.clear()
         request.session["agent_id"] = agent.id
+        request.session["epoch"] = agent.session_epoch
         request.session["csrf"] = secrets.token_urlsafe(32)
-        failed_logins.clear(name)
         await store.audit(actor=agent.login, action="login", target="console")
         return RedirectResponse("/console", status_code=303)
+
+    def too_many_logins(request: Request, login: str, wait_s: int) -> Response:
+        error = f"Too many failed logins. Try again in {-(-wait_s // 60)} min."
+        locked = page(request, "console_login.html", {"login": login, "error": error}, status=429)
+        locked.headers["Retry-After"] = str(wait_s)
+        return locked
 
     @router.post("/logout")
     async def logout(request: Request, csrf: CsrfField = "") -> RedirectResponse:
         check_csrf(request, csrf)
+        agent_id = request.session.get("agent_id")
+        if isinstance(agent_id, int):
+            # Ends the session on the server too: a copy of the cookie is worthless now.
+            with contextlib.suppress(NotFound):
+                await store.end_sessions(agent_id)
         request.session.clear()
         return RedirectResponse(LOGIN_PATH, status_code=303)
 

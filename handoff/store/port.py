@@ -213,8 +213,13 @@ class Store(Protocol):
     async def list_agents(self) -> list[Agent]:
         """All agents, by login."""
 
-    async def set_password_hash(self, agent_id: int, password_hash: str) -> None:
-        """Replace an agent's password hash (after a change or a rehash)."""
+    async def set_password_hash(
+        self, agent_id: int, password_hash: str, *, end_sessions: bool = True
+    ) -> None:
+        """Replace an agent's password hash; a change (not a rehash) ends their sessions."""
+
+    async def end_sessions(self, agent_id: int) -> None:
+        """End every console session of an agent (raise their ``session_epoch``)."""
 
     # Desk: agent profiles, presence, routing, transfers, feedback ----------------------
 

@@ -68,6 +68,8 @@ class DeskSql(SqlBase):
             if is_admin is not None:
                 row.is_admin = is_admin
             if active is not None:
+                if row.active and not active:
+                    row.session_epoch += 1  # deactivated: logged out everywhere
                 row.active = active
             session.add(self._audit_row("admin", "agent_update", f"agent:{agent_id}"))
             await session.flush()

@@ -70,13 +70,32 @@ class StaffSql(SqlBase):
         # Read by the wait estimate of every handoff: a Core unit (handoff.store.hot_handoff).
         return await self._hot.read(hot_handoff.list_agents)
 
-    async def set_password_hash(self, agent_id: int, password_hash: str) -> None:
-        """Replace an agent's password hash. Raises NotFound."""
+    async def set_password_hash(
+        self, agent_id: int, password_hash: str, *, end_sessions: bool = True
+    ) -> None:
+        """Replace an agent's password hash. Raises NotFound.
+
+        Args:
+            agent_id: the agent.
+            password_hash: the new hash.
+            end_sessions: end the agent's console sessions (a new password: whoever
+                knew the old one is logged out); False for a rehash of the same password.
+        """
         async with self._tx(write=True) as session:
             row = await session.get(AgentRow, agent_id)
             if row is None:
                 raise NotFound("agent", agent_id)
             row.password_hash = password_hash
+            if end_sessions:
+                row.session_epoch += 1
+
+    async def end_sessions(self, agent_id: int) -> None:
+        """End every console session of an agent. Raises NotFound."""
+        async with self._tx(write=True) as session:
+            row = await session.get(AgentRow, agent_id)
+            if row is None:
+                raise NotFound("agent", agent_id)
+            row.session_epoch += 1
 
     # Notices and audit ----------------------------------------------------------------
 

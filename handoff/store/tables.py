@@ -227,6 +227,8 @@ class AgentRow(Base):
     last_assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     # Channels: the agent's Telegram user id, which may act in the staff group.
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, index=True)
+    # Console sessions carry the value they were made under; raising it ends them all.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def to_value(self) -> Agent:
         """The row as a value type (without the password hash)."""
@@ -374,6 +376,7 @@ def agent_value(row: Any) -> Agent:
         last_seen_at=row.last_seen_at,
         last_assigned_at=row.last_assigned_at,
         working_hours={day: tuple(spans) for day, spans in (row.working_hours or {}).items()},
+        session_epoch=row.session_epoch,
     )
 
 

@@ -64,3 +64,21 @@ def test_clear_forgets_a_key(window: SlidingWindow) -> None:
 def test_a_window_needs_a_positive_limit() -> None:
     with pytest.raises(ValueError, match="limit"):
         SlidingWindow(limit=0, window_s=10)
+
+
+def test_keys_never_seen_again_are_forgotten_after_a_window(
+    window: SlidingWindow, clock: HandClock
+) -> None:
+    # A script that makes a fresh key per request must not grow the state for good.
+    for number in range(1000):
+        window.hit(f"customer-{number}")
+    clock.now += 10
+    window.hit("one more")
+    assert len(window) == 1
+
+
+def test_undo_takes_back_the_newest_event(window: SlidingWindow) -> None:
+    for _ in range(3):
+        window.hit("a")
+    window.undo("a")
+    assert (window.hit("a"), window.hit("a")) == (True, False)

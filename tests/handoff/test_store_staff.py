@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -35,8 +36,27 @@ async def test_agents_are_stored_and_logins_are_unique(store: SqlStore) -> None:
     )
     assert [a.login for a in await store.list_agents()] == ["anna", "maria"]
     await store.set_password_hash(maria.id, "hash-new")
-    assert await store.agent_credentials("maria") == (maria, "hash-new")
+    # A new password ends Maria's console sessions: her session epoch moved on.
+    assert await store.agent_credentials("maria") == (
+        dataclasses.replace(maria, session_epoch=1),
+        "hash-new",
+    )
     assert await store.agent_credentials("nobody") is None
+
+
+async def test_sessions_end_on_request_and_on_deactivation_but_not_on_a_rehash(
+    store: SqlStore,
+) -> None:
+    agent = await store.add_agent(login="maria", name="Maria", password_hash="hash-1")
+    await store.set_password_hash(agent.id, "rehashed", end_sessions=False)
+    epochs = [(await store.get_agent(agent.id)).session_epoch]
+    await store.end_sessions(agent.id)
+    epochs.append((await store.get_agent(agent.id)).session_epoch)
+    await store.update_agent(agent.id, active=False)
+    epochs.append((await store.get_agent(agent.id)).session_epoch)
+    await store.update_agent(agent.id, active=True)
+    epochs.append((await store.get_agent(agent.id)).session_epoch)
+    assert epochs == [0, 1, 2, 2]
 
 
 async def test_a_missing_agent_is_not_found(store: SqlStore) -> None:

@@ -4,6 +4,7 @@ framed where they should not."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -272,6 +273,75 @@ async def test_failures_from_one_address_across_logins_lock_the_address(
         await _fail(logged_out, f"guess{number}", 1)
     response = await logged_out.login("jonas", "jonas-secret")
     assert response.status_code == 429
+
+
+async def test_parallel_guesses_cannot_race_past_the_limit(base_url: str) -> None:
+    # Each guess is counted before its password is checked: of many sent at once, only
+    # the limit's worth is checked, and the right password among them does not slip in.
+    async def guess(password: str) -> int:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            return (await ConsoleAgent(client).login(MARIA[0], password)).status_code
+
+    guesses = [f"wrong-{n}" for n in range(7)] + [MARIA[1]]
+    codes = await asyncio.gather(*(guess(password) for password in guesses))
+    assert len([code for code in codes if code != 429]) == MAX_FAILURES
+
+
+async def test_a_strangers_guesses_do_not_lock_the_owner_out(
+    base_url: str, logged_out: ConsoleAgent
+) -> None:
+    # The stranger comes from another address (all of 127.0.0.0/8 is this machine).
+    stranger = httpx.AsyncHTTPTransport(local_address="127.0.0.2")
+    async with httpx.AsyncClient(base_url=base_url, transport=stranger, timeout=10) as client:
+        codes = await _fail(ConsoleAgent(client), MARIA[0], MAX_FAILURES + 1)
+    assert codes[-1] == 429
+    assert (await logged_out.login(MARIA[0], MARIA[1])).status_code == 303
+
+
+async def test_successful_logins_do_not_use_up_the_addresss_budget(
+    logged_out: ConsoleAgent,
+) -> None:
+    # An office behind one address logs in many times a day.
+    codes = []
+    for _ in range(4 * MAX_FAILURES + 1):
+        codes.append((await logged_out.login(JONAS[0], JONAS[1])).status_code)
+        logged_out.client.cookies.clear()
+    assert set(codes) == {303}
+
+
+# Sessions end on the server --------------------------------------------------------------
+
+
+async def _stolen_cookie_works(base_url: str, agent: ConsoleAgent) -> bool:
+    async with httpx.AsyncClient(base_url=base_url, cookies=agent.client.cookies) as thief:
+        return (await thief.get("/console/api/queue")).status_code == 200
+
+
+async def test_logout_ends_a_copied_session_cookie(base_url: str, maria: ConsoleAgent) -> None:
+    assert await _stolen_cookie_works(base_url, maria)
+    async with httpx.AsyncClient(base_url=base_url, cookies=maria.client.cookies) as thief:
+        response = await maria.client.post("/console/logout", data={"csrf": maria.csrf})
+        assert response.status_code == 303
+        assert (await thief.get("/console/api/queue")).status_code == 401
+
+
+async def test_a_new_password_ends_the_agents_sessions(
+    service: Service, base_url: str, maria: ConsoleAgent
+) -> None:
+    agent = await service.store.agent_credentials(MARIA[0])
+    assert agent is not None
+    await service.store.set_password_hash(agent[0].id, agent[1])
+    assert not await _stolen_cookie_works(base_url, maria)
+
+
+async def test_deactivation_ends_the_agents_sessions_for_good(
+    service: Service, base_url: str, maria: ConsoleAgent
+) -> None:
+    found = await service.store.agent_credentials(MARIA[0])
+    assert found is not None
+    await service.store.update_agent(found[0].id, active=False)
+    await service.store.update_agent(found[0].id, active=True)
+    assert not await _stolen_cookie_works(base_url, maria)
 
 
 # Size and flood limits -------------------------------------------------------------------
