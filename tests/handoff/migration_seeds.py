@@ -393,8 +393,23 @@ async def check_0002(store: Store) -> None:
     assert (first.text, first.edited_text) == ("VPN virker ikke", "VPN virker ikke hjemmefra")
 
 
+# --- 0003: console sessions the server can end ---------------------------------------------
+
+
+def write_0003_session_epoch(connection: Connection) -> None:
+    """Agent 1 has logged out (or changed password) a few times."""
+    agent = _table("agent", ("id", sa.Integer), ("session_epoch", sa.Integer))
+    connection.execute(sa.update(agent).where(agent.c.id == 1).values(session_epoch=3))
+
+
+async def check_0003_session_epoch(store: Store) -> None:
+    """The epoch survives: sessions ended before the upgrade stay ended."""
+    assert (await store.get_agent(1)).session_epoch == 3
+
+
 #: One entry per migration, oldest first.
 SEEDS: tuple[Seed, ...] = (
     Seed("0001", write_0001, check_0001),
     Seed("0002", write_0002, check_0002),
+    Seed("0003_session_epoch", write_0003_session_epoch, check_0003_session_epoch),
 )
