@@ -12,10 +12,12 @@ import click
 from bot.cli_backup import backup, restore
 from bot.cli_context import config_option, settings_for
 from bot.cli_desk import agents, handoff, transcript
+from bot.cli_doctor import doctor, report_lines
 from bot.cli_kb import kb
 from bot.cli_kb_staff import kb_gaps, kb_test
 from bot.cli_notice import notice
 from bot.cli_privacy import privacy
+from bot.doctor import Report, diagnose
 from bot.logs import configure_logging
 
 log = logging.getLogger("helpline")
@@ -42,7 +44,14 @@ def run(config: Path | None) -> None:
     from bot.server import event_loop_factory, serve
 
     settings = _settings(config)
+    # The checks of `helpline doctor`: errors stop the start, warnings are logged.
+    report = asyncio.run(diagnose(config_file=config))
+    if report.errors:
+        lines = "\n  ".join(report_lines(Report(report.errors, report.settings)))
+        raise click.ClickException(f"not starting; helpline doctor found:\n  {lines}")
     _logging(settings.log_level, settings.log_format, settings.secrets())
+    for finding in report.findings:
+        log.warning("doctor: %s: %s", finding.subject, finding.message)
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
         runner.run(serve(settings))
 
@@ -86,5 +95,6 @@ main.add_command(transcript)
 main.add_command(privacy)
 main.add_command(backup)
 main.add_command(restore)
+main.add_command(doctor)
 kb.add_command(kb_test)
 kb.add_command(kb_gaps)

@@ -8,7 +8,15 @@ class BotError(Exception):
 
 
 class ConfigError(BotError):
-    """The settings are invalid; the message names the setting or file."""
+    """The settings are invalid; the message names the setting or file.
+
+    ``problems`` lists each invalid setting on its own (``helpline.toml:12: port: ...``)
+    when there are several to report.
+    """
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 class DeliveryFailed(BotError):

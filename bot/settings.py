@@ -27,6 +27,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.errors import ConfigError
+from bot.settings_file import locate
 from handoff.office_hours import DeskHours, build_office_hours, zone
 from handoff.store.engine import shown_url, url_password
 
@@ -302,10 +303,13 @@ class Settings(BaseSettings):
         return DeskHours(teams=teams, default=default)
 
 
-def _read_config_file(path: Path) -> dict[str, Any]:
+def _read_config_file(path: Path) -> tuple[dict[str, Any], str]:
+    """The ``[helpline]`` table of a settings file, and the file's text."""
     try:
-        with path.open("rb") as fh:
-            document = tomllib.load(fh)
+        text = path.read_text(encoding="utf-8")
+        document = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from exc
     table = document.get("helpline", {})
@@ -314,10 +318,16 @@ def _read_config_file(path: Path) -> dict[str, Any]:
     # Relative paths in the file are relative to the file, not to the working directory.
     if "knowledge_dir" in table:
         table["knowledge_dir"] = (path.parent / str(table["knowledge_dir"])).resolve()
-    return table
+    return table, text
 
 
-def _find_config_file(environ: Mapping[str, str]) -> Path | None:
+def find_config_file(environ: Mapping[str, str]) -> Path | None:
+    """The settings file to read: ``HELPLINE_CONFIG``, else the first of
+    :data:`DEFAULT_CONFIG_FILES` that exists, else None.
+
+    Raises:
+        ConfigError: ``HELPLINE_CONFIG`` names no file.
+    """
     named = environ.get("HELPLINE_CONFIG")
     if named:
         path = Path(named)
@@ -355,17 +365,21 @@ def load_settings(
     if config_file is not None:
         path: Path | None = config_file
     else:
-        path = _find_config_file(env) if search_config else None
-    values: dict[str, Any] = _read_config_file(path) if path is not None else {}
+        path = find_config_file(env) if search_config else None
+    values, text = _read_config_file(path) if path is not None else ({}, "")
+    sources = dict.fromkeys(values, "file")
     for name in Settings.model_fields:
         key = f"HELPLINE_{name.upper()}"
         if key in env:
             values[name] = env[key]
+            sources[name] = key
     values.update(overrides)
+    sources.update(dict.fromkeys(overrides, "override"))
     try:
         return Settings(**values)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        problems = tuple(
+            str(problem)
+            for problem in locate(exc, model=Settings, sources=sources, path=path, text=text)
         )
-        raise ConfigError(f"invalid settings ({path or 'no file'}): {problems}") from exc
+        raise ConfigError("invalid settings:\n  " + "\n  ".join(problems), problems) from exc

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -77,6 +80,42 @@ async def migrate_engine(engine: AsyncEngine) -> None:
             await connection.run_sync(_upgrade)
     except SQLAlchemyError as exc:
         raise StoreUnavailable(f"cannot migrate the database: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaStatus:
+    """Where a database's schema stands against this version's migrations."""
+
+    current: str | None  # None: no Helpline schema yet (start-up creates it)
+    head: str
+    known: bool  # ``current`` is one of this version's revisions (or None)
+
+    @property
+    def behind(self) -> bool:
+        """Start-up will upgrade the schema."""
+        return self.known and self.current != self.head
+
+
+async def schema_status(url: str) -> SchemaStatus:
+    """Connect to ``url`` and read its schema revision; change nothing.
+
+    Raises:
+        StoreUnavailable: the database could not be reached or read.
+    """
+    script = ScriptDirectory.from_config(alembic_config())
+    engine = create_engine_for(url)
+    try:
+        async with engine.connect() as connection:
+            current = await connection.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_revision()
+            )
+    except (SQLAlchemyError, OSError) as exc:
+        raise StoreUnavailable(f"cannot reach the database: {exc}") from exc
+    finally:
+        await engine.dispose()
+    known = current is None or any(s.revision == current for s in script.walk_revisions())
+    head = script.get_current_head()
+    return SchemaStatus(current=current, head=head or "", known=known)
 
 
 def _upgrade(connection: Connection) -> None:
