@@ -267,8 +267,10 @@ async def check_teams(settings: Settings) -> list[Finding]:
         return findings
     try:
         served = await _served_teams(settings)
-    except (HandoffError, OSError, ValueError):
+    except (HandoffError, OSError, ValueError, TimeoutError):
         return findings  # the database check reports why
+    if served is None:
+        return findings
     for team in settings.teams:
         if team.id not in served:
             findings.append(
@@ -281,10 +283,14 @@ async def check_teams(settings: Settings) -> list[Finding]:
     return findings
 
 
-async def _served_teams(settings: Settings) -> set[str]:
+async def _served_teams(settings: Settings) -> set[str] | None:
+    """The teams the desk's active agents serve (None: the database cannot say yet)."""
     file = sqlite_file(settings.database_url)
     agents: list[tuple[str, ...]] = []
     if file is None or file.exists():
+        status = await asyncio.wait_for(schema_status(settings.database_url), TIMEOUT_S)
+        if status.current != status.head:
+            return None  # start-up upgrades it first; the database check says if it cannot
         store = await SqlStore.open(settings.database_url, migrate=False)
         try:
             agents = [a.teams for a in await store.list_agents() if a.active]

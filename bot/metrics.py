@@ -8,7 +8,7 @@ services in one process (tests) never share a number.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -52,12 +52,22 @@ class Metrics:
         store: read at scrape time for the queue.
         status: estimates the wait of the next customer of each team.
         teams: the configured team ids, reported even while their queue is empty.
+        reload_failing: whether the last reload of the knowledge folder failed (the last
+            good knowledge is serving, not the files on disk).
     """
 
-    def __init__(self, *, store: Store, status: DeskStatus, teams: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        status: DeskStatus,
+        teams: Iterable[str] = (),
+        reload_failing: Callable[[], bool] | None = None,
+    ) -> None:
         self._store = store
         self._status = status
         self._teams = tuple(teams)
+        self._reload_failing = reload_failing
         self.registry = CollectorRegistry(auto_describe=True)
         registry = self.registry
         self._received = Counter(
@@ -93,6 +103,17 @@ class Metrics:
             "helpline_queue_length",
             "Conversations waiting for people, by team.",
             ["team"],
+            registry=registry,
+        )
+        self._oldest_wait = Gauge(
+            "helpline_oldest_wait_seconds",
+            "How long the customer waiting longest for people has waited, by team (0: none).",
+            ["team"],
+            registry=registry,
+        )
+        self._reload_failing_gauge = Gauge(
+            "helpline_knowledge_reload_failing",
+            "1 while the knowledge folder's last reload failed and older knowledge serves.",
             registry=registry,
         )
         self._wait = Gauge(
@@ -141,14 +162,22 @@ class Metrics:
         """
         now = now or datetime.now(UTC)
         lengths: dict[str | None, int] = dict.fromkeys(self._teams, 0)
+        oldest: dict[str | None, datetime] = {}
         for entry in await self._store.queue():
             team = entry.conversation.team
             lengths[team] = lengths.get(team, 0) + 1
+            requested = entry.handoff.requested_at
+            oldest[team] = min(oldest.get(team, requested), requested)
         self._queue_length.clear()
+        self._oldest_wait.clear()
         self._wait.clear()
+        if self._reload_failing is not None:
+            self._reload_failing_gauge.set(1 if self._reload_failing() else 0)
         for team, length in lengths.items():
             label = team or NO_TEAM
             self._queue_length.labels(team=label).set(length)
+            waited = (now - oldest[team]).total_seconds() if team in oldest else 0.0
+            self._oldest_wait.labels(team=label).set(max(0.0, waited))
             estimate = await self._status.estimate(team, now, ahead=length)
             if estimate is not None:  # nobody on shift and none expected: no honest number
                 self._wait.labels(team=label, bound="low").set(estimate.low_s)

@@ -166,13 +166,16 @@ def build_timers(
     return timers, TimerScheduler(runner, tick_seconds=settings.timer_tick_seconds)
 
 
-def build_metrics(settings: Settings, store: Store) -> Metrics:
+def build_metrics(
+    settings: Settings, store: Store, *, reloader: KnowledgeReloader | None = None
+) -> Metrics:
     """The service's metrics registry; the queue gauges use the desk's own wait estimate."""
     phrases = Phrases(overrides=settings.phrases, default_language=settings.default_language)
     return Metrics(
         store=store,
         status=build_desk_status(settings, store, phrases),
         teams=[team.id for team in settings.teams],
+        reload_failing=None if reloader is None else lambda: not reloader.status.ok,
     )
 
 
@@ -202,7 +205,7 @@ async def build_service(settings: Settings) -> Service:
     store = await SqlStore.open(settings.database_url, migrate=True)
     await seed_demo_agents(settings, store)
     feed = ChangeFeed()
-    metrics = build_metrics(settings, store)
+    metrics = build_metrics(settings, store, reloader=reloader)
     runtime, phrases = build_runtime(settings, store, knowledge, feed, metrics=metrics)
     telegram = build_telegram(settings, store, runtime)
     secret_key = settings.secret_key or secrets.token_urlsafe(32)

@@ -13,6 +13,8 @@ from click.testing import CliRunner
 from bot.cli import main
 from bot.doctor import Report, Severity, check_smtp, diagnose
 from handoff.store.sql import SqlStore
+from tests.handoff.migration_seeds import SEEDS
+from tests.handoff.test_upgrades import build_at
 
 TEAMS = ("it-support", "accounts", "security")
 SECRET = "k" * 40
@@ -254,3 +256,11 @@ def test_the_service_does_not_start_with_an_error(deployment: Path) -> None:
     assert result.exit_code == 1
     assert "not starting" in result.output
     assert "default_team names team 'nobody'" in result.output
+
+
+async def test_a_database_at_an_older_schema_is_left_to_start_up(
+    tmp_path: Path, knowledge_dir: Path
+) -> None:
+    await build_at(f"sqlite+aiosqlite:///{tmp_path / 'helpline.db'}", SEEDS[:1])
+    report = await _diagnose(_settings_file(tmp_path))
+    assert report.findings == ()

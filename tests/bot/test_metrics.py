@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -122,3 +123,21 @@ async def test_a_delivery_failure_is_counted_by_channel(counted: Runtime, metric
     counted.register_delivery("telegram", RefusingChannel())
     await counted.handle(said("the vpn is not working when I'm at home", channel="telegram"))
     assert await sample(metrics, "helpline_delivery_failures_total", channel="telegram") == 1
+
+
+async def test_the_oldest_wait_is_read_at_scrape_time(
+    counted: Runtime, metrics: Metrics, store: SqlStore
+) -> None:
+    await counted.handle(said("the vpn is not working when I'm at home"))
+    handled = await counted.handle(said("can I talk to a person"))
+    handoff = await store.current_handoff(handled.conversation.id)
+    assert handoff is not None
+    await metrics.refresh(now=handoff.requested_at + timedelta(seconds=90))
+    waited = metrics.registry.get_sample_value(
+        "helpline_oldest_wait_seconds", {"team": "it-support"}
+    )
+    assert waited == 90
+
+
+async def test_an_empty_queue_has_waited_zero(metrics: Metrics) -> None:
+    assert await sample(metrics, "helpline_oldest_wait_seconds", team="accounts") == 0

@@ -27,7 +27,7 @@ def _upgrade_to(connection: Connection, revision: str) -> None:
     command.upgrade(config, revision)
 
 
-async def _build_at(database_url: str, seeds: tuple[Seed, ...]) -> None:
+async def build_at(database_url: str, seeds: tuple[Seed, ...]) -> None:
     """Migrate step by step, writing each revision's rows right after it is applied."""
     engine = create_engine_for(database_url)
     try:
@@ -45,7 +45,7 @@ def test_every_migration_comes_with_data_to_upgrade() -> None:
 
 
 async def test_the_first_schema_upgrades_to_the_newest_with_its_data(database_url: str) -> None:
-    await _build_at(database_url, SEEDS[:1])
+    await build_at(database_url, SEEDS[:1])
     await migrate(database_url)
     store = await SqlStore.open(database_url)
     try:
@@ -55,7 +55,7 @@ async def test_the_first_schema_upgrades_to_the_newest_with_its_data(database_ur
 
 
 async def test_data_written_at_every_revision_survives_the_upgrade(database_url: str) -> None:
-    await _build_at(database_url, SEEDS)
+    await build_at(database_url, SEEDS)
     await migrate(database_url)
     store = await SqlStore.open(database_url)
     try:

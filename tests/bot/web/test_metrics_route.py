@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -14,6 +17,7 @@ from bot.web import create_app
 from tests.bot.web.conftest import VPN_QUESTION, ChatCustomer
 
 TOKEN = "scrape-secret"
+RELOAD_FAILING = ("helpline_knowledge_reload_failing", frozenset())
 
 
 def values(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -69,3 +73,15 @@ async def test_with_a_token_a_remote_client_that_sends_it_may_read(guarded: Serv
         response = await remote.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 200
     assert "helpline_queue_length" in response.text
+
+
+async def test_a_failing_knowledge_reload_shows_in_the_metrics(
+    http: httpx.AsyncClient, service: Service, web_knowledge_dir: Path
+) -> None:
+    assert values((await http.get("/metrics")).text)[RELOAD_FAILING] == 0
+    (web_knowledge_dir / "broken.md").write_text("---\ntitle: [unclosed\n---\nbody\n", "utf-8")
+    deadline = time.monotonic() + 2.0
+    while service.knowledge_status.ok:
+        assert time.monotonic() < deadline, "the broken edit was not noticed within 2 s"
+        await asyncio.sleep(0.05)
+    assert values((await http.get("/metrics")).text)[RELOAD_FAILING] == 1
