@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -17,6 +19,8 @@ from bot.service import KnowledgeHolder, build_metrics, build_runtime, load_snap
 from bot.settings import Settings
 from handoff.model import Customer, Message, Presence
 from handoff.store.sql import SqlStore
+
+DEPLOYMENT_DOCS = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
 
 
 class RefusingChannel:
@@ -141,3 +145,13 @@ async def test_the_oldest_wait_is_read_at_scrape_time(
 
 async def test_an_empty_queue_has_waited_zero(metrics: Metrics) -> None:
     assert await sample(metrics, "helpline_oldest_wait_seconds", team="accounts") == 0
+
+
+def test_every_metric_the_alerting_docs_name_exists(metrics: Metrics) -> None:
+    text = DEPLOYMENT_DOCS.read_text(encoding="utf-8")
+    section = text[text.index("## Monitoring and alerts") :].split("\n## ", 1)[0]
+    named = set(re.findall(r"\bhelpline_[a-z_]+", section))
+    families = {family.name for family in metrics.registry.collect()}
+    known = families | {f"{name}_total" for name in families}
+    assert named
+    assert named <= known
