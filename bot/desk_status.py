@@ -9,12 +9,11 @@ desk from the store and hands the pure parts (:mod:`handoff.notices`,
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.phrases import Phrases
+from bot.quote import QuoteWords, WaitQuote
 from bot.turns import Utterance
 from handoff.estimate import (
     AgentLoad,
@@ -28,7 +27,7 @@ from handoff.notices import for_conversation, render, text_in, used_placeholders
 from handoff.office_hours import DeskHours, zone
 from handoff.routing import effective_presence, serves_team
 from handoff.store.port import Store
-from handoff.wait_text import format_wait, wait_wording
+from handoff.wait_text import WaitKind, format_wait
 
 #: Meta kinds of the bot's status messages (the acknowledgement's estimate, updates).
 STATUS_KINDS = ("expected_wait", "wait_update")
@@ -69,7 +68,7 @@ class DeskStatus:
     ) -> None:
         self._away_after = away_after
         self._store = store
-        self._time_zone = zone(time_zone)
+        self.words = QuoteWords(hours=hours, time_zone=zone(time_zone))
         self._wait_updates_every = wait_updates_every
         self._agent_inactivity = agent_inactivity
         self._phrases = phrases
@@ -91,52 +90,58 @@ class DeskStatus:
         """How long a customer may wait on a silent agent (None: for ever)."""
         return self._agent_inactivity
 
+    # One figure per turn ---------------------------------------------------------------
+
+    async def quote(self, conversation: Conversation, now: datetime) -> WaitQuote:
+        """The turn's figure for a conversation: its place (or the place it would get),
+        its estimate and the desk's opening, read once."""
+        position = None
+        if conversation.state is ConversationState.QUEUED:
+            position = await self._store.queue_position(conversation.id)
+        if position is None:
+            # Not queued (yet): the place and wait they would get if they asked now.
+            position = len(await self._store.queue(team=conversation.team)) + 1
+        return await self.quote_for(conversation.team, position, now)
+
+    async def quote_for(self, team: str | None, position: int, now: datetime) -> WaitQuote:
+        """The turn's figure for the customer at ``position`` in ``team``'s queue."""
+        open_now = self._hours.is_open(team, now)
+        return WaitQuote(
+            team=team,
+            position=max(position, 1),
+            estimate=await self.estimate(team, now, ahead=max(position, 1) - 1),
+            open_now=open_now,
+            opening=None if open_now else self._hours.next_open(team, now),
+            now=now,
+        )
+
     # Runtime hooks ---------------------------------------------------------------------
 
-    async def acknowledge(
-        self, team: str | None, now: datetime, language: str, *, position: int | None
-    ) -> list[Utterance]:
+    async def acknowledge(self, quote: WaitQuote, language: str) -> list[Utterance]:
         """What follows a handoff acknowledgement: office hours, else the expected wait.
 
         Args:
-            team: the queue the conversation was just handed to.
-            now: the time of the customer's request.
+            quote: the turn's figure, read right after the handoff was stored.
             language: the language of the reply.
-            position: its place in that queue, as the caller has just read it (None: no
-                longer queued).
         """
         # Out of hours, when people are back says more than a wait counted in hours.
-        closed = self.closed_note(team, now, language)
-        said = [closed] if closed else []
-        if closed is None and (wait := await self._wait_sentence(team, position, now, language)):
-            said.append(wait)
-        return said
+        closed = self.closed_note(quote, language)
+        if closed is not None:
+            return [closed]
+        wait = self.wait_sentence(quote, language)
+        return [] if wait is None else [wait]
 
     # Office hours ----------------------------------------------------------------------
 
-    def _local(self, team: str | None) -> ZoneInfo:
-        return self._hours.local_time_zone(team) or self._time_zone
-
-    def when_back(self, team: str | None, now: datetime, language: str) -> str | None:
-        """Words for when ``team``'s people are back; None while they are in.
-
-        Returns ``""`` when the desk has no coming opening at all.
-        """
-        if self._hours.is_open(team, now):
+    def closed_note(self, quote: WaitQuote, language: str) -> Utterance | None:
+        """The out-of-hours sentence for a handoff; None while people are in."""
+        wording = self.words.opening_wording(quote)
+        if wording is None:
             return None
-        opening = self._hours.next_open(team, now)
-        if opening is None:
-            return ""
-        zone = self._local(team)
-        wording = wait_wording(None, now.astimezone(zone), opens_at=opening.astimezone(zone))
-        return format_wait(wording, language)
-
-    def closed_note(self, team: str | None, now: datetime, language: str) -> Utterance | None:
-        """The out-of-hours sentence for a handoff to ``team``; None while people are in."""
-        when = self.when_back(team, now, language)
-        if when is None:
-            return None
-        key, values = ("closed_until", {"when": when}) if when else ("closed_unknown", {})
+        if wording.kind is WaitKind.BACK_AT:
+            key, values = "closed_until", {"when": format_wait(wording, language)}
+        else:
+            key, values = "closed_unknown", {}
         return Utterance(
             text=self._phrases.get(key, language, **values), meta={"kind": "out_of_hours"}
         )
@@ -165,29 +170,16 @@ class DeskStatus:
             schedule = (CapacityChange(at=opening, slots=slots),)
         return estimate_wait(DeskState(ahead=ahead, agents=agents, schedule=schedule), now)
 
-    def eta_words(
-        self, estimate: WaitEstimate | None, team: str | None, now: datetime, language: str
-    ) -> str:
-        """The estimate as customers read it ("about 10-20 minutes")."""
-        zone = self._local(team)
-        return format_wait(wait_wording(estimate, now.astimezone(zone)), language)
+    def eta_words(self, quote: WaitQuote, language: str) -> str:
+        """The quote's wait as customers read it ("about 10-20 minutes")."""
+        return self.words.eta(quote, language)
 
-    async def expected_wait(
-        self, conversation: Conversation, now: datetime, language: str
-    ) -> Utterance | None:
-        """The acknowledgement's expected-wait sentence for a queued conversation."""
-        position = await self._store.queue_position(conversation.id)
-        return await self._wait_sentence(conversation.team, position, now, language)
-
-    async def _wait_sentence(
-        self, team: str | None, position: int | None, now: datetime, language: str
-    ) -> Utterance | None:
-        if position is None:
-            return None
-        estimate = await self.estimate(team, now, ahead=position - 1)
+    def wait_sentence(self, quote: WaitQuote, language: str) -> Utterance | None:
+        """The "Expected wait: ..." sentence of a quote; None without an honest number."""
+        estimate = quote.estimate
         if estimate is None:
             return None
-        eta = self.eta_words(estimate, team, now, language)
+        eta = self.eta_words(quote, language)
         return Utterance(
             text=self._phrases.get("expected_wait", language, eta=eta),
             meta={
@@ -200,47 +192,53 @@ class DeskStatus:
     # Notices ---------------------------------------------------------------------------
 
     async def notices(
-        self, conversation: Conversation, now: datetime, language: str
+        self,
+        conversation: Conversation,
+        now: datetime,
+        language: str,
+        *,
+        quote: WaitQuote | None = None,
     ) -> list[dict[str, Any]]:
-        """The active notices for this conversation, rendered: ``[{"id", "text"}]``."""
+        """The active notices for this conversation, rendered: ``[{"id", "text"}]``.
+
+        Args:
+            conversation: where the conversation is now.
+            now: the time of the turn.
+            language: the language of the reply.
+            quote: the turn's figure, when the turn has one already; read once here
+                otherwise, so every notice of the turn tells the same wait.
+        """
         active = for_conversation(
             await self._store.active_notices(now),
             team=conversation.team,
             channel=conversation.channel,
         )
-        return [
-            {"id": notice.id, "text": text}
-            for notice in active
-            if (text := await self.render(notice, conversation, now, language)) is not None
-        ]
+        texts = [(n.id, text_in(n, language, fallback=self._default_language)) for n in active]
+        if quote is None and any(t and used_placeholders(t) for _, t in texts):
+            quote = await self.quote(conversation, now)
+        rendered = []
+        for notice_id, text in texts:
+            if text is None:
+                continue
+            if quote is not None and used_placeholders(text):
+                text = render(text, self.words.placeholders(quote, language))
+            rendered.append({"id": notice_id, "text": text})
+        return rendered
 
     async def render(
-        self, notice: Notice, conversation: Conversation, now: datetime, language: str
+        self,
+        notice: Notice,
+        conversation: Conversation,
+        now: datetime,
+        language: str,
+        *,
+        quote: WaitQuote | None = None,
     ) -> str | None:
         """One notice's text for this conversation, placeholders filled; None if empty."""
         text = text_in(notice, language, fallback=self._default_language)
         if text is None:
             return None
-        needed = used_placeholders(text)
-        return render(text, await self._values(conversation, now, language, needed))
-
-    async def _values(
-        self, conversation: Conversation, now: datetime, language: str, needed: frozenset[str]
-    ) -> Mapping[str, str]:
-        values: dict[str, str] = {}
-        if not needed:
-            return values
-        position = None
-        if conversation.state is ConversationState.QUEUED:
-            position = await self._store.queue_position(conversation.id)
-        if position is None:
-            # Not queued (yet): the place and wait they would get if they asked now.
-            position = len(await self._store.queue(team=conversation.team)) + 1
-        values["position"] = str(position)
-        if "eta" in needed:
-            estimate = await self.estimate(conversation.team, now, ahead=position - 1)
-            values["eta"] = self.eta_words(estimate, conversation.team, now, language)
-        if "next_open" in needed:
-            when = self.when_back(conversation.team, now, language)
-            values["next_open"] = self._phrases.get("opens_now", language) if when is None else when
-        return values
+        if not used_placeholders(text):
+            return text
+        quote = quote or await self.quote(conversation, now)
+        return render(text, self.words.placeholders(quote, language))

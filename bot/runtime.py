@@ -49,6 +49,7 @@ from knowledge.language import detect_language
 if TYPE_CHECKING:
     from bot.desk_status import DeskStatus
     from bot.metrics import RuntimeObserver
+    from bot.quote import WaitQuote
 
 log = logging.getLogger(__name__)
 
@@ -266,29 +267,37 @@ class Runtime(DeskActions, Outbound):
                 utterances.append(self._say("still_queued", language, position=position))
             return await self._send(customer, conversation, message, utterances)
 
-        utterances = []
-        if message.seq == 1:
-            notices = await self._notices(conversation, message, slots, language)
-            utterances.extend(notices)
         trigger, instead = await self._before_answer(
             conversation, message, history, payload=payload, language=language
         )
-        utterances.extend(instead)
+        answered = list(instead)
         if trigger is None and not instead:
             slots["requested_article"] = requested_article(payload)
             answer = await self._run(ACTION_ANSWER, conversation, message, slots)
-            utterances.extend(answer.utterances)
+            answered.extend(answer.utterances)
             slots.update(answer.slots)
             trigger = self._after_answer(slots)
+        handed: list[Utterance] = []
         if trigger is not None:
             slots["handoff_detail"] = trigger.detail
             slots["question"] = question_of(history, message)
             team = slots.get("article_team")
-            utterances.extend(
-                await self._hand_off(conversation, message, slots, trigger.reason, team, language)
+            handed = await self._hand_off(
+                conversation, message, slots, trigger.reason, team, language
             )
+        # Kept out of the slots the actions see: they are objects, not dialogue memory.
+        assigned = slots.pop("assigned", None)
+        quote = slots.pop("quote", None)
+        # Notices are rendered once the turn knows where the conversation stands, so that
+        # a notice's {eta} and the acknowledgement's wait come from the same figure.
+        notices: list[Utterance] = []
+        if message.seq == 1 or (trigger is not None and assigned is None):
+            notices = await self._notices(conversation, message, slots, language, quote=quote)
+        if message.seq == 1:
+            utterances = [*notices, *answered, *handed]  # a first message: the notice first
+        else:
+            utterances = [*answered, *notices, *handed]
         sent = await self._send(customer, conversation, message, utterances)
-        assigned = slots.get("assigned")
         if isinstance(assigned, Conversation):
             sent.append(await self._announce(assigned))
         return sent
@@ -329,6 +338,8 @@ class Runtime(DeskActions, Outbound):
         message: Message,
         slots: dict[str, Any],
         language: str,
+        *,
+        quote: WaitQuote | None = None,
     ) -> list[Utterance]:
         active = await self._store.active_notices(message.created_at)
         if not active:
@@ -341,7 +352,9 @@ class Runtime(DeskActions, Outbound):
         if self._status is not None:
             # Audience and placeholders depend on where the conversation is now.
             current = await self._store.get_conversation(conversation.id)
-            slots["notices"] = await self._status.notices(current, message.created_at, language)
+            slots["notices"] = await self._status.notices(
+                current, message.created_at, language, quote=quote
+            )
         else:
             slots["notices"] = [
                 {"id": n.id, "text": n.texts.get(language) or next(iter(n.texts.values()))}
@@ -394,16 +407,16 @@ class Runtime(DeskActions, Outbound):
         position = await self._store.queue_position(conversation.id)
         slots["queue_position"] = position or 1
         result = await self._run(ACTION_HAND_OFF, conversation, message, slots)
-        notices = await self._notices(conversation, message, slots, language)
         status: list[Utterance] = []
-        if self._status is not None:
+        if self._status is not None and position is not None:
             # The team and the place were just stored and read: asking the store again
             # would cost the turn two more waits behind other conversations' store calls
-            # when the service is busy.
-            status = await self._status.acknowledge(
-                team, message.created_at, language, position=position
-            )
-        return [*notices, *result.utterances, *status]
+            # when the service is busy. The quote is the turn's one figure: the notices
+            # rendered after this use it too.
+            quote = await self._status.quote_for(team, position, message.created_at)
+            slots["quote"] = quote
+            status = await self._status.acknowledge(quote, language)
+        return [*result.utterances, *status]
 
     def _say(self, key: str, language: str | None, **values: object) -> Utterance:
         return Utterance(text=self._phrases.get(key, language, **values), meta={"kind": key})

@@ -157,11 +157,12 @@ class DeskTimers:
         position = await self._store.queue_position(conversation.id)
         if position is None:
             return
-        estimate = await self._status.estimate(conversation.team, now, ahead=position - 1)
+        quote = await self._status.quote_for(conversation.team, position, now)
+        estimate = quote.estimate
         if estimate is None or not changed_materially(_told(previous), eta_range(estimate)):
             return
         language = self._language(conversation)
-        eta = self._status.eta_words(estimate, conversation.team, now, language)
+        eta = self._status.eta_words(quote, language)
         if previous is not None and previous.meta.get("eta") == eta:
             return  # the same words again would be noise
         key = "wait_update_first" if position <= 1 else "wait_update"

@@ -2,8 +2,19 @@
 
 Two pure steps, so the bot can phrase the sentence around the words and tests can check
 each: :func:`wait_wording` rounds an estimate into human buckets (a structured
-:class:`WaitWording`), :func:`format_wait` renders it in English or Danish. The bucket never
-says zero: the shortest is "less than 5 minutes".
+:class:`WaitWording`), then it is rendered in English or Danish in one of three forms, each
+fitting its own kind of sentence:
+
+* :func:`format_wait`, a clause or a length: "about 10-20 minutes", "we are back at 08:00
+  tomorrow" (the bot's own sentences: "Our team is away right now: {when}.");
+* :func:`eta_phrase`, always a noun phrase: "about 10-20 minutes", "a reply from 08:00
+  tomorrow", "a reply as soon as someone is free" (a notice's ``{eta}``: "expect {eta}");
+* :func:`opening_phrase`, always an adverbial of time: "now", "at 08:00 tomorrow", "on
+  Monday at 08:00" (a notice's ``{next_open}``: "we are back {next_open}").
+
+Times are shown in the time zone of the ``now`` given to :func:`wait_wording`; a wording
+may carry a zone label ("08:00 UTC") for when that zone is not the one customers assume.
+The bucket never says zero: the shortest is "less than 5 minutes".
 
 Buckets: the 80% range is widened outwards to 5-minute steps up to 30 minutes, 15-minute
 steps up to 90, 30-minute steps up to 2 hours, then whole hours. A range that starts at zero
@@ -44,6 +55,17 @@ _TEMPLATES = {
         "back_weekday": "we are back at {time} on {weekday}",
         "back_date": "we are back at {time} on {day} {month}",
         "unknown": "a person will reply as soon as someone is available",
+        "eta_back_today": "a reply from {time}",
+        "eta_back_tomorrow": "a reply from {time} tomorrow",
+        "eta_back_weekday": "a reply from {time} on {weekday}",
+        "eta_back_date": "a reply from {time} on {day} {month}",
+        "eta_unknown": "a reply as soon as someone is free",
+        "open_now": "now",
+        "open_today": "at {time}",
+        "open_tomorrow": "at {time} tomorrow",
+        "open_weekday": "at {time} on {weekday}",
+        "open_date": "at {time} on {day} {month}",
+        "open_unknown": "as soon as someone is free",
     },
     "da": {
         "less_than_min": "mindre end {high} minutter",
@@ -55,6 +77,17 @@ _TEMPLATES = {
         "back_weekday": "vi er tilbage kl. {time} {weekday}",
         "back_date": "vi er tilbage kl. {time} den {day}. {month}",
         "unknown": "en medarbejder svarer, så snart der er en ledig",
+        "eta_back_today": "svar fra kl. {time}",
+        "eta_back_tomorrow": "svar fra kl. {time} i morgen",
+        "eta_back_weekday": "svar fra kl. {time} {weekday}",
+        "eta_back_date": "svar fra kl. {time} den {day}. {month}",
+        "eta_unknown": "svar, så snart en medarbejder er ledig",
+        "open_now": "nu",
+        "open_today": "kl. {time}",
+        "open_tomorrow": "kl. {time} i morgen",
+        "open_weekday": "kl. {time} {weekday}",
+        "open_date": "kl. {time} den {day}. {month}",
+        "open_unknown": "så snart en medarbejder er ledig",
     },
 }
 
@@ -78,6 +111,8 @@ class WaitWording:
         high_min: Upper end in minutes (LESS_THAN and RANGE; otherwise 0).
         back_at: When people are back (BACK_AT only).
         days_ahead: Calendar days from now to ``back_at`` (0: today).
+        zone_label: Shown after the time ("08:00 UTC") when the reader could assume
+            another time zone; None: the time alone.
     """
 
     kind: WaitKind
@@ -85,10 +120,15 @@ class WaitWording:
     high_min: int = 0
     back_at: datetime | None = None
     days_ahead: int = 0
+    zone_label: str | None = None
 
 
 def wait_wording(
-    estimate: WaitEstimate | None, now: datetime, *, opens_at: datetime | None = None
+    estimate: WaitEstimate | None,
+    now: datetime,
+    *,
+    opens_at: datetime | None = None,
+    zone_label: str | None = None,
 ) -> WaitWording:
     """Round an estimate into the bucket a customer is told.
 
@@ -96,6 +136,7 @@ def wait_wording(
         estimate: From :func:`handoff.estimate.estimate_wait` (None: nobody scheduled).
         now: The current time, for "today" and "tomorrow".
         opens_at: The next opening time when the desk is closed now (out of office hours).
+        zone_label: Label the time of a BACK_AT wording with this zone name.
 
     Returns:
         BACK_AT when the desk is closed or nobody is on shift until later, UNKNOWN when
@@ -105,8 +146,14 @@ def wait_wording(
     if back_at is None and estimate is not None:
         back_at = estimate.available_at
     if back_at is not None:
+        if back_at.tzinfo is not None and now.tzinfo is not None:
+            # The estimate's times are in whatever zone the clock gave; people read them on
+            # the wall clock of ``now`` (read in UTC, 08:00 in Copenhagen was told as 07:00).
+            back_at = back_at.astimezone(now.tzinfo)
         days = (back_at.date() - now.date()).days
-        return WaitWording(WaitKind.BACK_AT, back_at=back_at, days_ahead=days)
+        return WaitWording(
+            WaitKind.BACK_AT, back_at=back_at, days_ahead=days, zone_label=zone_label
+        )
     if estimate is None:
         return WaitWording(WaitKind.UNKNOWN)
     low_min, high_min = estimate.low_s / 60, estimate.high_s / 60
@@ -153,18 +200,55 @@ def format_wait(wording: WaitWording, language: str) -> str:
     )
 
 
-def _format_back(wording: WaitWording, lang: str) -> str:
+def _format_back(wording: WaitWording, lang: str, prefix: str = "back") -> str:
+    """A BACK_AT wording with the templates ``{prefix}_today`` ... ``{prefix}_date``."""
     templates = _TEMPLATES[lang]
     at = wording.back_at
     if at is None:
         return templates["unknown"]
-    clock = f"{at:%H:%M}"
+    clock = f"{at:%H:%M}" + (f" {wording.zone_label}" if wording.zone_label else "")
     if wording.days_ahead <= 0:
-        return templates["back_today"].format(time=clock)
+        return templates[f"{prefix}_today"].format(time=clock)
     if wording.days_ahead == 1:
-        return templates["back_tomorrow"].format(time=clock)
+        return templates[f"{prefix}_tomorrow"].format(time=clock)
     if wording.days_ahead < 7:
         weekdays = _DA_WEEKDAYS if lang == "da" else _EN_WEEKDAYS
-        return templates["back_weekday"].format(time=clock, weekday=weekdays[at.weekday()])
+        return templates[f"{prefix}_weekday"].format(time=clock, weekday=weekdays[at.weekday()])
     months = _DA_MONTHS if lang == "da" else _EN_MONTHS
-    return templates["back_date"].format(time=clock, day=at.day, month=months[at.month - 1])
+    return templates[f"{prefix}_date"].format(time=clock, day=at.day, month=months[at.month - 1])
+
+
+def eta_phrase(wording: WaitWording, language: str) -> str:
+    """The wait as a noun phrase, whatever its kind: what a notice's ``{eta}`` becomes.
+
+    It fits "expect {eta}" and "Expected wait: {eta}": "about 10-20 minutes", "less than
+    5 minutes", "a reply from 08:00 tomorrow", "a reply as soon as someone is free".
+    """
+    lang = language if language in _TEMPLATES else "en"
+    if wording.kind is WaitKind.UNKNOWN or (
+        wording.kind is WaitKind.BACK_AT and wording.back_at is None
+    ):
+        return _TEMPLATES[lang]["eta_unknown"]
+    if wording.kind is WaitKind.BACK_AT:
+        return _format_back(wording, lang, "eta_back")
+    return format_wait(wording, lang)
+
+
+def opening_phrase(wording: WaitWording | None, language: str) -> str:
+    """When people are at the desk, as an adverbial of time: a notice's ``{next_open}``.
+
+    Args:
+        wording: A BACK_AT wording of the next opening; None while the desk is open;
+            UNKNOWN when no opening is coming.
+        language: "en" or "da" (others fall back to "en").
+
+    Returns:
+        A phrase that fits "we are back {next_open}": "now", "at 08:00", "at 08:00
+        tomorrow", "at 08:00 on Monday", "as soon as someone is free".
+    """
+    lang = language if language in _TEMPLATES else "en"
+    if wording is None:
+        return _TEMPLATES[lang]["open_now"]
+    if wording.kind is not WaitKind.BACK_AT or wording.back_at is None:
+        return _TEMPLATES[lang]["open_unknown"]
+    return _format_back(wording, lang, "open")

@@ -173,6 +173,73 @@ async def test_out_of_hours_the_customer_is_told_when_people_are_back(
     assert conversation.state is ConversationState.QUEUED
 
 
+SUNDAY_NIGHT = datetime(2026, 3, 1, 22, 30, tzinfo=UTC)  # 23:30 in Copenhagen
+
+ILL = {
+    "en": "Two colleagues are ill today: expect {eta}.",
+    "da": "To kolleger er syge i dag: forvent {eta}.",
+}
+
+AT_NIGHT = [
+    (
+        "en",
+        "/human",
+        [
+            "Two colleagues are ill today: expect a reply from 08:00 tomorrow.",
+            "I've passed your conversation to our support team. You are next in the queue. "
+            "A person will reply here; you don't need to repeat anything.",
+            "Our team is away right now: we are back at 08:00 tomorrow. Your place in the "
+            "queue is kept, and you will get a message here when someone picks up your "
+            "conversation.",
+        ],
+    ),
+    (
+        "da",
+        "Jeg vil gerne tale med en medarbejder om min VPN",
+        [
+            "To kolleger er syge i dag: forvent svar fra kl. 08:00 i morgen.",
+            "Jeg har sendt din samtale videre til vores supportteam. Du er den næste i køen. "
+            "En medarbejder svarer her; du behøver ikke at gentage noget.",
+            "Vores team er ikke til stede lige nu: vi er tilbage kl. 08:00 i morgen. Du "
+            "beholder din plads i køen og får en besked her, når en medarbejder tager din "
+            "samtale.",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize("overrides", [OFFICE_HOURS])
+@pytest.mark.parametrize(("language", "text", "expected"), AT_NIGHT)
+async def test_at_night_the_notice_and_the_desk_name_the_same_hour(
+    desk: Desk, clock: Clock, language: str, text: str, expected: list[str]
+) -> None:
+    clock.now = SUNDAY_NIGHT
+    await post_notice(desk.store, texts=ILL, starts_at=clock.now,
+                      ends_at=clock.now + timedelta(hours=12), audience=Audience(),
+                      actor="test")  # fmt: skip
+    payload = "/human" if text == "/human" else None
+    replies = await desk.say(f"night-{language}", text, payload=payload)
+    assert [r.text for r in replies] == expected
+
+
+async def test_a_notice_and_the_acknowledgement_tell_one_wait(desk: Desk) -> None:
+    # Maria (security) is busy and two customers wait for security; the other team has
+    # room. Read before the handoff routed it, the notice would quote the free team.
+    maria = await desk.store.add_agent(login="maria", name="Maria", password_hash="x",
+                                       teams=("security",), capacity=1)  # fmt: skip
+    jonas = await desk.store.add_agent(login="jonas", name="Jonas", password_hash="x",
+                                       teams=("it-support",), capacity=3)  # fmt: skip
+    for agent in (maria, jonas):
+        await desk.store.set_presence(agent.id, Presence.ONLINE)
+    for early in ("bob", "carol", "dave"):
+        await desk.say(early, "my laptop was stolen")
+    await _notice(desk, "Two colleagues are ill today: expect {eta}.")
+    replies = await desk.say("alice", "my laptop was stolen")
+    notice = next(r for r in replies if r.meta.get("kind") == "notice")
+    wait = next(r for r in replies if r.meta.get("kind") == "expected_wait")
+    assert notice.text == f"Two colleagues are ill today: expect {wait.meta['eta']}."
+
+
 @pytest.mark.parametrize("overrides", [OFFICE_HOURS])
 async def test_in_hours_there_is_no_out_of_hours_note(desk: Desk) -> None:
     replies = await desk.queue_up("alice")

@@ -1,0 +1,100 @@
+"""A closed desk in Europe/Copenhagen through the web chat's API, with a notice posted.
+
+The service runs on the real clock, so the office hours are chosen around it: the desk
+opens only on the weekday three days from now, and the customer is told that day and hour.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+from bot.notice_board import post_notice
+from bot.service import Service
+from bot.settings import Settings, load_settings
+from handoff.notices import Audience
+from handoff.office_hours import WEEKDAYS
+from tests.bot.web.conftest import JONAS, MARIA
+
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+OPEN_DAY = (datetime.now(COPENHAGEN) + timedelta(days=3)).weekday()
+EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+DA_DAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+
+
+@pytest.fixture
+def web_settings(tmp_path: Path, web_knowledge_dir: Path) -> Settings:
+    """The web deployment, open only from 08:00 on one weekday, in Copenhagen."""
+    return load_settings(
+        environ={},
+        search_config=False,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/h.db",
+        knowledge_dir=web_knowledge_dir,
+        teams=({"id": "it-support", "name": "IT support"},),
+        demo_agents=tuple(
+            {"login": login, "password": password, "name": name, "teams": ("it-support",)}
+            for login, password, name in (MARIA, JONAS)
+        ),
+        secret_key="test",
+        time_zone="Europe/Copenhagen",
+        office_hours=[{"weekly": {WEEKDAYS[OPEN_DAY]: "08:00-16:00"}}],
+    )
+
+
+CASES = [
+    (
+        "en",
+        "I can't connect to the VPN from home, can I talk to a person",
+        [
+            f"Two colleagues are ill today: expect a reply from 08:00 on {EN_DAYS[OPEN_DAY]}.",
+            "I've passed your conversation to our support team. You are next in the queue. "
+            "A person will reply here; you don't need to repeat anything.",
+            f"Our team is away right now: we are back at 08:00 on {EN_DAYS[OPEN_DAY]}. Your "
+            "place in the queue is kept, and you will get a message here when someone picks "
+            "up your conversation.",
+        ],
+    ),
+    (
+        "da",
+        "VPN virker ikke hjemmefra, jeg vil gerne tale med en medarbejder",
+        [
+            f"To kolleger er syge i dag: forvent svar fra kl. 08:00 {DA_DAYS[OPEN_DAY]}.",
+            "Jeg har sendt din samtale videre til vores supportteam. Du er den næste i køen. En "
+            "medarbejder svarer her; du behøver ikke at gentage noget.",
+            f"Vores team er ikke til stede lige nu: vi er tilbage kl. 08:00 {DA_DAYS[OPEN_DAY]}. "
+            "Du beholder din plads i køen og får en besked her, når en medarbejder tager din "
+            "samtale.",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("language", "question", "expected"), CASES)
+async def test_a_closed_desk_tells_one_opening_on_its_own_clock(
+    service: Service, http: httpx.AsyncClient, language: str, question: str, expected: list[str]
+) -> None:
+    now = datetime.now(UTC)
+    await post_notice(
+        service.store,
+        texts={
+            "en": "Two colleagues are ill today: expect {eta}.",
+            "da": "To kolleger er syge i dag: forvent {eta}.",
+        },
+        starts_at=now - timedelta(minutes=1),
+        ends_at=now + timedelta(hours=1),
+        audience=Audience(),
+        actor="test",
+    )
+    session = await http.post("/api/chat/session", params={"lang": language})
+    headers = {"Authorization": f"Bearer {session.json()['token']}"}
+    body = {"client_id": str(uuid.uuid4()), "text": question, "payload": None}
+    response = await http.post("/api/chat/messages", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    _question, *replies = response.json()["messages"]
+    texts = [reply["text"] for reply in replies]
+    assert [t for t in texts if "vpn.example.org" not in t] == expected
