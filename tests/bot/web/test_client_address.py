@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+import bot
 from bot.server import server_config
 from bot.service import Service, build_service
 from bot.settings import Settings
@@ -118,3 +121,18 @@ async def test_uvicorn_itself_believes_no_forwarding_header(web_settings: Settin
         await task
         await service.close()
     assert response.status_code == 200
+
+
+#: Code that reads a connection's peer or a forwarding header (not prose that names one).
+PEER_READ = r"""\.client\b|b?["']x-forwarded"""
+
+
+def test_no_other_module_reads_the_peer_or_forwarding_headers() -> None:
+    package = Path(bot.__file__).parent
+    readers = sorted(
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if path.name != "client_address.py"
+        and re.search(PEER_READ, path.read_text(encoding="utf-8"), re.IGNORECASE)
+    )
+    assert readers == []
