@@ -1,16 +1,25 @@
-"""SQLite backups taken while the service writes, restored into a fresh database."""
+"""Backups taken while the service writes, restored into a fresh database: SQLite through
+`helpline backup`, PostgreSQL through the pg_dump and pg_restore commands it prints."""
 
 from __future__ import annotations
 
 import asyncio
+import shlex
+import shutil
 import sqlite3
+from asyncio.subprocess import PIPE
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
+import psycopg
 import pytest
+from psycopg import sql
+from sqlalchemy.engine import make_url
 
-from handoff.model import NewMessage, SenderKind
+from handoff.model import Agent, NewMessage, Notice, SenderKind
 from handoff.store.backup import (
     BackupError,
     backup_sqlite,
@@ -19,12 +28,12 @@ from handoff.store.backup import (
     restore_sqlite,
 )
 from handoff.store.sql import SqlStore
-from handoff.timers import SWEEP, TimerKind
+from handoff.timers import SWEEP, Timer, TimerKind
 
 NOON = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 WRITERS = 4
 #: Messages stored before the backup starts.
-WARM = 200
+WARM = 100
 
 
 def _url(path: Path) -> str:
@@ -58,9 +67,19 @@ async def _message_ids(store: SqlStore, conversations: set[UUID]) -> set[int]:
     return {m.id for c in conversations for m in await store.transcript(c)}
 
 
-async def test_a_backup_under_write_load_restores_everything_acknowledged(tmp_path: Path) -> None:
-    live_url, fresh_url = _url(tmp_path / "live.db"), _url(tmp_path / "fresh" / "restored.db")
-    store = await SqlStore.open(live_url)
+@dataclass(frozen=True)
+class Written:
+    """What a desk under load had acknowledged, and which of it came before the backup."""
+
+    before: set[int]
+    acknowledged: dict[int, UUID]
+    agent: Agent
+    notice: Notice
+    timer: Timer
+
+
+async def _back_up_under_load(store: SqlStore, back_up: Callable[[], Awaitable[None]]) -> Written:
+    """Seed the desk, keep customers writing, and run ``back_up`` while they do."""
     agent = await store.add_agent(login="maria", name="Maria", password_hash="x", teams=("it",))
     notice = await store.post_notice(texts={"en": "Ill today"}, starts_at=NOON, ends_at=None)
     timer = await store.schedule_timer(TimerKind.WAIT_UPDATE, SWEEP, NOON + timedelta(minutes=5))
@@ -72,25 +91,78 @@ async def test_a_backup_under_write_load_restores_everything_acknowledged(tmp_pa
     ]
     try:
         await warm.wait()
-        before = dict(acknowledged)
-        summary = await asyncio.to_thread(backup_sqlite, live_url, tmp_path / "backup.db")
+        before = set(acknowledged)
+        await back_up()
     finally:
         stop.set()
         await asyncio.gather(*writers)
-    assert len(acknowledged) > len(before)  # the writers went on during the backup
-    restored = restore_sqlite(tmp_path / "backup.db", fresh_url)
+    return Written(before, acknowledged, agent, notice, timer)
+
+
+async def _assert_restored(fresh: SqlStore, written: Written) -> set[int]:
+    ids = await _message_ids(fresh, set(written.acknowledged.values()))
+    assert written.before <= ids  # everything acknowledged before the backup began
+    assert ids <= set(written.acknowledged)  # and nothing half-written
+    assert [a.login for a in await fresh.list_agents()] == [written.agent.login]
+    assert (await fresh.get_notice(written.notice.id)).texts == {"en": "Ill today"}
+    assert await fresh.get_timer(TimerKind.WAIT_UPDATE, SWEEP) == written.timer
+    return ids
+
+
+async def test_a_backup_under_write_load_restores_everything_acknowledged(tmp_path: Path) -> None:
+    live_url, fresh_url = _url(tmp_path / "live.db"), _url(tmp_path / "fresh" / "restored.db")
+    store = await SqlStore.open(live_url)
+    summaries = []
+
+    async def back_up() -> None:
+        summaries.append(await asyncio.to_thread(backup_sqlite, live_url, tmp_path / "b.db"))
+
+    try:
+        written = await _back_up_under_load(store, back_up)
+    finally:
+        await store.close()
+    restored = restore_sqlite(tmp_path / "b.db", fresh_url)
     fresh = await SqlStore.open(fresh_url)
     try:
-        ids = await _message_ids(fresh, set(acknowledged.values()))
-        assert set(before) <= ids  # everything acknowledged before the backup began
-        assert ids <= set(acknowledged)  # and nothing half-written
-        assert restored.rows["message"] == summary.rows["message"] == len(ids)
-        assert [a.login for a in await fresh.list_agents()] == [agent.login]
-        assert (await fresh.get_notice(notice.id)).texts == {"en": "Ill today"}
-        assert await fresh.get_timer(TimerKind.WAIT_UPDATE, SWEEP) == timer
+        ids = await _assert_restored(fresh, written)
     finally:
         await fresh.close()
+    assert restored.rows["message"] == summaries[0].rows["message"] == len(ids)
+
+
+async def _run(command: str) -> None:
+    process = await asyncio.create_subprocess_exec(*shlex.split(command), stdout=PIPE, stderr=PIPE)
+    out, err = await process.communicate()
+    assert process.returncode == 0, (command, out, err)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(shutil.which("pg_restore") is None, reason="pg_dump/pg_restore not installed")
+async def test_the_documented_postgres_commands_back_up_under_load_and_restore(
+    postgres_schema_url: str, postgres_admin: str, tmp_path: Path
+) -> None:
+    schema = make_url(postgres_schema_url).query["options"].split("=", 1)[1]
+    dump, restore = postgres_commands(postgres_schema_url, tmp_path / "desk.dump")
+    assert f"--schema={schema}" in dump
+    store = await SqlStore.open(postgres_schema_url)
+    try:
+        written = await _back_up_under_load(store, lambda: _run(dump))
+    finally:
         await store.close()
+    # The live schema moves aside; the dump recreates it, empty of anything but the backup.
+    old = sql.Identifier(f"{schema}_old")
+    with psycopg.connect(postgres_admin, autocommit=True) as admin:
+        admin.execute(sql.SQL("ALTER SCHEMA {} RENAME TO {}").format(sql.Identifier(schema), old))
+    try:
+        await _run(restore)
+        fresh = await SqlStore.open(postgres_schema_url)
+        try:
+            await _assert_restored(fresh, written)
+        finally:
+            await fresh.close()
+    finally:
+        with psycopg.connect(postgres_admin, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(old))
 
 
 async def test_a_restore_does_not_overwrite_data_unless_told(tmp_path: Path) -> None:
