@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from handoff import markup
 from handoff.card import HandoffCard, TriedArticle
 from handoff.model import Button, DeliveryStatus, HandoffReason, Message, SenderKind
 
@@ -88,14 +89,18 @@ def to_markdown(card: HandoffCard) -> str:
 
 
 def to_html(card: HandoffCard) -> str:
-    """The card as a standalone HTML page; every value is escaped."""
+    """The card as a standalone HTML page; every value is escaped.
+
+    Message texts are shown formatted, through the safe Markdown subset of
+    :mod:`handoff.markup` (links only to http, https and mailto, never raw HTML).
+    """
     e = html.escape
     facts = "".join(f"<dt>{e(name)}</dt><dd>{e(value)}</dd>" for name, value in _facts(card))
     tried = "".join(f"<li>{e(_tried(article))}</li>" for article in card.tried)
     rows = "".join(
         f'<li class="msg-{e(m.sender.value)}"><time datetime="{e(m.created_at.isoformat())}">'
         f"{e(m.created_at.strftime('%Y-%m-%d %H:%M:%S'))}</time> <b>{e(_who(m))}:</b> "
-        f"<span>{e(m.text)}</span></li>"
+        f'<div class="text">{markup.to_html(m.text)}</div></li>'
         for m in card.transcript
     )
     title = e(f"Conversation {card.conversation_id}")

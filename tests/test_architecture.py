@@ -21,6 +21,7 @@ FRAMEWORK_HOMES: dict[str, tuple[str, ...]] = {
     "sqlalchemy": ("handoff/store/",),
     "alembic": ("handoff/store/",),
     "apscheduler": ("bot/timers", "handoff/timers"),
+    "markdown_it": ("handoff/markup.py",),
 }
 
 # Which of our packages each package may import.

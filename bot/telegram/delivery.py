@@ -22,6 +22,7 @@ import asyncio
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity
@@ -67,17 +68,22 @@ def callback_data(message: Message, index: int) -> str:
 
 
 def render(message: Message) -> FormattedText:
-    """The text Telegram shows: bot replies are article Markdown, the rest is plain.
+    """The text Telegram shows: bot replies and agents' messages are Markdown, the rest plain.
 
     An agent's message starts with the agent's name in bold, so the customer always sees
     who is writing.
     """
     if message.sender is SenderKind.BOT:
         return markdown_to_telegram(message.text)
-    if message.sender is SenderKind.AGENT and message.agent_name:
-        prefix = f"{message.agent_name}:"
-        bold = Entity("bold", 0, utf16_len(prefix))
-        return FormattedText(f"{prefix} {message.text}", (bold,))
+    if message.sender is SenderKind.AGENT:
+        body = markdown_to_telegram(message.text)
+        if not message.agent_name:
+            return body
+        prefix = f"{message.agent_name}: "
+        shift = utf16_len(prefix)
+        moved = tuple(replace(e, offset=e.offset + shift) for e in body.entities)
+        bold = Entity("bold", 0, shift - 1)
+        return FormattedText(prefix + body.text, (bold, *moved))
     return FormattedText(message.text)
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import jinja2
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from markupsafe import Markup
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.staticfiles import StaticFiles
@@ -31,6 +32,7 @@ from bot.web import (
 )
 from bot.web.client_address import trust_proxies
 from bot.web.typing_indicator import TypingRegistry
+from handoff import markup
 
 if TYPE_CHECKING:
     from bot.service import Service
@@ -171,7 +173,13 @@ def build_templates() -> Jinja2Templates:
     )
     env.filters["clock"] = format_clock
     env.filters["ago"] = format_ago
+    env.filters["markup"] = format_markup
     return Jinja2Templates(env=env)
+
+
+def format_markup(text: str) -> Markup:
+    """A message's Markdown as the safe HTML subset of :func:`handoff.markup.to_html`."""
+    return Markup(markup.to_html(text))  # safe: to_html escapes every text it writes
 
 
 def format_clock(moment: datetime | None) -> str:
@@ -224,7 +232,7 @@ def create_app(service: Service) -> FastAPI:
     app.add_exception_handler(console.LoginRequired, console.redirect_to_login)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
-    @app.get("/healthz", include_in_schema=False)
+    @app.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=False)
     async def healthz() -> JSONResponse:
         try:
             await service.store.recent_conversations(limit=1)

@@ -27,6 +27,7 @@ from bot.errors import MessageRejected
 from bot.incoming import IncomingMessage
 from bot.throttle import SlidingWindow
 from bot.web.typing_indicator import TypingRegistry
+from handoff import markup
 from handoff.model import Customer, Message
 
 if TYPE_CHECKING:
@@ -112,6 +113,8 @@ class MessageOut(BaseModel):
     id: int
     sender: str
     text: str
+    #: ``text`` formatted: the safe HTML subset of :func:`handoff.markup.to_html`.
+    html: str
     agent_name: str | None
     buttons: list[ButtonOut]
     created_at: datetime
@@ -123,6 +126,7 @@ class MessageOut(BaseModel):
             id=message.id,
             sender=message.sender.value,
             text=message.text,
+            html=markup.to_html(message.text),
             agent_name=message.agent_name,
             buttons=[ButtonOut(title=b.title, payload=b.payload) for b in message.buttons],
             created_at=message.created_at,
@@ -249,7 +253,10 @@ def build_router(
 
     Authenticated = Annotated[tuple[Customer, str], Depends(customer_from_token)]  # noqa: N806
 
-    @router.get("/", response_class=HTMLResponse, include_in_schema=False)
+    # HEAD too: uptime monitors ask with HEAD and count a 405 as down.
+    @router.api_route(
+        "/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False
+    )
     async def chat_page(
         request: Request,
         lang: str | None = None,
@@ -257,11 +264,13 @@ def build_router(
         accept_language: Annotated[str | None, Header()] = None,
     ) -> HTMLResponse:
         language = pick_language(lang, accept_language)
+        greeting = service.phrases.get("greeting", language)
         config = {
             "lang": language,
             "embed": embed,
             "strings": dict(UI_STRINGS[language]),
-            "greeting": service.phrases.get("greeting", language),
+            "greeting": greeting,
+            "greeting_html": markup.to_html(greeting),
         }
         return templates.TemplateResponse(
             request,

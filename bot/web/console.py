@@ -28,6 +28,7 @@ from bot.throttle import SlidingWindow
 from bot.web import console_desk
 from bot.web.client_address import client_address
 from bot.web.typing_indicator import TypingRegistry
+from handoff import markup
 from handoff.errors import AlreadyClaimed, HandoffError, NotFound, NotOwner
 from handoff.model import Agent, Conversation, ConversationState, Customer, HandoffReason
 from handoff.passwords import hash_password, needs_rehash, verify_password
@@ -97,6 +98,8 @@ class TranscriptMessageOut(BaseModel):
     sender: str
     agent_name: str | None
     text: str
+    #: ``text`` formatted: the safe HTML subset of :func:`handoff.markup.to_html`.
+    html: str
     created_at: datetime
     internal: bool = False
 
@@ -492,6 +495,7 @@ def build_router(
                     sender=m.sender.value,
                     agent_name=m.agent_name,
                     text=m.text,
+                    html=markup.to_html(m.text),
                     created_at=m.created_at,
                     internal=bool(m.meta.get("internal")),
                 )

@@ -1,8 +1,8 @@
 // Helpline web chat. Vanilla JS, no build step.
 //
 // Security: text from customers, agents and the bot is only ever put into the page with
-// textContent / createTextNode. **bold**, `code`, line breaks and http(s) links are built as
-// DOM nodes; innerHTML is never used.
+// textContent / createTextNode, or as the server's formatted HTML rebuilt node by node from
+// an allowlist (markup.js); innerHTML is never used.
 (function () {
   "use strict";
 
@@ -125,58 +125,6 @@
     return node;
   }
 
-  // Safe formatting -------------------------------------------------------------------
-
-  const INLINE = /(\*\*[^*\n]+?\*\*|`[^`\n]+`|https?:\/\/[^\s<>"']+)/g;
-  const TRAILING = /[.,;:!?)\]]+$/;
-
-  function appendLink(parent, raw) {
-    const trail = (raw.match(TRAILING) || [""])[0];
-    const href = trail ? raw.slice(0, -trail.length) : raw;
-    let url = null;
-    try {
-      url = new URL(href);
-    } catch (e) {
-      url = null;
-    }
-    if (url && (url.protocol === "http:" || url.protocol === "https:")) {
-      const a = el("a", "", href);
-      a.href = url.href;
-      a.target = "_blank";
-      a.rel = "noopener noreferrer nofollow";
-      parent.appendChild(a);
-    } else {
-      parent.appendChild(document.createTextNode(href));
-    }
-    if (trail) parent.appendChild(document.createTextNode(trail));
-  }
-
-  function appendLine(parent, line) {
-    let last = 0;
-    for (const match of line.matchAll(INLINE)) {
-      const token = match[0];
-      if (match.index > last) {
-        parent.appendChild(document.createTextNode(line.slice(last, match.index)));
-      }
-      if (token.startsWith("**")) {
-        parent.appendChild(el("strong", "", token.slice(2, -2)));
-      } else if (token.startsWith("`")) {
-        parent.appendChild(el("code", "", token.slice(1, -1)));
-      } else {
-        appendLink(parent, token);
-      }
-      last = match.index + token.length;
-    }
-    if (last < line.length) parent.appendChild(document.createTextNode(line.slice(last)));
-  }
-
-  function renderText(parent, text) {
-    text.split("\n").forEach((line, i) => {
-      if (i > 0) parent.appendChild(document.createElement("br"));
-      appendLine(parent, line);
-    });
-  }
-
   // Messages -----------------------------------------------------------------------------
 
   function senderClass(sender) {
@@ -194,7 +142,11 @@
     const who = whoLabel(m);
     if (who) li.appendChild(el("div", "who", who));
     const bubble = el("div", "bubble");
-    renderText(bubble, m.text);
+    if (typeof m.html === "string") {
+      bubble.appendChild(window.HelplineMarkup.fragment(m.html)); // formatted by the server
+    } else {
+      bubble.textContent = m.text; // our own message, until the server has stored it
+    }
     li.appendChild(bubble);
     if (m.buttons && m.buttons.length) {
       const row = el("div", "buttons");
@@ -238,7 +190,9 @@
   }
 
   function renderGreeting() {
-    list.appendChild(buildMessage({ sender: "bot", text: config.greeting, buttons: [] }));
+    list.appendChild(
+      buildMessage({ sender: "bot", text: config.greeting, html: config.greeting_html, buttons: [] }),
+    );
   }
 
   // API -----------------------------------------------------------------------------------

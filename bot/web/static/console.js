@@ -107,40 +107,6 @@
 
   // Conversation page ----------------------------------------------------------------------
 
-  // Customers' text may carry links: only http(s) URLs become anchors (built as DOM nodes),
-  // so "javascript:" and anything else stays inert text. Same rule as chat.js.
-  const URL_IN_TEXT = /https?:\/\/[^\s<>"']+/g;
-  const TRAILING = /[.,;:!?)\]]+$/;
-
-  function linkify(parent, text) {
-    let last = 0;
-    for (const match of text.matchAll(URL_IN_TEXT)) {
-      const trail = (match[0].match(TRAILING) || [""])[0];
-      const href = trail ? match[0].slice(0, -trail.length) : match[0];
-      let url = null;
-      try {
-        url = new URL(href);
-      } catch (e) {
-        url = null;
-      }
-      if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) continue;
-      parent.appendChild(document.createTextNode(text.slice(last, match.index)));
-      const a = el("a", "", href);
-      a.href = url.href;
-      a.target = "_blank";
-      a.rel = "noopener noreferrer nofollow";
-      parent.appendChild(a);
-      last = match.index + href.length;
-    }
-    parent.appendChild(document.createTextNode(text.slice(last)));
-  }
-
-  function textBlock(text) {
-    const div = el("div", "text");
-    linkify(div, text);
-    return div;
-  }
-
   function renderMessage(m) {
     const kind = m.internal ? "note" : /^[a-z]+$/.test(m.sender) ? m.sender : "system";
     const li = el("li", `msg msg-${kind}`);
@@ -155,7 +121,9 @@
     const time = el("time", "", clock(m.created_at));
     time.dateTime = m.created_at;
     meta.appendChild(time);
-    li.append(meta, textBlock(m.text));
+    const text = el("div", "text");
+    text.appendChild(window.HelplineMarkup.fragment(m.html)); // formatted by the server
+    li.append(meta, text);
     return li;
   }
 
@@ -208,9 +176,6 @@
     const changed = document.getElementById("changed");
     let lastSeq = Number(main.dataset.lastSeq) || 0;
     const renderedState = main.dataset.state;
-    for (const node of transcript.querySelectorAll(".msg .text")) {
-      node.replaceWith(textBlock(node.textContent)); // the server rendered plain text
-    }
     pingWhileTyping(id);
     shortcuts();
 

@@ -32,7 +32,19 @@ def _spans(formatted: FormattedText) -> list[tuple[str, str]]:
         ("snake_case_name stays", "snake_case_name stays", []),
         ("type `vpn.example.org`", "type vpn.example.org", [("code", "vpn.example.org")]),
         ("go [here](https://x.org)", "go here", [("text_link", "here")]),
-        ("no [script](javascript:alert)", "no script", []),
+        # An unsafe target is no link: the text stays as written.
+        ("no [script](javascript:alert)", "no [script](javascript:alert)", []),
+        (
+            "**https://password.example.org**",
+            "https://password.example.org",
+            [
+                ("text_link", "https://password.example.org"),
+                ("bold", "https://password.example.org"),
+            ],
+        ),
+        ("see https://x.org/a.", "see https://x.org/a.", [("text_link", "https://x.org/a")]),
+        ("write to it@example.org", "write to it@example.org", []),
+        ("1. one\n2. **two**", "1. one\n2. two", [("bold", "two")]),
         ("# Heading", "Heading", [("bold", "Heading")]),
         ("- one\n- two", "• one\n• two", []),
         ("```\nls -l\n```", "ls -l", [("pre", "ls -l")]),

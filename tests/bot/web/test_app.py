@@ -88,3 +88,9 @@ async def test_healthz_answers_503_when_the_database_does_not_answer(
         503,
         {"status": "unavailable"},
     )
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz"])
+async def test_uptime_monitors_asking_with_head_get_200(http: httpx.AsyncClient, path: str) -> None:
+    response = await http.head(path)
+    assert (response.status_code, response.content) == (200, b"")

@@ -23,14 +23,13 @@ from playwright.async_api import (
 )
 
 from bot.settings import Settings
-from tests.bot.web.conftest import MARIA, VPN_ANSWER, VPN_QUESTION, ChatCustomer
+from tests.bot.web.conftest import MARIA, VPN_ANSWER, VPN_QUESTION, ChatCustomer, ConsoleAgent
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 DEMO_PAGE = ROOT / "examples" / "it-helpdesk" / "widget-demo.html"
-DEMO_HELPLINE = "http://127.0.0.1:8080"
 #: The ordinary site that embeds the widget; Playwright serves its page. It is on
 #: localhost because Chromium lets only a secure context (https, or localhost) with the
 #: "local network access" permission reach a Helpline on 127.0.0.1.
@@ -178,8 +177,9 @@ async def test_hostile_customer_text_does_nothing_in_the_chat(
     assert customer.dialogs == []
 
 
-async def _demo_site(route: Route, base_url: str) -> None:
-    page = DEMO_PAGE.read_text(encoding="utf-8").replace(DEMO_HELPLINE, base_url)
+async def _demo_site(route: Route) -> None:
+    # The sample page as it is: it finds Helpline through its ``helpline`` query parameter.
+    page = DEMO_PAGE.read_text(encoding="utf-8")
     await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=page)
 
 
@@ -191,8 +191,8 @@ async def test_widget_on_a_sites_page_answers_a_question(
         viewport={"width": 1280, "height": 800},
         permissions=["local-network-access"],
     )
-    await context.route(f"{SITE}/**", lambda route: _demo_site(route, base_url))
-    await site.page.goto(f"{SITE}/it-services")
+    await context.route(f"{SITE}/**", _demo_site)
+    await site.page.goto(f"{SITE}/it-services?helpline={base_url}")
 
     await site.page.get_by_role("button", name="Chat with support").click()
     chat = site.page.frame_locator("#helpline-frame")
@@ -211,8 +211,8 @@ async def test_widget_closes_from_the_chat_and_gives_the_focus_back(
     chromium_browser: Browser, base_url: str
 ) -> None:
     context, site = await _page(chromium_browser, permissions=["local-network-access"])
-    await context.route(f"{SITE}/**", lambda route: _demo_site(route, base_url))
-    await site.page.goto(f"{SITE}/")
+    await context.route(f"{SITE}/**", _demo_site)
+    await site.page.goto(f"{SITE}/?helpline={base_url}")
     launcher = site.page.get_by_role("button", name="Chat with support")
     await launcher.click()
     await (
@@ -363,8 +363,8 @@ async def test_widget_keeps_the_conversation_across_a_reload_of_the_site(
     chromium_browser: Browser, base_url: str
 ) -> None:
     context, site = await _page(chromium_browser, permissions=["local-network-access"])
-    await context.route(f"{SITE}/**", lambda route: _demo_site(route, base_url))
-    await site.page.goto(f"{SITE}/")
+    await context.route(f"{SITE}/**", _demo_site)
+    await site.page.goto(f"{SITE}/?helpline={base_url}")
     await site.page.get_by_role("button", name="Chat with support").click()
     chat = site.page.frame_locator("#helpline-frame")
     await chat.get_by_label("Your message").fill(VPN_QUESTION)
@@ -375,3 +375,49 @@ async def test_widget_keeps_the_conversation_across_a_reload_of_the_site(
     await site.page.get_by_role("button", name="Chat with support").click()
     await expect(chat.locator(".msg-customer .bubble")).to_have_text([VPN_QUESTION])
     await context.close()
+
+
+BOLD_LINK_REPLY = "Reset it at **https://password.example.org** please"
+
+
+async def _as_customer(browser: Browser, base_url: str, token: str, **options: object) -> Watched:
+    """The chat page of a customer whose conversation already exists (their token)."""
+    context, customer = await _page(browser, **options)
+    await context.add_init_script(f"localStorage.setItem('helpline.chat.token', '{token}')")
+    await customer.page.goto(f"{base_url}/")
+    return customer
+
+
+async def test_a_bold_link_in_an_answer_is_clickable_in_chat_and_console(
+    chromium_browser: Browser, base_url: str, queued: ChatCustomer, maria: ConsoleAgent
+) -> None:
+    conversation_id = (await maria.queue())["queue"][0]["conversation_id"]
+    await maria.act(conversation_id, "claim")
+    await maria.act(conversation_id, "reply", text=BOLD_LINK_REPLY)
+    customer = await _as_customer(chromium_browser, base_url, queued.token)
+    chat = customer.page
+    await chat.context.route(
+        "https://password.example.org/**",
+        lambda route: route.fulfill(status=200, content_type="text/html", body="<p>reset</p>"),
+    )
+    link = chat.locator(".msg-agent .bubble strong a")
+    await expect(link).to_have_attribute("href", PASSWORD_LINK)
+    async with chat.context.expect_page() as opened:
+        await link.click()
+    assert (await opened.value).url == PASSWORD_LINK
+
+    agent_context, agent = await _page(chromium_browser)
+    await _log_in(agent.page, base_url)
+    await agent.page.goto(f"{base_url}/console/conversations/{conversation_id}")
+    transcript = agent.page.locator("#transcript")
+    await expect(transcript.locator(".msg-agent strong a")).to_have_js_property(
+        "href", PASSWORD_LINK
+    )
+    # A message arriving while the page is open is formatted the same way.
+    await queued.say("is it **https://password.example.org** or another address?")
+    await expect(transcript.locator(".msg-customer strong a")).to_have_js_property(
+        "href", PASSWORD_LINK
+    )
+    await chat.context.close()
+    await agent_context.close()
+    assert customer.problems + agent.problems == []
