@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -42,3 +43,15 @@ def test_html_escapes_the_customers_words(card: HandoffCard) -> None:
     page = to_html(card)
     assert "my vpn &lt;keeps&gt; dropping" in page
     assert "<keeps>" not in page
+
+
+def test_html_shows_formatted_text_with_only_safe_links(card: HandoffCard) -> None:
+    said = (
+        card.transcript[0],
+        replace(
+            card.transcript[0], text="see **https://password.example.org** or [x](javascript:1)"
+        ),
+    )
+    page = to_html(replace(card, transcript=said))
+    assert '<strong><a href="https://password.example.org"' in page
+    assert 'href="javascript' not in page
