@@ -68,6 +68,10 @@ UI_STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "flood": "You are sending messages very fast. Please wait a moment and send it "
             "again; that message was not sent.",
             "close": "Close chat",
+            "today": "Today",
+            "yesterday": "Yesterday",
+            "unread": "New message from support",
+            "ended": "This conversation has ended.",
         },
         "da": {
             "title": "Helpline",
@@ -89,6 +93,10 @@ UI_STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "flood": "Du sender beskeder meget hurtigt. Vent venligst et øjeblik og send den "
             "igen; den besked blev ikke sendt.",
             "close": "Luk chatten",
+            "today": "I dag",
+            "yesterday": "I går",
+            "unread": "Ny besked fra support",
+            "ended": "Samtalen er afsluttet.",
         },
     }
 )
@@ -118,6 +126,8 @@ class MessageOut(BaseModel):
     agent_name: str | None
     buttons: list[ButtonOut]
     created_at: datetime
+    #: What the message is for the page (``resolved``, ``rating_request``...), if anything.
+    kind: str | None = None
 
     @classmethod
     def of(cls, message: Message) -> "MessageOut":
@@ -130,6 +140,7 @@ class MessageOut(BaseModel):
             agent_name=message.agent_name,
             buttons=[ButtonOut(title=b.title, payload=b.payload) for b in message.buttons],
             created_at=message.created_at,
+            kind=kind if isinstance(kind := message.meta.get("kind"), str) else None,
         )
 
 

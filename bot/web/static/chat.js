@@ -17,9 +17,18 @@
   const statusLine = document.getElementById("status");
   const typingLine = document.getElementById("typing");
   const closeButton = document.getElementById("close-chat");
+  const avatar = document.getElementById("chat-avatar");
+  const heading = document.getElementById("chat-title");
+  const subtitle = document.getElementById("chat-subtitle");
+  const newButton = document.getElementById("new-conversation");
+  const pageTitle = document.title;
 
   const shown = new Map(); // message id -> <li>
+  // Messages after which the conversation is over (until the customer writes again).
+  const ENDING_KINDS = new Set(["resolved", "ended", "rating_thanks"]);
   let lastId = 0;
+  let unread = 0; // messages for the customer that arrived while they were not looking
+  let frameOpen = false; // inside the widget: whether the site shows us
   let token = null;
   let source = null;
   let pollTimer = null;
@@ -27,6 +36,7 @@
   let botTyping = false;
   let agentTyping = null; // the name of the agent typing to us, from the event stream
   let botTypingTimer = null;
+  let initialLoaded = false; // the first read of the log shows history: nothing is unread
 
   // The conversation token -------------------------------------------------------------
   //
@@ -154,6 +164,9 @@
         const button = el("button", "quick", b.title);
         button.type = "button";
         button.addEventListener("click", () => {
+          if (button.disabled) return;
+          for (const other of row.querySelectorAll("button")) other.disabled = true;
+          button.classList.add("chosen");
           send(b.title, b.payload);
           input.focus(); // the keyboard user goes on typing where they were
         });
@@ -164,6 +177,7 @@
     if (m.created_at) {
       const when = new Date(m.created_at);
       if (!Number.isNaN(when.getTime())) {
+        li.dataset.day = dayKey(when);
         const time = el("time", "when", when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
         time.dateTime = when.toISOString();
         li.appendChild(time);
@@ -172,7 +186,7 @@
     return li;
   }
 
-  function renderMessage(m) {
+  function renderMessage(m, live) {
     if (typeof m.id !== "number" || shown.has(m.id)) return;
     const li = buildMessage(m);
     li.dataset.id = String(m.id);
@@ -184,10 +198,112 @@
     const pending = list.querySelector(".msg.pending");
     list.insertBefore(li, before || pending);
     shown.set(m.id, li);
+    li.message = m;
     lastId = Math.max(lastId, m.id);
     if (m.sender === "agent") setAgentTyping(null);
+    settle();
+    if (live && m.sender !== "customer" && !looking()) {
+      unread += 1;
+      tellUnread();
+    }
     li.scrollIntoView({ block: "end", behavior: "smooth" });
   }
+
+  // What the whole log says now: answered quick replies, day separators, who is with the
+  // customer, and whether the conversation has ended.
+  function settle() {
+    const messages = Array.from(shown.keys())
+      .sort((a, b) => a - b)
+      .map((id) => shown.get(id));
+    let lastCustomer = 0;
+    let agent = null;
+    let ended = false;
+    for (const li of messages) {
+      const m = li.message;
+      if (m.sender === "customer") {
+        lastCustomer = m.id;
+        ended = false;
+      }
+      if (m.agent_name) agent = m.agent_name;
+      if (ENDING_KINDS.has(m.kind)) {
+        agent = null;
+        ended = true;
+      }
+    }
+    for (const li of messages) {
+      // A quick reply answers the question it came with; once the customer has said
+      // anything after it, pressing it would answer a question no longer asked.
+      if (li.message.id < lastCustomer) {
+        for (const button of li.querySelectorAll(".buttons button")) button.disabled = true;
+      }
+    }
+    for (const old of list.querySelectorAll(".day")) old.remove();
+    let day = null;
+    for (const li of messages) {
+      if (li.dataset.day && li.dataset.day !== day) {
+        day = li.dataset.day;
+        const separator = el("li", "day", dayLabel(day));
+        separator.setAttribute("role", "separator");
+        list.insertBefore(separator, li);
+      }
+    }
+    showWho(agent);
+    newButton.hidden = !ended;
+  }
+
+  function dayKey(date) {
+    return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
+  }
+
+  function dayLabel(key) {
+    const today = new Date();
+    const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
+    if (key === dayKey(today)) return S.today;
+    if (key === dayKey(yesterday)) return S.yesterday;
+    const [year, month, date] = key.split("-").map(Number);
+    const options = { weekday: "long", day: "numeric", month: "long" };
+    if (year !== today.getFullYear()) options.year = "numeric";
+    return new Date(year, month - 1, date).toLocaleDateString(config.lang, options);
+  }
+
+  function initials(name) {
+    const words = name.trim().split(/\s+/).filter(Boolean);
+    const letters = words.length > 1 ? [words[0], words[words.length - 1]] : words;
+    return letters.map((w) => Array.from(w)[0].toUpperCase()).join("") || "?";
+  }
+
+  // The header names who the customer talks to: the agent with them, else Helpline.
+  function showWho(agent) {
+    heading.textContent = agent || S.title;
+    subtitle.textContent = agent ? S.support : S.subtitle;
+    avatar.textContent = initials(agent || S.title);
+    avatar.classList.toggle("agent", Boolean(agent));
+  }
+
+  // Unread messages ----------------------------------------------------------------------
+  //
+  // A reply that arrives while the customer looks elsewhere (the widget closed, another
+  // tab) is counted: the widget shows the count on its launcher, a tab shows it in its title.
+
+  function looking() {
+    return config.embed ? frameOpen && !document.hidden : !document.hidden;
+  }
+
+  function tellUnread() {
+    if (config.embed) {
+      window.parent.postMessage({ helpline: "unread", count: unread }, "*");
+    } else {
+      document.title = unread ? `(${unread}) ${pageTitle}` : pageTitle;
+    }
+  }
+
+  function seen() {
+    if (unread && looking()) {
+      unread = 0;
+      tellUnread();
+    }
+  }
+  document.addEventListener("visibilitychange", seen);
 
   function renderGreeting() {
     list.appendChild(
@@ -230,7 +346,8 @@
       return;
     }
     if (!res.ok) throw new Error(`messages: HTTP ${res.status}`);
-    for (const m of await res.json()) renderMessage(m);
+    for (const m of await res.json()) renderMessage(m, initialLoaded);
+    initialLoaded = true;
   }
 
   // Live updates: Server-Sent Events, with polling while the stream is down ------------------
@@ -262,7 +379,7 @@
       const url = `/api/chat/events?ticket=${encodeURIComponent(ticket)}&after=${lastId}`;
       if (source || !liveStarted) return; // another attempt got there first
       source = new EventSource(url);
-      source.addEventListener("message", (event) => renderMessage(JSON.parse(event.data)));
+      source.addEventListener("message", (event) => renderMessage(JSON.parse(event.data), true));
       source.addEventListener("typing", (event) => setAgentTyping(JSON.parse(event.data).name));
       source.addEventListener("open", () => {
         stopPolling();
@@ -447,9 +564,27 @@
     });
     window.addEventListener("message", (event) => {
       const data = fromParent(event);
-      if (data && data.helpline === "open") input.focus();
+      if (data && data.helpline === "open") {
+        frameOpen = true;
+        seen();
+        input.focus();
+      } else if (data && data.helpline === "closed") {
+        frameOpen = false;
+      }
     });
   }
+
+  // A new conversation: the next message starts afresh, with an empty log.
+  newButton.addEventListener("click", () => {
+    forgetSession();
+    shown.clear();
+    lastId = 0;
+    initialLoaded = false;
+    list.replaceChildren();
+    renderGreeting();
+    settle();
+    input.focus();
+  });
 
   // Start -----------------------------------------------------------------------------------
 

@@ -16,8 +16,20 @@
 
   const origin = new URL(script.src, window.location.href).origin;
   const STRINGS = {
-    en: { open: "Chat with support", close: "Close chat", title: "Support chat" },
-    da: { open: "Chat med support", close: "Luk chatten", title: "Supportchat" },
+    en: {
+      open: "Chat with support",
+      close: "Close chat",
+      title: "Support chat",
+      unread: "New message from support",
+      unreadCount: "{n} unread",
+    },
+    da: {
+      open: "Chat med support",
+      close: "Luk chatten",
+      title: "Supportchat",
+      unread: "Ny besked fra support",
+      unreadCount: "{n} ulæste",
+    },
   };
   const wanted = (script.dataset.lang || document.documentElement.lang || "en").slice(0, 2);
   const lang = Object.prototype.hasOwnProperty.call(STRINGS, wanted.toLowerCase())
@@ -32,6 +44,9 @@
   let frame = null;
   let loaded = false; // before its first load the frame is about:blank, deaf to messages
   let open = false;
+  let unread = 0;
+  let flashTimer = null;
+  const siteTitle = document.title;
 
   function css(node, styles) {
     for (const [name, value] of Object.entries(styles)) node.style.setProperty(name, value);
@@ -62,6 +77,26 @@
   launcher.setAttribute("aria-expanded", "false");
   launcher.setAttribute("aria-controls", "helpline-frame");
   launcher.appendChild(icon(CHAT_ICON));
+
+  // The count of replies that arrived while the chat was closed, on the launcher's corner.
+  const badge = document.createElement("span");
+  badge.id = "helpline-unread";
+  badge.setAttribute("aria-hidden", "true");
+  css(badge, {
+    position: "absolute",
+    top: "-4px",
+    [side === "left" ? "left" : "right"]: "-4px",
+    "min-width": "22px",
+    height: "22px",
+    padding: "0 6px",
+    "box-sizing": "border-box",
+    "border-radius": "11px",
+    background: "#d62e2e",
+    color: "#fff",
+    font: "700 12px/22px system-ui, sans-serif",
+    "text-align": "center",
+    display: "none",
+  });
   css(launcher, {
     position: "fixed",
     bottom: "20px",
@@ -79,6 +114,7 @@
     "box-shadow": "0 6px 20px rgba(20, 40, 80, 0.3)",
     "z-index": "2147483000",
   });
+  launcher.appendChild(badge);
 
   function placeFrame() {
     if (!frame) return;
@@ -144,17 +180,42 @@
     }
   }
 
+  // While replies wait unread, the launcher shows their count and the tab's title
+  // alternates with a notice, so a customer in another tab notices too.
+  function showUnread(count) {
+    unread = open ? 0 : count;
+    badge.textContent = unread > 9 ? "9+" : String(unread);
+    badge.style.display = unread ? "block" : "none";
+    const label = open ? S.close : S.open;
+    launcher.setAttribute(
+      "aria-label",
+      unread ? `${label} (${S.unreadCount.replace("{n}", String(unread))})` : label,
+    );
+    if (unread && flashTimer === null) {
+      let flip = false;
+      flashTimer = setInterval(() => {
+        flip = !flip;
+        document.title = flip ? `(${unread}) ${S.unread}` : siteTitle;
+      }, 1500);
+    } else if (!unread && flashTimer !== null) {
+      clearInterval(flashTimer);
+      flashTimer = null;
+      document.title = siteTitle;
+    }
+  }
+
   function setOpen(value) {
     if (value && !frame) buildFrame(); // the chat loads on first use, not with the page
     open = value;
     frame.style.display = open ? "block" : "none";
     launcher.setAttribute("aria-expanded", String(open));
-    launcher.setAttribute("aria-label", open ? S.close : S.open);
-    launcher.replaceChildren(icon(open ? CLOSE_ICON : CHAT_ICON));
+    launcher.replaceChildren(icon(open ? CLOSE_ICON : CHAT_ICON), badge);
+    showUnread(unread);
     if (open) {
       frame.focus();
       if (loaded) tellFrame("open"); // the chat puts the cursor in its message box
     } else {
+      if (loaded) tellFrame("closed"); // replies from now on count as unread
       launcher.focus(); // keyboard users land where they opened the chat
     }
   }
@@ -165,6 +226,7 @@
     if (frame && event.source === frame.contentWindow && event.origin === origin) {
       const data = event.data || {};
       if (data.helpline === "close") setOpen(false);
+      else if (data.helpline === "unread" && Number.isInteger(data.count)) showUnread(data.count);
       else if (data.helpline === "load-token" || data.helpline === "save-token") keepToken(data);
     }
   });

@@ -421,3 +421,64 @@ async def test_a_bold_link_in_an_answer_is_clickable_in_chat_and_console(
     await chat.context.close()
     await agent_context.close()
     assert customer.problems + agent.problems == []
+
+
+async def test_the_widget_counts_replies_that_arrive_while_it_is_closed(
+    chromium_browser: Browser, base_url: str, maria: ConsoleAgent
+) -> None:
+    context, site = await _page(chromium_browser, permissions=["local-network-access"])
+    await context.route(f"{SITE}/**", _demo_site)
+    await site.page.goto(f"{SITE}/?helpline={base_url}")
+    title = await site.page.title()
+    launcher = site.page.locator("#helpline-launcher")
+    await launcher.click()
+    chat = site.page.frame_locator("#helpline-frame")
+    await chat.get_by_label("Your message").fill("can I talk to a person")
+    await chat.get_by_label("Your message").press("Enter")
+    await expect(chat.locator(".msg-bot .bubble").last).to_contain_text("queue")
+    await chat.get_by_role("button", name="Close chat").click()
+
+    conversation_id = (await maria.queue())["queue"][0]["conversation_id"]
+    await maria.act(conversation_id, "claim")
+    await maria.act(conversation_id, "reply", text="Hi, Maria here")
+    badge = site.page.locator("#helpline-unread")
+    await expect(badge).to_have_text("2")  # "Maria has joined" and her reply
+    await expect(launcher).to_have_accessible_name("Chat with support (2 unread)")
+    await site.page.wait_for_function("document.title.includes('New message from support')")
+
+    await launcher.click()
+    await expect(badge).to_be_hidden()
+    await expect(chat.locator("#chat-title")).to_have_text(MARIA[2])
+    await expect(chat.locator("#chat-avatar")).to_have_text("M")
+    assert await site.page.title() == title
+    await context.close()
+    assert site.problems == []
+
+
+async def test_answered_quick_replies_are_disabled_and_a_new_conversation_can_start(
+    chromium_browser: Browser, base_url: str, queued: ChatCustomer, maria: ConsoleAgent
+) -> None:
+    conversation_id = (await maria.queue())["queue"][0]["conversation_id"]
+    await maria.act(conversation_id, "claim")
+    await maria.act(conversation_id, "resolve")
+    customer = await _as_customer(chromium_browser, base_url, queued.token)
+    page = customer.page
+    await expect(page.locator(".day")).to_have_text(["Today"])
+    rating = page.locator(".msg", has_text="How did we do?").locator("button.quick")
+    await expect(rating).to_have_count(5)
+    await expect(page.locator("#chat-title")).to_have_text("Helpline")
+    new = page.get_by_role("button", name="Start a new conversation")
+    await expect(new).to_be_visible()
+
+    await rating.get_by_text("5", exact=True).click()
+    await expect(page.locator(".msg", has_text="Thank you for your rating")).to_have_count(1)
+    for index in range(5):
+        await expect(rating.nth(index)).to_be_disabled()
+    await new.click()
+    await expect(page.locator(".msg")).to_have_count(1)  # the greeting, nothing else
+    await expect(new).to_be_hidden()
+    await _say(page, VPN_QUESTION)
+    await expect(page.locator(".msg-bot code").last).to_have_text(VPN_ANSWER)
+    assert await _token(page) != queued.token
+    await page.context.close()
+    assert customer.problems == []
