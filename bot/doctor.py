@@ -181,12 +181,13 @@ async def check_telegram(settings: Settings) -> list[Finding]:
     if not token:
         return []
     findings = []
+    # Telegram itself refuses these; a self-hosted (or a test) Bot API server may not.
+    official = settings.telegram_api_url.startswith(OFFICIAL_API)
+    severity = Severity.ERROR if official else Severity.WARNING
     if not TELEGRAM_TOKEN.fullmatch(token):
-        # Telegram itself would refuse it; a self-hosted or test Bot API may not.
-        official = settings.telegram_api_url.startswith(OFFICIAL_API)
         findings.append(
             Finding(
-                Severity.ERROR if official else Severity.WARNING,
+                severity,
                 "telegram",
                 "telegram_token is not a bot token (BotFather gives one like "
                 "123456789:AAE...; check for a missing part or a stray space)",
@@ -195,7 +196,11 @@ async def check_telegram(settings: Settings) -> list[Finding]:
     if settings.telegram_mode == "webhook":
         if not (settings.public_url or "").startswith("https://"):
             findings.append(
-                _error("telegram", "webhook mode needs public_url = https://... (Telegram's rule)")
+                Finding(
+                    severity,
+                    "telegram",
+                    "webhook mode needs public_url = https://... (Telegram's rule)",
+                )
             )
         secret = settings.telegram_webhook_secret
         if not secret or not WEBHOOK_SECRET.fullmatch(secret):

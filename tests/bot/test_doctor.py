@@ -264,3 +264,13 @@ async def test_a_database_at_an_older_schema_is_left_to_start_up(
     await build_at(f"sqlite+aiosqlite:///{tmp_path / 'helpline.db'}", SEEDS[:1])
     report = await _diagnose(_settings_file(tmp_path))
     assert report.findings == ()
+
+
+async def test_a_self_hosted_bot_api_only_warns_about_telegram_rules(deployment: Path) -> None:
+    top = (
+        'telegram_token = "123456:TEST-token"\ntelegram_api_url = "http://127.0.0.1:8081/bot"\n'
+        'telegram_mode = "webhook"\ntelegram_webhook_secret = "s"\npublic_url = "http://127.0.0.1"'
+    )
+    report = await _diagnose(_settings_file(deployment, top=top))
+    telegram = [f.severity for f in report.findings if f.subject == "telegram"]
+    assert telegram == [Severity.WARNING, Severity.WARNING]
