@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.phrases import Phrases
 from bot.quote import QuoteWords, WaitQuote
+from bot.recent_waits import RecentWaits
 from bot.turns import Utterance
 from handoff.estimate import (
     AgentLoad,
@@ -52,6 +53,8 @@ class DeskStatus:
             conversation goes back to the queue (None: never).
         away_after: an agent "online" without console activity this long is not on
             shift (the rule routing uses).
+        recent_waits: the desk's recent handle times and queue outcomes (read from the
+            store, cached) that estimates are fitted to.
     """
 
     def __init__(
@@ -65,9 +68,11 @@ class DeskStatus:
         wait_updates_every: timedelta = timedelta(minutes=5),
         agent_inactivity: timedelta | None = timedelta(minutes=10),
         away_after: timedelta = timedelta(minutes=10),
+        recent_waits: RecentWaits | None = None,
     ) -> None:
         self._away_after = away_after
         self._store = store
+        self.recent_waits = recent_waits or RecentWaits(store, hours)
         self.words = QuoteWords(hours=hours, time_zone=zone(time_zone))
         self._wait_updates_every = wait_updates_every
         self._agent_inactivity = agent_inactivity
@@ -153,6 +158,7 @@ class DeskStatus:
         # Asked together, and the agents read once: when the service is busy every store
         # call waits behind other conversations' calls, and a handoff turn makes several.
         loads, everyone = await asyncio.gather(self._store.agent_loads(), self._store.list_agents())
+        history = await self.recent_waits.of(team, now)
         agents = tuple(
             AgentLoad(capacity=agent.capacity, load=loads.get(agent.id, 0))
             for agent in everyone
@@ -168,7 +174,14 @@ class DeskStatus:
             # Nobody in now: assume the team's usual strength is back at the opening.
             slots = sum(a.capacity for a in everyone if a.active and serves_team(a, team))
             schedule = (CapacityChange(at=opening, slots=slots),)
-        return estimate_wait(DeskState(ahead=ahead, agents=agents, schedule=schedule), now)
+        state = DeskState(
+            ahead=ahead,
+            agents=agents,
+            handle_times_s=history.handle_times_s,
+            waits=history.waits,
+            schedule=schedule,
+        )
+        return estimate_wait(state, now)
 
     def eta_words(self, quote: WaitQuote, language: str) -> str:
         """The quote's wait as customers read it ("about 10-20 minutes")."""

@@ -63,6 +63,14 @@ class QuoteWords:
         """The quote's wait as a noun phrase ("about 10-20 minutes", "a reply from 08:00")."""
         return eta_phrase(self.eta_wording(quote), language)
 
+    def promise(self, quote: WaitQuote) -> tuple[int, int] | None:
+        """The wait range in seconds as the customer reads it ("about 10-20 minutes" is
+        600-1200), or None when no number is told (closed, or nobody on shift)."""
+        wording = self.eta_wording(quote)
+        if wording.kind not in (WaitKind.LESS_THAN, WaitKind.RANGE):
+            return None
+        return wording.low_min * 60, wording.high_min * 60
+
     def placeholders(self, quote: WaitQuote, language: str) -> dict[str, str]:
         """A notice's ``{eta}``, ``{position}`` and ``{next_open}`` for one quote.
 

@@ -416,6 +416,14 @@ class Runtime(DeskActions, Outbound):
             quote = await self._status.quote_for(team, position, message.created_at)
             slots["quote"] = quote
             status = await self._status.acknowledge(quote, language)
+            promise = self._status.words.promise(quote)
+            if promise is not None and quote.estimate is not None:
+                await self._store.record_promise(
+                    conversation.id,
+                    low_s=promise[0],
+                    high_s=promise[1],
+                    point_s=round(quote.estimate.point_s),
+                )
         return [*result.utterances, *status]
 
     def _say(self, key: str, language: str | None, **values: object) -> Utterance:

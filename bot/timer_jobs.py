@@ -68,6 +68,11 @@ class DeskTimers:
         self._retention = retention
         self._default_language = default_language
 
+    @property
+    def status(self) -> DeskStatus:
+        """The desk's status sentences the timers tell queued customers."""
+        return self._status
+
     def handlers(self) -> dict[TimerKind, TimerHandler]:
         """The one place timer kinds are bound to what they do."""
         return {

@@ -44,6 +44,43 @@ class TriedArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class Promise:
+    """The wait range a queued customer was told, in seconds ("about 10-20 minutes")."""
+
+    low_s: int
+    high_s: int
+
+    def words(self) -> str:
+        """As staff read it: "10-20 min", "less than 15 min"."""
+        high = self.high_s // 60
+        return f"less than {high} min" if self.low_s <= 0 else f"{self.low_s // 60}-{high} min"
+
+    def kept_by(self, waited_s: int) -> bool:
+        """Whether a wait of ``waited_s`` fell inside the range told."""
+        return self.low_s <= waited_s <= self.high_s
+
+
+def promise_of(handoff: Handoff) -> Promise | None:
+    """The range told with the handoff's acknowledgement, if a number was told."""
+    if handoff.promised_low_s is None or handoff.promised_high_s is None:
+        return None
+    return Promise(handoff.promised_low_s, handoff.promised_high_s)
+
+
+def promise_kept(handoff: Handoff, promise: Promise | None, now: datetime) -> bool | None:
+    """Whether the promise held: None without one, or while the wait goes on within it."""
+    if promise is None:
+        return None
+    if handoff.claimed_at is not None:
+        return promise.kept_by(int((handoff.claimed_at - handoff.requested_at).total_seconds()))
+    if handoff.resolved_at is not None:
+        return None  # the customer left before anyone came: the promise was not put to test
+    if (now - handoff.requested_at).total_seconds() > promise.high_s:
+        return False
+    return None
+
+
+@dataclass(frozen=True, slots=True)
 class HandoffCard:
     """The story of a handed-off conversation at a glance, then the whole transcript.
 
@@ -65,6 +102,8 @@ class HandoffCard:
     promised_wait_s: int | None
     rating: int | None
     transcript: tuple[Message, ...]
+    promise: Promise | None = None
+    promise_kept: bool | None = None
 
 
 def customer_label(customer: Customer) -> str:
@@ -140,6 +179,7 @@ def build_card(
     """
     ratings = [f.rating for f in feedback if f.rating is not None]
     waited_s = None
+    promise = None if handoff is None else promise_of(handoff)
     if handoff is not None:
         waited_until = handoff.claimed_at or handoff.resolved_at or now
         waited_s = max(0, int((waited_until - handoff.requested_at).total_seconds()))
@@ -158,6 +198,8 @@ def build_card(
         promised_wait_s=None if handoff is None else handoff.promised_wait_s,
         rating=ratings[-1] if ratings else None,
         transcript=tuple(transcript),
+        promise=promise,
+        promise_kept=None if handoff is None else promise_kept(handoff, promise, now),
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from handoff import markup
-from handoff.card import HandoffCard, TriedArticle
+from handoff.card import HandoffCard, Promise, TriedArticle
 from handoff.model import Button, DeliveryStatus, HandoffReason, Message, SenderKind
 
 #: The JSON export's format tag; readers refuse other versions instead of guessing.
@@ -42,6 +42,13 @@ def _minutes(seconds: int | None) -> str:
     return f"{seconds // 60} min {seconds % 60:02d} s"
 
 
+def _promised(card: HandoffCard) -> str:
+    if card.promise is None:
+        return "-"
+    verdict = {None: "", True: " (kept)", False: " (not kept)"}[card.promise_kept]
+    return card.promise.words() + verdict
+
+
 def _facts(card: HandoffCard) -> list[tuple[str, str]]:
     facts = [
         ("Customer", card.customer),
@@ -54,7 +61,7 @@ def _facts(card: HandoffCard) -> list[tuple[str, str]]:
             ("Reason", f"{card.reason.value}: {describe_reason(card.reason, card.reason_detail)}"),
             ("Question", card.question or ""),
             ("Waited", _minutes(card.waited_s)),
-            ("Wait promised", _minutes(card.promised_wait_s)),
+            ("Wait promised", _promised(card)),
         ]
     if card.rating is not None:
         facts.append(("Satisfaction", f"{card.rating}/5"))
@@ -136,6 +143,9 @@ def to_json(card: HandoffCard) -> str:
         "requested_at": _time(card.requested_at),
         "waited_s": card.waited_s,
         "promised_wait_s": card.promised_wait_s,
+        "promised_low_s": None if card.promise is None else card.promise.low_s,
+        "promised_high_s": None if card.promise is None else card.promise.high_s,
+        "promise_kept": card.promise_kept,
         "rating": card.rating,
         "transcript": [_message_out(m) for m in card.transcript],
     }
@@ -170,6 +180,13 @@ def from_json(text: str) -> HandoffCard:
             promised_wait_s=doc["promised_wait_s"],
             rating=doc["rating"],
             transcript=tuple(_message_in(m) for m in doc["transcript"]),
+            # Exports written before promised ranges were kept have none.
+            promise=(
+                None
+                if doc.get("promised_low_s") is None or doc.get("promised_high_s") is None
+                else Promise(int(doc["promised_low_s"]), int(doc["promised_high_s"]))
+            ),
+            promise_kept=doc.get("promise_kept"),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"malformed transcript export: {exc!r}") from exc

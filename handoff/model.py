@@ -199,6 +199,8 @@ class Handoff:
     promised_wait_s: int | None
     detail: str | None = None
     released_by: int | None = None
+    promised_low_s: int | None = None  # the range the customer was told, as they read it
+    promised_high_s: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

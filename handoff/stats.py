@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
+from handoff.card import promise_kept, promise_of
 from handoff.model import Conversation, Feedback, Handoff, HandoffReason
 
 
@@ -58,6 +59,8 @@ class DeskFigures:
         claimed: How many of the period's handoffs were claimed.
         satisfaction: Average rating and count over all ratings (None: no ratings).
         by_agent: The same per agent and for the bot (``agent_id`` None), best first.
+        promised: Claimed handoffs of the period whose customer was told a wait range.
+        promises_kept: Of those, how many were claimed within the range told.
     """
 
     conversations: int
@@ -69,6 +72,8 @@ class DeskFigures:
     claimed: int
     satisfaction: Satisfaction | None
     by_agent: tuple[Satisfaction, ...]
+    promised: int = 0
+    promises_kept: int = 0
 
 
 def desk_figures(activity: PeriodActivity, *, time_zone: tzinfo) -> DeskFigures:
@@ -91,6 +96,11 @@ def desk_figures(activity: PeriodActivity, *, time_zone: tzinfo) -> DeskFigures:
         for h in in_period
         if h.claimed_at is not None
     ]
+    told = [
+        (h, promise)
+        for h in in_period
+        if h.claimed_at is not None and (promise := promise_of(h)) is not None
+    ]
     return DeskFigures(
         conversations=len(activity.conversations),
         answered_by_bot=answered_by_bot,
@@ -101,6 +111,8 @@ def desk_figures(activity: PeriodActivity, *, time_zone: tzinfo) -> DeskFigures:
         claimed=len(waits),
         satisfaction=_satisfaction(None, activity.ratings) if activity.ratings else None,
         by_agent=by_agent(activity.ratings),
+        promised=len(told),
+        promises_kept=sum(1 for h, promise in told if promise_kept(h, promise, until)),
     )
 
 

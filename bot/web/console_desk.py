@@ -88,7 +88,7 @@ async def desk_context(
         "card": card,
         "why": describe_reason(card.reason, card.reason_detail) if card and card.reason else None,
         "waited": minutes(card.waited_s if card else None),
-        "promised": minutes(card.promised_wait_s if card else None),
+        "promised": card.promise.words() if card and card.promise else "-",
         "colleagues": colleagues,
         "teams": [(team.id, team.name) for team in service.settings.teams],
     }

@@ -157,6 +157,15 @@ class Store(Protocol):
             IllegalTransition: the conversation is not with the bot.
         """
 
+    async def record_promise(
+        self, conversation_id: UUID, *, low_s: int, high_s: int, point_s: int
+    ) -> None:
+        """Keep the wait range a queued customer was told with their open handoff;
+        nothing happens when no handoff is open."""
+
+    async def recent_handoffs(self, *, since: datetime, limit: int) -> list[Handoff]:
+        """The handoffs requested at or after ``since``, newest first, at most ``limit``."""
+
     async def current_handoff(self, conversation_id: UUID) -> Handoff | None:
         """The conversation's handoff that is not resolved yet, if any."""
 

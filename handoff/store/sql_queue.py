@@ -68,6 +68,16 @@ class QueueSql(SqlBase):
             )
         )
 
+    async def record_promise(
+        self, conversation_id: UUID, *, low_s: int, high_s: int, point_s: int
+    ) -> None:
+        """See :meth:`handoff.store.port.Store.record_promise`."""
+        async with self._tx(write=True) as session:
+            row = await self._open_handoff(session, conversation_id)
+            if row is not None:
+                row.promised_low_s, row.promised_high_s = low_s, high_s
+                row.promised_wait_s = point_s
+
     async def current_handoff(self, conversation_id: UUID) -> Handoff | None:
         """The conversation's handoff that is not resolved yet, if any."""
         async with self._tx(write=False) as session:

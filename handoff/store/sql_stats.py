@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_, select
 
+from handoff.model import Handoff
 from handoff.stats import PeriodActivity
 from handoff.store.sql_base import SqlBase, aware
 from handoff.store.tables import ConversationRow, FeedbackRow, HandoffRow
@@ -13,6 +14,18 @@ from handoff.store.tables import ConversationRow, FeedbackRow, HandoffRow
 
 class StatsSql(SqlBase):
     """The statistics part of the SQL store: reads only, one transaction per period."""
+
+    async def recent_handoffs(self, *, since: datetime, limit: int) -> list[Handoff]:
+        """See :meth:`handoff.store.port.Store.recent_handoffs`."""
+        since = aware(since, "since")
+        async with self._tx(write=False) as session:
+            rows = await session.scalars(
+                select(HandoffRow)
+                .where(HandoffRow.requested_at >= since)
+                .order_by(HandoffRow.requested_at.desc(), HandoffRow.id.desc())
+                .limit(limit)
+            )
+            return [row.to_value() for row in rows]
 
     async def period_activity(self, *, since: datetime, until: datetime) -> PeriodActivity:
         """The conversations, handoffs and ratings of ``[since, until)``.

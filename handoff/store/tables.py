@@ -195,6 +195,9 @@ class HandoffRow(Base):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
     summary: Mapped[str | None] = mapped_column(Text)
     promised_wait_s: Mapped[int | None] = mapped_column(Integer)
+    # The range the customer was told ("about 10-20 minutes"), to tell whether it held.
+    promised_low_s: Mapped[int | None] = mapped_column(Integer)
+    promised_high_s: Mapped[int | None] = mapped_column(Integer)
     # Desk: what exactly set the handoff off, and who last gave it back to the queue
     # (routing skips that agent). No foreign key: SQLite cannot add one to a table.
     detail: Mapped[str | None] = mapped_column(String(255))
@@ -356,6 +359,8 @@ def handoff_value(row: Any) -> Handoff:
         agent_id=row.agent_id,
         summary=row.summary,
         promised_wait_s=row.promised_wait_s,
+        promised_low_s=row.promised_low_s,
+        promised_high_s=row.promised_high_s,
         detail=row.detail,
         released_by=row.released_by,
     )

@@ -513,3 +513,35 @@ def test_an_internal_note_does_not_end_the_customers_wait() -> None:
         meta={"internal": True},
     )
     assert waiting_since([note], claimed) == claimed
+
+
+# Live waits ---------------------------------------------------------------------------
+
+
+async def test_the_quote_follows_the_desks_own_handle_times(desk: Desk, clock: Clock) -> None:
+    maria = await desk.store.add_agent(login="maria", name="Maria", password_hash="x",
+                                       capacity=1)  # fmt: skip
+    await desk.store.set_presence(maria.id, Presence.ONLINE)
+    for n in range(6):  # six conversations of 40 minutes each, far above the 8-minute prior
+        (first, *_) = await desk.queue_up(f"early-{n}")
+        clock.advance(minutes=40)
+        await desk.store.agent_seen(maria.id)
+        await desk.runtime.resolve(first.conversation_id, maria.id)
+    clock.advance(minutes=2)  # past the cached reading
+    await desk.queue_up("bob")  # Maria takes Bob; Alice waits for her
+    replies = await desk.queue_up("alice")
+    (wait,) = [r for r in replies if r.meta.get("kind") == "expected_wait"]
+    assert wait.text == "Expected wait: less than 25 minutes."  # the prior said "less than 15"
+    handoff = await desk.store.current_handoff(wait.conversation_id)
+    assert handoff is not None
+    assert (handoff.promised_low_s, handoff.promised_high_s) == (0, 1500)
+
+
+async def test_the_history_is_read_once_per_refresh_not_per_quote(desk: Desk, clock: Clock) -> None:
+    recent = desk.timers.status.recent_waits
+    before = await recent.of(None, clock())
+    await desk.queue_up("bob")  # a new handoff, waiting
+    clock.advance(seconds=30)
+    assert await recent.of(None, clock()) is before
+    clock.advance(seconds=31)
+    assert len((await recent.of(None, clock())).waits) == len(before.waits) + 1

@@ -407,9 +407,40 @@ async def check_0003_session_epoch(store: Store) -> None:
     assert (await store.get_agent(1)).session_epoch == 3
 
 
+# --- 0004: the wait range a customer was told ---------------------------------------------
+
+
+def write_0004_promised_wait_range(connection: Connection) -> None:
+    """The taken conversation's customer was told "about 5-15 minutes"."""
+    handoff = _table(
+        "handoff",
+        ("id", sa.Integer),
+        ("promised_low_s", sa.Integer),
+        ("promised_high_s", sa.Integer),
+    )
+    connection.execute(
+        sa.update(handoff).where(handoff.c.id == 1).values(promised_low_s=300, promised_high_s=900)
+    )
+
+
+async def check_0004_promised_wait_range(store: Store) -> None:
+    """The range told survives, beside the older point figure."""
+    [handoff] = await store.handoffs(TAKEN)
+    assert (handoff.promised_low_s, handoff.promised_high_s, handoff.promised_wait_s) == (
+        300,
+        900,
+        600,
+    )
+
+
 #: One entry per migration, oldest first.
 SEEDS: tuple[Seed, ...] = (
     Seed("0001", write_0001, check_0001),
     Seed("0002", write_0002, check_0002),
     Seed("0003_session_epoch", write_0003_session_epoch, check_0003_session_epoch),
+    Seed(
+        "0004_promised_wait_range",
+        write_0004_promised_wait_range,
+        check_0004_promised_wait_range,
+    ),
 )

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from handoff.card import TriedArticle, build_card, helpful_verdict, tried_articles
-from handoff.model import HandoffReason, SenderKind
+from handoff.export import to_markdown
+from handoff.model import Handoff, HandoffReason, SenderKind
 from tests.handoff.desk_samples import (
     CONVERSATION,
     CUSTOMER,
@@ -98,3 +99,34 @@ def test_a_conversation_never_handed_off_has_a_card_without_reason() -> None:
 )
 def test_helpful_verdict(payload: str | None, verdict: bool | None) -> None:
     assert helpful_verdict(payload) is verdict
+
+
+# HANDOFF was claimed 180 s after it was asked for.
+PROMISES = [
+    ("told 0-5 min, claimed after 3", replace(HANDOFF, promised_low_s=0, promised_high_s=300),
+     "less than 5 min", True),
+    ("told 5-10 min, claimed after 3", replace(HANDOFF, promised_low_s=300, promised_high_s=600),
+     "5-10 min", False),
+    ("told 0-2 min, still waiting after 3", replace(HANDOFF, claimed_at=None, promised_low_s=0,
+     promised_high_s=120), "less than 2 min", False),
+    ("told 0-5 min, still waiting after 3", replace(HANDOFF, claimed_at=None, promised_low_s=0,
+     promised_high_s=300), "less than 5 min", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("handoff", "words", "kept"), [p[1:] for p in PROMISES], ids=[p[0] for p in PROMISES]
+)
+def test_the_card_says_what_wait_was_promised_and_whether_it_held(
+    handoff: Handoff, words: str, kept: bool | None
+) -> None:
+    card = build_card(
+        conversation=CONVERSATION,
+        customer=CUSTOMER,
+        handoff=handoff,
+        transcript=TRANSCRIPT,
+        now=handoff.requested_at + timedelta(seconds=180),
+    )
+    assert card.promise is not None
+    assert (card.promise.words(), card.promise_kept) == (words, kept)
+    assert f"- **Wait promised:** {words}" in to_markdown(card)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
@@ -60,3 +61,23 @@ def test_an_empty_period_gives_zeros_and_no_averages() -> None:
     figures = desk_figures(activity, time_zone=UTC)
     assert (figures.conversations, figures.handed_off, figures.median_wait_s) == (0, 0, None)
     assert figures.satisfaction is None
+
+
+def test_the_figures_count_how_often_the_promised_wait_held() -> None:
+    def claimed(after_s: int, low_s: int | None, high_s: int | None) -> Handoff:
+        return replace(
+            _handoff(START),
+            claimed_at=START + timedelta(seconds=after_s),
+            promised_low_s=low_s,
+            promised_high_s=high_s,
+        )
+
+    activity = PeriodActivity(
+        since=START,
+        until=START + timedelta(days=1),
+        conversations=(),
+        handoffs=(claimed(200, 0, 300), claimed(400, 0, 300), claimed(100, None, None)),
+        ratings=(),
+    )
+    figures = desk_figures(activity, time_zone=UTC)
+    assert (figures.promised, figures.promises_kept) == (2, 1)

@@ -54,3 +54,11 @@ async def test_an_unanswered_question_is_listed(
 
 async def test_a_period_longer_than_a_year_is_refused(sofie: ConsoleAgent) -> None:
     assert (await sofie.client.get(DASHBOARD, params={"days": 400})).status_code == 422
+
+
+async def test_without_a_promised_wait_the_page_says_so(
+    queued: ChatCustomer, sofie: ConsoleAgent
+) -> None:
+    # Nobody was on shift: the customer was told no number, so no promise can be kept.
+    page = (await sofie.client.get(DASHBOARD)).text
+    assert _figure(page, "promises") == "no wait promised"
