@@ -1,16 +1,40 @@
-"""In-process change notifications, so live views wake up as soon as something is stored.
+"""One change feed per process: live views sleep until something they show was stored.
 
-Live views also re-read the database on a short timeout, so several processes sharing one
-database stay correct without this; the feed only makes one process fast.
+Keys are a customer's id (their transcript changed: a customer stream, or the console page
+of their conversation, re-reads it), :data:`DESK` (the queue, an owner or a state changed:
+the consoles' lists re-read) and :func:`typing_key` (the customer is typing).
+
+Within one process the runtime publishes what it stores. Across processes the database
+tells every process (PostgreSQL ``LISTEN``/``NOTIFY``, see ``handoff.store.changes``) and
+:func:`key_from_database` turns its words into keys. A stream therefore re-reads only when
+woken, never on a timer; when the database connection that listens was lost, the feed wakes
+every waiter once (:meth:`ChangeFeed.wake_all`), since changes may have been missed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 
 DESK = "desk"
+#: How a change notification from the database names a customer's transcript.
+CUSTOMER_PREFIX = "customer:"
+
+
+def typing_key(customer_id: int) -> tuple[str, int]:
+    """The key that wakes the agent's view when the customer types."""
+    return ("typing", customer_id)
+
+
+def key_from_database(word: str) -> Hashable | None:
+    """The feed key of a change notification sent by the database (None if unknown)."""
+    if word == DESK:
+        return DESK
+    number = word.removeprefix(CUSTOMER_PREFIX)
+    if number != word and number.isascii() and number.isdigit():
+        return int(number)
+    return None
 
 
 class ChangeFeed:
@@ -21,33 +45,70 @@ class ChangeFeed:
     """
 
     def __init__(self) -> None:
-        self._events: dict[Hashable, asyncio.Event] = {}
+        self._waiters: dict[Hashable, set[asyncio.Event]] = {}
         self._versions: dict[Hashable, int] = {}
+        # Added to every key's version: one wake_all moves all versions at once.
+        self._epoch = 0
+
+    @property
+    def waiting(self) -> int:
+        """How many keys someone is waiting on (for tests and metrics)."""
+        return len(self._waiters)
 
     def version(self, key: Hashable) -> int:
         """How many times ``key`` has been published so far."""
-        return self._versions.get(key, 0)
+        return self._versions.get(key, 0) + self._epoch
 
     def publish(self, *keys: Hashable) -> None:
         """Wake everyone waiting on any of ``keys``."""
         for key in keys:
             self._versions[key] = self._versions.get(key, 0) + 1
-            event = self._events.pop(key, None)
-            if event is not None:
+            for event in self._waiters.pop(key, ()):
                 event.set()
 
-    async def wait(self, key: Hashable, max_wait: float, *, seen: int | None = None) -> bool:
+    def wake_all(self) -> None:
+        """Wake every waiter on every key (changes may have gone unseen)."""
+        self._epoch += 1
+        waiters, self._waiters = self._waiters, {}
+        for events in waiters.values():
+            for event in events:
+                event.set()
+
+    async def wait(
+        self, key: Hashable, max_wait: float | None = None, *, seen: int | None = None
+    ) -> bool:
         """Wait until ``key`` is published or ``max_wait`` seconds pass; True if published.
 
         Args:
             key: what to wait for.
-            max_wait: seconds to wait at most.
+            max_wait: seconds to wait at most; None waits until published.
             seen: the ``version(key)`` the caller last saw; if it moved on, return at once.
         """
-        if seen is not None and self.version(key) != seen:
+        return await self.wait_any({key: seen}, max_wait)
+
+    async def wait_any(
+        self, seen: Mapping[Hashable, int | None], max_wait: float | None = None
+    ) -> bool:
+        """Wait until any of the keys is published (or ``max_wait`` passes); True if one was.
+
+        Args:
+            seen: each key with the ``version`` the caller last saw (None: not read yet).
+            max_wait: seconds to wait at most; None waits until published.
+        """
+        if any(last is not None and self.version(key) != last for key, last in seen.items()):
             return True
-        event = self._events.setdefault(key, asyncio.Event())
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), max_wait)
-            return True
-        return False
+        event = asyncio.Event()
+        for key in seen:
+            self._waiters.setdefault(key, set()).add(event)
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(max_wait):
+                    await event.wait()
+            return event.is_set()
+        finally:
+            for key in seen:
+                waiters = self._waiters.get(key)
+                if waiters is not None:
+                    waiters.discard(event)
+                    if not waiters:
+                        del self._waiters[key]

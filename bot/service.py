@@ -11,7 +11,7 @@ from functools import partial
 from bot.actions import RasaActionRunner, build_executor
 from bot.desk_status import DeskStatus
 from bot.dialogue import Thresholds
-from bot.feed import ChangeFeed
+from bot.feed import ChangeFeed, key_from_database
 from bot.knowledge_reload import KnowledgeReloader, KnowledgeStatus
 from bot.metrics import Metrics
 from bot.phrases import Phrases
@@ -22,6 +22,7 @@ from bot.timer_jobs import DeskTimers
 from bot.timers import TimerRunner, TimerScheduler
 from bot.turns import KnowledgeSnapshot
 from handoff.passwords import hash_password
+from handoff.store.changes import ChangeListener
 from handoff.store.port import Store
 from handoff.store.sql import SqlStore
 from knowledge.embedding import load_embedding
@@ -76,6 +77,7 @@ class Service:
     timers: DeskTimers | None = None
     scheduler: TimerScheduler | None = None  # started by start_timers (the web service)
     metrics: Metrics | None = None  # served at /metrics
+    changes: ChangeListener | None = None  # PostgreSQL: what other processes stored
 
     @property
     def knowledge_status(self) -> KnowledgeStatus:
@@ -93,6 +95,8 @@ class Service:
         if self.scheduler is not None:
             await self.scheduler.stop()
         await self.knowledge_reloader.stop()
+        if self.changes is not None:
+            await self.changes.close()
         await self.store.close()
 
 
@@ -205,6 +209,7 @@ async def build_service(settings: Settings) -> Service:
     store = await SqlStore.open(settings.database_url, migrate=True)
     await seed_demo_agents(settings, store)
     feed = ChangeFeed()
+    changes = await listen_for_changes(settings.database_url, feed)
     metrics = build_metrics(settings, store, reloader=reloader)
     runtime, phrases = build_runtime(settings, store, knowledge, feed, metrics=metrics)
     telegram = build_telegram(settings, store, runtime)
@@ -226,7 +231,26 @@ async def build_service(settings: Settings) -> Service:
         timers=timers,
         scheduler=scheduler,
         metrics=metrics,
+        changes=changes,
     )
+
+
+async def listen_for_changes(database_url: str, feed: ChangeFeed) -> ChangeListener | None:
+    """On PostgreSQL, feed what any process stores into this process's change feed.
+
+    On SQLite one process serves everything and its runtime publishes to the feed itself.
+    """
+    if not database_url.startswith("postgresql"):
+        return None
+
+    def changed(word: str) -> None:
+        key = key_from_database(word)
+        if key is not None:
+            feed.publish(key)
+
+    listener = ChangeListener(database_url, on_change=changed, on_gap=feed.wake_all)
+    await listener.start()
+    return listener
 
 
 def build_telegram(settings: Settings, store: Store, runtime: Runtime) -> TelegramChannel | None:

@@ -236,6 +236,21 @@ class QueueEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class InboxEntry:
+    """An open conversation with people (waiting or owned), as the console's inbox lists it.
+
+    ``last_customer_seq`` is the transcript position of the customer's latest message: the
+    console marks a conversation unread while the agent has not seen that far.
+    """
+
+    conversation: Conversation
+    handoff: Handoff
+    customer: Customer
+    last_customer_text: str | None
+    last_customer_seq: int
+
+
+@dataclass(frozen=True, slots=True)
 class Notice:
     """A status notice staff post for customers, with a text per language."""
 

@@ -221,8 +221,13 @@ def create_app(service: Service) -> FastAPI:
     secure = (service.settings.public_url or "").startswith("https://")
 
     typing = TypingRegistry()  # the console writes it, the customers' streams read it
-    app.include_router(chat.build_router(service, templates, typing=typing))
-    app.include_router(console.build_router(service, templates, typing=typing))
+    customer_typing = TypingRegistry()  # the web chat writes it, the consoles' streams read it
+    app.include_router(
+        chat.build_router(service, templates, typing=typing, customer_typing=customer_typing)
+    )
+    app.include_router(
+        console.build_router(service, templates, typing=typing, customer_typing=customer_typing)
+    )
     app.include_router(admin.build_router(service, templates))
     app.include_router(admin_agents.build_router(service, templates))
     app.include_router(dashboard.build_router(service, templates))

@@ -24,6 +24,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.templating import Jinja2Templates
 
 from bot.errors import MessageRejected
+from bot.feed import typing_key
 from bot.incoming import IncomingMessage
 from bot.throttle import SlidingWindow
 from bot.web.typing_indicator import TypingRegistry
@@ -34,9 +35,6 @@ if TYPE_CHECKING:
     from bot.service import Service
 
 CHANNEL = "web"
-#: How long the stream sleeps between database reads when nothing wakes it (other
-#: processes writing to the same database do not publish to this process's feed).
-STREAM_POLL_S = 2.0
 TICKET_MAX_AGE_S = 600
 #: The largest message id: ids are 64-bit in every database, and a larger ``after`` would
 #: overflow the database driver (a 500) instead of listing nothing.
@@ -231,7 +229,11 @@ def _unauthorized() -> HTTPException:
 
 
 def build_router(
-    service: "Service", templates: Jinja2Templates, *, typing: TypingRegistry | None = None
+    service: "Service",
+    templates: Jinja2Templates,
+    *,
+    typing: TypingRegistry | None = None,
+    customer_typing: TypingRegistry | None = None,
 ) -> APIRouter:
     """The routes of the customer web chat.
 
@@ -239,6 +241,7 @@ def build_router(
         service: the running service (store, runtime, feed, phrases, secret key).
         templates: the web templates.
         typing: who is typing to which customer (shared with the console).
+        customer_typing: which customers are typing (the console's streams read it).
 
     Returns:
         A router with ``/``, ``/widget.js`` and the ``/api/chat`` API.
@@ -247,6 +250,7 @@ def build_router(
     store = service.store
     settings = service.settings
     typing = typing if typing is not None else TypingRegistry()
+    customer_typing = customer_typing if customer_typing is not None else TypingRegistry()
     tickets = itsdangerous.URLSafeTimedSerializer(service.secret_key, salt="helpline.chat.events")
     flood = SlidingWindow(limit=settings.web_flood_messages, window_s=settings.web_flood_window_s)
     widget_script = WIDGET_SCRIPT.read_bytes()
@@ -341,6 +345,14 @@ def build_router(
         messages = [handled.message, *handled.replies]
         return PostedOut(messages=[MessageOut.of(m) for m in messages], duplicate=handled.duplicate)
 
+    @router.post("/api/chat/typing", status_code=204)
+    async def customer_is_typing(auth: Authenticated) -> Response:
+        # Shown to the agent on the conversation's console page, for a few seconds a ping.
+        customer, _ = auth
+        customer_typing.ping(customer.id, customer.display_name or "")
+        service.feed.publish(typing_key(customer.id))
+        return Response(status_code=204)
+
     @router.get("/api/chat/messages")
     async def list_messages(
         auth: Authenticated, after: Annotated[int, Query(ge=0, le=MAX_MESSAGE_ID)] = 0
@@ -386,6 +398,8 @@ def build_router(
                 yield ServerSentEvent(
                     data=TypingOut(name=typing_now).model_dump_json(), event="typing"
                 )
-            await service.feed.wait(customer_id, STREAM_POLL_S, seen=seen)
+            # Only the change feed wakes the stream (what any process stores reaches it);
+            # while an agent's typing shows, so does the moment it runs out.
+            await service.feed.wait(customer_id, typing.remaining(customer_id), seen=seen)
 
     return router

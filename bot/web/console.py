@@ -25,7 +25,7 @@ from starlette.templating import Jinja2Templates
 
 from bot.errors import BotError, MessageRejected
 from bot.throttle import SlidingWindow
-from bot.web import console_desk
+from bot.web import console_desk, console_live
 from bot.web.client_address import client_address
 from bot.web.typing_indicator import TypingRegistry
 from handoff import markup
@@ -157,7 +157,11 @@ def agent_dependency(service: "Service") -> Callable[[Request], Awaitable[Agent]
 
 
 def build_router(
-    service: "Service", templates: Jinja2Templates, *, typing: TypingRegistry | None = None
+    service: "Service",
+    templates: Jinja2Templates,
+    *,
+    typing: TypingRegistry | None = None,
+    customer_typing: TypingRegistry | None = None,
 ) -> APIRouter:
     """The routes of the agent console.
 
@@ -165,6 +169,7 @@ def build_router(
         service: the running service (store, runtime, settings).
         templates: the web templates.
         typing: who is typing to which customer (shared with the web chat).
+        customer_typing: which customers are typing (the web chat writes it).
 
     Returns:
         A router with the pages under ``/console`` and the JSON API under ``/console/api``.
@@ -209,7 +214,16 @@ def build_router(
         owner = await owner_of(conversation)
         transcript = await store.transcript(conversation_id)
         handoff = await store.current_handoff(conversation_id)
+        earlier = [
+            c for c in await store.customer_conversations(customer.id) if c.id != conversation_id
+        ]
+        chosen = request.query_params.get("filter", console_live.TEAMS)
         context = {
+            "inbox": await console_live.read_inbox(service, agent, chosen, ""),
+            "inbox_filters": console_live.FILTERS,
+            "search": "",
+            "customer_facts": customer,
+            "earlier": earlier,
             "agent": agent,
             "conversation": conversation,
             "customer": customer_label(customer),
@@ -314,13 +328,16 @@ def build_router(
 
     @router.get("", response_class=HTMLResponse)
     async def queue_page(
-        request: Request, agent: CurrentAgent, team: TeamFilter = console_desk.MY_TEAMS
+        request: Request,
+        agent: CurrentAgent,
+        filter: Annotated[str, Query(max_length=16)] = console_live.TEAMS,
+        q: Annotated[str, Query(max_length=200)] = "",
     ) -> HTMLResponse:
-        data = await queue_data(agent, team)
         # A broken knowledge edit keeps the old articles serving; staff must still hear of it.
         knowledge = service.knowledge_status
-        context = {"agent": agent, "data": data, "knowledge": knowledge}
-        context |= {"team_filter": team, "filters": console_desk.queue_filters(service)}
+        inbox = await console_live.read_inbox(service, agent, filter, q)
+        context = {"agent": agent, "knowledge": knowledge, "inbox": inbox, "search": q}
+        context |= {"inbox_filters": console_live.FILTERS}
         return page(request, "console_queue.html", context)
 
     @router.get("/conversations/{conversation_id}", response_class=HTMLResponse)
@@ -422,6 +439,12 @@ def build_router(
         check_csrf=check_csrf,
         back_to=back_to,
         fail=desk_error,
+    )
+    console_live.add_live_routes(
+        router,
+        service,
+        current_agent=current_agent,
+        customer_typing=customer_typing if customer_typing is not None else TypingRegistry(),
     )
 
     # Live JSON API ---------------------------------------------------------------------

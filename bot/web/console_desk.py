@@ -180,6 +180,8 @@ def add_desk_routes(
         try:
             # Any agent may leave a note (also on a queued conversation): it is for colleagues.
             await service.store.add_note(conversation_id, agent.id, text.strip())
+            conversation = await service.store.get_conversation(conversation_id)
         except NotFound:
             return Response("no such conversation", status_code=404)
+        service.feed.publish(conversation.customer_id)  # colleagues' open pages show it
         return back_to(conversation_id)

@@ -39,6 +39,13 @@ class TypingRegistry:
         """Forget any typing to the customer (the agent sent the reply)."""
         self._typing.pop(customer_id, None)
 
+    def remaining(self, customer_id: int) -> float | None:
+        """Seconds until the typing to the customer stops showing (None: nobody types)."""
+        entry = self._typing.get(customer_id)
+        if entry is None:
+            return None
+        return max(0.0, entry[1] - self._clock())
+
     def who(self, customer_id: int) -> str | None:
         """The name of the agent typing to the customer, or None."""
         entry = self._typing.get(customer_id)

@@ -20,6 +20,7 @@ from handoff.model import (
     Feedback,
     Handoff,
     HandoffReason,
+    InboxEntry,
     Message,
     NewMessage,
     Notice,
@@ -191,6 +192,14 @@ class Store(Protocol):
 
         With an ``agent_id`` the agent must own it (NotOwner otherwise).
         """
+
+    async def inbox(self, *, search: str | None = None) -> list[InboxEntry]:
+        """Open conversations waiting for or owned by agents (optionally matching a search)."""
+
+    async def customer_conversations(
+        self, customer_id: int, *, limit: int = 10
+    ) -> list[Conversation]:
+        """The customer's conversations, newest first."""
 
     async def agent_conversations(self, agent_id: int) -> list[Conversation]:
         """Open conversations the agent owns, oldest first."""

@@ -47,6 +47,7 @@ from handoff.store.migrate import migrate_engine
 from handoff.store.sql_base import Clock, aware, utc_now
 from handoff.store.sql_channels import ChannelsSql
 from handoff.store.sql_desk import DeskSql
+from handoff.store.sql_inbox import InboxSql
 from handoff.store.sql_privacy import PrivacySql
 from handoff.store.sql_queue import QueueSql
 from handoff.store.sql_staff import StaffSql
@@ -55,7 +56,7 @@ from handoff.store.sql_time import TimeSql
 from handoff.store.tables import AgentRow, ConversationRow, CustomerRow, MessageRow
 
 
-class SqlStore(QueueSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, StatsSql):
+class SqlStore(QueueSql, InboxSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, StatsSql):
     """Helpline's persistence on SQLite or PostgreSQL: the :class:`~handoff.store.port.Store`.
 
     Args:

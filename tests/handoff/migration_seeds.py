@@ -433,6 +433,22 @@ async def check_0004_promised_wait_range(store: Store) -> None:
     )
 
 
+# --- 0005: change notifications (PostgreSQL triggers; nothing on SQLite) -----------------
+
+
+def write_0005(connection: Connection) -> None:
+    """A conversation written after the notifying triggers exist: the write still lands."""
+    conversation = _table("conversation", ("id", sa.Uuid), ("language", sa.String))
+    connection.execute(
+        sa.update(conversation).where(conversation.c.id == TAKEN).values(language="da")
+    )
+
+
+async def check_0005(store: Store) -> None:
+    """The conversation written at :func:`write_0005` kept its change."""
+    assert (await store.get_conversation(TAKEN)).language == "da"
+
+
 #: One entry per migration, oldest first.
 SEEDS: tuple[Seed, ...] = (
     Seed("0001", write_0001, check_0001),
@@ -443,4 +459,5 @@ SEEDS: tuple[Seed, ...] = (
         write_0004_promised_wait_range,
         check_0004_promised_wait_range,
     ),
+    Seed("0005_change_notify", write_0005, check_0005),
 )

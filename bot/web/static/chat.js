@@ -539,6 +539,15 @@
   }
   input.addEventListener("input", resize);
 
+  // While the customer types, the agent sees "typing…" (a ping counts for a few seconds,
+  // so one every two seconds keeps it shown; nothing is sent before a conversation exists).
+  let lastTypingPing = 0;
+  input.addEventListener("input", () => {
+    if (!token || !input.value.trim() || Date.now() - lastTypingPing < 2000) return;
+    lastTypingPing = Date.now();
+    api("POST", "/api/chat/typing").catch(() => {}); // a lost ping only means no hint
+  });
+
   // Connection and embedding ------------------------------------------------------------------
 
   window.addEventListener("offline", () => {

@@ -1,9 +1,10 @@
-// Helpline agent console: keeps the queue and the transcript live by polling the JSON API.
+// Helpline agent console: one event stream keeps the inbox list, the transcript and the
+// customer's typing live; a new handoff for the agent rings a chime, shows a desktop
+// notification (once allowed) and counts in the tab title.
 // Everything from the server goes into the page with textContent; innerHTML is never used.
 (function () {
   "use strict";
 
-  const POLL_MS = 2000;
   const main = document.querySelector("main[data-live]");
   if (!main) return;
 
@@ -26,83 +27,6 @@
     if (minutes < 1) return "just now";
     if (minutes < 60) return `${minutes} min ago`;
     return `${Math.floor(minutes / 60)} h ${minutes % 60} min ago`;
-  }
-
-  function timeCell(iso, withAgo) {
-    const td = el("td");
-    const time = el("time", "", clock(iso));
-    time.dateTime = iso;
-    td.appendChild(time);
-    if (withAgo) td.appendChild(el("span", "muted", ` (${ago(iso)})`));
-    return td;
-  }
-
-  function linkCell(id, text) {
-    const td = el("td");
-    const a = el("a", "", text);
-    a.href = `/console/conversations/${encodeURIComponent(id)}`;
-    td.appendChild(a);
-    return td;
-  }
-
-  async function getJson(url) {
-    const res = await fetch(url, { headers: { Accept: "application/json" } });
-    if (res.status === 401) {
-      window.location.assign("/console/login");
-      throw new Error("logged out");
-    }
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    return res.json();
-  }
-
-  function every(ms, task) {
-    let busy = false;
-    setInterval(async () => {
-      if (busy || document.hidden) return;
-      busy = true;
-      try {
-        await task();
-      } catch (e) {
-        // The next tick tries again; a console that is briefly offline recovers by itself.
-      } finally {
-        busy = false;
-      }
-    }, ms);
-  }
-
-  // Queue page ---------------------------------------------------------------------------
-
-  function renderQueue(data) {
-    const rows = document.getElementById("queue-rows");
-    rows.replaceChildren(
-      ...data.queue.map((item) => {
-        const tr = el("tr");
-        tr.append(
-          el("td", "", String(item.position)),
-          el("td", "", item.team),
-          linkCell(item.conversation_id, item.customer),
-          timeCell(item.waiting_since, true),
-          el("td", "snippet", item.last_customer_text || ""),
-        );
-        return tr;
-      }),
-    );
-    document.getElementById("queue-count").textContent = String(data.queue.length);
-    document.getElementById("queue-empty").hidden = data.queue.length > 0;
-
-    const mine = document.getElementById("mine-rows");
-    mine.replaceChildren(
-      ...data.mine.map((item) => {
-        const tr = el("tr");
-        tr.append(
-          linkCell(item.conversation_id, item.customer),
-          el("td", "", item.team),
-          timeCell(item.updated_at, false),
-        );
-        return tr;
-      }),
-    );
-    document.getElementById("mine-empty").hidden = data.mine.length > 0;
   }
 
   // Conversation page ----------------------------------------------------------------------
@@ -144,11 +68,164 @@
     });
   }
 
-  // Keyboard shortcuts of the conversation page (listed under the reply form):
-  // Ctrl+Enter / Cmd+Enter sends the reply (or the note being written), Alt+R goes to the
-  // reply box, Alt+D resolves after a confirmation. event.code, not event.key: on a Mac,
-  // Alt changes the character typed.
-  function shortcuts() {
+  // Unread markers -----------------------------------------------------------------------
+  // The last customer message the agent has had on screen, per conversation, in this browser.
+
+  const SEEN_PREFIX = "helpline.console.seen.";
+
+  function seenSeq(id) {
+    try {
+      return Number(window.localStorage.getItem(SEEN_PREFIX + id)) || 0;
+    } catch (e) {
+      return 0;
+    }
+  }
+
+  function markSeen(id, seq) {
+    if (seq <= seenSeq(id)) return;
+    try {
+      window.localStorage.setItem(SEEN_PREFIX + id, String(seq));
+    } catch (e) {
+      // Private windows may refuse storage: then everything simply stays marked read.
+    }
+  }
+
+  // Attention: chime, desktop notification, tab title ----------------------------------
+
+  const baseTitle = document.title;
+  let audio = null;
+
+  function chime() {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      const tone = audio.createOscillator();
+      const gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.setValueAtTime(0.15, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.35);
+      tone.connect(gain).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.35);
+    } catch (e) {
+      // No audio device (or not allowed yet): the title and the notification still tell.
+    }
+  }
+
+  function notify(item) {
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    try {
+      const note = new Notification(`New conversation: ${item.customer}`, {
+        body: item.last_customer_text || item.team,
+        tag: `helpline-${item.conversation_id}`,
+      });
+      note.onclick = () => {
+        window.focus();
+        window.location.assign(`/console/conversations/${encodeURIComponent(item.conversation_id)}`);
+      };
+    } catch (e) {
+      // Some browsers only allow notifications from a service worker; the title still counts.
+    }
+  }
+
+  function offerDesktopAlerts() {
+    const button = document.getElementById("enable-alerts");
+    if (!button || !("Notification" in window) || Notification.permission !== "default") return;
+    button.hidden = false;
+    button.addEventListener("click", async () => {
+      await Notification.requestPermission();
+      button.hidden = Notification.permission === "default";
+    });
+  }
+
+  // The inbox list ------------------------------------------------------------------------
+
+  const list = document.getElementById("inbox-list");
+  const current = main.dataset.conversationId || null;
+  let known = null; // the conversations "for me" already announced (null: not loaded yet)
+
+  function isUnread(item) {
+    return item.conversation_id !== current && item.last_customer_seq > seenSeq(item.conversation_id);
+  }
+
+  function renderItem(item) {
+    const li = el("li", "inbox-item");
+    li.dataset.id = item.conversation_id;
+    if (isUnread(item)) li.classList.add("unread");
+    if (item.conversation_id === current) li.setAttribute("aria-current", "page");
+    const a = el("a");
+    a.href = `/console/conversations/${encodeURIComponent(item.conversation_id)}`;
+    const who = el("span", "who", item.customer);
+    if (li.classList.contains("unread")) who.appendChild(el("span", "visually-hidden", " (unread)"));
+    const time = el("time", "", ago(item.waiting_since));
+    time.dateTime = item.waiting_since;
+    a.append(
+      who,
+      el("span", "state", `${item.owner || "waiting"} · ${item.team}`),
+      el("span", "snippet", item.last_customer_text || ""),
+      time,
+    );
+    li.appendChild(a);
+    return li;
+  }
+
+  function renderInbox(data) {
+    const focusedId = document.activeElement && document.activeElement.closest
+      ? (document.activeElement.closest(".inbox-item") || {}).dataset
+      : null;
+    list.replaceChildren(...data.items.map(renderItem));
+    document.getElementById("inbox-empty").hidden = data.items.length > 0;
+    if (focusedId && focusedId.id) {
+      const again = list.querySelector(`.inbox-item[data-id="${CSS.escape(focusedId.id)}"] a`);
+      if (again) again.focus();
+    }
+    const forMe = data.items.filter((item) => item.for_me);
+    const fresh = known === null ? [] : forMe.filter((item) => !known.has(item.conversation_id));
+    known = new Set(forMe.map((item) => item.conversation_id));
+    for (const item of fresh) notify(item);
+    if (fresh.length) chime();
+    const waiting = forMe.filter(isUnread).length;
+    document.title = waiting ? `(${waiting}) ${baseTitle}` : baseTitle;
+  }
+
+  // j / k move through the list, Enter opens (the focused link does that by itself).
+  function listKeys() {
+    document.addEventListener("keydown", (event) => {
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      const target = event.target;
+      if (target && target.closest && target.closest("input, textarea, select, [contenteditable]")) return;
+      if (event.key !== "j" && event.key !== "k") return;
+      const links = [...list.querySelectorAll(".inbox-item a")];
+      if (!links.length) return;
+      event.preventDefault();
+      let at = links.indexOf(document.activeElement);
+      if (at === -1) at = links.findIndex((a) => a.closest("[aria-current=page]"));
+      const next = at === -1 ? 0 : Math.min(links.length - 1, Math.max(0, at + (event.key === "j" ? 1 : -1)));
+      links[next].focus();
+    });
+  }
+
+  // Conversation page ------------------------------------------------------------------------
+
+  function conversationPage() {
+    const transcript = document.getElementById("transcript");
+    const changed = document.getElementById("changed");
+    const typingLine = document.getElementById("customer-typing");
+    const renderedState = main.dataset.state;
+    let lastSeq = Number(main.dataset.lastSeq) || 0;
+    markSeen(current, lastSeq);
+    pingWhileTyping(current);
+
+    const resolve = document.getElementById("resolve-form");
+    if (resolve) {
+      resolve.addEventListener("submit", (event) => {
+        if (!window.confirm("Resolve this conversation? The customer is told it is closed.")) {
+          event.preventDefault();
+        }
+      });
+    }
+    // Ctrl+Enter / Cmd+Enter sends the reply (or the note being written), Alt+R goes to the
+    // reply box, Alt+D resolves (after the same confirmation). event.code, not event.key:
+    // on a Mac, Alt changes the character typed.
     document.addEventListener("keydown", (event) => {
       const target = event.target;
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
@@ -162,44 +239,71 @@
         event.preventDefault();
         reply.focus();
       } else if (event.altKey && !event.ctrlKey && !event.metaKey && event.code === "KeyD") {
-        const resolve = document.getElementById("resolve-form");
         if (!resolve) return;
         event.preventDefault();
-        if (window.confirm("Resolve this conversation?")) resolve.requestSubmit();
+        resolve.requestSubmit();
       }
+    });
+
+    return {
+      after: () => lastSeq,
+      update(data) {
+        for (const m of data.messages) {
+          if (m.seq <= lastSeq) continue;
+          transcript.appendChild(renderMessage(m));
+          lastSeq = m.seq;
+        }
+        markSeen(current, lastSeq);
+        const state = document.getElementById("state");
+        state.textContent = data.owner ? `${data.state} · ${data.owner}` : data.state;
+        // Claim/reply forms depend on the state: offer a reload instead of guessing.
+        changed.hidden = data.state === renderedState;
+      },
+      typing(data) {
+        typingLine.hidden = !data.typing;
+      },
+    };
+  }
+
+  // The event stream ------------------------------------------------------------------------
+
+  const page = main.dataset.live === "conversation" ? conversationPage() : null;
+
+  function connect() {
+    const params = new URLSearchParams({ filter: list.dataset.filter || "teams" });
+    const search = document.getElementById("inbox-search");
+    if (search && search.value) params.set("q", search.value);
+    if (page) {
+      params.set("conversation", current);
+      params.set("after", String(page.after()));
+    }
+    const source = new EventSource(`/console/api/events?${params}`);
+    source.addEventListener("inbox", (event) => renderInbox(JSON.parse(event.data)));
+    if (page) {
+      source.addEventListener("conversation", (event) => page.update(JSON.parse(event.data)));
+      source.addEventListener("typing", (event) => page.typing(JSON.parse(event.data)));
+    }
+    source.addEventListener("error", () => {
+      if (source.readyState !== EventSource.CLOSED) return; // the browser reconnects by itself
+      // Closed for good (e.g. logged out: 401): check the session, then try again later.
+      fetch("/console/api/inbox", { headers: { Accept: "application/json" } }).then((res) => {
+        if (res.status === 401) window.location.assign("/console/login");
+        else setTimeout(connect, 5000);
+      }, () => setTimeout(connect, 5000));
     });
   }
 
-  function liveConversation() {
-    const id = main.dataset.conversationId;
-    const transcript = document.getElementById("transcript");
-    const changed = document.getElementById("changed");
-    let lastSeq = Number(main.dataset.lastSeq) || 0;
-    const renderedState = main.dataset.state;
-    pingWhileTyping(id);
-    shortcuts();
-
-    every(POLL_MS, async () => {
-      const data = await getJson(
-        `/console/api/conversations/${encodeURIComponent(id)}/messages?after=${lastSeq}`,
-      );
-      for (const m of data.messages) {
-        if (m.seq <= lastSeq) continue;
-        transcript.appendChild(renderMessage(m));
-        lastSeq = m.seq;
-      }
-      const state = document.getElementById("state");
-      state.textContent = data.owner ? `${data.state} · ${data.owner}` : data.state;
-      // Claim/reply forms depend on the state: offer a reload instead of guessing.
-      changed.hidden = data.state === renderedState;
-    });
+  // Server-rendered items count as seen-before: only what arrives later rings.
+  known = new Set(
+    [...list.querySelectorAll(".inbox-item[data-for-me=true]")].map((li) => li.dataset.id),
+  );
+  for (const li of list.querySelectorAll(".inbox-item")) {
+    if (li.dataset.id !== current && Number(li.dataset.seq) > seenSeq(li.dataset.id)) {
+      li.classList.add("unread");
+    }
+    if (li.dataset.id === current) li.setAttribute("aria-current", "page");
   }
-
-  if (main.dataset.live === "queue") {
-    // Keep the page's team filter (?team=...) when refreshing.
-    const filter = window.location.search;
-    every(POLL_MS, async () => renderQueue(await getJson("/console/api/queue" + filter)));
-  } else if (main.dataset.live === "conversation") {
-    liveConversation();
-  }
+  offerDesktopAlerts();
+  listKeys();
+  connect();
 })();

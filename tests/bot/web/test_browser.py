@@ -61,7 +61,7 @@ async def test_customer_and_agent_talk_live(browser: Browser, base_url: str) -> 
     await agent.get_by_label("Login").fill(MARIA[0])
     await agent.get_by_label("Password").fill(MARIA[1])
     await agent.get_by_role("button", name="Log in").click()
-    await expect(agent.locator("#queue-empty")).to_be_visible()
+    await expect(agent.locator("#inbox-empty")).to_be_visible()
     await agent.evaluate("window.__notReloaded = true")
 
     # The customer asks for a person and is told their place in the queue.
@@ -71,10 +71,10 @@ async def test_customer_and_agent_talk_live(browser: Browser, base_url: str) -> 
     await expect(customer.locator(".msg-bot .bubble").last).to_contain_text("queue")
 
     # The queue updates by itself; the agent opens the conversation and claims it.
-    await expect(agent.locator("#queue-rows tr")).to_have_count(1)
-    await expect(agent.locator("#queue-rows")).to_contain_text("can I talk to a person")
+    await expect(agent.locator("#inbox-list li")).to_have_count(1)
+    await expect(agent.locator("#inbox-list")).to_contain_text("can I talk to a person")
     assert await agent.evaluate("window.__notReloaded") is True
-    await agent.locator("#queue-rows a").click()
+    await agent.locator("#inbox-list a").click()
     await expect(agent.locator("#transcript")).to_contain_text(VPN_QUESTION)
     await agent.get_by_role("button", name="Claim").click()
     await expect(agent.locator("#state")).to_contain_text("Maria")

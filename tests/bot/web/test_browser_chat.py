@@ -114,7 +114,7 @@ async def test_handoff_claim_live_messages_resolve_and_rating(
     await expect(chat.locator(".msg-bot .bubble").last).to_contain_text("queue")
 
     await _log_in(desk, base_url)
-    await desk.locator("#queue-rows a").first.click()
+    await desk.locator("#inbox-list a").first.click()
     await desk.get_by_role("button", name="Claim").click()
     await expect(chat.locator(".msg-system .bubble").last).to_contain_text(MARIA[2])
 
@@ -128,7 +128,16 @@ async def test_handoff_claim_live_messages_resolve_and_rating(
     await _say(chat, "Thanks, it works")
     await expect(desk.locator("#transcript .msg-customer").last).to_contain_text("Thanks, it works")
 
+    async def confirm(dialog: Dialog) -> None:
+        agent.dialogs.append(dialog.message)
+        await dialog.accept()
+
+    # Resolve asks first: this one dialog is accepted, any other is still refused.
+    desk.remove_listener("dialog", agent._on_dialog)
+    desk.once("dialog", confirm)
     await desk.get_by_role("button", name="Resolve").click()
+    await expect(desk.locator("#state")).to_have_text("resolved")
+    desk.on("dialog", agent._on_dialog)
     rating = chat.locator(".msg", has_text="How did we do?")
     await expect(rating.locator("button.quick")).to_have_count(5)
     await rating.get_by_role("button", name="5").click()
@@ -147,7 +156,7 @@ async def test_hostile_customer_text_does_nothing_in_the_console(
     await customer.say("can I talk to a person")
     context, agent = await _page(chromium_browser)
     await _log_in(agent.page, base_url)
-    await agent.page.locator("#queue-rows a").first.click()
+    await agent.page.locator("#inbox-list a").first.click()
     transcript = agent.page.locator("#transcript")
 
     await expect(transcript.locator("a")).to_have_count(1)  # console.js linkified the text

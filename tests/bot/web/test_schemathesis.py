@@ -35,6 +35,7 @@ OPERATIONS = [
     ("GET", "/api/chat/messages"),
     ("POST", "/api/chat/events/ticket"),
     ("GET", "/api/chat/events"),
+    ("POST", "/api/chat/typing"),
 ]
 EXAMPLES = 50
 
@@ -66,7 +67,7 @@ VARIANTS = [
 ]
 #: Operations whose only input is the optional Authorization header: schemathesis has no
 #: invalid data to make for them, so they are fuzzed with valid data only.
-ONLY_A_TOKEN = {("POST", "/api/chat/events/ticket")}
+ONLY_A_TOKEN = {("POST", "/api/chat/events/ticket"), ("POST", "/api/chat/typing")}
 
 
 def fuzz(operation: Any, base_url: str, variants: list[tuple[GenerationMode, Any]]) -> None:

@@ -1,0 +1,46 @@
+"""Change notifications: what one process stores on PostgreSQL, every listener hears."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from handoff.model import HandoffReason, NewMessage, SenderKind
+from handoff.store.changes import ChangeListener
+from handoff.store.sql import SqlStore
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+async def writer(postgres_schema_url: str) -> AsyncIterator[SqlStore]:
+    """A store on a fresh PostgreSQL schema (another process, as far as a listener knows)."""
+    opened = await SqlStore.open(postgres_schema_url, migrate=True)
+    yield opened
+    await opened.close()
+
+
+async def test_a_stored_message_and_a_handoff_are_heard_by_a_listener(
+    writer: SqlStore, postgres_schema_url: str
+) -> None:
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    gaps: list[None] = []
+    listener = ChangeListener(
+        postgres_schema_url, on_change=heard.put_nowait, on_gap=lambda: gaps.append(None)
+    )
+    await listener.start()
+    try:
+        customer = await writer.upsert_customer(channel="web", external_id="t")
+        conversation = await writer.open_conversation(customer.id)
+        said = NewMessage(sender=SenderKind.CUSTOMER, text="hi")
+        await writer.append_message(conversation.id, said)
+        await writer.request_handoff(conversation.id, reason=HandoffReason.CUSTOMER_ASKED)
+        words = set()
+        while f"customer:{customer.id}" not in words or "desk" not in words:
+            words.add(await asyncio.wait_for(heard.get(), 10))
+    finally:
+        await listener.close()
+    assert words == {f"customer:{customer.id}", "desk"}
+    assert gaps == []
