@@ -7,15 +7,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import click
 
 from bot.cli_context import config_option, settings_for, with_store
 from handoff.agents import format_working_hours, parse_working_hours
-from handoff.card import build_card
+from handoff.card import HandoffCard, build_card
 from handoff.errors import NotFound
-from handoff.export import describe_reason, to_html, to_json, to_markdown
+from handoff.export import describe_reason, stamp, to_html, to_json, to_markdown
 from handoff.model import Agent
+from handoff.office_hours import zone
 from handoff.passwords import hash_password
 from handoff.store.port import Store
 
@@ -224,7 +226,7 @@ def handoff_explain(config: Path | None, conversation: str) -> None:
         if not handoffs:
             lines.append("never handed off: the bot handled it alone")
         for h in handoffs:
-            lines.append(f"{h.requested_at:%Y-%m-%d %H:%M} handed off: {h.reason.value}")
+            lines.append(f"{stamp(h.requested_at, local)} handed off: {h.reason.value}")
             lines.append(f"  why: {describe_reason(h.reason, h.detail)}")
             if h.summary:
                 lines.append(f"  question: {h.summary}")
@@ -233,10 +235,12 @@ def handoff_explain(config: Path | None, conversation: str) -> None:
                 waited = int((h.claimed_at - h.requested_at).total_seconds())
                 lines.append(f"  taken by {names.get(h.agent_id, h.agent_id)} after {waited} s")
             if h.resolved_at is not None:
-                lines.append(f"  ended {h.resolved_at:%Y-%m-%d %H:%M}")
+                lines.append(f"  ended {stamp(h.resolved_at, local)}")
         return lines
 
-    click.echo("\n".join(_with_store(config, work)))
+    settings = settings_for(config)
+    local = zone(settings.time_zone)
+    click.echo("\n".join(with_store(settings, work)))
 
 
 # helpline transcript export -----------------------------------------------------------
@@ -247,7 +251,11 @@ def transcript() -> None:
     """Export transcripts."""
 
 
-_FORMATS = {"md": to_markdown, "json": to_json, "html": to_html}
+_FORMATS: dict[str, Callable[[HandoffCard, ZoneInfo], str]] = {
+    "md": lambda card, local: to_markdown(card, time_zone=local),
+    "json": lambda card, _: to_json(card),  # ISO times with their offset
+    "html": lambda card, local: to_html(card, time_zone=local),
+}
 
 
 @transcript.command("export")
@@ -277,9 +285,10 @@ def transcript_export(
             feedback=await store.feedback(conversation_id),
             now=datetime.now(UTC),
         )
-        return _FORMATS[fmt](card)
+        return _FORMATS[fmt](card, zone(settings.time_zone))
 
-    text = _with_store(config, work)
+    settings = settings_for(config)
+    text = with_store(settings, work)
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -80,7 +80,14 @@ def _who(message: Message) -> str:
     return message.sender.value
 
 
-def to_markdown(card: HandoffCard) -> str:
+def stamp(moment: datetime, time_zone: tzinfo) -> str:
+    """A time as staff read it: on the deployment's clock, with the zone's name
+    ("2026-03-02 10:00:05 CET"), so an export read elsewhere is not misread."""
+    local = moment.astimezone(time_zone) if moment.tzinfo is not None else moment
+    return f"{local:%Y-%m-%d %H:%M:%S} {local.tzname() or 'UTC'}"
+
+
+def to_markdown(card: HandoffCard, *, time_zone: tzinfo = UTC) -> str:
     """The card as a Markdown document: facts, articles tried, then the transcript."""
     lines = [f"# Conversation {card.conversation_id}", ""]
     lines += [f"- **{name}:** {value}" for name, value in _facts(card)]
@@ -89,13 +96,13 @@ def to_markdown(card: HandoffCard) -> str:
         lines += [f"- {_tried(article)}" for article in card.tried]
     lines += ["", "## Transcript", ""]
     for message in card.transcript:
-        stamp = message.created_at.strftime("%Y-%m-%d %H:%M:%S")
+        when = stamp(message.created_at, time_zone)
         text = message.text.replace("\n", "\n  ")
-        lines.append(f"- `{stamp}` **{_who(message)}:** {text}")
+        lines.append(f"- `{when}` **{_who(message)}:** {text}")
     return "\n".join(lines) + "\n"
 
 
-def to_html(card: HandoffCard) -> str:
+def to_html(card: HandoffCard, *, time_zone: tzinfo = UTC) -> str:
     """The card as a standalone HTML page; every value is escaped.
 
     Message texts are shown formatted, through the safe Markdown subset of
@@ -106,7 +113,7 @@ def to_html(card: HandoffCard) -> str:
     tried = "".join(f"<li>{e(_tried(article))}</li>" for article in card.tried)
     rows = "".join(
         f'<li class="msg-{e(m.sender.value)}"><time datetime="{e(m.created_at.isoformat())}">'
-        f"{e(m.created_at.strftime('%Y-%m-%d %H:%M:%S'))}</time> <b>{e(_who(m))}:</b> "
+        f"{e(stamp(m.created_at, time_zone))}</time> <b>{e(_who(m))}:</b> "
         f'<div class="text">{markup.to_html(m.text)}</div></li>'
         for m in card.transcript
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -55,3 +56,22 @@ def test_html_shows_formatted_text_with_only_safe_links(card: HandoffCard) -> No
     page = to_html(replace(card, transcript=said))
     assert '<strong><a href="https://password.example.org"' in page
     assert 'href="javascript' not in page
+
+
+@pytest.mark.parametrize(
+    ("zone_name", "expected"),
+    [("Europe/Copenhagen", "2026-03-02 10:00:01 CET"), ("UTC", "2026-03-02 09:00:01 UTC")],
+)
+def test_exported_times_are_on_the_deployments_clock_and_say_so(
+    zone_name: str, expected: str
+) -> None:
+    card = build_card(
+        conversation=CONVERSATION,
+        customer=CUSTOMER,
+        handoff=HANDOFF,
+        transcript=TRANSCRIPT,
+        now=START + timedelta(hours=1),
+    )
+    local = ZoneInfo(zone_name)
+    assert f"- `{expected}` **customer:**" in to_markdown(card, time_zone=local)
+    assert f">{expected}</time>" in to_html(card, time_zone=local)
