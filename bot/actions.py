@@ -149,6 +149,7 @@ class AnswerFromKnowledge(Action):  # type: ignore[misc]
                 "kind": "answer",
                 "article_id": article.id,
                 "team": article.team,
+                "handoff": article.handoff,
                 "tags": list(article.tags),
                 "lang": article.lang,
                 "score": round(score, 4),

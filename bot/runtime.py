@@ -41,7 +41,9 @@ from handoff.model import (
     NewMessage,
     Said,
     SenderKind,
+    TranscriptLine,
 )
+from handoff.questions import questions_of, unresolved
 from handoff.routing import pick_team
 from handoff.store.port import Store
 from knowledge.language import detect_language
@@ -280,8 +282,16 @@ class Runtime(DeskActions, Outbound):
         handed: list[Utterance] = []
         if trigger is not None:
             slots["handoff_detail"] = trigger.detail
-            slots["question"] = question_of(history, message)
-            team = slots.get("article_team")
+            # The question the handoff is about, and its team: the one still unsolved
+            # (handoff.questions), not merely the latest words or the last article shown.
+            said_now = [
+                TranscriptLine(id=0, seq=message.seq, sender=SenderKind.BOT, text=u.text,
+                               meta=dict(u.meta))
+                for u in answered
+            ]  # fmt: skip
+            question = unresolved(questions_of([*history, *said_now]))
+            slots["question"] = question.text if question else question_of(history, message)
+            team = question.team if question else None
             handed = await self._hand_off(
                 conversation, message, slots, trigger.reason, team, language
             )

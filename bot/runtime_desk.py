@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
-from typing import Any, Protocol
+from datetime import UTC, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from bot.dialogue import HUMAN_COMMAND, asks_for_person
@@ -36,6 +36,9 @@ from handoff.model import (
     SenderKind,
 )
 from handoff.store.port import Store
+
+if TYPE_CHECKING:
+    from bot.desk_status import DeskStatus
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +85,7 @@ class _Core(Protocol):
     _policy: HandoffPolicy
     _routing: Routing
     _team_names: dict[str, str]
+    _status: DeskStatus | None
 
     async def _system(
         self, conversation: Conversation, key: str, *, agent: Agent, team: str | None = None
@@ -207,7 +211,12 @@ class DeskActions:
     async def _assign_now(self: _Core, conversation_id: UUID) -> Conversation | None:
         """Assign atomically in the store; None when it keeps waiting."""
         away_after = timedelta(minutes=self._routing.away_after_minutes)
-        conversation = await self._store.assign(conversation_id, away_after=away_after)
+        status = self._status
+        conversation = await self._store.assign(
+            conversation_id,
+            away_after=away_after,
+            time_zone=UTC if status is None else status.words.time_zone,
+        )
         if conversation is None:
             return None
         self._feed.publish(DESK)

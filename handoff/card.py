@@ -20,6 +20,7 @@ from handoff.model import (
     Message,
     SenderKind,
 )
+from handoff.questions import BotDid, Question, questions_of, unresolved
 
 #: Payload of the "Did this help?" buttons; the article is the answer they belong to.
 HELPFUL_PAYLOAD = "/helpful"
@@ -104,6 +105,8 @@ class HandoffCard:
     transcript: tuple[Message, ...]
     promise: Promise | None = None
     promise_kept: bool | None = None
+    questions: tuple[Question, ...] = ()
+    handoff_question: int | None = None  # message id of the question the handoff is about
 
 
 def customer_label(customer: Customer) -> str:
@@ -177,6 +180,11 @@ def build_card(
         The card; ``question`` is the customer's question verbatim as the bot recorded it
         when handing off.
     """
+    questions = questions_of(transcript)
+    led: Question | None = None
+    if handoff is not None:
+        before = {m.id for m in transcript if m.created_at <= handoff.requested_at}
+        led = unresolved(q for q in questions if q.message_id in before)
     ratings = [f.rating for f in feedback if f.rating is not None]
     waited_s = None
     promise = None if handoff is None else promise_of(handoff)
@@ -200,7 +208,20 @@ def build_card(
         transcript=tuple(transcript),
         promise=promise,
         promise_kept=None if handoff is None else promise_kept(handoff, promise, now),
+        questions=questions,
+        handoff_question=None if led is None else led.message_id,
     )
+
+
+def what_the_bot_did(question: Question) -> str:
+    """One question's outcome as staff read it: "answered with vpn-connect (did not help)"."""
+    if question.bot_did is BotDid.ASKED_BACK:
+        return "asked back which article was meant"
+    if question.bot_did is BotDid.COULD_NOT_ANSWER:
+        return "could not answer"
+    verdict = {None: "", True: " (helped)", False: " (did not help)"}[question.helped]
+    person = "; the article needs a person" if question.needs_person else ""
+    return f"answered with {question.article_id}{verdict}{person}"
 
 
 def _score(value: object) -> float | None:

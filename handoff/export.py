@@ -13,8 +13,9 @@ from typing import Any
 from uuid import UUID
 
 from handoff import markup
-from handoff.card import HandoffCard, Promise, TriedArticle
+from handoff.card import HandoffCard, Promise, TriedArticle, what_the_bot_did
 from handoff.model import Button, DeliveryStatus, HandoffReason, Message, SenderKind
+from handoff.questions import BotDid, Question
 
 #: The JSON export's format tag; readers refuse other versions instead of guessing.
 JSON_FORMAT = "helpline-transcript/1"
@@ -47,6 +48,10 @@ def _promised(card: HandoffCard) -> str:
         return "-"
     verdict = {None: "", True: " (kept)", False: " (not kept)"}[card.promise_kept]
     return card.promise.words() + verdict
+
+
+def _mark(card: HandoffCard, question: Question) -> str:
+    return "(led to the handoff) " if question.message_id == card.handoff_question else ""
 
 
 def _facts(card: HandoffCard) -> list[tuple[str, str]]:
@@ -94,6 +99,9 @@ def to_markdown(card: HandoffCard, *, time_zone: tzinfo = UTC) -> str:
     if card.tried:
         lines += ["", "## Articles the bot tried", ""]
         lines += [f"- {_tried(article)}" for article in card.tried]
+    if card.questions:
+        lines += ["", "## Questions", ""]
+        lines += [f"- {_mark(card, q)}{q.text}: {what_the_bot_did(q)}" for q in card.questions]
     lines += ["", "## Transcript", ""]
     for message in card.transcript:
         when = stamp(message.created_at, time_zone)
@@ -119,6 +127,11 @@ def to_html(card: HandoffCard, *, time_zone: tzinfo = UTC) -> str:
     )
     title = e(f"Conversation {card.conversation_id}")
     tried_section = f"<h2>Articles the bot tried</h2><ul>{tried}</ul>" if tried else ""
+    asked = "".join(
+        f"<li>{e(_mark(card, q))}{e(q.text)}: {e(what_the_bot_did(q))}</li>" for q in card.questions
+    )
+    if asked:
+        tried_section = f"<h2>Questions</h2><ul>{asked}</ul>{tried_section}"
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{title}</title></head><body><h1>{title}</h1><dl>{facts}</dl>"
@@ -153,6 +166,19 @@ def to_json(card: HandoffCard) -> str:
         "promised_low_s": None if card.promise is None else card.promise.low_s,
         "promised_high_s": None if card.promise is None else card.promise.high_s,
         "promise_kept": card.promise_kept,
+        "questions": [
+            {
+                "message_id": q.message_id,
+                "text": q.text,
+                "bot_did": q.bot_did.value,
+                "article_id": q.article_id,
+                "team": q.team,
+                "helped": q.helped,
+                "needs_person": q.needs_person,
+            }
+            for q in card.questions
+        ],
+        "handoff_question": card.handoff_question,
         "rating": card.rating,
         "transcript": [_message_out(m) for m in card.transcript],
     }
@@ -194,6 +220,19 @@ def from_json(text: str) -> HandoffCard:
                 else Promise(int(doc["promised_low_s"]), int(doc["promised_high_s"]))
             ),
             promise_kept=doc.get("promise_kept"),
+            questions=tuple(
+                Question(
+                    int(q["message_id"]),
+                    q["text"],
+                    BotDid(q["bot_did"]),
+                    article_id=q["article_id"],
+                    team=q["team"],
+                    helped=q["helped"],
+                    needs_person=bool(q["needs_person"]),
+                )
+                for q in doc.get("questions") or ()
+            ),
+            handoff_question=doc.get("handoff_question"),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"malformed transcript export: {exc!r}") from exc

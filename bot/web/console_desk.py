@@ -13,7 +13,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from handoff.card import HandoffCard, build_card
+from handoff.card import HandoffCard, build_card, what_the_bot_did
 from handoff.errors import AgentUnavailable, HandoffError, NotFound
 from handoff.export import describe_reason
 from handoff.model import Agent, Conversation, Customer, Handoff, Message, Presence, QueueEntry
@@ -89,6 +89,16 @@ async def desk_context(
         "why": describe_reason(card.reason, card.reason_detail) if card and card.reason else None,
         "waited": minutes(card.waited_s if card else None),
         "promised": card.promise.words() if card and card.promise else "-",
+        "questions": [
+            {
+                "text": q.text,
+                "did": what_the_bot_did(q),
+                "led": q.message_id == card.handoff_question,
+            }
+            for q in card.questions
+        ]
+        if card
+        else [],
         "colleagues": colleagues,
         "teams": [(team.id, team.name) for team in service.settings.teams],
     }

@@ -18,7 +18,7 @@ any process queue up behind each other and no agent goes over capacity.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from uuid import UUID
 
@@ -174,7 +174,12 @@ def request_handoff(
 
 
 def assign(
-    connection: Connection, *, now: datetime, conversation_id: UUID, away_after: timedelta
+    connection: Connection,
+    *,
+    now: datetime,
+    conversation_id: UUID,
+    away_after: timedelta,
+    time_zone: tzinfo = UTC,
 ) -> Conversation | None:
     """See :meth:`handoff.store.sql_desk.DeskSql.assign`."""
     conversation = _locked_conversation(connection, conversation_id)
@@ -192,7 +197,15 @@ def assign(
     if not candidates_for(online, {}, team=team, now=now, away_after=away_after):
         return None
     chosen = choose_agent(
-        candidates_for(online, _loads(connection), team=team, now=now, away_after=away_after),
+        candidates_for(
+            online,
+            _loads(connection),
+            team=team,
+            now=now,
+            away_after=away_after,
+            language=conversation.language,
+            time_zone=time_zone,
+        ),
         exclude=None if handoff is None else handoff.released_by,
     )
     if chosen is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 from uuid import UUID
 
@@ -264,8 +264,13 @@ class Store(Protocol):
     async def agent_loads(self) -> dict[int, int]:
         """How many open conversations each agent owns (agents with none are left out)."""
 
-    async def assign(self, conversation_id: UUID, *, away_after: timedelta) -> Conversation | None:
+    async def assign(
+        self, conversation_id: UUID, *, away_after: timedelta, time_zone: tzinfo = UTC
+    ) -> Conversation | None:
         """Give a QUEUED conversation to the best available agent, choice and claim atomic.
+
+        Agents who speak the conversation's language and are within their working hours
+        (kept on ``time_zone``'s clock) go first.
 
         Returns None when it stays queued. Raises NotFound.
         """

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import UTC, timedelta, tzinfo
 from uuid import UUID
 
 from sqlalchemy import select
@@ -97,12 +97,15 @@ class DeskSql(SqlBase):
 
     # Routing and ownership ------------------------------------------------------------
 
-    async def assign(self, conversation_id: UUID, *, away_after: timedelta) -> Conversation | None:
+    async def assign(
+        self, conversation_id: UUID, *, away_after: timedelta, time_zone: tzinfo = UTC
+    ) -> Conversation | None:
         """Give a QUEUED conversation to the best available agent of its team, atomically.
 
         Available: active, online and seen within ``away_after``, serving the team, with
-        free capacity, and not the agent who released it last (see
-        :func:`handoff.routing.choose_agent`).
+        free capacity, and not the agent who released it last; those who speak the
+        conversation's language and are within their working hours (on ``time_zone``'s
+        clock) first (see :func:`handoff.routing.choose_agent`).
 
         Returns:
             The conversation, now owned, or None when it stays queued (nobody available,
@@ -118,6 +121,7 @@ class DeskSql(SqlBase):
                 now=self._clock(),
                 conversation_id=conversation_id,
                 away_after=away_after,
+                time_zone=time_zone,
             )
         )
 

@@ -16,6 +16,7 @@ from bot.incoming import IncomingMessage
 from bot.runtime import Runtime
 from bot.service import KnowledgeHolder, build_runtime, load_snapshot
 from bot.settings import HandoffPolicy, Routing, Settings
+from handoff.card import build_card, what_the_bot_did
 from handoff.model import ConversationState, Presence, SenderKind
 from handoff.store.sql import SqlStore
 
@@ -142,8 +143,9 @@ async def test_the_handoff_keeps_the_question_verbatim_and_the_detail(
     await runtime.handle(said("my VPN keeps dropping every 5 minutes"))
     handled = await runtime.handle(said("this is useless"))
     (handoff,) = await store.handoffs(handled.conversation.id)
+    # The frustrated words are the detail; the question is the problem the bot answered.
     assert (handoff.summary, handoff.detail) == (
-        "this is useless",
+        "my VPN keeps dropping every 5 minutes",
         "words: word 'useless'",
     )
 
@@ -155,6 +157,43 @@ async def test_asking_for_a_person_records_the_earlier_question(
     handled = await runtime.handle(said("can I talk to a person"))
     (handoff,) = await store.handoffs(handled.conversation.id)
     assert handoff.summary == "my VPN keeps dropping every 5 minutes"
+
+
+async def test_the_card_lists_every_question_and_marks_the_unsolved_one(
+    runtime: Runtime, store: SqlStore
+) -> None:
+    await runtime.handle(said("my VPN keeps dropping every 5 minutes"))
+    await runtime.handle(said("what's the weather tomorrow"))
+    handled = await runtime.handle(said("can I talk to a person"))
+    conversation = await store.get_conversation(handled.conversation.id)
+    (handoff,) = await store.handoffs(conversation.id)
+    card = build_card(
+        conversation=conversation,
+        customer=await store.get_customer(conversation.customer_id),
+        handoff=handoff,
+        transcript=await store.transcript(conversation.id),
+        now=handoff.requested_at,
+    )
+    assert (card.question, card.team) == ("my VPN keeps dropping every 5 minutes", "it-support")
+    assert [
+        (q.text, what_the_bot_did(q), q.message_id == card.handoff_question) for q in card.questions
+    ] == [
+        ("my VPN keeps dropping every 5 minutes", "answered with vpn-connect", True),
+        ("what's the weather tomorrow", "could not answer", False),
+    ]
+
+
+async def test_an_agent_who_speaks_the_customers_language_gets_the_handoff(
+    runtime: Runtime, store: SqlStore
+) -> None:
+    for login, languages in (("ann", ("en",)), ("bo", ("da", "en"))):
+        agent = await store.add_agent(login=login, name=login.title(), password_hash="x",
+                                      teams=["it-support"], languages=languages)  # fmt: skip
+        await store.set_presence(agent.id, Presence.ONLINE)
+    handled = await runtime.handle(said("VPN virker ikke hjemmefra, kan jeg tale med en person"))
+    conversation = await store.get_conversation(handled.conversation.id)
+    assert conversation.owner_agent_id is not None
+    assert (await store.get_agent(conversation.owner_agent_id)).login == "bo"
 
 
 async def test_a_language_team_takes_handoffs_without_article_team(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -84,6 +86,10 @@ def _candidate(agent_id: int, load: int, assigned_ago: float | None = None) -> C
         ([_candidate(1, 2), _candidate(2, 2)], None, None),  # everyone full
         ([_candidate(1, 0), _candidate(2, 1)], 1, 2),  # not who released it
         ([_candidate(1, 0)], 1, None),  # only who released it
+        ([_candidate(1, 0), replace(_candidate(2, 1), speaks=True)], None, 1),
+        ([replace(_candidate(1, 0), speaks=False), _candidate(2, 1)], None, 2),  # language first
+        ([replace(_candidate(1, 0), on_shift=False), _candidate(2, 1)], None, 2),  # then shift
+        ([replace(_candidate(1, 0), on_shift=False)], None, 1),  # off shift: a last resort
         ([], None, None),
     ],
 )
@@ -111,3 +117,31 @@ def test_a_conversation_without_team_may_go_to_anyone() -> None:
         [_agent(3, teams=("security",))], {}, team=None, now=NOW, away_after=AWAY_AFTER
     )
     assert [c.agent_id for c in found] == [3]
+
+
+@pytest.mark.parametrize(
+    ("languages", "hours", "speaks", "on_shift"),
+    [
+        (("en",), {}, False, True),  # a Danish customer; no hours set: always on shift
+        (("en", "da"), {"mon": ("09:00-17:00",)}, True, True),  # 10:00 in Copenhagen
+        ((), {"mon": ("11:00-17:00",)}, True, False),  # languages unknown: assumed to speak
+        (("da",), {"tue": ("00:00-24:00",)}, True, False),  # not Monday
+    ],
+)
+def test_candidates_know_language_and_working_hours(
+    languages: tuple[str, ...],
+    hours: dict[str, tuple[str, ...]],
+    speaks: bool,
+    on_shift: bool,
+) -> None:
+    agent = replace(_agent(1), languages=languages, working_hours=hours)
+    (found,) = candidates_for(
+        [agent],
+        {},
+        team="it-support",
+        now=NOW,
+        away_after=AWAY_AFTER,
+        language="da",
+        time_zone=ZoneInfo("Europe/Copenhagen"),
+    )
+    assert (found.speaks, found.on_shift) == (speaks, on_shift)
