@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.service import Service
 from handoff.model import ConversationState, Presence
 from tests.bot.web.conftest import VPN_QUESTION, ChatCustomer, ConsoleAgent
@@ -56,6 +58,24 @@ async def test_the_conversation_page_leads_with_the_handoff_card(
     assert "the customer asked for a person" in card
     assert VPN_QUESTION.replace("'", "&#39;") in card
     assert "vpn-connect" in card
+
+
+async def test_the_card_marks_the_question_that_led_to_the_handoff(
+    customer: ChatCustomer, maria: ConsoleAgent
+) -> None:
+    await customer.say(VPN_QUESTION)
+    await customer.say("what's the weather tomorrow")
+    await customer.say("can I talk to a person")
+    conversation_id = await _queued_id(maria)
+    page = (await maria.client.get(f"/console/conversations/{conversation_id}")).text
+    questions = page[
+        page.index('id="card-questions"') : page.index("</ol>", page.index('id="card-questions"'))
+    ]
+    assert re.findall(r"<li[^>]*>(.*?)</li>", questions) == [
+        "<strong>Led to the handoff:</strong> I can&#39;t connect to the VPN from home "
+        '<span class="muted">· answered with vpn-connect</span>',
+        'what&#39;s the weather tomorrow <span class="muted">· could not answer</span>',
+    ]
 
 
 async def test_transfer_to_a_colleague(
