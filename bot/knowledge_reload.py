@@ -19,8 +19,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.turns import KnowledgeSnapshot
+from knowledge.article import Article
 from knowledge.embedding import Embedding, ModelName, load_embedding
-from knowledge.errors import KnowledgeLoadError, KnowledgeWarning
+from knowledge.errors import KnowledgeFileError, KnowledgeLoadError, KnowledgeWarning
 from knowledge.index import SearchIndex
 from knowledge.loader import load_knowledge
 from knowledge.watch import FolderWatcher, Reloaded
@@ -62,6 +63,7 @@ class KnowledgeStatus:
 class _Loaded:
     snapshot: KnowledgeSnapshot
     warnings: tuple[KnowledgeWarning, ...]
+    errors: tuple[KnowledgeFileError, ...] = ()
 
 
 def _utc_now() -> datetime:
@@ -99,6 +101,9 @@ class KnowledgeReloader:
         # The embedding model never changes between reloads; loading it once saves time.
         self._model: ModelName = model
         self._embedding: Embedding | None = None
+        # The articles serving, by file: after the first load a broken file keeps its last
+        # good version and breaks only itself (None: the first load, which must be whole).
+        self._last_good: dict[Path, Article] | None = None
 
     @property
     def status(self) -> KnowledgeStatus:
@@ -160,7 +165,7 @@ class KnowledgeReloader:
 
     def _load(self) -> _Loaded:
         # Runs in a worker thread: loading and indexing take long enough to stall the loop.
-        result = load_knowledge(self._directory, today=self._today())
+        result = load_knowledge(self._directory, today=self._today(), last_good=self._last_good)
         if self._embedding is None:
             self._embedding = load_embedding(self._model)
         # The new index serves at once; its article classifier trains in the background
@@ -168,7 +173,11 @@ class KnowledgeReloader:
         index = SearchIndex.build(
             result.knowledge, embedding=self._embedding, training="background"
         )
-        return _Loaded(KnowledgeSnapshot(result.knowledge, index), tuple(result.warnings))
+        return _Loaded(
+            KnowledgeSnapshot(result.knowledge, index),
+            tuple(result.warnings),
+            tuple(result.errors),
+        )
 
     def _loaded(self, loaded: _Loaded) -> None:
         for warning in loaded.warnings:
@@ -176,11 +185,21 @@ class KnowledgeReloader:
         count = len(loaded.snapshot.knowledge)
         if self._status is not None:
             log.info("knowledge reloaded from %s: %d articles", self._directory, count)
+        self._last_good = {article.path: article for article in loaded.snapshot.knowledge}
+        now = self._clock()
+        problems = tuple(_broken_file(error, self._last_good) for error in loaded.errors)
+        if problems:
+            log.error(
+                "knowledge reloaded without the files it could not read:\n%s",
+                "\n".join(problems),
+            )
         self._status = KnowledgeStatus(
             directory=self._directory,
-            loaded_at=self._clock(),
+            loaded_at=now,
             articles=count,
             warnings=tuple(str(warning) for warning in loaded.warnings),
+            failed_at=now if problems else None,
+            problems=problems,
         )
 
     def _failed(self, error: Exception) -> None:
@@ -195,3 +214,14 @@ class KnowledgeReloader:
         )
         if self._status is not None:
             self._status = replace(self._status, failed_at=self._clock(), problems=problems)
+
+
+def _broken_file(error: KnowledgeFileError, serving: dict[Path, Article]) -> str:
+    """One broken file as staff read it: where, what is wrong, and what customers get
+    meanwhile (its last good version, or nothing)."""
+    meanwhile = (
+        "its last good version keeps serving until it is fixed"
+        if error.path in serving
+        else "it is left out until it is fixed"
+    )
+    return f"{error}; {meanwhile}"

@@ -41,6 +41,7 @@ from yaml.composer import ComposerError
 from knowledge.analysis import normalize
 from knowledge.article import HANDOFF, Article
 from knowledge.errors import KnowledgeFileError, KnowledgeWarning
+from knowledge.yaml_hints import plain_words
 
 #: Front-matter fields the loader understands; any other field gets a warning.
 KNOWN_FIELDS = (
@@ -211,10 +212,7 @@ def _parse_front_matter(source: str, first_line: int, problems: _Problems) -> _F
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark is not None else 0)
-        reason = exc.problem or exc.context or "it cannot be parsed"
-        if "got '?'" in reason:
-            # PyYAML reads "?" inside [ ] as YAML syntax; questions often end with one.
-            reason += "; inside [ ], text with '?' needs quotes (or use one '- ' line per item)"
+        reason = plain_words(exc.problem or exc.context or "it cannot be parsed")
         problems.error(line, f"invalid YAML in the front matter: {reason}")
         return None
     except yaml.YAMLError as exc:

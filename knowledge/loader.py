@@ -19,8 +19,8 @@ import csv
 import io
 import os
 import stat
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -55,10 +55,13 @@ class LoadResult:
     Attributes:
         knowledge: Every article translation.
         warnings: Problems that did not stop loading, in file order, then line order.
+        errors: Broken files that were served at their last good version or left out
+            (only when loading with ``last_good``; otherwise they raise).
     """
 
     knowledge: KnowledgeBase
     warnings: list[KnowledgeWarning]
+    errors: list[KnowledgeFileError] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +86,21 @@ class Case:
         return self.expected == HANDOFF
 
 
-def load_knowledge(root: Path, *, today: date | None = None) -> LoadResult:
+def load_knowledge(
+    root: Path,
+    *,
+    today: date | None = None,
+    last_good: Mapping[Path, Article] | None = None,
+) -> LoadResult:
     """Load every article below a folder.
 
     Args:
         root: The knowledge folder. Article ids default to paths relative to it.
         today: The date ``review_by`` dates are compared with; ``None`` skips that check.
             The caller passes it so that loading never reads the clock.
+        last_good: The articles serving now, by file (a reload). Given, a broken file
+            breaks only itself: it keeps its last good version (or is left out if it never
+            had one), every other file loads, and the problems come back in ``errors``.
 
     Returns:
         The knowledge base and the warnings (unknown fields, unknown related ids, questions
@@ -105,7 +116,9 @@ def load_knowledge(root: Path, *, today: date | None = None) -> LoadResult:
     errors: list[KnowledgeFileError] = []
     warnings: list[KnowledgeWarning] = []
     parsed: list[ParsedArticle] = []
+    order: dict[Path, int] = {}
     for path in _files(root, ".md"):
+        order[path] = len(order)
         text, read_error = _read_text(path, limit=MAX_ARTICLE_BYTES)
         if read_error is not None:
             errors.append(read_error)
@@ -123,11 +136,27 @@ def load_knowledge(root: Path, *, today: date | None = None) -> LoadResult:
     warnings.extend(_cross_reference_warnings(unique))
     warnings.extend(content_warnings(unique, today=today))
     warnings.sort(key=_location_key)
-    if errors:
-        errors.sort(key=_location_key)
+    errors.sort(key=_location_key)
+    if errors and last_good is None:
         raise KnowledgeLoadError(errors, warnings=warnings)
-    articles = tuple(_article(result) for result in unique)
-    return LoadResult(knowledge=KnowledgeBase(articles), warnings=warnings)
+    articles = [_article(result) for result in unique]
+    articles += _kept(articles, {error.path for error in errors}, last_good or {})
+    articles.sort(key=lambda article: order.get(article.path, len(order)))
+    return LoadResult(knowledge=KnowledgeBase(tuple(articles)), warnings=warnings, errors=errors)
+
+
+def _kept(
+    loaded: list[Article], broken: set[Path], last_good: Mapping[Path, Article]
+) -> list[Article]:
+    """The last good versions of broken files, unless a loaded file now has their place."""
+    taken = {(a.id, a.lang) for a in loaded} | {a.path for a in loaded}
+    kept = []
+    for path in sorted(broken):
+        old = last_good.get(path)
+        if old is not None and (old.id, old.lang) not in taken and path not in taken:
+            kept.append(old)
+            taken.add((old.id, old.lang))
+    return kept
 
 
 def case_files(root: Path) -> list[Path]:

@@ -133,6 +133,28 @@ async def test_fixing_a_broken_edit_clears_the_error(service: Service, knowledge
     assert (status.ok, status.problems, status.articles) == (True, (), 5)
 
 
+async def test_a_broken_file_breaks_only_itself(service: Service, knowledge_dir: Path) -> None:
+    vpn = knowledge_dir / "vpn.en.md"
+    vpn.write_text(vpn.read_text("utf-8").replace("title:", "titel:"), "utf-8")
+    broken = await wait_for_status(service, lambda status: not status.ok)
+    # While the VPN article is broken, an edit elsewhere and a new broken file.
+    (knowledge_dir / "printer.en.md").write_text(PRINTER, "utf-8")
+    (knowledge_dir / "draft.en.md").write_text("no front matter yet", "utf-8")
+
+    status = await wait_for_status(service, lambda status: status.articles == 6)
+
+    assert status.loaded_at > broken.loaded_at
+    assert (await ask(service, "how do I add a printer"))["article_id"] == "printer-add"
+    reply = await ask(service, "How do I connect to the VPN?")
+    assert (reply["article_id"], reply["lang"]) == ("vpn-connect", "en")
+    assert [p.split(": ", 1)[0] for p in status.problems] == [
+        f"{knowledge_dir / 'draft.en.md'}:1",
+        f"{vpn}:1",
+    ]
+    assert status.problems[0].endswith("; it is left out until it is fixed")
+    assert status.problems[1].endswith("; its last good version keeps serving until it is fixed")
+
+
 def topic_article(number: int) -> str:
     """An article of a large generated base (enough questions to train in the background)."""
     words = ["card", "payment", "refund", "invoice", "order", "badge", "parking", "monitor"]
