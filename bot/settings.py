@@ -32,6 +32,9 @@ from handoff.office_hours import DeskHours, build_office_hours, zone
 from handoff.store.engine import shown_url, url_password
 
 DEFAULT_CONFIG_FILES = (Path("helpline.toml"), Path("examples/it-helpdesk/helpline.toml"))
+#: The sample deployment, used when nothing else is found; its demo accounts (with their
+#: well-known passwords) are created only when it is named (`make run` does).
+SAMPLE_CONFIG_FILE = DEFAULT_CONFIG_FILES[-1]
 
 
 class Team(BaseModel):
@@ -173,6 +176,19 @@ class Settings(BaseSettings):
     telegram_flood_window_s: float = Field(default=10.0, gt=0)
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_s: float = Field(default=900.0, gt=0)
+    # Web chat limits per client address (docs/deployment.md, "Security"): new
+    # conversations per window, and live streams open at once (also per conversation).
+    web_sessions_per_address: int = Field(default=30, ge=1)
+    web_sessions_window_s: float = Field(default=600.0, gt=0)
+    web_streams_per_address: int = Field(default=50, ge=1)
+    web_streams_per_customer: int = Field(default=3, ge=1)
+    # HTTP: connections served at once (beyond: 503), seconds to send a request's headers,
+    # and the largest request line plus headers.
+    web_max_connections: int = Field(default=1000, ge=1)
+    web_header_timeout_s: float = Field(default=10.0, gt=0)
+    web_max_header_bytes: int = Field(default=16384, ge=1024)
+    # The dashboard groups the latest this many unanswered questions of its period.
+    dashboard_gap_questions: int = Field(default=2000, ge=1)
     # Desk time: notices, office hours, timers (README "Status notices", "Office hours").
     time_zone: str = "UTC"
     office_hours: tuple[OfficeHoursConfig, ...] = ()
@@ -350,7 +366,8 @@ def load_settings(
         environ: the environment to read ``HELPLINE_*`` variables from (default
             ``os.environ``).
         config_file: a TOML file; default ``HELPLINE_CONFIG``, else ``./helpline.toml``,
-            else the sample deployment ``examples/it-helpdesk/helpline.toml``.
+            else the sample deployment ``examples/it-helpdesk/helpline.toml`` without its
+            demo accounts (they come only with the file named).
         search_config: with no ``config_file``, look for one as above (False: use none,
             so the result does not depend on the working directory).
         **overrides: values that win over the file and the environment.
@@ -367,6 +384,9 @@ def load_settings(
     else:
         path = find_config_file(env) if search_config else None
     values, text = _read_config_file(path) if path is not None else ({}, "")
+    if config_file is None and path == SAMPLE_CONFIG_FILE and not env.get("HELPLINE_CONFIG"):
+        # Found by falling back, not asked for: no admin with a published password.
+        values.pop("demo_agents", None)
     sources = dict.fromkeys(values, "file")
     for name in Settings.model_fields:
         key = f"HELPLINE_{name.upper()}"

@@ -2,8 +2,9 @@
 
 A web customer is identified by a random conversation token that the page keeps in
 ``localStorage`` and sends as ``Authorization: Bearer <token>``. ``EventSource`` cannot send
-headers, so the stream takes a short-lived signed ticket instead of the token: the
-long-lived token never appears in a URL (or in an access log).
+headers, so the stream takes a short-lived, single-use signed ticket instead of the token:
+the long-lived token never appears in a URL (or in an access log). The store keeps only a
+digest of the token (:mod:`handoff.bearer`).
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the annotations of the
@@ -16,10 +17,9 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
-import itsdangerous
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.templating import Jinja2Templates
 
@@ -27,15 +27,19 @@ from bot.errors import MessageRejected
 from bot.feed import typing_key
 from bot.incoming import IncomingMessage
 from bot.throttle import SlidingWindow
+from bot.web.chat_limits import StreamSlots, TicketBook, TicketRefused
+from bot.web.client_address import client_address
 from bot.web.typing_indicator import TypingRegistry
 from handoff import markup
+from handoff.bearer import token_digest
 from handoff.model import Customer, Message
 
 if TYPE_CHECKING:
     from bot.service import Service
 
 CHANNEL = "web"
-TICKET_MAX_AGE_S = 600
+#: A ticket is fetched right before the stream opens; a minute covers a slow network.
+TICKET_MAX_AGE_S = 60
 #: The largest message id: ids are 64-bit in every database, and a larger ``after`` would
 #: overflow the database driver (a 500) instead of listing nothing.
 MAX_MESSAGE_ID = 2**63 - 1
@@ -151,6 +155,22 @@ class MessageIn(BaseModel):
     text: str = Field(default="", max_length=20_000)
     payload: str | None = Field(default=None, max_length=200)
 
+    @field_validator("text", "payload")
+    @classmethod
+    def _encodable(cls, value: str | None) -> str | None:
+        # JSON can carry a lone surrogate ("\ud800"), which no database can store.
+        if value is not None and not _is_encodable(value):
+            raise ValueError("the text is not valid Unicode")
+        return value
+
+
+def _is_encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
 
 class PostedOut(BaseModel):
     """The stored message and the replies to it; ``duplicate`` for a retried client id."""
@@ -251,8 +271,16 @@ def build_router(
     settings = service.settings
     typing = typing if typing is not None else TypingRegistry()
     customer_typing = customer_typing if customer_typing is not None else TypingRegistry()
-    tickets = itsdangerous.URLSafeTimedSerializer(service.secret_key, salt="helpline.chat.events")
+    tickets = TicketBook(service.secret_key, max_age_s=TICKET_MAX_AGE_S)
+    slots = StreamSlots(
+        per_customer=settings.web_streams_per_customer,
+        per_address=settings.web_streams_per_address,
+    )
     flood = SlidingWindow(limit=settings.web_flood_messages, window_s=settings.web_flood_window_s)
+    # A fresh token per request would escape the per-conversation flood limit.
+    new_sessions = SlidingWindow(
+        limit=settings.web_sessions_per_address, window_s=settings.web_sessions_window_s
+    )
     widget_script = WIDGET_SCRIPT.read_bytes()
 
     async def customer_from_token(
@@ -261,10 +289,11 @@ def build_router(
         token = _bearer(authorization)
         if token is None:
             raise _unauthorized()
-        customer = await store.find_customer(channel=CHANNEL, external_id=token)
+        key = token_digest(token)
+        customer = await store.find_customer(channel=CHANNEL, external_id=key)
         if customer is None:
             raise _unauthorized()
-        return customer, token
+        return customer, key
 
     Authenticated = Annotated[tuple[Customer, str], Depends(customer_from_token)]  # noqa: N806
 
@@ -308,19 +337,29 @@ def build_router(
             headers={"Cache-Control": WIDGET_CACHE},
         )
 
-    @router.post("/api/chat/session", status_code=201)
+    @router.post("/api/chat/session", status_code=201, response_model=SessionOut)
     async def new_session(
+        request: Request,
         lang: str | None = None,
         accept_language: Annotated[str | None, Header()] = None,
-    ) -> SessionOut:
+    ) -> SessionOut | JSONResponse:
+        address = client_address(request)
+        if not new_sessions.hit(address):
+            return JSONResponse(
+                {"detail": "too many new conversations from this address"},
+                status_code=429,
+                headers={"Retry-After": str(new_sessions.retry_after(address))},
+            )
         token = secrets.token_urlsafe(32)
         language = pick_language(lang, accept_language)
-        await store.upsert_customer(channel=CHANNEL, external_id=token, language=language)
+        await store.upsert_customer(
+            channel=CHANNEL, external_id=token_digest(token), language=language
+        )
         return SessionOut(token=token)
 
     @router.post("/api/chat/messages", response_model=PostedOut)
     async def post_message(body: MessageIn, auth: Authenticated) -> PostedOut | JSONResponse:
-        customer, token = auth
+        customer, key = auth
         # Checked before anything is stored: a refused message leaves no trace, and the
         # customer is told so in their language (the page keeps the text for a retry).
         if not flood.hit(customer.id):
@@ -334,7 +373,7 @@ def build_router(
             handled = await service.runtime.handle(
                 IncomingMessage(
                     channel=CHANNEL,
-                    sender_id=token,
+                    sender_id=key,
                     external_id=f"web:{customer.id}:{body.client_id}",
                     text=body.text,
                     payload=body.payload or None,
@@ -364,21 +403,26 @@ def build_router(
     @router.post("/api/chat/events/ticket")
     async def events_ticket(auth: Authenticated) -> TicketOut:
         customer, _ = auth
-        return TicketOut(ticket=tickets.dumps(customer.id), expires_in=TICKET_MAX_AGE_S)
+        return TicketOut(ticket=tickets.issue(customer.id), expires_in=TICKET_MAX_AGE_S)
 
-    @router.get("/api/chat/events")
+    @router.get("/api/chat/events", response_model=None)
     async def events(
-        ticket: str,
+        request: Request,
+        ticket: Annotated[str, Query(max_length=500)],
         after: Annotated[int, Query(ge=0, le=MAX_MESSAGE_ID)] = 0,
         last_event_id: Annotated[str | None, Header()] = None,
-    ) -> EventSourceResponse:
+    ) -> EventSourceResponse | JSONResponse:
         try:
-            customer_id = int(tickets.loads(ticket, max_age=TICKET_MAX_AGE_S))
-        except (itsdangerous.BadData, ValueError, TypeError) as exc:
+            customer_id = tickets.redeem(ticket)
+        except TicketRefused as exc:
             raise _unauthorized() from exc
+        slot = slots.take(customer_id, client_address(request))
+        if slot is None:
+            return JSONResponse({"detail": "too many open streams"}, status_code=429)
         # A reconnecting EventSource reports the last id it saw; that beats the URL's value.
         after = max(after, _resume_after(last_event_id))
-        return EventSourceResponse(stream(customer_id, after), ping=15, send_timeout=10)
+        events = slots.held(slot, stream(customer_id, after))
+        return EventSourceResponse(events, ping=15, send_timeout=10)
 
     async def stream(customer_id: int, after: int) -> AsyncIterator[ServerSentEvent]:
         yield ServerSentEvent(retry=2000, comment="connected")

@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from handoff.bearer import token_digest
 from handoff.model import ConversationState, DeliveryStatus, HandoffReason, SenderKind
 from handoff.store.port import Store
 from handoff.timers import TimerKind
@@ -449,6 +450,21 @@ async def check_0005(store: Store) -> None:
     assert (await store.get_conversation(TAKEN)).language == "da"
 
 
+# --- 0006: web customers under a digest of their token ------------------------------------
+
+
+def write_0006_web_token_digest(connection: Connection) -> None:
+    """Nothing new to write: the revision converts the web customer of 0001."""
+
+
+async def check_0006_web_token_digest(store: Store) -> None:
+    """The web customer of 0001 is found by the digest of the token their page keeps."""
+    assert await store.find_customer(channel="web", external_id="web-token-b") is None
+    found = await store.find_customer(channel="web", external_id=token_digest("web-token-b"))
+    assert found is not None
+    assert found.id == 2
+
+
 #: One entry per migration, oldest first.
 SEEDS: tuple[Seed, ...] = (
     Seed("0001", write_0001, check_0001),
@@ -460,4 +476,5 @@ SEEDS: tuple[Seed, ...] = (
         check_0004_promised_wait_range,
     ),
     Seed("0005_change_notify", write_0005, check_0005),
+    Seed("0006_web_token_digest", write_0006_web_token_digest, check_0006_web_token_digest),
 )
