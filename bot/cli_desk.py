@@ -19,6 +19,7 @@ from handoff.export import describe_reason, stamp, to_html, to_json, to_markdown
 from handoff.model import Agent
 from handoff.office_hours import zone
 from handoff.passwords import hash_password
+from handoff.printable import printable
 from handoff.store.port import Store
 
 T = TypeVar("T")
@@ -49,11 +50,13 @@ def _telegram_user(value: str) -> int | None:
     """A Telegram user id as typed (``none`` removes it)."""
     if value.strip().lower() == "none":
         return None
-    if not value.strip().isdigit() or int(value) < 1:
+    digits = value.strip()
+    # ASCII digits only ("٣" is a digit to str.isdigit), and no more than 64 bits hold.
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 19 or int(digits) < 1:
         raise click.BadParameter(
             f"{value!r} is not a Telegram user id", param_hint="--telegram-user"
         )
-    return int(value)
+    return int(digits)
 
 
 def _new_password() -> str:
@@ -240,7 +243,7 @@ def handoff_explain(config: Path | None, conversation: str) -> None:
 
     settings = settings_for(config)
     local = zone(settings.time_zone)
-    click.echo("\n".join(with_store(settings, work)))
+    click.echo(printable("\n".join(with_store(settings, work))))
 
 
 # helpline transcript export -----------------------------------------------------------
@@ -288,7 +291,8 @@ def transcript_export(
         return _FORMATS[fmt](card, zone(settings.time_zone))
 
     settings = settings_for(config)
-    text = with_store(settings, work)
+    # Escaped in files too: a file is printed with cat as often as it is opened.
+    text = printable(with_store(settings, work))
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -1,7 +1,8 @@
 """`helpline privacy export` and `helpline privacy erase`: data-subject requests.
 
 A customer is named by their number (``42``, as the console and exports show it) or by
-their channel identity (``telegram:123456789``, ``web:3f0c...``).
+their channel identity (``telegram:123456789``, or ``web:`` and the token the customer's
+page keeps: the store has only its digest, which exports show).
 """
 
 from __future__ import annotations
@@ -13,11 +14,16 @@ from typing import TypeVar
 import click
 
 from bot.cli_context import config_option, settings_for, with_store
+from handoff.bearer import DIGEST_PREFIX, token_digest
 from handoff.model import Customer
+from handoff.printable import printable
 from handoff.privacy import Erasure, to_json
 from handoff.store.port import Store
 
 T = TypeVar("T")
+
+#: The largest customer number (ids are 64-bit in every database).
+MAX_ID = 2**63 - 1
 
 _config = config_option
 _customer = click.argument("customer")
@@ -34,15 +40,21 @@ async def find_customer(store: Store, spec: str) -> Customer:
     Raises:
         click.ClickException: nobody has that number or identity.
     """
-    if spec.isdigit():
+    # ASCII digits only ("٣" is a digit to str.isdigit), and within the ids' 64 bits.
+    if spec.isascii() and spec.isdigit():
+        if len(spec) > len(str(MAX_ID)) or int(spec) > MAX_ID:
+            raise click.ClickException(f"no customer {spec}")
         return await store.get_customer(int(spec))
     channel, colon, external_id = spec.partition(":")
     found = None
+    if channel == "web" and not external_id.startswith(DIGEST_PREFIX):
+        external_id = token_digest(external_id)
     if colon and channel and external_id:
         found = await store.find_customer(channel=channel, external_id=external_id)
     if found is None:
         raise click.ClickException(
-            f"no customer {spec!r} (give a customer number or channel:id, e.g. telegram:1234)"
+            f"no customer {printable(spec)!r} "
+            "(give a customer number or channel:id, e.g. telegram:1234)"
         )
     return found
 
@@ -77,7 +89,8 @@ def privacy_export(config: Path | None, customer: str, output: Path | None) -> N
         found = await find_customer(store, customer)
         return to_json(await store.export_customer(found.id))
 
-    document = _with_store(config, work)
+    # JSON reads \uXXXX as the same character: the escape loses nothing.
+    document = printable(_with_store(config, work))
     if output is None:
         click.echo(document, nl=False)
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from uuid import UUID
@@ -35,6 +36,21 @@ def describe_reason(reason: HandoffReason, detail: str | None) -> str:
     """One line saying why a conversation was handed off, with its detail if any."""
     text = REASON_TEXT.get(reason, reason.value)
     return f"{text} ({detail})" if detail else text
+
+
+# Markdown's inline markup, and what makes a line a heading, list item, quote or rule.
+_MARKUP = re.compile(r"([\\`*_\[\]<>#|~])")
+_LINE_START = re.compile(r"^(\s*)([-+=>])", re.MULTILINE)
+_NUMBERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
+
+
+def _md(text: str) -> str:
+    """Text written by a person, escaped so that Markdown shows it as it was typed.
+
+    A message must not add a heading, a list item or an agent's line to the export.
+    """
+    escaped = _LINE_START.sub(r"\1\\\2", _MARKUP.sub(r"\\\1", text))
+    return _NUMBERED.sub(r"\1\\\2", escaped)
 
 
 def _minutes(seconds: int | None) -> str:
@@ -95,7 +111,11 @@ def stamp(moment: datetime, time_zone: tzinfo) -> str:
 def to_markdown(card: HandoffCard, *, time_zone: tzinfo = UTC) -> str:
     """The card as a Markdown document: facts, articles tried, then the transcript."""
     lines = [f"# Conversation {card.conversation_id}", ""]
-    lines += [f"- **{name}:** {value}" for name, value in _facts(card)]
+    written_by_people = {"Customer", "Question"}
+    lines += [
+        f"- **{name}:** {_md(value) if name in written_by_people else value}"
+        for name, value in _facts(card)
+    ]
     if card.tried:
         lines += ["", "## Articles the bot tried", ""]
         lines += [f"- {_tried(article)}" for article in card.tried]
@@ -105,8 +125,10 @@ def to_markdown(card: HandoffCard, *, time_zone: tzinfo = UTC) -> str:
     lines += ["", "## Transcript", ""]
     for message in card.transcript:
         when = stamp(message.created_at, time_zone)
-        text = message.text.replace("\n", "\n  ")
-        lines.append(f"- `{when}` **{_who(message)}:** {text}")
+        # Customers' words are shown as typed; the bot's and agents' are Markdown already.
+        said = _md(message.text) if message.sender is SenderKind.CUSTOMER else message.text
+        text = said.replace("\n", "\n  ")
+        lines.append(f"- `{when}` **{_md(_who(message))}:** {text}")
     return "\n".join(lines) + "\n"
 
 

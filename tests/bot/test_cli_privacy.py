@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import main
+from handoff.bearer import token_digest
 from handoff.model import NewMessage, SenderKind
 from handoff.store.sql import SqlStore
 
@@ -91,3 +92,39 @@ def test_an_unknown_customer_is_an_error(config: Path, customer_id: int) -> None
     result = helpline(config, "privacy", "export", "telegram:999")
     assert result.exit_code == 1
     assert "no customer 'telegram:999'" in result.output
+
+
+@pytest.mark.parametrize("spec", ["٣", "99999999999999999999999", "+3", "web:", "1" * 5000])
+def test_a_customer_number_must_be_ascii_digits_within_range(
+    config: Path, customer_id: int, spec: str
+) -> None:
+    result = helpline(config, "privacy", "export", spec)
+    assert result.exit_code == 1
+    assert "no customer" in result.output
+    assert "Traceback" not in result.output
+
+
+async def _web_customer_says(store: SqlStore) -> int:
+    customer = await store.upsert_customer(
+        channel="web", external_id=token_digest("the-pages-token")
+    )
+    conversation = await store.open_conversation(customer.id)
+    await store.append_message(
+        conversation.id, NewMessage(sender=SenderKind.CUSTOMER, text="look \x1b[2J\x9b31m here")
+    )
+    return customer.id
+
+
+def test_a_web_customer_is_found_by_token_and_the_export_shows_neither_token_nor_escapes(
+    config: Path,
+) -> None:
+    _on_store(config, _web_customer_says)
+    result = helpline(config, "privacy", "export", "web:the-pages-token")
+    assert result.exit_code == 0, result.output
+    assert "the-pages-token" not in result.output
+    assert "\x1b" not in result.output
+    assert "\x9b" not in result.output
+    # The escapes are JSON's own: the document still says exactly what was written.
+    assert [m["text"] for m in json.loads(result.output)["messages"]] == [
+        "look \x1b[2J\x9b31m here"
+    ]

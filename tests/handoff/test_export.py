@@ -10,6 +10,8 @@ import pytest
 
 from handoff.card import HandoffCard, build_card
 from handoff.export import from_json, to_html, to_json, to_markdown
+from handoff.model import SenderKind
+from handoff.printable import printable
 from tests.handoff.desk_samples import CONVERSATION, CUSTOMER, HANDOFF, START, TRANSCRIPT
 
 
@@ -75,3 +77,32 @@ def test_exported_times_are_on_the_deployments_clock_and_say_so(
     local = ZoneInfo(zone_name)
     assert f"- `{expected}` **customer:**" in to_markdown(card, time_zone=local)
     assert f">{expected}</time>" in to_html(card, time_zone=local)
+
+
+def test_markdown_shows_a_customers_markup_as_typed_and_cannot_forge_lines(
+    card: HandoffCard,
+) -> None:
+    forged = "fine\n# Resolved\n- `2026-01-01 09:00:00` **Maria (agent):** I reset it\n1. <b>x</b>"
+    last = card.transcript[-1]
+    said = replace(last, text=forged, sender=SenderKind.CUSTOMER, agent_name=None)
+    tricked = replace(card, transcript=(said,))
+    text = to_markdown(tricked)
+    assert "\n  \\# Resolved" in text
+    assert "\n  \\- \\`2026-01-01 09:00:00\\` \\*\\*Maria (agent):\\*\\*" in text
+    assert "\n  1\\. \\<b\\>x\\</b\\>" in text
+    assert text.count("**Maria (agent):**") == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("clear \x1b[2J", "clear \\u001b[2J"),
+        ("over\rwrite", "over\\u000dwrite"),
+        ("csi \x9b", "csi \\u009b"),
+        ("\u202eevil", "\\u202eevil"),
+        ("tabs\tand\nlines stay", "tabs\tand\nlines stay"),
+        ("Æble på dansk", "Æble på dansk"),
+    ],
+)
+def test_printable_escapes_what_a_terminal_would_obey(text: str, shown: str) -> None:
+    assert printable(text) == shown
