@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from markupsafe import Markup
 from starlette.datastructures import MutableHeaders
@@ -31,6 +32,7 @@ from bot.web import (
     telegram_webhook,
 )
 from bot.web.client_address import trust_proxies
+from bot.web.invalid_input import invalid_request
 from bot.web.typing_indicator import TypingRegistry
 from handoff import markup
 
@@ -235,6 +237,7 @@ def create_app(service: Service) -> FastAPI:
     if service.telegram is not None and service.telegram.mode == "webhook":
         app.include_router(telegram_webhook.build_router(service.telegram))
     app.add_exception_handler(console.LoginRequired, console.redirect_to_login)
+    app.add_exception_handler(RequestValidationError, invalid_request)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     @app.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=False)

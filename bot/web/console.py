@@ -32,11 +32,14 @@ from handoff import markup
 from handoff.errors import AlreadyClaimed, HandoffError, NotFound, NotOwner
 from handoff.model import Agent, Conversation, ConversationState, Customer, HandoffReason
 from handoff.passwords import hash_password, needs_rehash, verify_password
+from handoff.printable import printable
 
 if TYPE_CHECKING:
     from bot.service import Service
 
 LOGIN_PATH = "/console/login"
+#: The longest login (the column's size).
+MAX_LOGIN_CHARS = 64
 REASONS: Mapping[HandoffReason, str] = MappingProxyType(
     {
         HandoffReason.CUSTOMER_ASKED: "The customer asked for a person",
@@ -281,7 +284,11 @@ def build_router(
         if not attempts_from.hit(address):
             attempts.undo((name, address))
             return too_many_logins(request, login, attempts_from.retry_after(address))
-        found = await store.agent_credentials(login.strip())
+        # A login with a control character (NUL is refused by PostgreSQL) or longer than any
+        # login is nobody's; it is not sent to the database.
+        lookup = login.strip()
+        plausible = lookup.isprintable() and len(lookup) <= MAX_LOGIN_CHARS
+        found = await store.agent_credentials(lookup) if plausible else None
         # Argon2 is slow on purpose: keep it off the event loop, and spend the same time
         # on an unknown login so response times do not reveal which logins exist.
         if found is None:
@@ -290,7 +297,9 @@ def build_router(
         else:
             ok = await asyncio.to_thread(verify_password, found[1], password)
         if found is None or not ok or not found[0].active:
-            await store.audit(actor=login.strip()[:200], action="login_failed", target="console")
+            # Escaped: the audit log is read on terminals, and PostgreSQL refuses NUL.
+            actor = printable(lookup)[:128]  # the audit column's size
+            await store.audit(actor=actor, action="login_failed", target="console")
             context = {"login": login, "error": "Wrong login or password."}
             return page(request, "console_login.html", context, status=401)
         attempts.clear((name, address))
@@ -501,7 +510,10 @@ def build_router(
 
     @router.get("/api/conversations/{conversation_id}/messages")
     async def api_messages(
-        conversation_id: UUID, agent: CurrentAgent, after: Annotated[int, Query(ge=0)] = 0
+        conversation_id: UUID,
+        agent: CurrentAgent,
+        # Message ids are 64-bit: a larger value would overflow the database driver (a 500).
+        after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     ) -> TranscriptOut:
         try:
             conversation = await store.get_conversation(conversation_id)

@@ -35,7 +35,7 @@ def build_router(channel: TelegramChannel) -> APIRouter:
             return JSONResponse({"detail": "forbidden"}, status_code=403)
         try:
             update = json.loads(await request.body())
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the stack
             return JSONResponse({"detail": "not JSON"}, status_code=400)
         if not isinstance(update, dict):
             return JSONResponse({"detail": "not an update"}, status_code=400)

@@ -108,3 +108,19 @@ async def test_without_a_token_there_is_no_telegram(settings: Settings) -> None:
 
 async def test_a_malformed_update_is_acknowledged(client: httpx.AsyncClient) -> None:
     assert await _post(client, {"message": {"no": "update id"}}, SECRET) == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    # Within the body size limit, and deeper than Python's recursion limit.
+    [b"[" * 20_000 + b"]" * 20_000, b'{"update_id": 1, "message": ' * 2_000 + b"}" * 2_000],
+)
+async def test_deeply_nested_json_is_a_400_not_a_500(
+    client: httpx.AsyncClient, body: bytes
+) -> None:
+    response = await client.post(
+        "/telegram/webhook",
+        content=body,
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
