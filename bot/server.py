@@ -13,6 +13,7 @@ from bot.service import KnowledgeHolder, Service, build_runtime, build_service, 
 from bot.settings import Settings
 from bot.terminal import chat, read_stdin_line
 from bot.web.app import create_app
+from bot.web.http_limits import bounded_protocol
 from handoff.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,12 @@ def server_config(service: Service) -> uvicorn.Config:
         log_config=None,
         access_log=False,
         proxy_headers=False,
+        # Bounded connections, header time and header size (docs/deployment.md, "Security").
+        limit_concurrency=settings.web_max_connections,
+        http=bounded_protocol(
+            header_timeout_s=settings.web_header_timeout_s,
+            max_header_bytes=settings.web_max_header_bytes,
+        ),
     )
 
 
