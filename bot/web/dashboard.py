@@ -123,7 +123,10 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         figures = desk_figures(
             await store.period_activity(since=since, until=until), time_zone=local
         )
-        questions = unanswered_questions(await store.unanswered_messages(since=since))
+        # Grouping compares questions with each other: only the latest ones are grouped, so
+        # that a flood of unanswered messages cannot make each visit cost seconds.
+        latest = service.settings.dashboard_gap_questions
+        questions = unanswered_questions(await store.unanswered_messages(since=since, limit=latest))
         # Grouping is CPU work (vectors, similarities): keep it off the event loop.
         top_gaps = (await asyncio.to_thread(gaps, questions))[:TOP_GAPS]
         names = {a.id: a.name for a in await store.list_agents()}

@@ -4,9 +4,27 @@ from __future__ import annotations
 
 import re
 
+import httpx
+import pytest
+
+from bot.service import Service
+from bot.settings import Settings
 from tests.bot.web.conftest import ChatCustomer, ConsoleAgent
 
 DASHBOARD = "/console/admin/dashboard"
+#: Unrelated topics, so that no two of the questions below share a group.
+QUESTIONS = (
+    "where is the canteen menu",
+    "renew my parking permit",
+    "company holidays 2027",
+    "who organises fire drills",
+)
+
+
+@pytest.fixture
+def web_settings(web_settings: Settings) -> Settings:
+    """The shared deployment; the dashboard groups the latest three unanswered questions."""
+    return web_settings.model_copy(update={"dashboard_gap_questions": len(QUESTIONS) - 1})
 
 
 def _figure(page: str, name: str) -> str:
@@ -62,3 +80,18 @@ async def test_without_a_promised_wait_the_page_says_so(
     # Nobody was on shift: the customer was told no number, so no promise can be kept.
     page = (await sofie.client.get(DASHBOARD)).text
     assert _figure(page, "promises") == "no wait promised"
+
+
+async def test_only_the_latest_unanswered_questions_are_grouped(
+    service: Service, http: httpx.AsyncClient, sofie: ConsoleAgent
+) -> None:
+    latest = service.settings.dashboard_gap_questions
+    asked = list(QUESTIONS)
+    # One customer each: a second fallback in a row would hand the conversation off.
+    for question in asked:
+        token = (await http.post("/api/chat/session")).json()["token"]
+        await ChatCustomer(http, token).say(question)
+    page = (await sofie.client.get(DASHBOARD)).text
+    gaps = page[page.index('id="gap-rows"') :]
+    listed = gaps[: gaps.index("</tbody>")]
+    assert [question in listed for question in asked] == [False] + [True] * latest
