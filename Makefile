@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Without a helpline.toml of your own, the sample deployment with its demo accounts.
 run: $(STAMP)
-	$(BIN)/helpline run
+	$(BIN)/helpline run $(if $(wildcard helpline.toml),,--config examples/it-helpdesk/helpline.toml)
 
 # Debian's Chromium drives the browser tests; install it when missing and we are root.
 chromium:

@@ -126,3 +126,26 @@ def test_no_proxy_is_trusted_by_default() -> None:
 def test_a_trusted_proxy_must_be_an_address_or_network(entry: str) -> None:
     with pytest.raises(ConfigError, match=r"trusted_proxies.*is not an IP address or network"):
         load_settings(environ={}, search_config=False, trusted_proxies=(entry,))
+
+
+def test_the_sample_found_by_falling_back_brings_no_demo_accounts(
+    config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A folder that looks like the repository: the sample file, and no helpline.toml.
+    sample = tmp_path / "examples" / "it-helpdesk" / "helpline.toml"
+    sample.parent.mkdir(parents=True)
+    sample.write_text(config.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    fallen_back = load_settings(environ={})
+    named = load_settings(environ={}, config_file=Path("examples/it-helpdesk/helpline.toml"))
+    by_environment = load_settings(environ={"HELPLINE_CONFIG": str(sample)})
+    assert (fallen_back.port, fallen_back.demo_agents) == (9000, ())
+    assert [a.login for a in named.demo_agents] == ["maria"]
+    assert [a.login for a in by_environment.demo_agents] == ["maria"]
+
+
+def test_a_bare_folder_brings_no_demo_accounts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(environ={}).demo_agents == ()
