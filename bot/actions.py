@@ -9,6 +9,7 @@ own ``ActionExecutor`` (the code path of an action server's ``/webhook``), and
 from __future__ import annotations
 
 import logging
+import zlib
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -279,6 +280,25 @@ class RasaActionRunner:
         return ActionResult(slots=slots, utterances=utterances)
 
 
+#: The largest request body of the action server, also once inflated (a Rasa tracker with a
+#: long conversation runs to a few hundred kilobytes).
+ACTION_MAX_BODY_BYTES = 1024 * 1024
+
+
+def inflated_size_exceeds(body: bytes, limit: int) -> bool:
+    """Whether a deflated (zlib) body inflates to more than ``limit`` bytes.
+
+    Inflates at most ``limit + 1`` bytes, so a small bomb costs no more than the limit. A
+    body that is not valid zlib data counts as within the limit: the parser refuses it.
+    """
+    inflater = zlib.decompressobj()
+    try:
+        inflated = inflater.decompress(body, limit + 1)
+    except zlib.error:
+        return False
+    return len(inflated) > limit or bool(inflater.unconsumed_tail)
+
+
 def serve_actions(settings: Settings, snapshot: KnowledgeSnapshot, *, host: str, port: int) -> None:
     """Serve the bot's actions over HTTP as a Rasa action server, until interrupted.
 
@@ -293,6 +313,28 @@ def serve_actions(settings: Settings, snapshot: KnowledgeSnapshot, *, host: str,
         answer=settings.answer_threshold, clarify_margin=settings.clarify_margin
     )
     app = create_app(build_executor(lambda: snapshot, phrases, thresholds), cors_origins=[])
+    # Sanic accepts 100 MB bodies by default, and rasa-sdk inflates a deflated body with no
+    # limit (398 KB became 400 MB): both are bounded here, before rasa-sdk sees the request.
+    app.config.REQUEST_MAX_SIZE = ACTION_MAX_BODY_BYTES
+
+    from sanic.exceptions import PayloadTooLarge
+    from sanic.response import json as json_response
+
+    def too_large() -> Any:
+        return json_response({"error": "request body too large"}, status=413)
+
+    @app.on_request  # type: ignore[untyped-decorator]
+    async def _bounded_inflation(request: Any) -> Any:
+        if request.headers.get("Content-Encoding") != "deflate":
+            return None
+        if inflated_size_exceeds(request.body or b"", ACTION_MAX_BODY_BYTES):
+            return too_large()
+        return None
+
+    @app.exception(PayloadTooLarge)  # type: ignore[untyped-decorator]
+    async def _too_large(request: Any, exception: Exception) -> Any:
+        # rasa-sdk answers every exception with a 500; an oversized body is the client's.
+        return too_large()
 
     @app.on_response  # type: ignore[untyped-decorator]
     async def _no_echo(request: Any, response: Any) -> Any:

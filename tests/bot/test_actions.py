@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,13 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.actions import RasaActionRunner, build_executor, webhook_payload
+from bot.actions import (
+    ACTION_MAX_BODY_BYTES,
+    RasaActionRunner,
+    build_executor,
+    inflated_size_exceeds,
+    webhook_payload,
+)
 from bot.dialogue import Thresholds
 from bot.errors import ActionFailed
 from bot.phrases import Phrases
@@ -223,3 +230,40 @@ def test_the_action_server_binds_loopback_only(action_server: str) -> None:
     port = int(action_server.rsplit(":", 1)[1])
     # 0100007F is 127.0.0.1 as the kernel prints it (little-endian hex).
     assert _listening_addresses(port) == {"0100007F"}
+
+
+def test_a_deflated_body_that_inflates_past_the_limit_is_refused(action_server: str) -> None:
+    # 16 MB of spaces deflate to about 16 KB: rasa-sdk would have inflated all of it.
+    bomb = zlib.compress(b" " * (16 * ACTION_MAX_BODY_BYTES))
+    response = httpx.post(
+        f"{action_server}/webhook",
+        content=bomb,
+        headers={"Content-Encoding": "deflate", "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == 413
+
+
+def test_a_deflated_request_within_the_limit_is_answered(action_server: str) -> None:
+    payload = webhook_payload(ACTION_ANSWER, TurnState("c9", "vpn does not work at home"))
+    response = httpx.post(
+        f"{action_server}/webhook",
+        content=zlib.compress(json.dumps(payload).encode()),
+        headers={"Content-Encoding": "deflate", "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+
+
+def test_a_body_over_the_limit_is_refused(action_server: str) -> None:
+    body = b'{"next_action": "' + b"x" * ACTION_MAX_BODY_BYTES + b'"}'
+    response = httpx.post(f"{action_server}/webhook", content=body, timeout=10)
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("size", "exceeds"), [(ACTION_MAX_BODY_BYTES, False), (ACTION_MAX_BODY_BYTES + 1, True)]
+)
+def test_inflation_is_measured_to_the_byte(size: int, exceeds: bool) -> None:
+    body = zlib.compress(b"a" * size)
+    assert inflated_size_exceeds(body, ACTION_MAX_BODY_BYTES) is exceeds
