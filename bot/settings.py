@@ -187,6 +187,8 @@ class Settings(BaseSettings):
     web_max_connections: int = Field(default=1000, ge=1)
     web_header_timeout_s: float = Field(default=10.0, gt=0)
     web_max_header_bytes: int = Field(default=16384, ge=1024)
+    # Agents read their teams' conversations (admins all); True opens every team's to all.
+    console_read_all_teams: bool = False
     # The dashboard groups the latest this many unanswered questions of its period.
     dashboard_gap_questions: int = Field(default=2000, ge=1)
     # Desk time: notices, office hours, timers (README "Status notices", "Office hours").

@@ -33,6 +33,7 @@ from handoff.errors import AlreadyClaimed, HandoffError, NotFound, NotOwner
 from handoff.model import Agent, Conversation, ConversationState, Customer, HandoffReason
 from handoff.passwords import hash_password, needs_rehash, verify_password
 from handoff.printable import printable
+from handoff.reading import may_read
 
 if TYPE_CHECKING:
     from bot.service import Service
@@ -191,6 +192,7 @@ def build_router(
         return service.settings.team_name(team) or team or "No team"
 
     current_agent = agent_dependency(service)
+    read_all_teams = service.settings.console_read_all_teams
 
     CurrentAgent = Annotated[Agent, Depends(current_agent)]  # noqa: N806 (a type alias)
     TeamFilter = Annotated[str, Query(max_length=64)]  # noqa: N806 (a type alias)
@@ -209,10 +211,7 @@ def build_router(
         error: str | None = None,
         status: int = 200,
     ) -> HTMLResponse:
-        try:
-            conversation = await store.get_conversation(conversation_id)
-        except NotFound as exc:
-            raise HTTPException(status_code=404, detail="no such conversation") from exc
+        conversation = await readable(agent, conversation_id)
         customer = await store.get_customer(conversation.customer_id)
         owner = await owner_of(conversation)
         transcript = await store.transcript(conversation_id)
@@ -249,6 +248,17 @@ def build_router(
             ),
         }
         return page(request, "console_conversation.html", context, status=status)
+
+    async def readable(agent: Agent, conversation_id: UUID) -> Conversation:
+        """The conversation, if the agent may read it; 404 otherwise (as if it did not
+        exist: an agent learns nothing about another team's conversations)."""
+        try:
+            conversation = await store.get_conversation(conversation_id)
+        except NotFound as exc:
+            raise HTTPException(status_code=404, detail="no such conversation") from exc
+        if not may_read(agent, conversation, all_teams=read_all_teams):
+            raise HTTPException(status_code=404, detail="no such conversation")
+        return conversation
 
     async def owner_of(conversation: Conversation) -> Agent | None:
         if conversation.owner_agent_id is None:
@@ -362,6 +372,7 @@ def build_router(
         request: Request, conversation_id: UUID, agent: CurrentAgent, csrf: CsrfField = ""
     ) -> Response:
         check_csrf(request, csrf)
+        await readable(agent, conversation_id)
         try:
             await runtime.claim(conversation_id, agent.id)
         except AlreadyClaimed as exc:
@@ -490,6 +501,7 @@ def build_router(
                 last_customer_text=entry.last_customer_text,
             )
             for entry in console_desk.filter_queue(await store.queue(), agent, team_filter)
+            if may_read(agent, entry.conversation, all_teams=read_all_teams)
         ]
         mine = []
         for owned in await store.agent_conversations(agent.id):
@@ -515,10 +527,7 @@ def build_router(
         # Message ids are 64-bit: a larger value would overflow the database driver (a 500).
         after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     ) -> TranscriptOut:
-        try:
-            conversation = await store.get_conversation(conversation_id)
-        except NotFound as exc:
-            raise HTTPException(status_code=404, detail="no such conversation") from exc
+        conversation = await readable(agent, conversation_id)
         owner = await owner_of(conversation)
         closed = conversation.closed_at is not None
         return TranscriptOut(

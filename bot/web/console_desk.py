@@ -17,6 +17,7 @@ from handoff.card import HandoffCard, build_card, what_the_bot_did
 from handoff.errors import AgentUnavailable, HandoffError, NotFound
 from handoff.export import describe_reason
 from handoff.model import Agent, Conversation, Customer, Handoff, Message, Presence, QueueEntry
+from handoff.reading import may_read
 
 if TYPE_CHECKING:
     from bot.service import Service
@@ -188,7 +189,11 @@ def add_desk_routes(
         if not text.strip():
             return await fail(request, agent, conversation_id, "Write a note first.")
         try:
-            # Any agent may leave a note (also on a queued conversation): it is for colleagues.
+            # Any agent who may read the conversation may leave a note (also on a queued
+            # one): it is for colleagues.
+            conversation = await service.store.get_conversation(conversation_id)
+            if not may_read(agent, conversation, all_teams=service.settings.console_read_all_teams):
+                raise NotFound("conversation", conversation_id)
             await service.store.add_note(conversation_id, agent.id, text.strip())
             conversation = await service.store.get_conversation(conversation_id)
         except NotFound:

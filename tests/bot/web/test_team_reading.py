@@ -1,0 +1,79 @@
+"""Team-scoped reading over real HTTP: an agent sees their teams' conversations, an admin
+all of them, and a deployment setting opens every team's to every agent."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import pytest
+
+from bot.service import Service
+from bot.settings import Settings, Team
+from handoff.model import HandoffReason, NewMessage, SenderKind
+from tests.bot.web.conftest import ConsoleAgent
+
+INCIDENT = "my laptop was stolen with the VPN token in it"
+
+
+@pytest.fixture
+def read_all_teams() -> bool:
+    """The deployment's ``console_read_all_teams`` (a test parametrizes it to True)."""
+    return False
+
+
+@pytest.fixture
+def web_settings(web_settings: Settings, read_all_teams: bool) -> Settings:
+    """The shared deployment with a security team that Maria and Jonas are not in."""
+    teams = (*web_settings.teams, Team(id="security", name="Security"))
+    return web_settings.model_copy(
+        update={"teams": teams, "console_read_all_teams": read_all_teams}
+    )
+
+
+@pytest.fixture
+async def incident(service: Service) -> UUID:
+    """A conversation handed to the security team, waiting in the queue."""
+    store = service.store
+    customer = await store.upsert_customer(channel="telegram", external_id="31337")
+    conversation = await store.open_conversation(customer.id)
+    await store.append_message(
+        conversation.id, NewMessage(sender=SenderKind.CUSTOMER, text=INCIDENT)
+    )
+    await store.request_handoff(
+        conversation.id, reason=HandoffReason.CUSTOMER_ASKED, team="security"
+    )
+    return conversation.id
+
+
+async def _reads(agent: ConsoleAgent, conversation_id: UUID) -> tuple[int, int, bool]:
+    page = await agent.client.get(f"/console/conversations/{conversation_id}")
+    api = await agent.client.get(f"/console/api/conversations/{conversation_id}/messages")
+    queue = await agent.client.get("/console/api/queue", params={"team": "all"})
+    listed = any(item["conversation_id"] == str(conversation_id) for item in queue.json()["queue"])
+    return page.status_code, api.status_code, listed
+
+
+async def test_an_agent_does_not_read_another_teams_conversation(
+    maria: ConsoleAgent, incident: UUID
+) -> None:
+    assert await _reads(maria, incident) == (404, 404, False)
+
+
+async def test_an_agent_cannot_claim_or_annotate_another_teams_conversation(
+    maria: ConsoleAgent, incident: UUID, service: Service
+) -> None:
+    claim = await maria.act(str(incident), "claim")
+    note = await maria.act(str(incident), "note", text="peeking")
+    assert (claim.status_code, note.status_code) == (404, 404)
+    assert (await service.store.get_conversation(incident)).owner_agent_id is None
+
+
+async def test_an_admin_reads_every_team(sofie: ConsoleAgent, incident: UUID) -> None:
+    assert await _reads(sofie, incident) == (200, 200, True)
+
+
+@pytest.mark.parametrize("read_all_teams", [True])
+async def test_a_deployment_can_open_every_team_to_every_agent(
+    maria: ConsoleAgent, incident: UUID
+) -> None:
+    assert await _reads(maria, incident) == (200, 200, True)
