@@ -25,6 +25,7 @@ from bot.web.typing_indicator import TypingRegistry
 from handoff import markup
 from handoff.errors import NotFound
 from handoff.model import Agent, ConversationState, Customer, InboxEntry
+from handoff.reading import may_read
 
 if TYPE_CHECKING:
     from bot.service import Service
@@ -118,7 +119,12 @@ async def read_inbox(service: "Service", agent: Agent, chosen: str, search: str)
     """The agent's inbox under the filter ``chosen`` (unknown: ``teams``) and a search."""
     store = service.store
     chosen = chosen if chosen in dict(FILTERS) else TEAMS
-    entries = select_items(await store.inbox(search=search or None), agent, chosen)
+    all_teams = service.settings.console_read_all_teams
+    entries = [
+        entry
+        for entry in select_items(await store.inbox(search=search or None), agent, chosen)
+        if may_read(agent, entry.conversation, all_teams=all_teams)
+    ]
     names = {a.id: a.name for a in await store.list_agents()}
 
     def team_name(team: str | None) -> str:
@@ -209,9 +215,12 @@ def add_live_routes(
         customer_id = None
         if conversation is not None:
             try:
-                customer_id = (await store.get_conversation(conversation)).customer_id
+                found = await store.get_conversation(conversation)
             except NotFound as exc:
                 raise HTTPException(status_code=404, detail="no such conversation") from exc
+            if not may_read(agent, found, all_teams=service.settings.console_read_all_teams):
+                raise HTTPException(status_code=404, detail="no such conversation")
+            customer_id = found.customer_id
         stream = live(agent, filter, q, conversation, customer_id, after)
         return EventSourceResponse(stream, ping=15, send_timeout=10)
 

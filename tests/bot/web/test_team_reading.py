@@ -46,17 +46,25 @@ async def incident(service: Service) -> UUID:
 
 
 async def _reads(agent: ConsoleAgent, conversation_id: UUID) -> tuple[int, int, bool]:
+    """The conversation page's status, the transcript API's, and whether the inbox lists it."""
     page = await agent.client.get(f"/console/conversations/{conversation_id}")
     api = await agent.client.get(f"/console/api/conversations/{conversation_id}/messages")
-    queue = await agent.client.get("/console/api/queue", params={"team": "all"})
-    listed = any(item["conversation_id"] == str(conversation_id) for item in queue.json()["queue"])
+    inbox = await agent.client.get("/console/api/inbox", params={"filter": "all"})
+    listed = any(item["conversation_id"] == str(conversation_id) for item in inbox.json()["items"])
     return page.status_code, api.status_code, listed
+
+
+async def _stream_status(agent: ConsoleAgent, conversation_id: UUID) -> int:
+    params = {"conversation": str(conversation_id)}
+    async with agent.client.stream("GET", "/console/api/events", params=params) as response:
+        return response.status_code
 
 
 async def test_an_agent_does_not_read_another_teams_conversation(
     maria: ConsoleAgent, incident: UUID
 ) -> None:
     assert await _reads(maria, incident) == (404, 404, False)
+    assert await _stream_status(maria, incident) == 404
 
 
 async def test_an_agent_cannot_claim_or_annotate_another_teams_conversation(
@@ -70,6 +78,7 @@ async def test_an_agent_cannot_claim_or_annotate_another_teams_conversation(
 
 async def test_an_admin_reads_every_team(sofie: ConsoleAgent, incident: UUID) -> None:
     assert await _reads(sofie, incident) == (200, 200, True)
+    assert await _stream_status(sofie, incident) == 200
 
 
 @pytest.mark.parametrize("read_all_teams", [True])
