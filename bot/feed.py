@@ -37,6 +37,11 @@ def key_from_database(word: str) -> Hashable | None:
     return None
 
 
+#: Keys a feed keeps counts for before it forgets those nobody waits on (about 100 bytes
+#: each).
+MAX_COUNTED_KEYS = 10_000
+
+
 class ChangeFeed:
     """Wakes the waiters of a key when something under that key changed.
 
@@ -44,11 +49,17 @@ class ChangeFeed:
     ``wait``; a change published in between then returns at once instead of being missed.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, max_keys: int = MAX_COUNTED_KEYS) -> None:
         self._waiters: dict[Hashable, set[asyncio.Event]] = {}
         self._versions: dict[Hashable, int] = {}
         # Added to every key's version: one wake_all moves all versions at once.
         self._epoch = 0
+        self._max_keys = max_keys
+
+    @property
+    def counted(self) -> int:
+        """How many keys have a count of their own (for tests and metrics)."""
+        return len(self._versions)
 
     @property
     def waiting(self) -> int:
@@ -65,6 +76,16 @@ class ChangeFeed:
             self._versions[key] = self._versions.get(key, 0) + 1
             for event in self._waiters.pop(key, ()):
                 event.set()
+        if len(self._versions) > self._max_keys:
+            self._forget_idle()
+
+    def _forget_idle(self) -> None:
+        # Every customer ever published would otherwise keep a count for good. Versions
+        # still only grow: the epoch jumps past every count, so a forgotten key's next
+        # version differs from any version a reader saw before (readers at worst read once
+        # more than needed).
+        self._epoch += max(self._versions.values()) + 1
+        self._versions = {key: n for key, n in self._versions.items() if key in self._waiters}
 
     def wake_all(self) -> None:
         """Wake every waiter on every key (changes may have gone unseen)."""
