@@ -121,7 +121,7 @@ def to_markdown(card: HandoffCard, *, time_zone: tzinfo = UTC) -> str:
         lines += [f"- {_tried(article)}" for article in card.tried]
     if card.questions:
         lines += ["", "## Questions", ""]
-        lines += [f"- {_mark(card, q)}{q.text}: {what_the_bot_did(q)}" for q in card.questions]
+        lines += [f"- {_mark(card, q)}{_md(q.text)}: {what_the_bot_did(q)}" for q in card.questions]
     lines += ["", "## Transcript", ""]
     for message in card.transcript:
         when = stamp(message.created_at, time_zone)

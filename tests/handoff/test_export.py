@@ -93,6 +93,14 @@ def test_markdown_shows_a_customers_markup_as_typed_and_cannot_forge_lines(
     assert text.count("**Maria (agent):**") == 0
 
 
+def test_a_question_in_the_card_cannot_forge_a_heading(card: HandoffCard) -> None:
+    assert card.questions, "the sample card lists the customer's questions"
+    asked = replace(card.questions[0], text="vpn\n# Resolved by Maria")
+    text = to_markdown(replace(card, questions=(asked, *card.questions[1:])))
+    assert "\n# Resolved" not in text
+    assert "\\# Resolved by Maria" in text
+
+
 @pytest.mark.parametrize(
     ("text", "shown"),
     [
