@@ -47,6 +47,24 @@ _STOP_WORDS: dict[str, frozenset[str]] = {
     ),
 }
 
+# Words that say that something is wrong, or ask for help, but not what it is about: in a
+# support question the other words decide the topic ("outlook virker ikke" is about
+# Outlook). The search weighs them low (knowledge.tfidf).
+_WEAK_WORDS: dict[str, frozenset[str]] = {
+    "en": _word_set(
+        """not no work works working worked broken broke problem problems issue issues
+        error help fix wrong trouble anymore again stopped stop keeps keep"""
+    ),
+    "da": _word_set(
+        """ikke ikk ik virker virke virkede fungerer fungere fungerede problem problemer
+        fejl hjælp hjælpe galt mere igen længere stoppet holdt op går gået"""
+    ),
+}
+
+# People without a Danish keyboard write æ, ø and å as ae, oe and aa ("vaer", "adgangskoede"):
+# Danish words are compared in that spelling, whichever way they were typed.
+_DANISH_FOLDING = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa"})
+
 # English negated contractions, as they look once apostrophes are gone. Expanding them makes
 # "the vpn doesn't work" and "the vpn is not working" share the word "not".
 _NEGATIONS: dict[str, tuple[str, ...]] = {
@@ -165,6 +183,9 @@ class Analyzer:
         else:
             codes = ()
         self._stop_words = frozenset().union(*(_STOP_WORDS[code] for code in codes))
+        self._weak_words = frozenset().union(*(_WEAK_WORDS[code] for code in codes))
+        self._weak_stems: frozenset[str] | None = None
+        self._folds = "da" in codes
         self._expansions = _NEGATIONS if "en" in codes else {}
         self._stemmers: tuple[Callable[[str], str], ...] = tuple(
             snowballstemmer.stemmer(_SNOWBALL_NAMES[code]).stemWord for code in codes
@@ -173,6 +194,21 @@ class Analyzer:
         # Snowball stemmer objects keep per-call state, so two threads must not share one
         # mid-word. Cache hits need no lock.
         self._lock = threading.Lock()
+
+    def weak(self, feature: str) -> bool:
+        """Whether a word feature (a stem, or two stems with a space) says little about a topic.
+
+        A word pair is weak when both of its words are: "virker ikke" is, "wifi virker" not.
+        """
+        if self._weak_stems is None:
+            self._weak_stems = frozenset(
+                stem for word in self._weak_words for stem in self._stem(word)
+            )
+        return all(part in self._weak_stems for part in feature.split(" "))
+
+    def weak_word(self, word: str) -> bool:
+        """Whether a word (as :func:`tokenize` gives it) says little about a topic."""
+        return word in self._weak_words or all(self.weak(stem) for stem in self._stem(word))
 
     def analyze(self, text: str) -> Analysis:
         """Normalise, expand negated contractions (English), drop stop words and stem.
@@ -199,6 +235,8 @@ class Analyzer:
         """
         parts = [part for word in words for part in self._expansions.get(word, (word,))]
         terms = [part for part in parts if part not in self._stop_words] or parts
+        if self._folds:
+            terms = [term.translate(_DANISH_FOLDING) for term in terms]
         return Analysis(terms=tuple(terms), stems=tuple(self._stem_all(terms)))
 
     def _stem_all(self, terms: Iterable[str]) -> list[str]:
@@ -211,6 +249,8 @@ class Analyzer:
         cached = self._cache.get(term)
         if cached is not None:
             return cached
+        if self._folds:
+            term = term.translate(_DANISH_FOLDING)
         if len(term) > _MAX_STEMMED_LENGTH or not self._stemmers:
             return (term,)
         with self._lock:

@@ -56,6 +56,7 @@ from threadpoolctl import threadpool_limits
 
 from knowledge.analysis import Analyzer, base_language, clean, tokenize
 from knowledge.article import Article, KnowledgeBase
+from knowledge.background import BACKGROUND
 from knowledge.classifier import ArticleClassifier
 from knowledge.embedding import Embedding, StaticEmbedding, Vectors
 from knowledge.tfidf import Floats, TextField, TextFields
@@ -101,9 +102,50 @@ _INLINE_TRAINING = 200_000
 # The niceness of a background training thread (0 is normal, 19 the lowest priority).
 _TRAINING_NICENESS = 10
 
+# The confidence model (_confidence): logistic regression of "the best candidate is the right
+# answer" on the evidence, fitted on development data only (docs/knowledge.md): the sample
+# knowledge's realistic cases, CLINC150 dev and Banking77 B77-unseen dev, each weighing the
+# same. The density terms let an article's similarity mean the same with 6 questions per
+# article as with 100 (where an unrelated message finds a close question more easily).
+_BIAS = -7.031
+_RANKING = -0.038
+_FIT = 11.865
+_BEST_VARIANT = 3.642
+_PROBABILITY = 1.905
+_UNKNOWN = -2.532
+_COVERAGE = 1.523
+_BACKGROUND = -2.032
+_DENSITY_RANKING = 2.492
+_DENSITY_FIT = -4.206
+_DENSITY = 0.515
+
 #: When the article classifier is trained: in a background thread while the index already
 #: serves (the service), before :meth:`SearchIndex.build` returns (evaluation), or never.
 Training = Literal["background", "now", "off"]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What a candidate's score rests on, each in [0, 1] (``helpline kb ask`` shows it).
+
+    Attributes:
+        density: The log of the mean number of questions per article in the language.
+        ranking: The ranking score: the article's fit blended with its lead over the others.
+        best_variant: The similarity of the article's best-matching question.
+        probability: The article classifier's probability (the fit until it is trained).
+        unknown: The share of the message's words that no article uses at all.
+        coverage: The share of the message's words that this article uses.
+        background: The message's similarity to the best everyday question that belongs to
+            no article (:mod:`knowledge.background`).
+    """
+
+    density: float
+    ranking: float
+    best_variant: float
+    probability: float
+    unknown: float
+    coverage: float
+    background: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +165,7 @@ class Candidate:
     score: float
     matched: str
     similarity: float = 0.0
+    evidence: Evidence | None = None
 
 
 def _embeddable(text: str, words: Sequence[str]) -> str:
@@ -145,12 +188,42 @@ class _Found:
     # there: the matched variant is looked up only for the candidates that are returned.
     number: int
     scores: Floats
+    probability: float
+    message: _Message
+
+    def best_variant(self) -> float:
+        """The similarity of the article's best question."""
+        start, end = self.language.bounds[self.number]
+        return float(self.scores[start:end].max())
+
+    def coverage(self) -> float:
+        """The share of the message's words that the article uses."""
+        if not self.message.stems:
+            return 0.0
+        own = self.language.article_words[self.number]
+        return sum(stem in own for stem in self.message.stems) / len(self.message.stems)
 
     def matched(self) -> str:
         """The title or question of the article that matched best."""
         start, end = self.language.bounds[self.number]
         variant: str = self.language.variants[start + int(self.scores[start:end].argmax())]
         return variant
+
+
+@dataclass(frozen=True, slots=True)
+class _Message:
+    """What one language's index learnt about a message, whichever article it is matched to.
+
+    Attributes:
+        stems: The message's distinct content words, stemmed.
+        unknown: The share of them that no article of the language uses (a misspelt word
+            counts in part, by the share of its letter sequences that are unknown).
+        background: The similarity of the best background question.
+    """
+
+    stems: tuple[str, ...]
+    unknown: float
+    background: float
 
 
 class _LanguageIndex:
@@ -163,9 +236,12 @@ class _LanguageIndex:
         self.embedding_weight = _EMBEDDING_WEIGHTS.get(
             base_language(lang) or "", _OTHER_EMBEDDING_WEIGHT
         )
+        self.drops_weak = base_language(lang) != "en"
         self.articles = tuple(articles)
         self.variants = tuple(v for article in self.articles for v in article.variants)
         sizes = [len(article.variants) for article in self.articles]
+        # How many questions an article has here, on average (the log): see _confidence.
+        self.density = math.log(max(1.0, len(self.variants) / max(1, len(self.articles))))
         # Variants are stored article by article; starts[i] is article i's first variant.
         self.starts = np.cumsum([0, *sizes[:-1]], dtype=np.int64)
         self.ends = self.starts + np.asarray(sizes, dtype=np.int64)
@@ -177,14 +253,23 @@ class _LanguageIndex:
         self._char_ngrams: Callable[[str], list[str]] = TfidfVectorizer(
             analyzer="char_wb", ngram_range=_CHAR_NGRAMS, lowercase=False
         ).build_analyzer()
+        background = BACKGROUND.get(base_language(lang) or "") or tuple(
+            text for texts in BACKGROUND.values() for text in texts
+        )
         self.fields = TextFields(
             [
-                TextField.fit(self.variants, self.features),
-                TextField.fit([a.answer for a in self.articles], self.features),
+                TextField.fit(self.variants, self.features, self.analyzer.weak),
+                TextField.fit([a.answer for a in self.articles], self.features, self.analyzer.weak),
+                TextField.fit(background, self.features, self.analyzer.weak),
             ]
         )
+        self.known_words, self.known_chars = self.fields.known((0, 1))
+        self.article_words = self._article_words()
         self.vectors = embedding.embed(
-            [_embeddable(v, tokenize(v)) for v in self.variants], remember=True
+            [self.embeddable(v, tokenize(v)) for v in self.variants], remember=True
+        )
+        self.background = embedding.embed(
+            [self.embeddable(text, tokenize(text)) for text in background], remember=True
         )
         self.labels = np.repeat(np.arange(len(self.articles), dtype=np.int64), sizes)
         # Set once by train(), from another thread; a search reads it once.
@@ -192,6 +277,53 @@ class _LanguageIndex:
         centroids = np.add.reduceat(self.vectors, self.starts, axis=0)
         norms = np.linalg.norm(centroids, axis=1, keepdims=True)
         self.centroids = np.divide(centroids, norms, out=centroids, where=norms > 0)
+
+    def embeddable(self, text: str, words: Sequence[str]) -> str:
+        """The text the embedding sees in this language (:func:`_embeddable`).
+
+        Outside English the words that only say something is wrong are left out when others
+        remain: averaged word vectors let "virker ikke" outweigh the one word that says
+        what does not work ("outlook virker ikke" was nearer "kameraet virker ikke i teams"
+        than "outlook synkroniserer ikke"). The model's English is good enough to weigh
+        them itself, and there "not working" can be the topic ("card not working").
+        """
+        if not self.drops_weak:
+            return _embeddable(text, words)
+        kept = [word for word in words if not self.analyzer.weak_word(word)]
+        return " ".join(kept) if kept else _embeddable(text, words)
+
+    def _article_words(self) -> tuple[frozenset[str], ...]:
+        """Each article's stemmed words: its title, questions and answer."""
+        words: list[frozenset[str]] = []
+        for article, (start, end) in zip(self.articles, self.bounds, strict=True):
+            texts = [*self.variants[start:end], article.answer]
+            stems = (self.analyzer.analyze(text).stems for text in texts)
+            words.append(frozenset(stem for group in stems for stem in group))
+        return tuple(words)
+
+    def _message(
+        self, tokens: Sequence[str], query: Vectors, background: Floats | None
+    ) -> _Message:
+        analysis = self.analyzer.analyze_words(tokens)
+        unknown = 0.0
+        seen: dict[str, None] = {}
+        for term, stem in zip(analysis.terms, analysis.stems, strict=False):
+            if stem in seen:
+                continue
+            seen[stem] = None
+            if stem in self.known_words:
+                continue
+            grams = self._char_ngrams(term)
+            known = sum(gram in self.known_chars for gram in grams) / len(grams) if grams else 0.0
+            unknown += 1.0 - known
+        stems = tuple(seen)
+        best = 0.0
+        if len(self.background):
+            similarity = self.embedding_weight * np.maximum(self.background @ query, 0.0)
+            if background is not None:
+                similarity = similarity + (1.0 - self.embedding_weight) * background
+            best = float(similarity.max())
+        return _Message(stems, unknown / len(stems) if stems else 1.0, best)
 
     def train(self, keep_going: Callable[[], bool]) -> None:
         """Fit the article classifier and let searches use it from then on."""
@@ -226,7 +358,8 @@ class _LanguageIndex:
         # Negative cosines carry no evidence; an unrelated message should score 0, not less.
         scores: Floats = weight * np.maximum(self.vectors @ query, 0.0).astype(np.float64)
         match = self.fields.match(words, chars)
-        questions, answers = match.similarities
+        questions, answers, background = match.similarities
+        message = self._message(tokens, query, background)
         if questions is not None:
             scores += (1.0 - weight) * questions
         best = np.maximum.reduceat(scores, self.starts)
@@ -259,9 +392,13 @@ class _LanguageIndex:
         # Equal fits are ordered by id here too, so that the cut at `limit` keeps the same
         # articles that the final merge would.
         order = np.lexsort((self.id_ranks[shortlist], -fits))[:limit]
+        chosen = shortlist[order]
+        chances = probabilities[chosen] if probabilities is not None else fits[order]
         return [
-            _Found(self.articles[i], fit, self, i, scores)
-            for i, fit in zip(shortlist[order].tolist(), fits[order].tolist(), strict=True)
+            _Found(self.articles[i], fit, self, i, scores, chance, message)
+            for i, fit, chance in zip(
+                chosen.tolist(), fits[order].tolist(), chances.tolist(), strict=True
+            )
         ]
 
     def _best_few(self, scores: Floats, articles: npt.NDArray[np.int64]) -> Floats:
@@ -414,9 +551,14 @@ class SearchIndex:
             return []
         languages = self._complete.get(language, self._languages) if language else self._languages
         tokens = tokenize(text)
-        query = self.embedding.embed([_embeddable(text, tokens)])[0]
+        # Each language embeds the message its own way (see _LanguageIndex.embeddable).
+        texts = {index.lang: index.embeddable(text, tokens) for index in languages}
+        distinct = list(dict.fromkeys(texts.values()))
+        vectors = dict(zip(distinct, self.embedding.embed(distinct), strict=True))
         pool = [
-            found for index in languages for found in index.search(tokens, query, max(limit, _POOL))
+            found
+            for index in languages
+            for found in index.search(tokens, vectors[texts[index.lang]], max(limit, _POOL))
         ]
         pool.sort(key=lambda c: (-c.similarity, c.article.id, c.article.lang))
         shares = _shares(pool)
@@ -430,10 +572,23 @@ class SearchIndex:
             fit = _blend(candidate, shares)
             rival = next((f for i, f in leaders if i != candidate.article.id), 0.0)
             # fit and (1 + fit - rival) / 2 are both in [0, 1].
-            score = 1.0 if candidate.similarity >= _EXACT else fit * (1.0 + fit - rival) / 2.0
-            candidates.append(
-                Candidate(candidate.article, score, candidate.matched(), candidate.similarity)
+            ranking = fit * (1.0 + fit - rival) / 2.0
+            evidence = Evidence(
+                density=candidate.language.density,
+                ranking=ranking,
+                best_variant=candidate.best_variant(),
+                probability=candidate.probability,
+                unknown=candidate.message.unknown,
+                coverage=candidate.coverage(),
+                background=candidate.message.background,
             )
+            score = 1.0 if candidate.similarity >= _EXACT else _confidence(candidate, evidence)
+            candidates.append(
+                Candidate(
+                    candidate.article, score, candidate.matched(), candidate.similarity, evidence
+                )
+            )
+        candidates.sort(key=lambda c: (-c.score, c.article.id, c.article.lang))
         return candidates
 
 
@@ -457,6 +612,23 @@ def _lower_priority() -> None:
     """Let searches and reloads go first: on Linux a thread has its own nice value."""
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _TRAINING_NICENESS)
+
+
+def _confidence(candidate: _Found, evidence: Evidence) -> float:
+    """How likely the article is the right answer: a logistic model of the evidence."""
+    d = evidence.density
+    z = (
+        _BIAS
+        + (_RANKING + _DENSITY_RANKING * d) * evidence.ranking
+        + (_FIT + _DENSITY_FIT * d) * candidate.similarity
+        + _BEST_VARIANT * evidence.best_variant
+        + _PROBABILITY * evidence.probability
+        + _UNKNOWN * evidence.unknown
+        + _COVERAGE * evidence.coverage
+        + _BACKGROUND * evidence.background
+        + _DENSITY * d
+    )
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def _blend(candidate: _Found, shares: dict[str, float]) -> float:

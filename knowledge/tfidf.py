@@ -29,6 +29,10 @@ _WORD_WEIGHT = 0.5
 # smooth idf). At 1 they pushed paraphrases with a few new words below any usable threshold;
 # at 0 (scikit-learn's behaviour) off-topic messages sharing one word scored high.
 _UNSEEN_WEIGHT = 0.5
+# The idf share of a word that only says something is wrong ("virker ikke", "not working"):
+# at full weight "wifi virker ikke" matched the one article whose questions say "virker
+# ikke" most, not the Wi-Fi article.
+_WEAK_WEIGHT = 0.3
 
 Floats = npt.NDArray[np.float64]
 Rows = npt.NDArray[np.int64]
@@ -53,19 +57,42 @@ class TfidfSpace:
     postings: sparse.csr_matrix
 
     @classmethod
-    def fit(cls, documents: Iterable[list[str]]) -> TfidfSpace:
-        """Fit the space on texts given as lists of features."""
+    def fit(
+        cls, documents: Iterable[list[str]], weak: Callable[[str], bool] | None = None
+    ) -> TfidfSpace:
+        """Fit the space on texts given as lists of features.
+
+        Args:
+            documents: The texts' features.
+            weak: Tells the features that say little about a topic however rare they are
+                in these texts ("virker ikke", "not working"); their idf is scaled by
+                :data:`_WEAK_WEIGHT`.
+        """
         vectorizer = TfidfVectorizer(
             analyzer=_given_features, sublinear_tf=True, norm="l2", dtype=np.float64
         )
         matrix = sparse.csr_matrix(vectorizer.fit_transform(documents))
         count = matrix.shape[0]
         vocabulary = {str(feature): int(i) for feature, i in vectorizer.vocabulary_.items()}
+        idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+        if weak is not None:
+            scale = np.ones(len(idf))
+            for feature, i in vocabulary.items():
+                if weak(feature):
+                    scale[i] = _WEAK_WEIGHT
+            if (scale < 1.0).any():
+                idf = idf * scale
+                matrix = sparse.csr_matrix(matrix @ sparse.diags(scale))
+                norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+                matrix = sparse.csr_matrix(
+                    sparse.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0))
+                    @ matrix
+                )
         postings = sparse.csr_matrix(matrix.T)
         postings.sort_indices()
         return cls(
             vocabulary=vocabulary,
-            idf=np.asarray(vectorizer.idf_),
+            idf=idf,
             unseen_idf=_UNSEEN_WEIGHT * float(np.log(1 + count) + 1),
             postings=postings,
         )
@@ -126,19 +153,24 @@ class TextField:
 
     @classmethod
     def fit(
-        cls, texts: Sequence[str], features: Callable[[str], tuple[list[str], list[str]]]
+        cls,
+        texts: Sequence[str],
+        features: Callable[[str], tuple[list[str], list[str]]],
+        weak: Callable[[str], bool] | None = None,
     ) -> TextField | None:
         """Fit both spaces, or ``None`` when no text has a feature (it was all punctuation).
 
         Args:
             texts: The texts.
             features: Gives the word features and the character features of a text.
+            weak: Tells the word features that say little about a topic (see
+                :meth:`TfidfSpace.fit`).
         """
         if not any(features(text)[0] for text in texts):
             return None
         # Features are produced lazily, one text at a time, in one pass per space: holding
         # every text's character n-grams at once costs about 10 kB per text.
-        words = TfidfSpace.fit(features(text)[0] for text in texts)
+        words = TfidfSpace.fit((features(text)[0] for text in texts), weak)
         chars = TfidfSpace.fit(features(text)[1] for text in texts)
         return cls(words, chars)
 
@@ -209,6 +241,18 @@ class TextFields:
             shape=(end - first, self._sizes[block]),
         )
         return sparse.csr_matrix(postings.T)
+
+    def known(self, fields: Sequence[int]) -> tuple[frozenset[str], frozenset[str]]:
+        """The word features and the character features that some fields' texts contain."""
+        blocks = [self._present.index(field) for field in fields if field in self._present]
+
+        def contained(vocabulary: _Vocabulary) -> frozenset[str]:
+            has = np.zeros(vocabulary.rows.shape[1], dtype=bool)
+            for block in blocks:
+                has |= vocabulary.rows[block] != vocabulary.empty
+            return frozenset(f for f, i in vocabulary.ids.items() if has[i])
+
+        return contained(self._words), contained(self._chars)
 
     def match(self, words: list[str], chars: list[str]) -> Match:
         """The similarity of a query with every text of every field.

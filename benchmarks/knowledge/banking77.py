@@ -15,8 +15,16 @@ from pathlib import Path
 from knowledge.article import HANDOFF, Article, KnowledgeBase
 from knowledge.loader import Case
 
-#: Where the data lives relative to the repository (a sibling ``shared`` checkout).
-DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "banking77"
+#: Where the data lives relative to the repository: a ``shared/eval`` folder beside the
+#: checkout (or beside its parent, for a worktree one level deeper).
+DEFAULT_DATA = next(
+    (
+        p / "shared" / "eval" / "banking77"
+        for p in Path(__file__).resolve().parents[2].parents
+        if (p / "shared" / "eval").is_dir()
+    ),
+    Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "banking77",
+)
 
 PROTOCOLS = ("B77-10shot", "B77-full", "B77-unseen")
 
