@@ -80,6 +80,21 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "/human asks for a person, /end ends the conversation."
             ),
             "ended": "This conversation has ended. Write again any time.",
+            # Small talk (bot.small_talk): short replies that are never a fallback.
+            "small_talk_greeting": "Hi! What can I help you with? Ask in your own words.",
+            "small_talk_thanks": "You're welcome! Ask me anything else any time.",
+            "small_talk_goodbye": "Goodbye! Write again any time.",
+            "small_talk_bot": (
+                "I'm the Helpline bot: I answer from articles our staff have written, and I "
+                "can pass you to a person at any time."
+            ),
+            "small_talk_ping": "Yes, I'm here. What can I help you with?",
+            "small_talk_acknowledge": "Okay. Ask me anything else any time.",
+            "small_talk_help": (
+                "Ask me a question in your own words, like \"my VPN won't connect\", and I'll "
+                'answer from our help articles. To reach a person, write "talk to a person" '
+                "or use the button below; /end ends the conversation."
+            ),
             "unsupported": (
                 "Sorry, I can only read text. Please type your question; a photo's caption "
                 "counts as text."
@@ -154,6 +169,20 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "/human beder om en medarbejder, /end afslutter samtalen."
             ),
             "ended": "Samtalen er afsluttet. Skriv igen når som helst.",
+            "small_talk_greeting": "Hej! Hvad kan jeg hjælpe med? Spørg med dine egne ord.",
+            "small_talk_thanks": "Selv tak! Spørg bare igen når som helst.",
+            "small_talk_goodbye": "Farvel! Skriv igen når som helst.",
+            "small_talk_bot": (
+                "Jeg er Helpline-botten: jeg svarer ud fra artikler, som vores medarbejdere har "
+                "skrevet, og jeg kan sende dig videre til en medarbejder når som helst."
+            ),
+            "small_talk_ping": "Ja, jeg er her. Hvad kan jeg hjælpe med?",
+            "small_talk_acknowledge": "Okay. Spørg bare igen når som helst.",
+            "small_talk_help": (
+                'Stil mig et spørgsmål med dine egne ord, fx "min VPN vil ikke forbinde", så '
+                'svarer jeg ud fra vores hjælpeartikler. Skriv "tal med en medarbejder" eller '
+                "brug knappen herunder for at få fat i en person; /end afslutter samtalen."
+            ),
             "unsupported": (
                 "Beklager, jeg kan kun læse tekst. Skriv venligst dit spørgsmål; teksten "
                 "under et billede tæller som tekst."

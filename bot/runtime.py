@@ -23,6 +23,7 @@ from bot.phrases import Phrases
 from bot.runtime_desk import DeskActions, question_of, rating_of
 from bot.runtime_outbound import Outbound
 from bot.settings import HandoffPolicy, Routing
+from bot.small_talk import Recognised, SmallTalk, recognise
 from bot.turns import (
     ACTION_ANSWER,
     ACTION_HAND_OFF,
@@ -33,6 +34,7 @@ from bot.turns import (
 )
 from handoff.model import (
     CHANNEL_REF,
+    Button,
     Conversation,
     ConversationState,
     Customer,
@@ -269,6 +271,12 @@ class Runtime(DeskActions, Outbound):
                 utterances.append(self._say("still_queued", language, position=position))
             return await self._send(customer, conversation, message, utterances)
 
+        chat = None if payload is not None or wants_person else recognise(message.text)
+        if chat is not None:
+            reply = await self._small_talk(conversation, history, chat, known)
+            first = message.seq == 1
+            shown = await self._notices(conversation, message, slots, language) if first else []
+            return await self._send(customer, conversation, message, [*shown, reply])
         trigger, instead = await self._before_answer(
             conversation, message, history, payload=payload, language=language
         )
@@ -311,6 +319,34 @@ class Runtime(DeskActions, Outbound):
         if isinstance(assigned, Conversation):
             sent.append(await self._announce(assigned))
         return sent
+
+    async def _small_talk(
+        self,
+        conversation: Conversation,
+        history: Sequence[Said],
+        chat: Recognised,
+        known: str | None,
+    ) -> Utterance:
+        """The reply to small talk: a phrase, never a fallback, never a step to a handoff.
+
+        "Thanks" right after an answer says that the answer helped, as the "yes, that helped"
+        button would.
+        """
+        language = chat.language or known or self._default_language
+        if chat.kind is SmallTalk.THANKS:
+            earlier = [m for m in history[:-1] if m.sender is SenderKind.BOT]
+            if earlier and earlier[-1].meta.get("kind") == "answer":
+                await self._store.record_feedback(
+                    conversation.id, message_id=earlier[-1].id, helpful=True
+                )
+        buttons: tuple[Button, ...] = ()
+        if chat.kind is SmallTalk.HELP:
+            buttons = (Button(self._phrases.get("button_person", language), HUMAN_COMMAND),)
+        return Utterance(
+            text=self._phrases.get(f"small_talk_{chat.kind.value}", language),
+            buttons=buttons,
+            meta={"kind": "small_talk", "small_talk": chat.kind.value},
+        )
 
     async def _command(
         self, customer: Customer, conversation: Conversation, message: Message, command: str
