@@ -1,15 +1,23 @@
-"""Knowledge benchmark: Banking77 protocols side by side with baselines, and a scale run.
+"""Knowledge benchmark: every protocol side by side with the previous method and baselines.
 
 Usage (from the repository root)::
 
     python benchmarks/knowledge/run.py [--data ../shared/eval/banking77] [--queries N]
+                                       [--protocols sample,CLINC-dev,...]
                                        [--scale 1000,10000,100000]
 
-Every (protocol, method) pair runs in its own subprocess, so that its peak resident memory
-is its own. Methods:
+Protocols: the sample knowledge's realistic cases (``sample``: the development set,
+``sample-holdout``: measured only), ``CLINC-dev`` and the Banking77 ones
+(``benchmarks/knowledge/bases.py``, ``benchmarks/knowledge/banking77.py``). Every
+(protocol, method) pair runs in its own subprocess, so that its peak resident memory is its
+own. Methods:
 
 - ``helpline``: the product's index (:class:`knowledge.index.SearchIndex`) and the bot's
   decision rule at the default answer threshold;
+- ``previous``: the same for the search as it was before the confidence model (the code of
+  commit :data:`PREVIOUS`, read from git), at its default threshold (0.6);
+  ``previous-own`` is it at the threshold the sample deployment then set for itself
+  (0.1575; sample protocols only);
 - ``helpline-calibrated``: the same with the threshold fitted (``kb calibrate``) on the
   very cases it is measured on: the best a calibration on similar cases can do;
 - ``helpline-minilm``: the product's index with ``knowledge_model = "minilm"`` (the optional
@@ -27,18 +35,25 @@ measures speed and memory (its articles are random).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import random
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+# The previous method's child process imports the product from an older tree first.
+if os.environ.get("HELPLINE_BENCH_CODE"):
+    sys.path.insert(0, os.environ["HELPLINE_BENCH_CODE"])
 
+from benchmarks.knowledge import bases
 from benchmarks.knowledge.banking77 import (
     DEFAULT_DATA,
     PROTOCOLS,
@@ -53,7 +68,21 @@ from knowledge.evaluation import Metrics, Trial, calibrate, peak_rss_mb, run_cas
 from knowledge.index import Candidate, SearchIndex
 from knowledge.loader import Case
 
-METHODS = ("helpline", "helpline-calibrated", "helpline-minilm", "char-tfidf", "bm25")
+METHODS = (
+    "helpline",
+    "previous",
+    "previous-own",
+    "helpline-calibrated",
+    "helpline-minilm",
+    "char-tfidf",
+    "bm25",
+)
+#: The commit whose search is the ``previous`` method: the last one before the confidence
+#: model, the Danish weak words and the background questions.
+PREVIOUS = "fc86f53"
+#: The threshold the sample deployment set for itself with the previous search.
+PREVIOUS_SAMPLE_THRESHOLD = 0.1575
+ALL_PROTOCOLS = (*bases.PROTOCOLS, *PROTOCOLS)
 
 Ranker = Callable[[str], str | None]
 
@@ -66,7 +95,7 @@ def _top1(trials: Sequence[Trial]) -> float:
 
 
 def _helpline(
-    protocol: Protocol, *, calibrated: bool, model: ModelName
+    protocol: Protocol, *, calibrated: bool, model: ModelName, threshold: float | None = None
 ) -> tuple[Metrics, float, float]:
     from bot.dialogue import Outcome, Thresholds, decide
     from bot.settings import Settings
@@ -84,7 +113,8 @@ def _helpline(
         return decision.candidates[0].article.id if decision.outcome is Outcome.ANSWER else None
 
     trials = run_cases(index, protocol.cases)
-    threshold = calibrate(trials, answered) if calibrated else defaults.answer_threshold
+    if threshold is None:
+        threshold = calibrate(trials, answered) if calibrated else defaults.answer_threshold
     metrics = score(trials, answered, threshold, build_s=build_s, peak_rss_mb=peak_rss_mb())
     return metrics, _top1(trials), train_s
 
@@ -164,6 +194,8 @@ def _installed(methods: Sequence[str]) -> list[str]:
 
 
 def _protocol(args: argparse.Namespace) -> Protocol:
+    if args.protocol in bases.PROTOCOLS:
+        return bases.build(args.protocol)
     train = read_rows(args.data / "train.csv")
     dev = read_rows(args.data / "dev.csv")
     if args.queries:
@@ -189,10 +221,11 @@ def _protocol(args: argparse.Namespace) -> Protocol:
 
 def _child(args: argparse.Namespace) -> None:
     protocol = _protocol(args)
-    if args.method.startswith("helpline"):
+    if args.method.startswith(("helpline", "previous")):
         model: ModelName = "minilm" if args.method == "helpline-minilm" else "wordllama"
+        own = PREVIOUS_SAMPLE_THRESHOLD if args.method == "previous-own" else None
         metrics, top1, train_s = _helpline(
-            protocol, calibrated=args.method == "helpline-calibrated", model=model
+            protocol, calibrated=args.method == "helpline-calibrated", model=model, threshold=own
         )
     else:
         metrics, top1, train_s = _baseline(protocol, args.method)
@@ -227,11 +260,35 @@ def _run(args: argparse.Namespace, protocol: str, method: str) -> dict[str, floa
         "--train-per-intent",
         str(args.train_per_intent or 0),
     ]
-    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    environment = dict(os.environ)
+    if method.startswith("previous"):
+        environment["HELPLINE_BENCH_CODE"] = str(_previous_code(args))
+    done = subprocess.run(command, check=False, capture_output=True, text=True, env=environment)
     if done.returncode != 0:
         raise SystemExit(f"{protocol} / {method} failed:\n{done.stderr}")
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def _previous_code(args: argparse.Namespace) -> Path:
+    """The product packages of :data:`PREVIOUS`, extracted once into a scratch folder."""
+    target = Path(tempfile.gettempdir()) / f"helpline-bench-{PREVIOUS}"
+    if not (target / "knowledge").is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        root = Path(__file__).resolve().parents[2]
+        archive = subprocess.run(
+            ["git", "-C", str(root), "archive", PREVIOUS, "knowledge", "bot", "handoff"],
+            check=True,
+            capture_output=True,
+        )
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(target, filter="data")
+    return target
+
+
+def _applies(protocol: str, method: str) -> bool:
+    """Whether a method is run on a protocol (the sample's own old threshold: sample only)."""
+    return method != "previous-own" or protocol in bases.PROTOCOLS
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -241,6 +298,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--train-per-intent", type=int, default=0, help="cap train rows")
     parser.add_argument("--scale", default="1000,10000,100000", help="sizes, or '' for none")
     parser.add_argument("--methods", default=",".join(_installed(METHODS)))
+    parser.add_argument("--protocols", default=",".join(ALL_PROTOCOLS))
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--protocol", help=argparse.SUPPRESS)
     parser.add_argument("--method", help=argparse.SUPPRESS)
@@ -254,8 +312,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "| p50 ms | p99 ms | build s | train s | peak RSS MB |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for protocol in PROTOCOLS:
-        for method in methods:
+    for protocol in (p for p in args.protocols.split(",") if p):
+        for method in (m for m in methods if _applies(protocol, m)):
             r = _run(args, protocol, method)
             print(
                 f"| {protocol} | {method} | {r['top1']:.1%} | {r['in_scope_accuracy']:.1%} "
@@ -271,7 +329,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("|---|---|---|---|---|---|---|")
     for size in sizes:
         # The calibrated variant searches exactly as the default one does.
-        for method in (m for m in methods if m != "helpline-calibrated"):
+        for method in (m for m in methods if m not in {"helpline-calibrated", "previous-own"}):
             r = _run(args, f"scale-{size}", method)
             print(
                 f"| {int(r['variants']):,} | {method} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} "
