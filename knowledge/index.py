@@ -107,17 +107,17 @@ _TRAINING_NICENESS = 10
 # knowledge's realistic cases, CLINC150 dev and Banking77 B77-unseen dev, each weighing the
 # same. The density terms let an article's similarity mean the same with 6 questions per
 # article as with 100 (where an unrelated message finds a close question more easily).
-_BIAS = -7.031
-_RANKING = -0.038
-_FIT = 11.865
-_BEST_VARIANT = 3.642
-_PROBABILITY = 1.905
-_UNKNOWN = -2.532
-_COVERAGE = 1.523
-_BACKGROUND = -2.032
-_DENSITY_RANKING = 2.492
-_DENSITY_FIT = -4.206
-_DENSITY = 0.515
+_BIAS = -7.198
+_RANKING = -0.094
+_FIT = 11.911
+_BEST_VARIANT = 3.864
+_PROBABILITY = 2.186
+_UNKNOWN = -3.605
+_COVERAGE = 1.334
+_BACKGROUND = -2.038
+_DENSITY_RANKING = 2.279
+_DENSITY_FIT = -4.159
+_DENSITY = 0.609
 
 #: When the article classifier is trained: in a background thread while the index already
 #: serves (the service), before :meth:`SearchIndex.build` returns (evaluation), or never.
@@ -198,10 +198,11 @@ class _Found:
 
     def coverage(self) -> float:
         """The share of the message's words that the article uses."""
-        if not self.message.stems:
+        if not self.message.total:
             return 0.0
         own = self.language.article_words[self.number]
-        return sum(stem in own for stem in self.message.stems) / len(self.message.stems)
+        used = sum(weight for stem, weight in self.message.weights.items() if stem in own)
+        return used / self.message.total
 
     def matched(self) -> str:
         """The title or question of the article that matched best."""
@@ -215,13 +216,16 @@ class _Message:
     """What one language's index learnt about a message, whichever article it is matched to.
 
     Attributes:
-        stems: The message's distinct content words, stemmed.
-        unknown: The share of them that no article of the language uses (a misspelt word
-            counts in part, by the share of its letter sequences that are unknown).
+        weights: The message's distinct content words, stemmed, and their idf weights.
+        total: The sum of the weights.
+        unknown: The weighted share of them that no article of the language uses (a
+            misspelt word counts in part, by the share of its letter sequences that are
+            unknown).
         background: The similarity of the best background question.
     """
 
-    stems: tuple[str, ...]
+    weights: dict[str, float]
+    total: float
     unknown: float
     background: float
 
@@ -306,24 +310,26 @@ class _LanguageIndex:
     ) -> _Message:
         analysis = self.analyzer.analyze_words(tokens)
         unknown = 0.0
-        seen: dict[str, None] = {}
+        # Each distinct word counts by its idf: a rare word says more about the topic than a
+        # common one, and a weak one ("virker ikke") little.
+        weights: dict[str, float] = {}
         for term, stem in zip(analysis.terms, analysis.stems, strict=False):
-            if stem in seen:
+            if stem in weights:
                 continue
-            seen[stem] = None
+            weight = weights[stem] = self.fields.word_idf(0, stem)
             if stem in self.known_words:
                 continue
             grams = self._char_ngrams(term)
             known = sum(gram in self.known_chars for gram in grams) / len(grams) if grams else 0.0
-            unknown += 1.0 - known
-        stems = tuple(seen)
+            unknown += weight * (1.0 - known)
+        total = sum(weights.values())
         best = 0.0
         if len(self.background):
             similarity = self.embedding_weight * np.maximum(self.background @ query, 0.0)
             if background is not None:
                 similarity = similarity + (1.0 - self.embedding_weight) * background
             best = float(similarity.max())
-        return _Message(stems, unknown / len(stems) if stems else 1.0, best)
+        return _Message(weights, total, unknown / total if total else 1.0, best)
 
     def train(self, keep_going: Callable[[], bool]) -> None:
         """Fit the article classifier and let searches use it from then on."""

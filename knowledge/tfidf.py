@@ -254,6 +254,12 @@ class TextFields:
 
         return contained(self._words), contained(self._chars)
 
+    def word_idf(self, field: int, feature: str) -> float:
+        """A word feature's idf in a field's word space (the unseen idf if it lacks it)."""
+        vocabulary = self._words
+        block = self._present.index(field)
+        return float(vocabulary.idf[block, vocabulary.ids.get(feature, -1)])
+
     def match(self, words: list[str], chars: list[str]) -> Match:
         """The similarity of a query with every text of every field.
 
