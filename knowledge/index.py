@@ -119,6 +119,14 @@ _DENSITY_RANKING = 2.279
 _DENSITY_FIT = -4.159
 _DENSITY = 0.609
 
+# The background questions' TF-IDF fields by language, and their embeddings by model and
+# language (see _LanguageIndex._background_field).
+_BACKGROUND_LOCK = threading.Lock()
+_BACKGROUND_FIELDS: dict[tuple[str, bool], TextField | None] = {}
+_BACKGROUND_VECTORS: weakref.WeakKeyDictionary[Embedding, dict[str, Vectors]] = (
+    weakref.WeakKeyDictionary()
+)
+
 #: When the article classifier is trained: in a background thread while the index already
 #: serves (the service), before :meth:`SearchIndex.build` returns (evaluation), or never.
 Training = Literal["background", "now", "off"]
@@ -264,7 +272,7 @@ class _LanguageIndex:
             [
                 TextField.fit(self.variants, self.features, self.analyzer.weak),
                 TextField.fit([a.answer for a in self.articles], self.features, self.analyzer.weak),
-                TextField.fit(background, self.features, self.analyzer.weak),
+                self._background_field(background),
             ]
         )
         self.known_words, self.known_chars = self.fields.known((0, 1))
@@ -272,9 +280,10 @@ class _LanguageIndex:
         self.vectors = embedding.embed(
             [self.embeddable(v, tokenize(v)) for v in self.variants], remember=True
         )
-        self.background = embedding.embed(
-            [self.embeddable(text, tokenize(text)) for text in background], remember=True
-        )
+        self.background = self._background_vectors(background)
+        # The other languages' indexes: a word of theirs in a message is not unknown (people
+        # mix English words into Danish: "min laptop er mega slow"). Set by SearchIndex.
+        self.others: tuple[_LanguageIndex, ...] = ()
         self.labels = np.repeat(np.arange(len(self.articles), dtype=np.int64), sizes)
         # Set once by train(), from another thread; a search reads it once.
         self.classifier: ArticleClassifier | None = None
@@ -295,6 +304,34 @@ class _LanguageIndex:
             return _embeddable(text, words)
         kept = [word for word in words if not self.analyzer.weak_word(word)]
         return " ".join(kept) if kept else _embeddable(text, words)
+
+    def _background_field(self, background: Sequence[str]) -> TextField | None:
+        """The background questions' TF-IDF field; the same for every index of a language.
+
+        Kept between builds: in a small knowledge base the background is most of the text,
+        and a hot reload should not analyse it again.
+        """
+        key = (self.lang, self.drops_weak)
+        with _BACKGROUND_LOCK:
+            if key not in _BACKGROUND_FIELDS:
+                _BACKGROUND_FIELDS[key] = TextField.fit(
+                    background, self.features, self.analyzer.weak
+                )
+            return _BACKGROUND_FIELDS[key]
+
+    def _background_vectors(self, background: Sequence[str]) -> Vectors:
+        """The background questions' embeddings, kept per embedding model and language."""
+        with _BACKGROUND_LOCK:
+            known = _BACKGROUND_VECTORS.setdefault(self.embedding, {})
+            if self.lang not in known:
+                known[self.lang] = self.embedding.embed(
+                    [self.embeddable(text, tokenize(text)) for text in background]
+                )
+            return known[self.lang]
+
+    def knows(self, term: str) -> bool:
+        """Whether an article of this language uses a word (as the analyzer leaves it)."""
+        return any(stem in self.known_words for stem in self.analyzer.analyze_words([term]).stems)
 
     def _article_words(self) -> tuple[frozenset[str], ...]:
         """Each article's stemmed words: its title, questions and answer."""
@@ -317,7 +354,7 @@ class _LanguageIndex:
             if stem in weights:
                 continue
             weight = weights[stem] = self.fields.word_idf(0, stem)
-            if stem in self.known_words:
+            if stem in self.known_words or any(other.knows(term) for other in self.others):
                 continue
             grams = self._char_ngrams(term)
             known = sum(gram in self.known_chars for gram in grams) / len(grams) if grams else 0.0
@@ -453,6 +490,8 @@ class SearchIndex:
             if {article.id for article in language.articles} == ids
         }
         self._trained = threading.Event()
+        for index in self._languages:
+            index.others = tuple(other for other in self._languages if other is not index)
 
     @classmethod
     def build(
@@ -510,6 +549,18 @@ class SearchIndex:
             ).start()
         return index
 
+    @staticmethod
+    def _mixed(index: _LanguageIndex, tokens: Sequence[str]) -> bool:
+        """Whether a message uses words only another language's articles use.
+
+        "min laptop er mega slow" is Danish, but its topic words are English: the English
+        articles are searched too (the answer is still given in the message's language).
+        """
+        return any(
+            not index.knows(token) and any(other.knows(token) for other in index.others)
+            for token in tokens
+        )
+
     @property
     def trained(self) -> bool:
         """Whether the article classifier has finished training (or was not wanted)."""
@@ -557,6 +608,8 @@ class SearchIndex:
             return []
         languages = self._complete.get(language, self._languages) if language else self._languages
         tokens = tokenize(text)
+        if len(languages) == 1 and self._mixed(languages[0], tokens):
+            languages = self._languages
         # Each language embeds the message its own way (see _LanguageIndex.embeddable).
         texts = {index.lang: index.embeddable(text, tokens) for index in languages}
         distinct = list(dict.fromkeys(texts.values()))

@@ -13,7 +13,6 @@ import signal
 import socket
 import sys
 import time
-import tomllib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,19 +41,16 @@ def free_port() -> int:
 
 
 def write_config(directory: Path, *, flood_messages: int) -> Path:
-    """A settings file: the sample deployment's teams and answer threshold (what ``make
-    run`` serves), no demo agents, the flood limit given, no per-address limits.
+    """A settings file: the sample deployment's teams and its answer threshold, the default
+    (what ``make run`` serves), no demo agents, the flood limit given, no per-address limits.
 
     No agent is online, so every handoff stays queued and the bot keeps answering.
     """
-    with (SAMPLE / "helpline.toml").open("rb") as sample:
-        threshold = tomllib.load(sample)["helpline"]["answer_threshold"]
     # Every simulated customer comes from this machine's one address: the per-address
     # limits (new conversations, streams, connections) would refuse most of them.
     lines = [
         "[helpline]",
         f"web_flood_messages = {flood_messages}",
-        f"answer_threshold = {threshold}",
         "web_sessions_per_address = 1000000",
         "web_streams_per_address = 1000000",
         "web_max_connections = 100000",

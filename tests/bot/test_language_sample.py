@@ -31,7 +31,7 @@ def knowledge_dir() -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, knowledge_dir: Path) -> Settings:
-    """The sample deployment's settings (its teams, and its threshold fitted to its cases)."""
+    """The sample deployment's settings: its teams, and the default answer threshold."""
     return load_settings(
         environ={},
         config_file=SAMPLE.parent / "helpline.toml",
@@ -91,3 +91,50 @@ async def test_the_handoff_is_in_the_customers_language(runtime: Runtime) -> Non
 
     assert meta.get("kind") == "handoff"
     assert reply.startswith("Jeg har sendt din samtale videre til")
+
+
+# The sample deployment at the default threshold: real questions written as people write
+# at night are answered, and questions next to the domain are declined.
+@pytest.mark.parametrize(
+    ("text", "article_id"),
+    [
+        # "X virker ikke": X decides, not the words that only say something is wrong.
+        ("outlook virker ikke", "outlook-not-syncing"),
+        ("wifi virker ikke", "wifi-office"),
+        ("printeren virker ikke", "printer-not-printing"),
+        ("onedrive virker ikke", "onedrive-sync"),
+        # Split words and spellings without æ, ø and å.
+        ("jeg har glemt min adgangs kode", "password-reset"),
+        ("min baerbare er meget langsom", "laptop-slow"),
+        ("vaer sod at hjaelpe, jeg er laast ude af min konto", "account-locked"),
+        # English words inside a Danish sentence.
+        ("min laptop er mega slow", "laptop-slow"),
+        ("kan ikke connecte til vpn", "vpn-connect"),
+        ("omg i forgot my pasword again", "password-reset"),
+    ],
+)
+async def test_informal_questions_get_the_right_article(
+    runtime: Runtime, text: str, article_id: str
+) -> None:
+    _, meta = await first_reply(runtime, text)
+
+    assert (meta.get("kind"), meta.get("article_id")) == ("answer", article_id)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the coffee machine is broken",
+        "how many vacation days do I have left",
+        "the elevator is stuck",
+        "my payslip is wrong",
+        "kaffemaskinen er i stykker",
+        "min lønseddel er forkert",
+        "hvor kan jeg parkere",
+        "hvornår er julefrokosten",
+    ],
+)
+async def test_questions_next_to_the_domain_are_declined(runtime: Runtime, text: str) -> None:
+    _, meta = await first_reply(runtime, text)
+
+    assert meta.get("kind") == "fallback"
