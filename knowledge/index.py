@@ -265,18 +265,26 @@ class _LanguageIndex:
         self._char_ngrams: Callable[[str], list[str]] = TfidfVectorizer(
             analyzer="char_wb", ngram_range=_CHAR_NGRAMS, lowercase=False
         ).build_analyzer()
+        # Each text's stems, kept while building (see _words).
+        self._stems: dict[str, tuple[str, ...]] = {}
         background = BACKGROUND.get(base_language(lang) or "") or tuple(
             text for texts in BACKGROUND.values() for text in texts
         )
         self.fields = TextFields(
             [
-                TextField.fit(self.variants, self.features, self.analyzer.weak),
-                TextField.fit([a.answer for a in self.articles], self.features, self.analyzer.weak),
+                TextField.fit(self.variants, self.features, self.analyzer.weak, self._words),
+                TextField.fit(
+                    [a.answer for a in self.articles],
+                    self.features,
+                    self.analyzer.weak,
+                    self._words,
+                ),
                 self._background_field(background),
             ]
         )
         self.known_words, self.known_chars = self.fields.known((0, 1))
         self.article_words = self._article_words()
+        self._stems.clear()
         self.vectors = embedding.embed(
             [self.embeddable(v, tokenize(v)) for v in self.variants], remember=True
         )
@@ -338,7 +346,7 @@ class _LanguageIndex:
         words: list[frozenset[str]] = []
         for article, (start, end) in zip(self.articles, self.bounds, strict=True):
             texts = [*self.variants[start:end], article.answer]
-            stems = (self.analyzer.analyze(text).stems for text in texts)
+            stems = (self._stems.get(text) or self.analyzer.analyze(text).stems for text in texts)
             words.append(frozenset(stem for group in stems for stem in group))
         return tuple(words)
 
@@ -374,6 +382,11 @@ class _LanguageIndex:
         self.classifier = ArticleClassifier.fit(
             self.vectors, self.labels, len(self.articles), words=words, keep_going=keep_going
         )
+
+    def _words(self, text: str) -> list[str]:
+        """The word features of a text (:meth:`features`), remembering its stems."""
+        stems = self._stems[text] = self.analyzer.analyze(text).stems
+        return [*stems, *(f"{a} {b}" for a, b in pairwise(stems))]
 
     def features(self, text: str) -> tuple[list[str], list[str]]:
         """The word features and character features of a text, analysed in this language."""

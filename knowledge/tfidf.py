@@ -157,6 +157,7 @@ class TextField:
         texts: Sequence[str],
         features: Callable[[str], tuple[list[str], list[str]]],
         weak: Callable[[str], bool] | None = None,
+        words: Callable[[str], list[str]] | None = None,
     ) -> TextField | None:
         """Fit both spaces, or ``None`` when no text has a feature (it was all punctuation).
 
@@ -165,14 +166,17 @@ class TextField:
             features: Gives the word features and the character features of a text.
             weak: Tells the word features that say little about a topic (see
                 :meth:`TfidfSpace.fit`).
+            words: Gives only the word features of a text, the same as ``features`` (the
+                word pass then skips the character n-grams, half of the work).
         """
-        if not any(features(text)[0] for text in texts):
+        words_of = words or (lambda text: features(text)[0])
+        if not any(words_of(text) for text in texts):
             return None
         # Features are produced lazily, one text at a time, in one pass per space: holding
         # every text's character n-grams at once costs about 10 kB per text.
-        words = TfidfSpace.fit((features(text)[0] for text in texts), weak)
+        word_space = TfidfSpace.fit((words_of(text) for text in texts), weak)
         chars = TfidfSpace.fit(features(text)[1] for text in texts)
-        return cls(words, chars)
+        return cls(word_space, chars)
 
     def similarity(self, words: list[str], chars: list[str]) -> Floats:
         """The weighted cosines of a query with every text of the field, in [0, 1]."""
@@ -255,7 +259,12 @@ class TextFields:
         return contained(self._words), contained(self._chars)
 
     def word_idf(self, field: int, feature: str) -> float:
-        """A word feature's idf in a field's word space (the unseen idf if it lacks it)."""
+        """A word feature's idf in a field's word space (the unseen idf if it lacks it).
+
+        A field that was ``None`` has no space: every feature weighs 1 there.
+        """
+        if field not in self._present:
+            return 1.0
         vocabulary = self._words
         block = self._present.index(field)
         return float(vocabulary.idf[block, vocabulary.ids.get(feature, -1)])
