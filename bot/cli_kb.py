@@ -68,7 +68,8 @@ def kb_ask(directory: Path, question: str, limit: int) -> None:
     """Show which articles the bot would consider for QUESTION, with scores.
 
     Each candidate shows its score, the question or title that matched best and how
-    similar that is; the last line says what the bot would do with the default thresholds.
+    similar that is, and some of the evidence the score weighs; the last line says what
+    the bot would do with the default thresholds.
     """
     from bot.dialogue import Outcome, Thresholds, decide
     from bot.settings import load_settings
@@ -83,6 +84,14 @@ def kb_ask(directory: Path, question: str, limit: int) -> None:
         article = candidate.article
         click.echo(f"{rank}. {candidate.score:.3f}  {article.id} [{article.lang}]  {article.title}")
         click.echo(f"   matched: {candidate.matched} (similarity {candidate.similarity:.3f})")
+        evidence = candidate.evidence
+        if evidence is not None:
+            # Why the score is what it is (docs/knowledge.md, "Knowing what it does not know").
+            click.echo(
+                f"   evidence: words unknown {evidence.unknown:.2f}, used by the article "
+                f"{evidence.coverage:.2f}, everyday-question similarity "
+                f"{evidence.background:.2f}"
+            )
     thresholds = Thresholds(
         answer=settings.answer_threshold, clarify_margin=settings.clarify_margin
     )
