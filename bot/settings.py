@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from bot.dialogue import ANSWER_THRESHOLD, CLARIFY_MARGIN
 from bot.errors import ConfigError
 from bot.settings_file import locate
 from handoff.office_hours import DeskHours, build_office_hours, zone
@@ -154,12 +155,9 @@ class Settings(BaseSettings):
     # The retrieval model (docs/knowledge.md): "wordllama" (default install) or "minilm"
     # (the optional minilm extra, with torch).
     knowledge_model: Literal["wordllama", "minilm"] = "wordllama"
-    # The search's score is the estimated chance that the best article is the right answer
-    # (knowledge.index), so one default serves knowledge of every size and language: chosen
-    # on the sample's realistic cases, CLINC150 and Banking77 dev (docs/knowledge.md).
-    # `helpline kb calibrate` fine-tunes it for a deployment with cases of its own.
-    answer_threshold: float = Field(default=0.8, ge=0.0, le=1.0)
-    clarify_margin: float = Field(default=0.04, ge=0.0, le=1.0)
+    # One default for every knowledge base (bot.dialogue.ANSWER_THRESHOLD).
+    answer_threshold: float = Field(default=ANSWER_THRESHOLD, ge=0.0, le=1.0)
+    clarify_margin: float = Field(default=CLARIFY_MARGIN, ge=0.0, le=1.0)
     fallbacks_before_handoff: int = Field(default=2, ge=1)
     handoff: HandoffPolicy = HandoffPolicy()
     routing: Routing = Routing()

@@ -37,7 +37,7 @@ def test_the_benchmark_prints_protocol_and_scale_tables(tmp_path: Path) -> None:
 
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--data", str(tmp_path), "--scale", "100",
-         "--methods", "helpline,char-tfidf"],
+         "--methods", "helpline,char-tfidf", "--protocols", "B77-10shot,B77-full,B77-unseen"],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
