@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from handoff.attachments import AttachmentRef
 from handoff.model import Conversation, Customer, Message
 
 
@@ -19,6 +20,7 @@ class IncomingMessage:
         text: what the customer wrote (a pressed button's title when ``payload`` is set).
         payload: what a pressed button sends back, e.g. ``/human``.
         reference: the channel's own id of the message, kept so a later edit finds it.
+        attachments: files the customer sent with it, already kept by the store.
     """
 
     channel: str
@@ -28,6 +30,7 @@ class IncomingMessage:
     display_name: str | None = None
     payload: str | None = None
     reference: str | None = None
+    attachments: tuple[AttachmentRef, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

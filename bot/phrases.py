@@ -95,6 +95,14 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 'answer from our help articles. To reach a person, write "talk to a person" '
                 "or use the button below; /end ends the conversation."
             ),
+            "attachment_kept": (
+                "Thanks, your file is saved with this conversation. I cannot read files myself: "
+                "describe the problem in words, or ask for a person, who will see the file."
+            ),
+            "attachment_queued": (
+                "Thanks, your file is saved with this conversation; the person who takes it "
+                "will see it."
+            ),
             "unsupported": (
                 "Sorry, I can only read text. Please type your question; a photo's caption "
                 "counts as text."
@@ -182,6 +190,13 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 'Stil mig et spørgsmål med dine egne ord, fx "min VPN vil ikke forbinde", så '
                 'svarer jeg ud fra vores hjælpeartikler. Skriv "tal med en medarbejder" eller '
                 "brug knappen herunder for at få fat i en person; /end afslutter samtalen."
+            ),
+            "attachment_kept": (
+                "Tak, din fil er gemt i samtalen. Jeg kan ikke selv læse filer: beskriv "
+                "problemet med ord, eller bed om en medarbejder, som kan se filen."
+            ),
+            "attachment_queued": (
+                "Tak, din fil er gemt i samtalen; den medarbejder, der tager den, kan se den."
             ),
             "unsupported": (
                 "Beklager, jeg kan kun læse tekst. Skriv venligst dit spørgsmål; teksten "

@@ -32,6 +32,7 @@ from bot.turns import (
     TurnState,
     Utterance,
 )
+from handoff import attachments
 from handoff.model import (
     CHANNEL_REF,
     Button,
@@ -169,6 +170,8 @@ class Runtime(DeskActions, Outbound):
             )
             customer, conversation = received.customer, received.conversation
             message, created = received.message, received.created
+            if created:
+                await self._link_attachments(customer, message, incoming)
             if not created:
                 earlier = await self._store.replies_to(message.id)
                 if earlier or conversation.state is ConversationState.AGENT:
@@ -216,6 +219,7 @@ class Runtime(DeskActions, Outbound):
             if not received.created:
                 earlier = await self._store.replies_to(message.id)
                 return Handled(conversation, message, tuple(earlier), duplicate=True)
+            await self._link_attachments(customer, message, incoming)
             self._feed.publish(customer.id, DESK)
             await self._count_and_tell(customer, conversation, message)
             replies: list[Message] = []
@@ -225,6 +229,13 @@ class Runtime(DeskActions, Outbound):
                     customer, conversation, message, [self._say("flood", language)]
                 )
             return Handled(conversation, message, tuple(replies), duplicate=False)
+
+    async def _link_attachments(
+        self, customer: Customer, message: Message, incoming: IncomingMessage
+    ) -> None:
+        """Give the files sent with a newly stored message to it."""
+        ids = [ref.id for ref in incoming.attachments]
+        await self._store.link_attachments(message.id, customer.id, ids)
 
     async def _count_and_tell(
         self, customer: Customer, conversation: Conversation, message: Message
@@ -247,6 +258,15 @@ class Runtime(DeskActions, Outbound):
             return await self._command(customer, conversation, message, payload)
         if conversation.state is ConversationState.AGENT:
             return []  # the owning agent sees it in the console; the bot stays silent
+        if message.meta.get(attachments.ONLY_FILES):
+            # The bot cannot read a file; it keeps it for a person and says so.
+            language = conversation.language or self._default_language
+            key = (
+                "attachment_queued"
+                if conversation.state is ConversationState.QUEUED
+                else "attachment_kept"
+            )
+            return await self._send(customer, conversation, message, [self._say(key, language)])
         # The language of this turn: detected from its text when it could be (the store
         # made that the conversation's language), else the conversation's.
         known = conversation.language
@@ -483,9 +503,15 @@ def _customer_message(incoming: IncomingMessage) -> NewMessage:
         MessageRejected: the message has no text and no button payload.
     """
     text = clean_text(incoming.text)
+    meta: dict[str, Any] = {"payload": incoming.payload} if incoming.payload else {}
+    if incoming.attachments:
+        meta[attachments.META_KEY] = [ref.to_meta() for ref in incoming.attachments]
+        if not text:
+            # The transcript line names the files; the meta says nothing else was written.
+            text = ", ".join(ref.name for ref in incoming.attachments)
+            meta[attachments.ONLY_FILES] = True
     if not text and not incoming.payload:
         raise MessageRejected("empty message")
-    meta: dict[str, Any] = {"payload": incoming.payload} if incoming.payload else {}
     if incoming.reference is not None:
         meta[CHANNEL_REF] = incoming.reference
     return NewMessage(

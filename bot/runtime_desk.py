@@ -21,6 +21,8 @@ from bot.phrases import Phrases
 from bot.policy import Trigger, after_answer, before_answer, frustration_rules
 from bot.settings import HandoffPolicy, Routing
 from bot.turns import Utterance
+from handoff import attachments
+from handoff.attachments import NewAttachment
 from handoff.card import HELPFUL_PAYLOAD, helpful_verdict
 from handoff.errors import NotOwner
 from handoff.model import (
@@ -403,15 +405,23 @@ class DeskActions:
         text: str,
         *,
         external_id: str | None = None,
+        files: Sequence[NewAttachment] = (),
     ) -> Message:
         """Send an agent's message to the customer; the agent must own the conversation.
 
+        Args:
+            conversation_id: the conversation.
+            agent_id: who writes.
+            text: what they wrote (may be empty when files go).
+            external_id: makes a resent form idempotent.
+            files: checked files sent with the message (kept with the conversation).
+
         Raises:
             NotOwner: the agent does not own the conversation.
-            MessageRejected: the text is empty.
+            MessageRejected: no text and no file.
         """
         text = clean_text(text)
-        if not text:
+        if not text and not files:
             raise MessageRejected("empty message")
         conversation = await self._store.get_conversation(conversation_id)
         if (
@@ -420,13 +430,25 @@ class DeskActions:
         ):
             raise NotOwner(conversation_id, agent_id)
         customer = await self._store.get_customer(conversation.customer_id)
-        return await self._store_and_deliver(
+        refs = [await self._store.add_attachment(customer.id, file) for file in files]
+        meta: dict[str, Any] = {}
+        if refs:
+            meta[attachments.META_KEY] = [ref.to_meta() for ref in refs]
+            if not text:
+                meta[attachments.ONLY_FILES] = True
+        message = await self._store_and_deliver(
             customer,
             conversation,
             NewMessage(
-                sender=SenderKind.AGENT, text=text, agent_id=agent_id, external_id=external_id
+                sender=SenderKind.AGENT,
+                text=text or ", ".join(ref.name for ref in refs),
+                agent_id=agent_id,
+                external_id=external_id,
+                meta=meta,
             ),
         )
+        await self._store.link_attachments(message.id, customer.id, [ref.id for ref in refs])
+        return message
 
     async def release(self: _Core, conversation_id: UUID, agent_id: int) -> Message:
         """Put a conversation back in the queue. Raises NotOwner."""

@@ -65,3 +65,17 @@ class AgentUnavailable(HandoffError):
         super().__init__(f"agent {agent_id} cannot take the conversation: {why}")
         self.agent_id = agent_id
         self.why = why
+
+
+class AttachmentRefused(HandoffError):
+    """A file was refused: not an image or PDF by its content, or too large.
+
+    Attributes:
+        reason: ``type`` (not a kind of file we keep) or ``size`` (over the limit).
+        limit: the size limit in bytes, for ``size``.
+    """
+
+    def __init__(self, reason: str, *, limit: int | None = None) -> None:
+        super().__init__(f"attachment refused: {reason}")
+        self.reason = reason
+        self.limit = limit

@@ -7,6 +7,7 @@ the JSON document a data-subject request is answered with.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import enum
 import json
@@ -15,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from handoff.attachments import StoredFile
 from handoff.model import Conversation, Customer, Feedback, Handoff, Message
 
 #: The export's format tag; readers refuse other versions instead of guessing.
@@ -30,6 +32,8 @@ class CustomerRecord:
     messages: tuple[Message, ...]
     handoffs: tuple[Handoff, ...]
     feedback: tuple[Feedback, ...]
+    #: The files sent in the conversations (images, PDFs), content included.
+    attachments: tuple[StoredFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +42,7 @@ class Erasure:
 
     Attributes:
         customer_id: whose data went.
-        conversations, messages, handoffs, feedback, timers: rows removed.
+        conversations, messages, handoffs, feedback, timers, attachments: rows removed.
         telegram_topics: forum topics of the staff group that showed these conversations;
             they live on Telegram's servers, so staff delete them there.
     """
@@ -50,16 +54,20 @@ class Erasure:
     feedback: int
     timers: int
     telegram_topics: tuple[int, ...] = ()
+    attachments: int = 0
 
     def summary(self) -> str:
         """The audit log's line: ``3 conversations, 17 messages, 1 handoffs, ...``."""
         return (
             f"{self.conversations} conversations, {self.messages} messages, "
-            f"{self.handoffs} handoffs, {self.feedback} feedback, {self.timers} timers"
+            f"{self.handoffs} handoffs, {self.feedback} feedback, {self.timers} timers, "
+            f"{self.attachments} attachments"
         )
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")  # a file's content, losslessly
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, UUID):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import time
@@ -40,7 +41,8 @@ from bot.telegram.updates import (
     translate,
 )
 from bot.throttle import Clock, SlidingWindow
-from handoff.errors import StoreUnavailable
+from handoff.attachments import MAX_BYTES, NewAttachment
+from handoff.errors import AttachmentRefused, StoreUnavailable
 from handoff.store.port import Store
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,21 @@ def build_application(token: str, api_url: str) -> Application[Any, Any, Any, An
     # PTB 22 warns on every RetryAfter unless durations are opted in as timedeltas, which
     # is the future default; our code reads both (delivery.retry_after_s).
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    return ApplicationBuilder().token(token).base_url(api_url).updater(None).job_queue(None).build()
+    return (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(api_url)
+        .base_file_url(file_url(api_url))
+        .updater(None)
+        .job_queue(None)
+        .build()
+    )
+
+
+def file_url(api_url: str) -> str:
+    """Where the Bot API at ``api_url`` (".../bot") serves files: ".../file/bot"."""
+    root = api_url.removesuffix("/bot") if api_url.endswith("/bot") else api_url.rstrip("/")
+    return f"{root}/file/bot"
 
 
 class TelegramChannel:
@@ -193,7 +209,7 @@ class TelegramChannel:
         staff_chat = self.staff.chat_id if self.staff is not None else None
         inbound = translate(update, staff_chat_id=staff_chat)
         if isinstance(inbound, CustomerMessage):
-            await self._customer_message(inbound.incoming)
+            await self._customer_message(await self._with_file(inbound))
         elif isinstance(inbound, ButtonPress):
             await self._button_press(inbound)
         elif isinstance(inbound, CustomerEdit):
@@ -214,6 +230,34 @@ class TelegramChannel:
                 await self._runtime.hold(incoming, tell=self._told.hit(incoming.sender_id))
         except MessageRejected as exc:
             log.info("telegram message refused: %s", exc.reason)
+
+    async def _with_file(self, inbound: CustomerMessage) -> IncomingMessage:
+        """The customer's message with their photo or document kept as an attachment.
+
+        A file we do not keep (not an image or a PDF by its content, too large, or not
+        to be fetched) leaves the message as it was: the bot says it reads text.
+        """
+        file, incoming = inbound.file, inbound.incoming
+        if file is None:
+            return incoming
+        if file.size is not None and file.size > MAX_BYTES:
+            log.info("telegram file refused: %d bytes", file.size)
+            return incoming
+        try:
+            remote = await self._app.bot.get_file(file.file_id)
+            data = bytes(await remote.download_as_bytearray())
+            checked = NewAttachment.check(data, file.name)
+        except AttachmentRefused as exc:
+            log.info("telegram file refused: %s", exc.reason)
+            return incoming
+        except TelegramError as exc:
+            log.warning("telegram file could not be fetched: %s", exc.message)
+            return incoming
+        customer = await self._store.upsert_customer(
+            channel=CHANNEL, external_id=incoming.sender_id, display_name=incoming.display_name
+        )
+        ref = await self._store.add_attachment(customer.id, checked)
+        return dataclasses.replace(incoming, text=file.caption, payload=None, attachments=(ref,))
 
     async def _button_press(self, press: ButtonPress) -> None:
         try:

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageEntity
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -46,6 +46,8 @@ from bot.telegram.formatting import (
     utf16_len,
 )
 from bot.telegram.limits import RateLimiter
+from handoff.attachments import ONLY_FILES, AttachmentRef, is_image, refs_of
+from handoff.errors import NotFound
 from handoff.model import CHANNEL_REF, Customer, Message, SenderKind
 from handoff.store.port import Store
 
@@ -158,7 +160,8 @@ class TelegramDelivery:
             DeliveryFailed: Telegram refused the message or kept failing.
         """
         chat_id = int(customer.external_id)
-        pieces = split_formatted(render(message))
+        only_files = bool(message.meta.get(ONLY_FILES))
+        pieces = [] if only_files else split_formatted(render(message))
         markup = keyboard(message)
         sent_id: int | None = None
         for number, piece in enumerate(pieces, start=1):
@@ -168,10 +171,33 @@ class TelegramDelivery:
             chat_id, sent_id = await self.send(
                 chat_id, piece, markup=markup if last else None, customer=customer
             )
+        for ref in refs_of(message.meta):
+            caption = message.agent_name if only_files and message.agent_name else None
+            await self._send_file(chat_id, ref, caption=caption)
         if sent_id is not None:
             # Remember where the (last piece of the) message landed, so a later status
             # update can edit it in place instead of adding a message.
             await self._store.record_channel_ref(message.id, f"{chat_id}:{sent_id}")
+
+    async def _send_file(self, chat_id: int, ref: AttachmentRef, *, caption: str | None) -> None:
+        """Send a kept file: a picture as a photo, a PDF as a document.
+
+        Raises:
+            DeliveryFailed: the file is gone, or Telegram refused it.
+        """
+        try:
+            stored = await self._store.get_attachment(ref.id)
+        except NotFound as exc:
+            raise DeliveryFailed(CHANNEL, f"file {ref.name} is no longer kept") from exc
+        await self._limiter.wait(chat_id)
+        try:
+            if is_image(ref.content_type):
+                await self._bot.send_photo(chat_id, photo=stored.data, caption=caption)
+            else:
+                document = InputFile(stored.data, filename=ref.name)
+                await self._bot.send_document(chat_id, document=document, caption=caption)
+        except TelegramError as exc:
+            raise DeliveryFailed(CHANNEL, f"file {ref.name}: {exc.message}") from exc
 
     async def edit(self, customer: Customer, previous: Message, message: Message) -> None:
         """Show ``message`` in place of ``previous`` (a status update replacing the last one).

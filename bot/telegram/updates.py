@@ -45,10 +45,32 @@ MEDIA_KINDS = (
 
 
 @dataclass(frozen=True, slots=True)
+class IncomingFile:
+    """A photo or document a customer sent: fetched from Telegram before it is kept.
+
+    Attributes:
+        file_id: Telegram's id of the file, for ``getFile``.
+        name: the file's name (photos have none; they are JPEG).
+        size: its size in bytes, when Telegram says.
+        caption: what the customer wrote with it.
+    """
+
+    file_id: str
+    name: str
+    size: int | None
+    caption: str
+
+
+@dataclass(frozen=True, slots=True)
 class CustomerMessage:
-    """A customer wrote (or sent something the bot cannot read, as a command)."""
+    """A customer wrote (or sent something the bot cannot read, as a command).
+
+    ``file`` is a photo or document that came with it; ``incoming`` then says what to do
+    when the file cannot be kept (the bot explains that it reads text).
+    """
 
     incoming: IncomingMessage
+    file: IncomingFile | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +158,18 @@ def _media_kind(message: Message) -> str | None:
     return next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), None)
 
 
+def _file(message: Message) -> IncomingFile | None:
+    caption = _text(message)
+    if message.photo:
+        largest = message.photo[-1]  # Telegram lists the sizes smallest first
+        return IncomingFile(largest.file_id, "photo.jpg", largest.file_size, caption)
+    document = message.document
+    if document is not None:
+        name = document.file_name or "document"
+        return IncomingFile(document.file_id, name, document.file_size, caption)
+    return None
+
+
 def _customer_message(update: Update, message: Message) -> CustomerMessage | None:
     text = _text(message)
     payload = _command(text)
@@ -154,7 +188,8 @@ def _customer_message(update: Update, message: Message) -> CustomerMessage | Non
             display_name=user.full_name if user is not None else None,
             payload=payload,
             reference=message_reference(message.chat.id, message.message_id),
-        )
+        ),
+        file=_file(message),
     )
 
 

@@ -7,9 +7,10 @@ Everything HTTP is assembled here, in one place; the routers themselves live in
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from fastapi import FastAPI
@@ -28,6 +29,7 @@ from bot.web import (
     chat,
     console,
     dashboard,
+    files,
     metrics_route,
     telegram_webhook,
 )
@@ -35,6 +37,7 @@ from bot.web.client_address import trust_proxies
 from bot.web.invalid_input import invalid_request
 from bot.web.typing_indicator import TypingRegistry
 from handoff import markup
+from handoff.attachments import refs_of
 
 if TYPE_CHECKING:
     from bot.service import Service
@@ -118,20 +121,33 @@ class SecurityHeaders:
 class BodySizeLimit:
     """ASGI middleware refusing request bodies larger than ``max_bytes`` with 413.
 
+    Paths for which ``upload_paths`` is true (those that carry a file) may send up to
+    ``upload_bytes`` instead.
+
     A declared ``Content-Length`` is refused up front; a chunked body is read into memory
     up to the limit (our bodies are small forms and JSON) and then replayed to the app.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        upload_bytes: int | None = None,
+        upload_paths: Callable[[str], bool] = lambda path: False,
+    ) -> None:
         self._app = app
         self._max = max_bytes
+        self._upload_max = upload_bytes or max_bytes
+        self._is_upload = upload_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self._app(scope, receive, send)
             return
+        limit = self._upload_max if self._is_upload(str(scope.get("path", ""))) else self._max
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self._max):
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await _too_large(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -142,7 +158,7 @@ class BodySizeLimit:
                 break  # the client went away; let the app see the disconnect
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self._max:
+            if size > limit:
                 await _too_large(scope, receive, send)
                 return
             chunks.append(chunk)
@@ -166,6 +182,13 @@ async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
     await response(scope, receive, send)
 
 
+def carries_a_file(path: str) -> bool:
+    """Whether requests to ``path`` may carry a file: a chat upload or a console reply."""
+    if path == chat.FILES_PATH:
+        return True
+    return path.startswith("/console/conversations/") and path.endswith("/reply")
+
+
 def build_templates() -> Jinja2Templates:
     """The Jinja2 templates of the chat page and the console, autoescaping everything."""
     env = jinja2.Environment(
@@ -176,12 +199,18 @@ def build_templates() -> Jinja2Templates:
     env.filters["clock"] = format_clock
     env.filters["ago"] = format_ago
     env.filters["markup"] = format_markup
+    env.filters["attachments"] = console_files
     return Jinja2Templates(env=env)
 
 
 def format_markup(text: str) -> Markup:
     """A message's Markdown as the safe HTML subset of :func:`handoff.markup.to_html`."""
     return Markup(markup.to_html(text))  # safe: to_html escapes every text it writes
+
+
+def console_files(meta: Mapping[str, Any]) -> list[files.AttachmentOut]:
+    """The files a message's meta names, as the console links them."""
+    return [files.AttachmentOut.of(ref, prefix=console.FILES_PATH) for ref in refs_of(meta)]
 
 
 def format_clock(moment: datetime | None) -> str:
@@ -260,7 +289,12 @@ def create_app(service: Service) -> FastAPI:
         same_site="lax",
         https_only=secure,
     )
-    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=MAX_BODY_BYTES,
+        upload_bytes=files.MAX_UPLOAD_BODY,
+        upload_paths=carries_a_file,
+    )
     app.add_middleware(
         SecurityHeaders,
         hsts=secure,

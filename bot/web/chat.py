@@ -9,15 +9,15 @@ digest of the token (:mod:`handoff.bearer`).
 
 # No ``from __future__ import annotations`` here: FastAPI reads the annotations of the
 # route functions defined inside build_router, which must resolve in that local scope.
+import pathlib
 import secrets
 from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
-from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -29,9 +29,12 @@ from bot.incoming import IncomingMessage
 from bot.throttle import SlidingWindow
 from bot.web.chat_limits import StreamSlots, TicketBook, TicketRefused
 from bot.web.client_address import client_address
+from bot.web.files import AttachmentOut, file_response, refused
 from bot.web.typing_indicator import TypingRegistry
 from handoff import markup
+from handoff.attachments import ONLY_FILES, NewAttachment, refs_of
 from handoff.bearer import token_digest
+from handoff.errors import AttachmentRefused, NotFound
 from handoff.model import Customer, Message
 
 if TYPE_CHECKING:
@@ -44,7 +47,9 @@ TICKET_MAX_AGE_S = 60
 #: overflow the database driver (a 500) instead of listing nothing.
 MAX_MESSAGE_ID = 2**63 - 1
 UI_LANGUAGES = ("en", "da")
-WIDGET_SCRIPT = Path(__file__).parent / "static" / "widget.js"
+#: Where the chat serves the files of its messages.
+FILES_PATH = "/api/chat/attachments"
+WIDGET_SCRIPT = pathlib.Path(__file__).parent / "static" / "widget.js"
 #: Sites cache the widget script for an hour, so an upgrade reaches them within the hour.
 WIDGET_CACHE = "public, max-age=3600"
 
@@ -74,6 +79,9 @@ UI_STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "yesterday": "Yesterday",
             "unread": "New message from support",
             "ended": "This conversation has ended.",
+            "attach": "Attach a picture or a PDF",
+            "file_type": "Only pictures (PNG, JPEG, GIF, WebP) and PDF files can be sent.",
+            "file_size": "That file is too large: files can be up to 5 MB.",
         },
         "da": {
             "title": "Helpline",
@@ -99,6 +107,9 @@ UI_STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "yesterday": "I går",
             "unread": "Ny besked fra support",
             "ended": "Samtalen er afsluttet.",
+            "attach": "Vedhæft et billede eller en PDF",
+            "file_type": "Der kan kun sendes billeder (PNG, JPEG, GIF, WebP) og PDF-filer.",
+            "file_size": "Filen er for stor: filer må højst fylde 5 MB.",
         },
     }
 )
@@ -130,6 +141,9 @@ class MessageOut(BaseModel):
     created_at: datetime
     #: What the message is for the page (``resolved``, ``rating_request``...), if anything.
     kind: str | None = None
+    attachments: list[AttachmentOut] = []
+    #: The message is only its files (its text just names them).
+    only_files: bool = False
 
     @classmethod
     def of(cls, message: Message) -> "MessageOut":
@@ -143,6 +157,8 @@ class MessageOut(BaseModel):
             buttons=[ButtonOut(title=b.title, payload=b.payload) for b in message.buttons],
             created_at=message.created_at,
             kind=kind if isinstance(kind := message.meta.get("kind"), str) else None,
+            attachments=[AttachmentOut.of(ref, prefix=FILES_PATH) for ref in refs_of(message.meta)],
+            only_files=bool(message.meta.get(ONLY_FILES)),
         )
 
 
@@ -391,6 +407,52 @@ def build_router(
         customer_typing.ping(customer.id, customer.display_name or "")
         service.feed.publish(typing_key(customer.id))
         return Response(status_code=204)
+
+    @router.post(FILES_PATH, response_model=PostedOut)
+    async def post_attachment(
+        request: Request,
+        auth: Authenticated,
+        client_id: UUID,
+        name: Annotated[str, Query(max_length=255)] = "",
+        caption: Annotated[str, Query(max_length=2000)] = "",
+    ) -> PostedOut | JSONResponse:
+        # The body is the file itself; its type is read from its content, never the name.
+        customer, key = auth
+        language = customer.language if customer.language in UI_LANGUAGES else "en"
+        if not flood.hit(customer.id):
+            return JSONResponse(
+                {"detail": UI_STRINGS[language]["flood"]},
+                status_code=429,
+                headers={"Retry-After": str(flood.retry_after(customer.id))},
+            )
+        try:
+            file = NewAttachment.check(await request.body(), name)
+        except AttachmentRefused as exc:
+            raise refused(exc, dict(UI_STRINGS[language])) from exc
+        ref = await store.add_attachment(customer.id, file)
+        handled = await service.runtime.handle(
+            IncomingMessage(
+                channel=CHANNEL,
+                sender_id=key,
+                external_id=f"web:{customer.id}:{client_id}",
+                text=caption,
+                attachments=(ref,),
+            )
+        )
+        messages = [handled.message, *handled.replies]
+        return PostedOut(messages=[MessageOut.of(m) for m in messages], duplicate=handled.duplicate)
+
+    @router.get(FILES_PATH + "/{attachment_id}", include_in_schema=False)
+    async def get_attachment(attachment_id: Annotated[str, Path(max_length=48)]) -> Response:
+        # The id is a long random capability, handed only to the conversation's customer
+        # (in their messages) and to staff; a file no message carries is not served.
+        try:
+            stored = await store.get_attachment(attachment_id)
+        except NotFound as exc:
+            raise HTTPException(status_code=404, detail="no such file") from exc
+        if stored.message_id is None:
+            raise HTTPException(status_code=404, detail="no such file")
+        return file_response(stored)
 
     @router.get("/api/chat/messages")
     async def list_messages(

@@ -18,7 +18,18 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Form, Header, HTTPException, Query, Request
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    Header,
+    HTTPException,
+    Path,
+    Query,
+    Request,
+    UploadFile,
+)
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.templating import Jinja2Templates
@@ -27,9 +38,11 @@ from bot.errors import BotError, MessageRejected
 from bot.throttle import SlidingWindow
 from bot.web import console_desk, console_live
 from bot.web.client_address import client_address
+from bot.web.files import CONSOLE_FILES, AttachmentOut, file_response
 from bot.web.typing_indicator import TypingRegistry
 from handoff import markup
-from handoff.errors import AlreadyClaimed, HandoffError, NotFound, NotOwner
+from handoff.attachments import ONLY_FILES, NewAttachment, refs_of
+from handoff.errors import AlreadyClaimed, AttachmentRefused, HandoffError, NotFound, NotOwner
 from handoff.model import Agent, Conversation, ConversationState, Customer, HandoffReason
 from handoff.passwords import hash_password, needs_rehash, verify_password
 from handoff.printable import printable
@@ -95,6 +108,9 @@ class QueueOut(BaseModel):
     mine: list[MineItemOut]
 
 
+FILES_PATH = CONSOLE_FILES
+
+
 class TranscriptMessageOut(BaseModel):
     """One transcript message as the console shows it."""
 
@@ -106,6 +122,9 @@ class TranscriptMessageOut(BaseModel):
     html: str
     created_at: datetime
     internal: bool = False
+    attachments: list[AttachmentOut] = []
+    #: The message is only its files (its text just names them).
+    only_files: bool = False
 
 
 class TranscriptOut(BaseModel):
@@ -394,13 +413,27 @@ def build_router(
         csrf: CsrfField = "",
         text: Annotated[str, Form()] = "",
         reply_id: Annotated[str, Form(max_length=64)] = "",
+        file: Annotated[UploadFile | None, File()] = None,
     ) -> Response:
         check_csrf(request, csrf)
         # The form's one-time id makes a double-clicked Send store the reply once.
         external_id = f"console:{agent.id}:{reply_id}" if reply_id.isalnum() else None
         try:
+            # A browser sends an empty part when no file was chosen.
+            data = await file.read() if file is not None else b""
+            files = [NewAttachment.check(data, file.filename)] if file is not None and data else []
             sent = await runtime.agent_reply(
-                conversation_id, agent.id, text, external_id=external_id
+                conversation_id, agent.id, text, external_id=external_id, files=files
+            )
+        except AttachmentRefused as exc:
+            error = (
+                "That file is too large: files can be up to 5 MB."
+                if exc.reason == "size"
+                else "Only pictures (PNG, JPEG, GIF, WebP) and PDF files can be sent."
+            )
+            status = 413 if exc.reason == "size" else 415
+            return await conversation_page(
+                request, agent, conversation_id, error=error, status=status
             )
         except MessageRejected:
             return await conversation_page(
@@ -520,6 +553,15 @@ def build_router(
     async def api_queue(agent: CurrentAgent, team: TeamFilter = console_desk.MY_TEAMS) -> QueueOut:
         return await queue_data(agent, team)
 
+    @router.get("/attachments/{attachment_id}", include_in_schema=False)
+    async def attachment(
+        attachment_id: Annotated[str, Path(max_length=48)], agent: CurrentAgent
+    ) -> Response:
+        try:
+            return file_response(await store.get_attachment(attachment_id))
+        except NotFound as exc:
+            raise HTTPException(status_code=404, detail="no such file") from exc
+
     @router.get("/api/conversations/{conversation_id}/messages")
     async def api_messages(
         conversation_id: UUID,
@@ -542,6 +584,10 @@ def build_router(
                     html=markup.to_html(m.text),
                     created_at=m.created_at,
                     internal=bool(m.meta.get("internal")),
+                    attachments=[
+                        AttachmentOut.of(ref, prefix=FILES_PATH) for ref in refs_of(m.meta)
+                    ],
+                    only_files=bool(m.meta.get(ONLY_FILES)),
                 )
                 for m in await store.transcript(conversation_id, after_seq=after)
             ],

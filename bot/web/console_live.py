@@ -21,8 +21,10 @@ from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from bot.feed import DESK, typing_key
+from bot.web.files import CONSOLE_FILES, AttachmentOut
 from bot.web.typing_indicator import TypingRegistry
 from handoff import markup
+from handoff.attachments import ONLY_FILES, refs_of
 from handoff.errors import NotFound
 from handoff.model import Agent, ConversationState, Customer, InboxEntry
 from handoff.reading import may_read
@@ -69,6 +71,9 @@ class LiveMessageOut(BaseModel):
     html: str
     created_at: datetime
     internal: bool
+    attachments: list[AttachmentOut] = []
+    #: The message is only its files (its text just names them).
+    only_files: bool = False
 
 
 class ConversationOut(BaseModel):
@@ -199,6 +204,10 @@ def add_live_routes(
                     html=markup.to_html(m.text),
                     created_at=m.created_at,
                     internal=bool(m.meta.get("internal")),
+                    attachments=[
+                        AttachmentOut.of(ref, prefix=CONSOLE_FILES) for ref in refs_of(m.meta)
+                    ],
+                    only_files=bool(m.meta.get(ONLY_FILES)),
                 )
                 for m in await store.transcript(conversation_id, after_seq=after)
             ],

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 from uuid import UUID
 
+from handoff.attachments import AttachmentRef, NewAttachment, StoredFile
 from handoff.model import (
     Agent,
     Conversation,
@@ -129,6 +130,15 @@ class Store(Protocol):
         Raises:
             NotFound: no such conversation or agent.
         """
+
+    async def add_attachment(self, customer_id: int, file: NewAttachment) -> AttachmentRef:
+        """Keep a checked file of the customer's conversation (no message yet)."""
+
+    async def link_attachments(self, message_id: int, customer_id: int, ids: Sequence[str]) -> None:
+        """Give the customer's files (not yet on a message) to the message carrying them."""
+
+    async def get_attachment(self, attachment_id: str) -> StoredFile:
+        """A kept file with its content. Raises NotFound."""
 
     async def replies_to(self, message_id: int) -> list[Message]:
         """Messages stored as replies to the given message, in order."""

@@ -44,6 +44,7 @@ from handoff.model import (
 from handoff.store import hot, hot_handoff
 from handoff.store.engine import create_engine_for
 from handoff.store.migrate import migrate_engine
+from handoff.store.sql_attachments import AttachmentsSql
 from handoff.store.sql_base import Clock, aware, utc_now
 from handoff.store.sql_channels import ChannelsSql
 from handoff.store.sql_desk import DeskSql
@@ -56,7 +57,17 @@ from handoff.store.sql_time import TimeSql
 from handoff.store.tables import AgentRow, ConversationRow, CustomerRow, MessageRow
 
 
-class SqlStore(QueueSql, InboxSql, StaffSql, ChannelsSql, DeskSql, TimeSql, PrivacySql, StatsSql):
+class SqlStore(
+    QueueSql,
+    InboxSql,
+    StaffSql,
+    ChannelsSql,
+    DeskSql,
+    TimeSql,
+    PrivacySql,
+    StatsSql,
+    AttachmentsSql,
+):
     """Helpline's persistence on SQLite or PostgreSQL: the :class:`~handoff.store.port.Store`.
 
     Args:

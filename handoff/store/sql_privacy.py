@@ -3,9 +3,10 @@
 Erasure is the explicit, audited exception to the append-only transcript (DESIGN.md,
 principle 3). It removes, in one transaction, every row that holds what the customer said
 or who they are: their messages (with edits, button payloads and channel references),
-feedback, handoffs (whose summary and detail quote the customer), timers keyed by their
-conversations, the conversations (with the staff group's forum topic link) and the
-customer row itself. The audit log gets one row with counts, never content.
+the files sent in their conversations, feedback, handoffs (whose summary and detail quote
+the customer), timers keyed by their conversations, the conversations (with the staff
+group's forum topic link) and the customer row itself. The audit log gets one row with
+counts, never content.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.errors import NotFound
 from handoff.privacy import CustomerRecord, Erasure
+from handoff.store.sql_attachments import stored_file
 from handoff.store.sql_base import SqlBase
 from handoff.store.tables import (
     AgentRow,
+    AttachmentRow,
     ConversationRow,
     CustomerRow,
     FeedbackRow,
@@ -71,12 +74,18 @@ class PrivacySql(SqlBase):
                 .where(FeedbackRow.conversation_id.in_(ids))
                 .order_by(FeedbackRow.id)
             )
+            files = await session.scalars(
+                select(AttachmentRow)
+                .where(AttachmentRow.customer_id == customer_id)
+                .order_by(AttachmentRow.created_at, AttachmentRow.id)
+            )
             return CustomerRecord(
                 customer=customer.to_value(),
                 conversations=tuple(c.to_value() for c in conversations),
                 messages=tuple(row.to_value(name) for row, name in messages),
                 handoffs=tuple(row.to_value() for row in handoffs),
                 feedback=tuple(row.to_value() for row in feedback),
+                attachments=tuple(stored_file(row) for row in files),
             )
 
     async def erase_customer(self, customer_id: int, *, actor: str) -> Erasure:
@@ -124,6 +133,12 @@ class PrivacySql(SqlBase):
                 feedback=await _count(session, FeedbackRow, FeedbackRow.conversation_id.in_(ids)),
                 timers=await _count(session, TimerRow, TimerRow.key.in_(timer_keys)),
                 telegram_topics=topics,
+                attachments=await _count(
+                    session, AttachmentRow, AttachmentRow.customer_id == customer_id
+                ),
+            )
+            await session.execute(
+                delete(AttachmentRow).where(AttachmentRow.customer_id == customer_id)
             )
             for table in (FeedbackRow, HandoffRow, MessageRow):
                 await session.execute(delete(table).where(table.conversation_id.in_(ids)))

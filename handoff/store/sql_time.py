@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import and_, delete, or_, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -22,6 +22,7 @@ from handoff.errors import NotFound
 from handoff.model import Notice
 from handoff.store.sql_base import SqlBase, aware
 from handoff.store.tables import (
+    AttachmentRow,
     ConversationRow,
     FeedbackRow,
     HandoffRow,
@@ -294,6 +295,17 @@ class TimeSql(SqlBase):
                 await session.scalars(
                     select(ConversationRow.id).where(
                         ConversationRow.closed_at.is_not(None), ConversationRow.closed_at < cutoff
+                    )
+                )
+            )
+            # Files go with the messages that carry them, and files no message ever took
+            # (a send that failed half-way) once they are as old as the cut-off.
+            carried = select(MessageRow.id).where(MessageRow.conversation_id.in_(ids))
+            await session.execute(
+                delete(AttachmentRow).where(
+                    or_(
+                        AttachmentRow.message_id.in_(carried),
+                        and_(AttachmentRow.message_id.is_(None), AttachmentRow.created_at < cutoff),
                     )
                 )
             )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -174,6 +175,25 @@ class MessageRow(Base):
     def to_value(self, agent_name: str | None = None) -> Message:
         """The row as a value type; ``agent_name`` comes from the agent table."""
         return message_value(self, agent_name)
+
+
+class AttachmentRow(Base):
+    """A file sent in a conversation (image or PDF), kept apart from the transcript.
+
+    It belongs to a customer from the moment it arrives, and to the message that carries
+    it once that is stored; erasure and retention remove it with them.
+    """
+
+    __tablename__ = "attachment"
+
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("message.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class HandoffRow(Base):

@@ -466,6 +466,45 @@ async def check_0006_web_token_digest(store: Store) -> None:
 
 
 #: One entry per migration, oldest first.
+SCREENSHOT = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
+
+
+def write_0007_attachments(connection: Connection) -> None:
+    """Customer 1 sent a screenshot with their first message."""
+    attachment = _table(
+        "attachment",
+        ("id", sa.String),
+        ("customer_id", sa.Integer),
+        ("message_id", sa.Integer),
+        ("name", sa.String),
+        ("content_type", sa.String),
+        ("size", sa.Integer),
+        ("data", sa.LargeBinary),
+        ("created_at", STAMP),
+    )
+    connection.execute(
+        sa.insert(attachment),
+        [
+            {
+                "id": "shot-1",
+                "customer_id": 1,
+                "message_id": 1,
+                "name": "error.png",
+                "content_type": "image/png",
+                "size": len(SCREENSHOT),
+                "data": SCREENSHOT,
+                "created_at": T1,
+            }
+        ],
+    )
+
+
+async def check_0007_attachments(store: Store) -> None:
+    """The screenshot is still there, byte for byte, on its message."""
+    stored = await store.get_attachment("shot-1")
+    assert (stored.ref.name, stored.message_id, stored.data) == ("error.png", 1, SCREENSHOT)
+
+
 SEEDS: tuple[Seed, ...] = (
     Seed("0001", write_0001, check_0001),
     Seed("0002", write_0002, check_0002),
@@ -477,4 +516,5 @@ SEEDS: tuple[Seed, ...] = (
     ),
     Seed("0005_change_notify", write_0005, check_0005),
     Seed("0006_web_token_digest", write_0006_web_token_digest, check_0006_web_token_digest),
+    Seed("0007_attachments", write_0007_attachments, check_0007_attachments),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from uuid import UUID
@@ -9,6 +10,7 @@ from uuid import UUID
 import pytest
 from sqlalchemy import select, text
 
+from handoff.attachments import NewAttachment
 from handoff.errors import NotFound
 from handoff.model import Customer, HandoffReason, NewMessage, SenderKind
 from handoff.passwords import hash_password
@@ -18,6 +20,7 @@ from handoff.store.tables import Base
 from handoff.timers import TimerKind
 from tests.handoff.conftest import START
 
+PNG = b"\x89PNG\r\n\x1a\n"
 #: Written by the customer under test only; no row may hold it after the erasure.
 MARKER = "zq-marker-8831"
 
@@ -45,6 +48,10 @@ async def tell_story(store: SqlStore, external_id: str, marker: str) -> Story:
         ),
     )
     await store.record_edit(question.id, f"my badge {marker} is really broken")
+    photo = await store.add_attachment(
+        customer.id, NewAttachment.check(PNG + marker.encode(), f"badge-{marker}.png")
+    )
+    await store.link_attachments(question.id, customer.id, [photo.id])
     agent = await store.add_agent(
         login=f"maria-{external_id}", name="Maria", password_hash=hash_password("pw")
     )
@@ -124,8 +131,9 @@ async def test_erasure_reports_counts_and_the_forum_topics(store: SqlStore, alic
         erasure.handoffs,
         erasure.feedback,
         erasure.timers,
+        erasure.attachments,
         erasure.telegram_topics,
-    ) == (1, 2, 1, 1, 1, (77,))
+    ) == (1, 2, 1, 1, 1, 1, (77,))
 
 
 async def test_erasure_is_audited_without_content(store: SqlStore, alice: Story) -> None:
@@ -140,7 +148,7 @@ async def test_erasure_is_audited_without_content(store: SqlStore, alice: Story)
         (
             "cli",
             f"customer:{alice.customer.id}",
-            "1 conversations, 2 messages, 1 handoffs, 1 feedback, 1 timers",
+            "1 conversations, 2 messages, 1 handoffs, 1 feedback, 1 timers, 1 attachments",
         )
     ]
 
@@ -165,7 +173,14 @@ async def test_the_export_holds_everything_the_customer_left(store: SqlStore, al
         [m.sender for m in record.messages],
         [h.summary for h in record.handoffs],
         [f.rating for f in record.feedback],
-    ) == (1, [SenderKind.CUSTOMER, SenderKind.AGENT], [f"my badge {MARKER} is broken"], [5])
+        [(a.ref.name, a.data) for a in record.attachments],
+    ) == (
+        1,
+        [SenderKind.CUSTOMER, SenderKind.AGENT],
+        [f"my badge {MARKER} is broken"],
+        [5],
+        [(f"badge-{MARKER}.png", PNG + MARKER.encode())],
+    )
 
 
 async def test_the_export_round_trips_through_json(store: SqlStore, alice: Story) -> None:
@@ -177,12 +192,14 @@ async def test_the_export_round_trips_through_json(store: SqlStore, alice: Story
         document["conversations"][0]["id"],
         [m["text"] for m in document["messages"]],
         document["messages"][0]["edited_text"],
+        base64.b64decode(document["attachments"][0]["data"]),
     ) == (
         JSON_FORMAT,
         alice.customer.id,
         str(alice.conversation_id),
         [m.text for m in record.messages],
         f"my badge {MARKER} is really broken",
+        PNG + MARKER.encode(),
     )
 
 

@@ -7,10 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
+from handoff.attachments import NewAttachment
 from handoff.errors import NotFound
 from handoff.model import Conversation, NewMessage, SenderKind
 from handoff.store.sql import SqlStore
 from tests.handoff.conftest import START, FakeClock
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 async def test_ending_a_notice_ends_it_now(store: SqlStore, clock: FakeClock) -> None:
@@ -84,3 +87,25 @@ async def test_a_purge_is_audited_without_content(
             )
         ).all()
     assert [(actor, detail.split(" ")[0]) for actor, detail in rows] == [("system", "1")]
+
+
+async def test_a_purge_erases_the_files_of_old_conversations_with_them(
+    store: SqlStore, conversation: Conversation, clock: FakeClock
+) -> None:
+    question, _ = await store.append_message(
+        conversation.id, NewMessage(sender=SenderKind.CUSTOMER, text="shot.png", external_id="q1")
+    )
+    file = NewAttachment.check(PNG, "shot.png")
+    kept = await store.add_attachment(conversation.customer_id, file)
+    await store.link_attachments(question.id, conversation.customer_id, [kept.id])
+    stray = await store.add_attachment(conversation.customer_id, file)  # never sent
+    await store.resolve(conversation.id, agent_id=None)
+    clock.advance(40 * 86400)
+    fresh = await store.add_attachment(conversation.customer_id, file)
+    await store.purge_closed_conversations(
+        closed_before=clock() - timedelta(days=30), actor="system"
+    )
+    for gone in (kept, stray):
+        with pytest.raises(NotFound):
+            await store.get_attachment(gone.id)
+    assert (await store.get_attachment(fresh.id)).data == PNG

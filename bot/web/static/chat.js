@@ -147,16 +147,36 @@
     return "";
   }
 
+  // A file of a message: a picture as a preview that opens it, anything else as a download.
+  function attachmentLink(f) {
+    const a = el("a", f.image ? "attachment" : "attachment file", f.image ? undefined : f.name);
+    a.href = f.url;
+    if (f.image) {
+      a.target = "_blank";
+      a.rel = "noopener";
+      const img = el("img", "preview");
+      img.src = f.url;
+      img.alt = f.name;
+      a.appendChild(img);
+    } else {
+      a.download = f.name;
+    }
+    return a;
+  }
+
   function buildMessage(m) {
     const li = el("li", `msg msg-${senderClass(m.sender)}`);
     const who = whoLabel(m);
     if (who) li.appendChild(el("div", "who", who));
     const bubble = el("div", "bubble");
-    if (typeof m.html === "string") {
+    if (m.only_files) {
+      // The text only names the files, which are shown below.
+    } else if (typeof m.html === "string") {
       bubble.appendChild(window.HelplineMarkup.fragment(m.html)); // formatted by the server
     } else {
       bubble.textContent = m.text; // our own message, until the server has stored it
     }
+    for (const f of m.attachments || []) bubble.appendChild(attachmentLink(f));
     li.appendChild(bubble);
     if (m.buttons && m.buttons.length) {
       const row = el("div", "buttons");
@@ -515,6 +535,59 @@
     drain();
     return true;
   }
+
+  // Files: sent at once, one request each; the server tells the type by the content and
+  // refuses what it does not keep, with a sentence for the customer.
+  const attachButton = document.getElementById("attach");
+  const fileInput = document.getElementById("attach-file");
+
+  async function upload(file) {
+    const li = showPending(file.name);
+    const query = `client_id=${uuid()}&name=${encodeURIComponent(file.name)}`;
+    for (let renewed = false; ; renewed = true) {
+      let res = null;
+      try {
+        if (!token) await newSession();
+        res = await fetch(`/api/chat/attachments?${query}`, {
+          method: "POST",
+          headers: {
+            Accept: "application/json",
+            Authorization: `Bearer ${token}`,
+            "Content-Type": "application/octet-stream",
+          },
+          body: file,
+        });
+      } catch (e) {
+        res = null;
+      }
+      if (res && res.status === 401 && !renewed) {
+        forgetSession();
+        continue;
+      }
+      li.remove();
+      if (res && res.ok) {
+        showStatus("");
+        for (const m of (await res.json()).messages) renderMessage(m);
+        startLive();
+      } else {
+        let detail = null;
+        try {
+          detail = res ? (await res.json()).detail : null;
+        } catch (e) {
+          detail = null;
+        }
+        showStatus(typeof detail === "string" ? detail : S.failed);
+      }
+      return;
+    }
+  }
+
+  attachButton.addEventListener("click", () => fileInput.click());
+  fileInput.addEventListener("change", () => {
+    const chosen = Array.from(fileInput.files || []);
+    fileInput.value = "";
+    chosen.reduce((done, file) => done.then(() => upload(file)), Promise.resolve());
+  });
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

@@ -31,6 +31,25 @@
 
   // Conversation page ----------------------------------------------------------------------
 
+  // A file of a message: a picture as a preview that opens it, anything else as a download.
+  function attachmentBlock(f) {
+    const block = el("div", "attachment");
+    const a = el("a", "", f.image ? "" : f.name);
+    a.href = f.url;
+    if (f.image) {
+      a.target = "_blank";
+      a.rel = "noopener";
+      const img = el("img", "preview");
+      img.src = f.url;
+      img.alt = f.name;
+      a.appendChild(img);
+    } else {
+      a.download = f.name;
+    }
+    block.appendChild(a);
+    return block;
+  }
+
   function renderMessage(m) {
     const kind = m.internal ? "note" : /^[a-z]+$/.test(m.sender) ? m.sender : "system";
     const li = el("li", `msg msg-${kind}`);
@@ -45,9 +64,13 @@
     const time = el("time", "", clock(m.created_at));
     time.dateTime = m.created_at;
     meta.appendChild(time);
-    const text = el("div", "text");
-    text.appendChild(window.HelplineMarkup.fragment(m.html)); // formatted by the server
-    li.append(meta, text);
+    li.append(meta);
+    if (!m.only_files) {
+      const text = el("div", "text");
+      text.appendChild(window.HelplineMarkup.fragment(m.html)); // formatted by the server
+      li.append(text);
+    }
+    for (const f of m.attachments || []) li.append(attachmentBlock(f));
     return li;
   }
 

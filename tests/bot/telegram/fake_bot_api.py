@@ -9,6 +9,9 @@ method answers 404 and is recorded in ``unknown``, which the fixture asserts is 
 * Sent and edited messages are recorded in ``sent`` (chat, topic, text, entities,
   keyboard) in the order the fake accepted them, each with the moment it arrived;
   ``nth_sent`` waits for a chat's next message (the load benchmark's customers do).
+* Files: ``add_file`` makes a file that ``getFile`` names and ``/file/bot<token>/<path>``
+  serves (any other id or path is refused); ``sendPhoto`` and ``sendDocument`` record
+  the bytes they were sent in ``Sent.file``.
 * ``fail(method, ...)`` makes the next call of a method answer an error (429 with
   ``retry_after``, 403, 400, a migrated chat); ``hold(method)`` makes calls wait until
   ``release`` (to stop a process between two steps).
@@ -27,8 +30,9 @@ from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 BOT_ID = 4242
@@ -49,6 +53,8 @@ class Sent:
     thread_id: int | None = None
     entities: list[dict[str, Any]] = field(default_factory=list)
     reply_markup: dict[str, Any] | None = None
+    file: bytes | None = None
+    file_name: str | None = None
     # When the fake accepted it (``time.perf_counter``), for latencies measured from outside.
     received_at: float = field(default_factory=time.perf_counter, compare=False)
 
@@ -93,6 +99,8 @@ class FakeBotApi:
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._topic_ids = itertools.count(500)
+        self._file_ids = itertools.count(1)
+        self.files: dict[str, tuple[str, bytes]] = {}  # file id -> (path, content)
         self.base_url = ""
         self._methods = {
             "getMe": self._get_me,
@@ -105,9 +113,15 @@ class FakeBotApi:
             "deleteWebhook": self._delete_webhook,
             "createForumTopic": self._create_forum_topic,
             "editForumTopic": self._edit_forum_topic,
+            "getFile": self._get_file,
+            "sendPhoto": self._send_file,
+            "sendDocument": self._send_file,
         }
         self.app = Starlette(
-            routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])]
+            routes=[
+                Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
+                Route("/file/bot{token}/{path:path}", self._download, methods=["GET"]),
+            ]
         )
 
     # Test controls -------------------------------------------------------------------
@@ -196,6 +210,16 @@ class FakeBotApi:
         """Messages sent to one chat, in order."""
         return [s for s in self.sent if s.chat_id == chat_id and s.method == "sendMessage"]
 
+    def add_file(self, content: bytes, *, name: str = "file") -> str:
+        """A file a customer uploaded to Telegram; returns its file id."""
+        file_id = f"file-{next(self._file_ids)}"
+        self.files[file_id] = (f"documents/{file_id}-{name}", content)
+        return file_id
+
+    def files_to(self, chat_id: int) -> list[Sent]:
+        """Photos and documents sent to one chat, in order."""
+        return [s for s in self.sent if s.chat_id == chat_id and s.file is not None]
+
     def called(self, method: str) -> list[dict[str, Any]]:
         """The parameters of each call of ``method``."""
         return [params for name, params in self.calls if name == method]
@@ -226,7 +250,51 @@ class FakeBotApi:
             if failure.chat_id is None or failure.chat_id == params.get("chat_id"):
                 failures.remove(failure)
                 return _error(failure.status, failure.description, failure.parameters)
-        return JSONResponse({"ok": True, "result": await handler(params)})
+        try:
+            return JSONResponse({"ok": True, "result": await handler(params)})
+        except _Refused as refused:
+            return _error(refused.status, refused.description)
+
+    async def _download(self, request: Request) -> Response:
+        if request.path_params["token"] != self.token:
+            return _error(401, "Unauthorized")
+        found = [
+            content for path, content in self.files.values() if path == request.path_params["path"]
+        ]
+        if not found:
+            self.unknown.append(f"file {request.path_params['path']}")
+            return _error(404, "Not Found")
+        return Response(found[0], media_type="application/octet-stream")
+
+    async def _get_file(self, params: dict[str, Any]) -> Any:
+        file_id = str(params.get("file_id"))
+        if file_id not in self.files:
+            raise _Refused(400, "Bad Request: invalid file_id")
+        path, content = self.files[file_id]
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u-{file_id}",
+            "file_size": len(content),
+            "file_path": path,
+        }
+
+    async def _send_file(self, params: dict[str, Any]) -> Any:
+        chat_id = int(params["chat_id"])
+        upload = params.get("photo", params.get("document"))
+        if not isinstance(upload, tuple):
+            raise _Refused(400, "Bad Request: there is no file in the request")
+        name, content = upload
+        method = "sendPhoto" if "photo" in params else "sendDocument"
+        sent = Sent(
+            method=method,
+            chat_id=chat_id,
+            text=str(params.get("caption") or ""),
+            message_id=next(self._message_ids),
+            file=content,
+            file_name=name,
+        )
+        self.sent.append(sent)
+        return {"message_id": sent.message_id, "date": int(time.time()), "chat": _chat(chat_id)}
 
     async def _true(self, params: dict[str, Any]) -> Any:
         return True
@@ -313,6 +381,15 @@ class FakeBotApi:
         return True
 
 
+class _Refused(Exception):
+    """A request the real Bot API would refuse (an unknown file id, a missing file)."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
 def _chat(chat_id: int) -> dict[str, Any]:
     if chat_id < 0:
         return {"id": chat_id, "type": "supergroup", "title": "Staff", "is_forum": True}
@@ -333,6 +410,10 @@ async def _params(request: Request) -> dict[str, Any]:
     form = await request.form()
     params: dict[str, Any] = {}
     for key, value in form.items():
+        if isinstance(value, UploadFile):
+            params[key] = (value.filename or "", await value.read())
+            await value.close()
+            continue
         text = str(value)
         if key in _JSON_FIELDS:
             params[key] = json.loads(text)

@@ -8,6 +8,7 @@ ordinary site's page, reconnection, keyboard, phone size and Danish. The widget 
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import httpx
@@ -491,3 +492,65 @@ async def test_answered_quick_replies_are_disabled_and_a_new_conversation_can_st
     assert await _token(page) != queued.token
     await page.context.close()
     assert customer.problems == []
+
+
+#: A real one-pixel PNG: the browser has to decode it for the preview to show.
+PIXEL = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+LOADED = "img => img.complete && img.naturalWidth > 0"
+
+
+async def test_a_picture_travels_from_customer_to_agent_and_back(
+    chromium_browser: Browser, base_url: str
+) -> None:
+    context, customer = await _page(chromium_browser, viewport={"width": 390, "height": 844})
+    chat = customer.page
+    await chat.goto(f"{base_url}/")
+    await _say(chat, "can I talk to a person")
+    await expect(chat.locator(".msg-bot .bubble").last).to_contain_text("queue")
+    await chat.locator("#attach-file").set_input_files(
+        files=[{"name": "error.png", "mimeType": "image/png", "buffer": PIXEL}]
+    )
+    mine = chat.locator(".msg-customer img.preview")
+    await expect(mine).to_have_attribute("alt", "error.png")
+    await mine.evaluate(LOADED)
+
+    agent_context, agent = await _page(chromium_browser, viewport={"width": 1280, "height": 860})
+    desk = agent.page
+    await _log_in(desk, base_url)
+    await desk.locator("#queue-rows a").first.click()
+    await desk.get_by_role("button", name="Claim").click()
+    seen = desk.locator("#transcript .msg-customer img.preview")
+    await expect(seen).to_have_attribute("alt", "error.png")
+    assert await seen.evaluate(LOADED)
+
+    await desk.get_by_label("Attach a picture or a PDF").set_input_files(
+        files=[{"name": "steps.png", "mimeType": "image/png", "buffer": PIXEL}]
+    )
+    await desk.get_by_role("button", name="Send reply").click()
+    theirs = chat.locator(".msg-agent img.preview")
+    await expect(theirs).to_have_attribute("alt", "steps.png")
+    await expect(theirs).to_be_visible()
+    assert await theirs.evaluate(LOADED)
+    assert await chat.evaluate("document.documentElement.scrollWidth") <= 390
+
+    await context.close()
+    await agent_context.close()
+    assert customer.problems + agent.problems == []
+
+
+async def test_the_chat_says_why_a_file_was_refused(
+    chromium_browser: Browser, base_url: str
+) -> None:
+    context, customer = await _page(chromium_browser)
+    page = customer.page
+    await page.goto(f"{base_url}/")
+    await page.locator("#attach-file").set_input_files(
+        files=[{"name": "error.png", "mimeType": "image/png", "buffer": b"<html>not a picture"}]
+    )
+    await expect(page.locator("#status")).to_have_text(
+        "Only pictures (PNG, JPEG, GIF, WebP) and PDF files can be sent."
+    )
+    await expect(page.locator(".msg-customer")).to_have_count(0)
+    await context.close()

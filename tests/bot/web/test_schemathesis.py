@@ -32,6 +32,7 @@ from tests.bot.web.conftest import ChatCustomer
 OPERATIONS = [
     ("POST", "/api/chat/session"),
     ("POST", "/api/chat/messages"),
+    ("POST", "/api/chat/attachments"),
     ("GET", "/api/chat/messages"),
     ("POST", "/api/chat/events/ticket"),
     ("GET", "/api/chat/events"),
