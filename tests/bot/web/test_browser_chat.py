@@ -519,7 +519,7 @@ async def test_a_picture_travels_from_customer_to_agent_and_back(
     agent_context, agent = await _page(chromium_browser, viewport={"width": 1280, "height": 860})
     desk = agent.page
     await _log_in(desk, base_url)
-    await desk.locator("#queue-rows a").first.click()
+    await desk.locator("#inbox-list a").first.click()
     await desk.get_by_role("button", name="Claim").click()
     seen = desk.locator("#transcript .msg-customer img.preview")
     await expect(seen).to_have_attribute("alt", "error.png")
