@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CODE := $(wildcard bot knowledge handoff tests benchmarks)
 
-.PHONY: run test bench lint chromium clean
+.PHONY: run test bench lint chromium clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,7 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) helpline.db helpline.db-wal helpline.db-shm
+
+# Refresh the README's screenshots (docs/screenshots/) from the browser tests.
+screenshots: $(STAMP) chromium
+	HELPLINE_UPDATE_SCREENSHOTS=1 $(BIN)/pytest -q tests/bot/web/test_browser.py tests/bot/web/test_browser_chat.py

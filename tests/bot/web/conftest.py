@@ -283,6 +283,25 @@ CHROMIUM_ARGS = [
 ]
 
 
+README_SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where the browser tests save their screenshots.
+
+    The README's pictures are refreshed only on request (``make screenshots``, which sets
+    ``HELPLINE_UPDATE_SCREENSHOTS=1``): a test run must not change the files of the
+    checkout it runs in.
+    """
+    if os.environ.get("HELPLINE_UPDATE_SCREENSHOTS") == "1":
+        folder = README_SCREENSHOTS
+    else:
+        folder = tmp_path / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @pytest.fixture
 def chromium_path() -> Path:
     """Debian's Chromium; skipped when it is not installed (a failure in CI)."""

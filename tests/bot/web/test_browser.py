@@ -2,8 +2,8 @@
 
 One story, end to end: a customer gets an answer, asks for a person and waits; an agent in
 another browser context sees the queue update, claims, reads the transcript and replies; the
-customer sees the reply with the agent's name without reloading. Screenshots for the README
-are saved to ``docs/screenshots/``.
+customer sees the reply with the agent's name without reloading. Its screenshots are the
+README's (``make screenshots`` refreshes them).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from tests.bot.web.conftest import MARIA, VPN_ANSWER, VPN_QUESTION
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 TIMEOUT_MS = 15_000
 
 
@@ -38,7 +37,9 @@ def _record_problems(page: Page, problems: list[str]) -> None:
     page.on("pageerror", lambda error: problems.append(str(error)))
 
 
-async def test_customer_and_agent_talk_live(browser: Browser, base_url: str) -> None:
+async def test_customer_and_agent_talk_live(
+    browser: Browser, base_url: str, screenshots: Path
+) -> None:
     problems: list[str] = []
     customer_context = await browser.new_context(
         viewport={"width": 390, "height": 780}, locale="en-US"
@@ -97,9 +98,8 @@ async def test_customer_and_agent_talk_live(browser: Browser, base_url: str) -> 
     )
     assert await agent.evaluate("window.__notReloaded") is True
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await customer.screenshot(path=str(SCREENSHOTS / "web-chat.png"))
-    await agent.screenshot(path=str(SCREENSHOTS / "console.png"), full_page=True)
+    await customer.screenshot(path=str(screenshots / "web-chat.png"))
+    await agent.screenshot(path=str(screenshots / "console.png"), full_page=True)
     await customer_context.close()
     await agent_context.close()
     assert problems == []

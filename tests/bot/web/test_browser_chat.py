@@ -2,8 +2,8 @@
 
 The whole desk story (handoff, claim, live messages both ways, resolve, rating), what a
 hostile customer's text does in the chat and in the console (nothing), the widget on an
-ordinary site's page, reconnection, keyboard, phone size and Danish. The widget test saves
-``docs/screenshots/widget.png`` for the README.
+ordinary site's page, reconnection, keyboard, phone size and Danish. The widget test takes
+the README's ``widget.png`` (``make screenshots`` refreshes it).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from tests.bot.web.conftest import MARIA, VPN_ANSWER, VPN_QUESTION, ChatCustomer
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[3]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 DEMO_PAGE = ROOT / "examples" / "it-helpdesk" / "widget-demo.html"
 #: The ordinary site that embeds the widget; Playwright serves its page. It is on
 #: localhost because Chromium lets only a secure context (https, or localhost) with the
@@ -194,7 +193,7 @@ async def _demo_site(route: Route) -> None:
 
 
 async def test_widget_on_a_sites_page_answers_a_question(
-    chromium_browser: Browser, base_url: str
+    chromium_browser: Browser, base_url: str, screenshots: Path
 ) -> None:
     context, site = await _page(
         chromium_browser,
@@ -211,8 +210,7 @@ async def test_widget_on_a_sites_page_answers_a_question(
     await chat.get_by_label("Your message").press("Enter")
     await expect(chat.locator(".msg-bot code").last).to_have_text(VPN_ANSWER)
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    await site.page.screenshot(path=str(SCREENSHOTS / "widget.png"))
+    await site.page.screenshot(path=str(screenshots / "widget.png"))
     await context.close()
     assert site.problems == []
 
