@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy.engine import make_url
 
 from benchmarks.load.harness import WebCustomer
+from handoff.bearer import token_digest
 from handoff.model import SenderKind
 from handoff.store.sql import SqlStore
 
@@ -38,7 +39,9 @@ async def transcript_problems(
     store = await SqlStore.open(database_url, migrate=False)
     try:
         for number, customer in enumerate(customers):
-            stored = await store.find_customer(channel=CHANNEL, external_id=customer.token)
+            # The store keeps a digest of the token, never the token itself.
+            key = token_digest(customer.token)
+            stored = await store.find_customer(channel=CHANNEL, external_id=key)
             if stored is None:
                 problems.append(f"customer {number}: not stored")
                 continue
