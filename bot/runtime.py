@@ -335,10 +335,9 @@ class Runtime(DeskActions, Outbound):
             utterances = [*notices, *answered, *handed]  # a first message: the notice first
         else:
             utterances = [*answered, *notices, *handed]
-        sent = await self._send(customer, conversation, message, utterances)
-        if isinstance(assigned, Conversation):
-            sent.append(await self._announce(assigned))
-        return sent
+        # An agent assigned at once is announced when they open the conversation or reply
+        # (see DeskActions.join), not now: they have not looked yet.
+        return await self._send(customer, conversation, message, utterances)
 
     async def _small_talk(
         self,
@@ -466,7 +465,7 @@ class Runtime(DeskActions, Outbound):
         )
         assigned = await self._assign_now(conversation.id)
         if assigned is not None:
-            # Someone took it at once: no queue talk; "Maria has joined" follows the ack.
+            # Someone has it at once: no queue talk; "Maria has joined" comes when she looks.
             slots["assigned"] = assigned
             ack = self._say("handoff_ack_assigned", language, team=slots["team_name"])
             return [Utterance(text=ack.text, meta={"kind": "handoff", "assigned": True})]

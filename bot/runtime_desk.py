@@ -78,6 +78,10 @@ def question_of(history: Sequence[Said], current: Message) -> str:
     return current.text
 
 
+#: The transcript kinds that tell the customer an agent has joined.
+JOINED_KINDS = frozenset({"agent_joined", "agent_joined_no_team"})
+
+
 class _Core(Protocol):
     """What the desk half uses of :class:`bot.runtime.Runtime`."""
 
@@ -118,13 +122,17 @@ class _Core(Protocol):
         self, conversation_id: UUID, utterance: Utterance, *, replaces: Message | None = None
     ) -> Message: ...
 
-    async def assign_waiting(self, conversation_id: UUID) -> Message | None: ...
+    async def assign_waiting(self, conversation_id: UUID) -> Conversation | None: ...
 
     async def _assign_now(self, conversation_id: UUID) -> Conversation | None: ...
 
     async def _announce(self, conversation: Conversation) -> Message: ...
 
-    async def dispatch_queue(self) -> list[Message]: ...
+    async def join(self, conversation_id: UUID, agent_id: int) -> Message | None: ...
+
+    async def _tell_listeners(self, conversation_id: UUID, stored: Message) -> None: ...
+
+    async def dispatch_queue(self) -> list[Conversation]: ...
 
     def _team_label(self, team: str | None, language: str | None) -> str: ...
 
@@ -201,14 +209,55 @@ class DeskActions:
         """A team's display name, or "our support team" in the customer's language."""
         return self._team_names.get(team or "") or self._phrases.get("team_default", language)
 
-    async def assign_waiting(self: _Core, conversation_id: UUID) -> Message | None:
+    async def assign_waiting(self: _Core, conversation_id: UUID) -> Conversation | None:
         """Give a queued conversation to an available agent, if there is one.
 
+        The customer is not told yet: "Maria has joined" is said when Maria opens the
+        conversation or replies (:meth:`join`), so it is true when it is said.
+
         Returns:
-            The "Maria from IT support has joined" message, or None (it keeps waiting).
+            The conversation as assigned, or None (it keeps waiting).
         """
-        conversation = await self._assign_now(conversation_id)
-        return None if conversation is None else await self._announce(conversation)
+        return await self._assign_now(conversation_id)
+
+    async def add_note(self: _Core, conversation_id: UUID, agent_id: int, text: str) -> Message:
+        """Add an agent's internal note to the transcript, for colleagues only.
+
+        Any agent may leave one, also on a queued conversation. Consoles showing the
+        conversation and the Telegram staff topic (the listeners) see it; the customer never.
+
+        Raises:
+            NotFound: no such conversation or agent.
+        """
+        note = await self._store.add_note(conversation_id, agent_id, text)
+        conversation = await self._store.get_conversation(conversation_id)
+        self._feed.publish(conversation.customer_id)
+        await self._tell_listeners(conversation_id, note)
+        return note
+
+    async def join(self: _Core, conversation_id: UUID, agent_id: int) -> Message | None:
+        """Tell the customer that their agent has joined, once per assignment.
+
+        Called when the owning agent opens the conversation or replies. Nothing is said
+        when the agent does not own it, or was already announced since it became theirs.
+
+        Returns:
+            The "Maria from IT support has joined" message, or None.
+        """
+        conversation = await self._store.get_conversation(conversation_id)
+        if (
+            conversation.state is not ConversationState.AGENT
+            or conversation.owner_agent_id != agent_id
+        ):
+            return None
+        handoff = await self._store.current_handoff(conversation_id)
+        since = handoff.claimed_at if handoff is not None else None
+        for message in reversed(await self._store.transcript(conversation_id)):
+            if since is not None and message.created_at < since:
+                break
+            if message.meta.get("kind") in JOINED_KINDS and message.agent_id == agent_id:
+                return None
+        return await self._announce(conversation)
 
     async def _assign_now(self: _Core, conversation_id: UUID) -> Conversation | None:
         """Assign atomically in the store; None when it keeps waiting."""
@@ -234,14 +283,18 @@ class DeskActions:
         key = "agent_joined" if team else "agent_joined_no_team"
         return await self._system(conversation, key, agent=agent, team=team)
 
-    async def dispatch_queue(self: _Core) -> list[Message]:
-        """Offer every waiting conversation, oldest first, to the agents available now."""
-        joined = []
+    async def dispatch_queue(self: _Core) -> list[Conversation]:
+        """Offer every waiting conversation, oldest first, to the agents available now.
+
+        Returns:
+            The conversations assigned now (their agents are announced when they look).
+        """
+        assigned = []
         for entry in await self._store.queue():
-            message = await self.assign_waiting(entry.conversation.id)
-            if message is not None:
-                joined.append(message)
-        return joined
+            conversation = await self.assign_waiting(entry.conversation.id)
+            if conversation is not None:
+                assigned.append(conversation)
+        return assigned
 
     async def set_presence(self: _Core, agent_id: int, presence: Presence) -> Agent:
         """Set an agent's presence; an agent coming online takes waiting conversations."""
@@ -429,6 +482,7 @@ class DeskActions:
             or conversation.owner_agent_id != agent_id
         ):
             raise NotOwner(conversation_id, agent_id)
+        await self.join(conversation_id, agent_id)  # the first reply is also a look
         customer = await self._store.get_customer(conversation.customer_id)
         refs = [await self._store.add_attachment(customer.id, file) for file in files]
         meta: dict[str, Any] = {}

@@ -79,3 +79,11 @@ class AttachmentRefused(HandoffError):
         super().__init__(f"attachment refused: {reason}")
         self.reason = reason
         self.limit = limit
+
+
+class DuplicateShortcut(HandoffError):
+    """A saved reply with this shortcut exists already for the same team or agent."""
+
+    def __init__(self, shortcut: str) -> None:
+        super().__init__(f"the shortcut /{shortcut} is taken")
+        self.shortcut = shortcut

@@ -236,6 +236,18 @@ class QueueEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class SavedReply:
+    """A text an agent inserts with ``/shortcut``: a team's (``team`` set) or personal
+    (``agent_id`` set). ``{customer_name}`` and ``{agent_name}`` are filled when inserted."""
+
+    id: int
+    shortcut: str
+    text: str
+    team: str | None
+    agent_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class InboxEntry:
     """An open conversation with people (waiting or owned), as the console's inbox lists it.
 

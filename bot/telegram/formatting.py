@@ -78,6 +78,19 @@ def markdown_to_telegram(markdown: str) -> FormattedText:
     return FormattedText(rich.text, entities)
 
 
+def join_formatted(parts: list[FormattedText | str]) -> FormattedText:
+    """Concatenate plain and formatted pieces, moving each piece's entities to its place."""
+    texts: list[str] = []
+    entities: list[Entity] = []
+    position = 0
+    for part in parts:
+        piece = FormattedText(part) if isinstance(part, str) else part
+        entities += [replace(e, offset=e.offset + position) for e in piece.entities]
+        texts.append(piece.text)
+        position += utf16_len(piece.text)
+    return FormattedText("".join(texts), tuple(entities))
+
+
 def split_text(text: str, limit: int = MAX_MESSAGE_UNITS) -> list[str]:
     """Cut ``text`` into pieces of at most ``limit`` UTF-16 units.
 

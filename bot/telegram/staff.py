@@ -8,7 +8,8 @@ conversation:
 
 * ``/take`` claims it, ``/back`` puts it back in the queue, ``/done`` resolves it;
 * ``/transfer LOGIN`` gives it to a colleague, ``/transfer team:ID`` to a team's queue;
-* ``/note TEXT`` leaves a note for colleagues in the topic only (never to the customer);
+* ``/note TEXT`` leaves an internal note in the transcript (colleagues see it in the topic
+  and the console, the customer never does);
 * any other text from the owning agent is relayed to the customer as the agent's reply.
 
 The topic's title shows the status and the agent. A topic staff deleted is opened again
@@ -34,7 +35,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.errors import DeliveryFailed, MessageRejected
 from bot.runtime import Runtime
 from bot.telegram.delivery import TelegramDelivery
-from bot.telegram.formatting import FormattedText, split_text
+from bot.telegram.formatting import FormattedText, split_formatted
 from bot.telegram.staff_card import card_text, topic_title, transcript_line
 from bot.telegram.updates import StaffMessage
 from handoff.card import build_card, customer_label
@@ -196,7 +197,10 @@ class StaffGroup:
             elif command == "/transfer":
                 await self._transfer(conversation_id, agent, rest.strip())
             elif command == "/note":
-                self._say(thread, f"Note from {agent.name}: {rest.strip()}")
+                if not rest.strip():
+                    raise _Refused("write /note TEXT")
+                # Into the transcript: the console shows it, and the mirror posts it here.
+                await self._runtime.add_note(conversation_id, agent.id, rest.strip())
             else:
                 await self._runtime.agent_reply(
                     conversation_id,
@@ -256,7 +260,7 @@ class StaffGroup:
         await self._send(topic, card_text(card))
         return topic
 
-    async def _post(self, conversation: Conversation, topic: int, text: str) -> None:
+    async def _post(self, conversation: Conversation, topic: int, text: FormattedText) -> None:
         """Post into the topic; reopen it (card and transcript) when staff deleted it."""
         try:
             await self._send(topic, text, strict=True)
@@ -266,10 +270,11 @@ class StaffGroup:
             await self._store.set_telegram_topic(conversation.id, None)
             await self._open_topic(conversation)
 
-    async def _send(self, topic: int, text: str, *, strict: bool = False) -> None:
-        for piece in split_text(text):
+    async def _send(self, topic: int, text: str | FormattedText, *, strict: bool = False) -> None:
+        formatted = FormattedText(text) if isinstance(text, str) else text
+        for piece in split_formatted(formatted):
             try:
-                await self._delivery.send(self.chat_id, FormattedText(piece), thread_id=topic)
+                await self._delivery.send(self.chat_id, piece, thread_id=topic)
             except DeliveryFailed as exc:
                 if strict and "thread not found" in exc.reason.lower():
                     raise _TopicGone from exc

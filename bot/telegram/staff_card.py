@@ -1,14 +1,14 @@
 """What a staff topic shows: its title, the handoff card, and transcript lines. Pure.
 
 The card is the desk's :class:`~handoff.card.HandoffCard` (the one the console shows),
-rendered as compact plain text: a forum topic is read on a phone, and plain text needs no
-Markdown escaping.
+rendered as compact text for a forum topic read on a phone. What the bot and the agents
+wrote is Markdown; it is shown formatted (Telegram entities), as the customer saw it, never
+as raw ``**stars**``. The customer's own words and the card's facts stay plain text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
+from bot.telegram.formatting import FormattedText, join_formatted, markdown_to_telegram
 from handoff.card import HandoffCard, TriedArticle
 from handoff.export import describe_reason
 from handoff.model import Conversation, ConversationState, Message, SenderKind
@@ -19,6 +19,8 @@ USAGE = (
     "Reply here to answer the customer. /take, /back, /done, "
     "/transfer LOGIN or /transfer team:ID, /note TEXT (staff only)."
 )
+#: Who writes Markdown: articles (the bot) and agents' replies; customers write plain text.
+_WRITES_MARKDOWN = frozenset({SenderKind.BOT, SenderKind.AGENT})
 _SENDER_LABEL = {
     SenderKind.CUSTOMER: "Customer",
     SenderKind.BOT: "Bot",
@@ -36,16 +38,20 @@ def topic_title(conversation: Conversation, customer_name: str, agent_name: str 
     return f"[{status}] {customer_name}"[:MAX_TITLE_CHARS]
 
 
-def transcript_line(message: Message) -> str:
+def transcript_line(message: Message) -> FormattedText:
     """One transcript message as it appears in a topic."""
+    text = message.edited_text or message.text
+    if message.meta.get("internal"):
+        return FormattedText(f"Note from {message.agent_name or 'an agent'}: {text}")
     who = message.agent_name if message.sender is SenderKind.AGENT else None
     label = who or _SENDER_LABEL.get(message.sender, message.sender.value)
-    text = message.edited_text or message.text
     edited = " (edited)" if message.edited_text is not None else ""
-    return f"{label}{edited}: {text}"
+    if message.sender in _WRITES_MARKDOWN:
+        return join_formatted([f"{label}{edited}: ", markdown_to_telegram(text)])
+    return FormattedText(f"{label}{edited}: {text}")
 
 
-def card_text(card: HandoffCard, *, tail: int = TRANSCRIPT_TAIL) -> str:
+def card_text(card: HandoffCard, *, tail: int = TRANSCRIPT_TAIL) -> FormattedText:
     """The card as a topic's first message: the facts, what the bot tried, how to act,
     then the last ``tail`` messages of the transcript."""
     lines = [f"{card.customer} ({card.channel}, {card.language or 'language unknown'})"]
@@ -58,15 +64,14 @@ def card_text(card: HandoffCard, *, tail: int = TRANSCRIPT_TAIL) -> str:
     if card.rating is not None:
         lines.append(f"Satisfaction: {card.rating}/5")
     lines += [USAGE, ""]
-    lines += _transcript(card.transcript, tail)
-    return "\n".join(lines)
-
-
-def _transcript(messages: Sequence[Message], tail: int) -> list[str]:
-    shown = messages[-tail:] if tail else []
-    earlier = len(messages) - len(shown)
+    parts: list[FormattedText | str] = ["\n".join(lines) + "\n"]
+    shown = card.transcript[-tail:] if tail else []
+    earlier = len(card.transcript) - len(shown)
     head = f"Transcript ({earlier} earlier messages in the console):" if earlier else "Transcript:"
-    return [head, *(transcript_line(m) for m in shown)]
+    parts.append(head)
+    for message in shown:
+        parts += ["\n", transcript_line(message)]
+    return join_formatted(parts)
 
 
 def _tried(article: TriedArticle) -> str:

@@ -31,6 +31,7 @@ from bot.web import (
     dashboard,
     files,
     metrics_route,
+    saved_replies,
     telegram_webhook,
 )
 from bot.web.client_address import trust_proxies
@@ -262,6 +263,7 @@ def create_app(service: Service) -> FastAPI:
     app.include_router(admin.build_router(service, templates))
     app.include_router(admin_agents.build_router(service, templates))
     app.include_router(dashboard.build_router(service, templates))
+    app.include_router(saved_replies.build_router(service, templates))
     app.include_router(metrics_route.build_router(service))
     if service.telegram is not None and service.telegram.mode == "webhook":
         app.include_router(telegram_webhook.build_router(service.telegram))

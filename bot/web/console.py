@@ -47,6 +47,7 @@ from handoff.model import Agent, Conversation, ConversationState, Customer, Hand
 from handoff.passwords import hash_password, needs_rehash, verify_password
 from handoff.printable import printable
 from handoff.reading import may_read
+from handoff.saved_replies import fill
 
 if TYPE_CHECKING:
     from bot.service import Service
@@ -231,6 +232,9 @@ def build_router(
         status: int = 200,
     ) -> HTMLResponse:
         conversation = await readable(agent, conversation_id)
+        if conversation.owner_agent_id == agent.id:
+            # Assigned while the agent was elsewhere: they look now, so now they have joined.
+            await runtime.join(conversation_id, agent.id)
         customer = await store.get_customer(conversation.customer_id)
         owner = await owner_of(conversation)
         transcript = await store.transcript(conversation_id)
@@ -244,6 +248,13 @@ def build_router(
             "inbox_filters": console_live.FILTERS,
             "search": "",
             "customer_facts": customer,
+            "saved_replies": [
+                (
+                    r.shortcut,
+                    fill(r.text, customer_name=customer_label(customer), agent_name=agent.name),
+                )
+                for r in await store.saved_replies(agent_id=agent.id, teams=agent.teams)
+            ],
             "earlier": earlier,
             "agent": agent,
             "conversation": conversation,
@@ -370,11 +381,13 @@ def build_router(
         agent: CurrentAgent,
         filter: Annotated[str, Query(max_length=16)] = console_live.TEAMS,
         q: Annotated[str, Query(max_length=200)] = "",
+        assigned: Annotated[int, Query(ge=0, le=1000)] = 0,
     ) -> HTMLResponse:
         # A broken knowledge edit keeps the old articles serving; staff must still hear of it.
         knowledge = service.knowledge_status
         inbox = await console_live.read_inbox(service, agent, filter, q)
         context = {"agent": agent, "knowledge": knowledge, "inbox": inbox, "search": q}
+        context |= {"assigned": assigned}
         context |= {"inbox_filters": console_live.FILTERS}
         return page(request, "console_queue.html", context)
 

@@ -148,9 +148,16 @@ def add_desk_routes(
             chosen = Presence(presence)
         except ValueError:
             return Response("unknown presence", status_code=422)
+        before = {c.id for c in await service.store.agent_conversations(agent.id)}
         await runtime.set_presence(agent.id, chosen)
         # Only back to a console page: never an open redirect.
         target = back if back.startswith("/console") and "//" not in back else "/console"
+        if chosen is Presence.ONLINE:
+            # Coming online may hand the agent waiting customers: show them what they got.
+            now = await service.store.agent_conversations(agent.id)
+            given = sum(1 for c in now if c.id not in before)
+            if given:
+                target = f"/console?filter=mine&assigned={given}"
         return RedirectResponse(target, status_code=303)
 
     @router.post("/conversations/{conversation_id}/transfer", response_class=HTMLResponse)
@@ -194,9 +201,7 @@ def add_desk_routes(
             conversation = await service.store.get_conversation(conversation_id)
             if not may_read(agent, conversation, all_teams=service.settings.console_read_all_teams):
                 raise NotFound("conversation", conversation_id)
-            await service.store.add_note(conversation_id, agent.id, text.strip())
-            conversation = await service.store.get_conversation(conversation_id)
+            await runtime.add_note(conversation_id, agent.id, text.strip())
         except NotFound:
             return Response("no such conversation", status_code=404)
-        service.feed.publish(conversation.customer_id)  # colleagues' open pages show it
         return back_to(conversation_id)

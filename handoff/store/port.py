@@ -28,6 +28,7 @@ from handoff.model import (
     Presence,
     QueueEntry,
     Received,
+    SavedReply,
 )
 from handoff.privacy import CustomerRecord, Erasure
 from handoff.stats import PeriodActivity
@@ -210,6 +211,25 @@ class Store(Protocol):
         self, customer_id: int, *, limit: int = 10
     ) -> list[Conversation]:
         """The customer's conversations, newest first."""
+
+    async def saved_replies(
+        self, *, agent_id: int | None = None, teams: Sequence[str] | None = None
+    ) -> list[SavedReply]:
+        """Saved replies by shortcut: the agent's own and their teams' (all when both None)."""
+
+    async def add_saved_reply(
+        self,
+        *,
+        shortcut: str,
+        text: str,
+        team: str | None = None,
+        agent_id: int | None = None,
+        actor: str,
+    ) -> SavedReply:
+        """Save a team's reply or an agent's own. Raises DuplicateShortcut."""
+
+    async def delete_saved_reply(self, reply_id: int, *, actor: str) -> SavedReply:
+        """Delete a saved reply. Raises NotFound."""
 
     async def agent_conversations(self, agent_id: int) -> list[Conversation]:
         """Open conversations the agent owns, oldest first."""

@@ -51,6 +51,7 @@ from handoff.store.sql_desk import DeskSql
 from handoff.store.sql_inbox import InboxSql
 from handoff.store.sql_privacy import PrivacySql
 from handoff.store.sql_queue import QueueSql
+from handoff.store.sql_saved_replies import SavedRepliesSql
 from handoff.store.sql_staff import StaffSql
 from handoff.store.sql_stats import StatsSql
 from handoff.store.sql_time import TimeSql
@@ -60,6 +61,7 @@ from handoff.store.tables import AgentRow, ConversationRow, CustomerRow, Message
 class SqlStore(
     QueueSql,
     InboxSql,
+    SavedRepliesSql,
     StaffSql,
     ChannelsSql,
     DeskSql,

@@ -44,6 +44,7 @@ from handoff.model import (
     Message,
     Notice,
     Presence,
+    SavedReply,
     SenderKind,
 )
 
@@ -313,6 +314,29 @@ class AuditRow(Base):
     target: Mapped[str] = mapped_column(String(255))
     detail: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class SavedReplyRow(Base):
+    """A saved reply: a team's (``team`` set) or one agent's (``agent_id`` set)."""
+
+    __tablename__ = "saved_reply"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    shortcut: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    team: Mapped[str | None] = mapped_column(String(64), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    def to_value(self) -> SavedReply:
+        """The row as a value type."""
+        return SavedReply(
+            id=self.id,
+            shortcut=self.shortcut,
+            text=self.text,
+            team=self.team,
+            agent_id=self.agent_id,
+        )
 
 
 class TimerRow(Base):

@@ -207,7 +207,7 @@ async def test_a_language_team_takes_handoffs_without_article_team(
     assert (await store.get_conversation(handled.conversation.id)).team == "accounts"
 
 
-async def test_an_online_agent_takes_the_handoff_at_once_by_name(
+async def test_an_online_agent_takes_the_handoff_at_once_and_joins_when_looking(
     runtime: Runtime, store: SqlStore, agents: tuple[int, int]
 ) -> None:
     maria, _ = agents
@@ -216,11 +216,37 @@ async def test_an_online_agent_takes_the_handoff_at_once_by_name(
     handled = await runtime.handle(said("can I talk to a person"))
     assert [(r.sender, r.meta.get("kind")) for r in handled.replies] == [
         (SenderKind.BOT, "handoff"),
-        (SenderKind.SYSTEM, "agent_joined"),
     ]
-    assert handled.replies[1].text == "Maria from IT support has joined the conversation."
     conversation = await store.get_conversation(handled.conversation.id)
     assert (conversation.state, conversation.owner_agent_id) == (ConversationState.AGENT, maria)
+    joined = await runtime.join(conversation.id, maria)
+    assert joined is not None
+    assert joined.text == "Maria from IT support has joined the conversation."
+    assert await runtime.join(conversation.id, maria) is None  # said once
+
+
+async def test_an_assigned_agent_joins_before_their_first_reply(
+    runtime: Runtime, store: SqlStore, agents: tuple[int, int]
+) -> None:
+    maria, _ = agents
+    await runtime.handle(said(VPN))
+    handled = await runtime.handle(said("can I talk to a person"))
+    await runtime.set_presence(maria, Presence.ONLINE)
+    await runtime.agent_reply(handled.conversation.id, maria, "Looking at it now")
+    transcript = await store.transcript(handled.conversation.id)
+    assert [m.text for m in transcript[-2:]] == [
+        "Maria from IT support has joined the conversation.",
+        "Looking at it now",
+    ]
+
+
+async def test_only_the_owner_joins(
+    runtime: Runtime, store: SqlStore, agents: tuple[int, int]
+) -> None:
+    maria, jonas = agents
+    await runtime.set_presence(maria, Presence.ONLINE)
+    handled = await runtime.handle(said("can I talk to a person"))
+    assert await runtime.join(handled.conversation.id, jonas) is None
 
 
 async def test_an_agent_coming_online_takes_the_waiting_customer(

@@ -465,7 +465,9 @@ async def check_0006_web_token_digest(store: Store) -> None:
     assert found.id == 2
 
 
-#: One entry per migration, oldest first.
+# --- 0007: attachments ----------------------------------------------------------------------
+
+
 SCREENSHOT = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24
 
 
@@ -505,6 +507,53 @@ async def check_0007_attachments(store: Store) -> None:
     assert (stored.ref.name, stored.message_id, stored.data) == ("error.png", 1, SCREENSHOT)
 
 
+# --- 0008: saved replies ---------------------------------------------------------------------
+
+
+def write_0008_saved_replies(connection: Connection) -> None:
+    """A team's saved reply and one of agent 1's own."""
+    reply = _table(
+        "saved_reply",
+        ("id", sa.Integer),
+        ("shortcut", sa.String),
+        ("text", sa.Text),
+        ("team", sa.String),
+        ("agent_id", sa.Integer),
+        ("created_at", STAMP),
+    )
+    connection.execute(
+        sa.insert(reply),
+        [
+            {
+                "id": 1,
+                "shortcut": "vpn",
+                "text": "VPN help",
+                "team": "it-support",
+                "agent_id": None,
+                "created_at": T1,
+            },
+            {
+                "id": 2,
+                "shortcut": "bye",
+                "text": "Bye, {customer_name}",
+                "team": None,
+                "agent_id": 1,
+                "created_at": T1,
+            },
+        ],
+    )
+
+
+async def check_0008_saved_replies(store: Store) -> None:
+    """Both saved replies are there, for the right team and agent."""
+    replies = await store.saved_replies(agent_id=1, teams=("it-support",))
+    assert [(r.shortcut, r.team, r.agent_id) for r in replies] == [
+        ("bye", None, 1),
+        ("vpn", "it-support", None),
+    ]
+
+
+#: One entry per migration, oldest first.
 SEEDS: tuple[Seed, ...] = (
     Seed("0001", write_0001, check_0001),
     Seed("0002", write_0002, check_0002),
@@ -517,4 +566,5 @@ SEEDS: tuple[Seed, ...] = (
     Seed("0005_change_notify", write_0005, check_0005),
     Seed("0006_web_token_digest", write_0006_web_token_digest, check_0006_web_token_digest),
     Seed("0007_attachments", write_0007_attachments, check_0007_attachments),
+    Seed("0008_saved_replies", write_0008_saved_replies, check_0008_saved_replies),
 )

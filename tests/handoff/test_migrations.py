@@ -26,6 +26,7 @@ TABLES = {
     "handoff",
     "message",
     "notice",
+    "saved_reply",
     "timer",
 }
 

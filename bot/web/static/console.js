@@ -227,6 +227,78 @@
     });
   }
 
+  // Saved replies: "/shortcut" in the reply box offers the matching ones; Enter or Tab
+  // inserts the highlighted one (the page carries them, placeholders already filled).
+  function savedReplies() {
+    const reply = document.getElementById("reply-text");
+    const source = document.getElementById("saved-replies");
+    const menu = document.getElementById("saved-reply-menu");
+    if (!reply || !source || !menu) return;
+    const replies = [...source.querySelectorAll("li")].map((li) => ({
+      shortcut: li.dataset.shortcut,
+      text: li.textContent,
+    }));
+    let matches = [];
+    let chosen = 0;
+    let start = -1;
+
+    function render() {
+      menu.replaceChildren(
+        ...matches.map((r, i) => {
+          const option = el("li", "saved-reply-option");
+          option.id = `saved-reply-${i}`;
+          option.setAttribute("role", "option");
+          option.setAttribute("aria-selected", String(i === chosen));
+          option.append(el("code", "", `/${r.shortcut}`), el("span", "", ` ${r.text}`));
+          option.addEventListener("mousedown", (event) => {
+            event.preventDefault(); // keep the focus in the reply box
+            insert(r);
+          });
+          return option;
+        }),
+      );
+      menu.hidden = matches.length === 0;
+      if (matches.length) reply.setAttribute("aria-activedescendant", `saved-reply-${chosen}`);
+      else reply.removeAttribute("aria-activedescendant");
+    }
+
+    function offer() {
+      const before = reply.value.slice(0, reply.selectionStart);
+      const typed = before.match(/(^|\s)\/([a-z0-9_-]*)$/i);
+      matches = typed ? replies.filter((r) => r.shortcut.startsWith(typed[2].toLowerCase())) : [];
+      start = typed ? before.length - typed[2].length - 1 : -1;
+      chosen = 0;
+      render();
+    }
+
+    function insert(r) {
+      const end = reply.selectionStart;
+      reply.value = reply.value.slice(0, start) + r.text + reply.value.slice(end);
+      const caret = start + r.text.length;
+      reply.setSelectionRange(caret, caret);
+      matches = [];
+      render();
+      reply.focus();
+    }
+
+    reply.setAttribute("aria-controls", "saved-reply-menu");
+    reply.addEventListener("input", offer);
+    reply.addEventListener("keydown", (event) => {
+      if (!matches.length || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        chosen = (chosen + (event.key === "ArrowDown" ? 1 : matches.length - 1)) % matches.length;
+        render();
+      } else if (event.key === "Enter" || event.key === "Tab") {
+        event.preventDefault();
+        insert(matches[chosen]);
+      } else if (event.key === "Escape") {
+        matches = [];
+        render();
+      }
+    });
+  }
+
   // Conversation page ------------------------------------------------------------------------
 
   function conversationPage() {
@@ -237,6 +309,7 @@
     let lastSeq = Number(main.dataset.lastSeq) || 0;
     markSeen(current, lastSeq);
     pingWhileTyping(current);
+    savedReplies();
 
     const resolve = document.getElementById("resolve-form");
     if (resolve) {

@@ -67,7 +67,9 @@ async def test_a_reply_written_in_the_topic_is_not_posted_back_into_it(
     assert not any("Restart the client" in text for text in topic_texts(fake, topic))
 
 
-async def test_a_note_stays_in_the_topic(fake: FakeBotApi, staff_channel: TelegramChannel) -> None:
+async def test_a_note_joins_the_transcript_and_stays_with_staff(
+    fake: FakeBotApi, staff_channel: TelegramChannel, store: SqlStore
+) -> None:
     topic = await handed_off(fake, staff_channel)
     before = len(fake.sent_to(CHAT))
     await in_topic(fake, staff_channel, topic, "/note VIP customer")
@@ -75,6 +77,10 @@ async def test_a_note_stays_in_the_topic(fake: FakeBotApi, staff_channel: Telegr
         before,
         "Note from Maria: VIP customer",
     )
+    transcript = await store.transcript(await conversation_of(store, topic))
+    assert [(m.text, m.meta.get("internal"), m.agent_name) for m in transcript[-1:]] == [
+        ("VIP customer", True, "Maria")
+    ]
 
 
 async def test_only_registered_agents_can_act(

@@ -146,3 +146,21 @@ async def test_the_list_page_fits_a_phone(
         assert widths[0] <= widths[1]
     finally:
         await context.close()
+
+
+async def test_a_saved_reply_is_inserted_with_a_slash_shortcut(
+    inbox: Page, queued: ChatCustomer
+) -> None:
+    await inbox.goto(inbox.url.replace("/console", "/console/saved-replies"))
+    await inbox.get_by_label("Shortcut").fill("thanks")
+    await inbox.get_by_label("Text").fill("Thank you {customer_name}! {agent_name}")
+    await inbox.get_by_role("button", name="Save reply").click()
+    await inbox.goto(inbox.url.replace("/console/saved-replies", "/console"))
+    await inbox.locator("#inbox-list a").first.click()
+    await inbox.get_by_role("button", name="Claim").click()
+    box = inbox.get_by_label("Reply to")
+    await box.press_sequentially("/tha")
+    menu = inbox.get_by_role("listbox", name="Saved replies").get_by_role("option")
+    await expect(menu).to_have_text(["/thanks Thank you web customer #1! Maria"])
+    await box.press("Enter")
+    await expect(box).to_have_value("Thank you web customer #1! Maria")

@@ -38,15 +38,31 @@ async def test_an_unknown_presence_is_refused(maria: ConsoleAgent) -> None:
     assert await _set_presence(maria, "asleep") == 422
 
 
-async def test_an_online_agent_gets_the_next_handoff_by_name(
+async def test_an_online_agent_gets_the_next_handoff_and_joins_on_opening_it(
     maria: ConsoleAgent, customer: ChatCustomer
 ) -> None:
     await _set_presence(maria, "online")
     await customer.say(VPN_QUESTION)
     await customer.say("can I talk to a person")
     texts = [message["text"] for message in await customer.messages()]
+    assert not [t for t in texts if "has joined" in t]  # Maria has not looked yet
+    (mine,) = (await maria.queue())["mine"]
+    await maria.client.get(f"/console/conversations/{mine['conversation_id']}")
+    texts = [message["text"] for message in await customer.messages()]
     assert texts[-1] == "Maria from IT support has joined the conversation."
-    assert len((await maria.queue())["mine"]) == 1
+
+
+async def test_coming_online_shows_what_was_assigned(
+    maria: ConsoleAgent, queued: ChatCustomer
+) -> None:
+    response = await maria.client.post(
+        "/console/presence", data={"csrf": maria.csrf, "presence": "online"}
+    )
+    assert response.headers["location"] == "/console?filter=mine&assigned=1"
+    page = (await maria.client.get(response.headers["location"])).text
+    assert 'id="assigned-notice"' in page
+    texts = [message["text"] for message in await queued.messages()]
+    assert not [t for t in texts if "has joined" in t]
 
 
 async def test_the_conversation_page_leads_with_the_handoff_card(
