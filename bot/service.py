@@ -267,6 +267,7 @@ def build_telegram(settings: Settings, store: Store, runtime: Runtime) -> Telegr
         webhook_secret=settings.telegram_webhook_secret,
         staff_chat_id=settings.telegram_staff_chat_id,
         teams=[team.id for team in settings.teams],
+        read_all_teams=settings.console_read_all_teams,
         flood_messages=settings.telegram_flood_messages,
         flood_window_s=settings.telegram_flood_window_s,
     )

@@ -314,6 +314,7 @@ def build_channel(
     webhook_secret: str | None = None,
     staff_chat_id: int | None = None,
     teams: Collection[str] = (),
+    read_all_teams: bool = False,
     limiter: RateLimiter | None = None,
     poll_timeout_s: int = 30,
     flood_messages: int = 10,
@@ -323,7 +324,8 @@ def build_channel(
     """Wire the Telegram channel and register its delivery with the runtime.
 
     With a staff group (``staff_chat_id``), the group also listens to the runtime, so
-    its topics mirror what happens in the console; ``teams`` are the desk's team ids.
+    its topics mirror what happens in the console; ``teams`` are the desk's team ids, and
+    ``read_all_teams`` lets every agent note on every team's conversations.
 
     Raises:
         ConfigError: webhook mode without a public URL or a secret.
@@ -340,6 +342,7 @@ def build_channel(
             store=store,
             delivery=delivery,
             teams=teams,
+            read_all_teams=read_all_teams,
         )
         runtime.add_listener(staff)
     webhook_url = f"{public_url.rstrip('/')}{WEBHOOK_PATH}" if public_url else None

@@ -8,8 +8,8 @@ conversation:
 
 * ``/take`` claims it, ``/back`` puts it back in the queue, ``/done`` resolves it;
 * ``/transfer LOGIN`` gives it to a colleague, ``/transfer team:ID`` to a team's queue;
-* ``/note TEXT`` leaves an internal note in the transcript (colleagues see it in the topic
-  and the console, the customer never does);
+* ``/note TEXT`` leaves an internal note in the transcript, if the agent may read the
+  conversation (colleagues see it in the topic and the console, the customer never does);
 * any other text from the owning agent is relayed to the customer as the agent's reply.
 
 The topic's title shows the status and the agent. A topic staff deleted is opened again
@@ -41,6 +41,7 @@ from bot.telegram.updates import StaffMessage
 from handoff.card import build_card, customer_label
 from handoff.errors import HandoffError, StoreUnavailable
 from handoff.model import Agent, Conversation, ConversationState, Message, SenderKind
+from handoff.reading import may_read
 from handoff.store.port import Store
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ class StaffGroup:
         store: Store,
         delivery: TelegramDelivery,
         teams: Collection[str] = (),
+        read_all_teams: bool = False,
     ) -> None:
         self._bot = bot
         self.chat_id = chat_id
@@ -80,6 +82,7 @@ class StaffGroup:
         self._store = store
         self._delivery = delivery
         self._teams = frozenset(teams)
+        self._read_all_teams = read_all_teams
         self._jobs: asyncio.Queue[Job] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._titles: dict[int, str] = {}  # topic -> the name it has, to rename only on change
@@ -199,6 +202,10 @@ class StaffGroup:
             elif command == "/note":
                 if not rest.strip():
                     raise _Refused("write /note TEXT")
+                # Notes follow team-scoped reading, as in the console.
+                conversation = await self._store.get_conversation(conversation_id)
+                if not may_read(agent, conversation, all_teams=self._read_all_teams):
+                    raise _Refused("the conversation is another team's")
                 # Into the transcript: the console shows it, and the mirror posts it here.
                 await self._runtime.add_note(conversation_id, agent.id, rest.strip())
             else:

@@ -83,6 +83,20 @@ async def test_a_note_joins_the_transcript_and_stays_with_staff(
     ]
 
 
+async def test_a_note_on_another_teams_conversation_is_refused(
+    fake: FakeBotApi, staff_channel: TelegramChannel, store: SqlStore
+) -> None:
+    topic = await handed_off(fake, staff_channel)
+    await in_topic(fake, staff_channel, topic, "/take")
+    await in_topic(fake, staff_channel, topic, "/transfer team:security")
+    await in_topic(fake, staff_channel, topic, "/note VIP customer")
+    transcript = await store.transcript(await conversation_of(store, topic))
+    assert (
+        [m.text for m in transcript if m.meta.get("internal")],
+        topic_texts(fake, topic)[-1],
+    ) == ([], "Not done: the conversation is another team's")
+
+
 async def test_only_registered_agents_can_act(
     fake: FakeBotApi, staff_channel: TelegramChannel, store: SqlStore
 ) -> None:

@@ -44,3 +44,16 @@ async def test_an_agent_cannot_delete_a_team_reply(
     delete = f"/console/saved-replies/{reply.id}/delete"
     assert (await maria.client.post(delete, data={"csrf": maria.csrf})).status_code == 403
     assert (await sofie.client.post(delete, data={"csrf": sofie.csrf})).status_code == 303
+
+
+async def test_another_teams_replies_are_neither_listed_nor_offered(
+    maria: ConsoleAgent, queued: ChatCustomer, service: Service
+) -> None:
+    await service.store.add_saved_reply(
+        shortcut="breach", text="Security will call you", team="security", actor="test"
+    )
+    (entry,) = await service.store.queue()
+    await maria.act(str(entry.conversation.id), "claim")
+    listed = (await maria.client.get("/console/saved-replies")).text
+    page = (await maria.client.get(f"/console/conversations/{entry.conversation.id}")).text
+    assert ("breach" in listed, 'data-shortcut="breach"' in page) == (False, False)
