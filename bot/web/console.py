@@ -38,10 +38,9 @@ from bot.errors import BotError, MessageRejected
 from bot.throttle import SlidingWindow
 from bot.web import console_desk, console_live
 from bot.web.client_address import client_address
-from bot.web.files import CONSOLE_FILES, AttachmentOut, file_response
+from bot.web.files import CONSOLE_FILES, file_response
 from bot.web.typing_indicator import TypingRegistry
-from handoff import markup
-from handoff.attachments import ONLY_FILES, NewAttachment, refs_of
+from handoff.attachments import NewAttachment
 from handoff.errors import AlreadyClaimed, AttachmentRefused, HandoffError, NotFound, NotOwner
 from handoff.model import Agent, Conversation, ConversationState, Customer, HandoffReason
 from handoff.passwords import hash_password, needs_rehash, verify_password
@@ -112,28 +111,12 @@ class QueueOut(BaseModel):
 FILES_PATH = CONSOLE_FILES
 
 
-class TranscriptMessageOut(BaseModel):
-    """One transcript message as the console shows it."""
-
-    seq: int
-    sender: str
-    agent_name: str | None
-    text: str
-    #: ``text`` formatted: the safe HTML subset of :func:`handoff.markup.to_html`.
-    html: str
-    created_at: datetime
-    internal: bool = False
-    attachments: list[AttachmentOut] = []
-    #: The message is only its files (its text just names them).
-    only_files: bool = False
-
-
 class TranscriptOut(BaseModel):
     """New transcript messages and the conversation's current state and owner."""
 
     state: str
     owner: str | None
-    messages: list[TranscriptMessageOut]
+    messages: list[console_live.ConsoleMessageOut]
 
 
 def customer_label(customer: Customer) -> str:
@@ -589,19 +572,7 @@ def build_router(
             state="resolved" if closed else conversation.state.value,
             owner=owner.name if owner and conversation.state is ConversationState.AGENT else None,
             messages=[
-                TranscriptMessageOut(
-                    seq=m.seq,
-                    sender=m.sender.value,
-                    agent_name=m.agent_name,
-                    text=m.text,
-                    html=markup.to_html(m.text),
-                    created_at=m.created_at,
-                    internal=bool(m.meta.get("internal")),
-                    attachments=[
-                        AttachmentOut.of(ref, prefix=FILES_PATH) for ref in refs_of(m.meta)
-                    ],
-                    only_files=bool(m.meta.get(ONLY_FILES)),
-                )
+                console_live.ConsoleMessageOut.of(m)
                 for m in await store.transcript(conversation_id, after_seq=after)
             ],
         )

@@ -26,7 +26,7 @@ from bot.web.typing_indicator import TypingRegistry
 from handoff import markup
 from handoff.attachments import ONLY_FILES, refs_of
 from handoff.errors import NotFound
-from handoff.model import Agent, ConversationState, Customer, InboxEntry
+from handoff.model import Agent, ConversationState, Customer, InboxEntry, Message
 from handoff.reading import may_read
 
 if TYPE_CHECKING:
@@ -60,8 +60,8 @@ class InboxOut(BaseModel):
     items: list[InboxItemOut]
 
 
-class LiveMessageOut(BaseModel):
-    """One new transcript message of the conversation on screen."""
+class ConsoleMessageOut(BaseModel):
+    """One transcript message as the console shows it (its page and its live stream)."""
 
     seq: int
     sender: str
@@ -70,10 +70,27 @@ class LiveMessageOut(BaseModel):
     #: ``text`` formatted: the safe HTML subset of :func:`handoff.markup.to_html`.
     html: str
     created_at: datetime
-    internal: bool
+    internal: bool = False
     attachments: list[AttachmentOut] = []
     #: The message is only its files (its text just names them).
     only_files: bool = False
+
+    @classmethod
+    def of(cls, message: Message) -> "ConsoleMessageOut":
+        """The console's view of a stored message."""
+        return cls(
+            seq=message.seq,
+            sender=message.sender.value,
+            agent_name=message.agent_name,
+            text=message.text,
+            html=markup.to_html(message.text),
+            created_at=message.created_at,
+            internal=bool(message.meta.get("internal")),
+            attachments=[
+                AttachmentOut.of(ref, prefix=CONSOLE_FILES) for ref in refs_of(message.meta)
+            ],
+            only_files=bool(message.meta.get(ONLY_FILES)),
+        )
 
 
 class ConversationOut(BaseModel):
@@ -81,7 +98,7 @@ class ConversationOut(BaseModel):
 
     state: str
     owner: str | None
-    messages: list[LiveMessageOut]
+    messages: list[ConsoleMessageOut]
 
 
 class TypingOut(BaseModel):
@@ -196,19 +213,7 @@ def add_live_routes(
             state="resolved" if closed else conversation.state.value,
             owner=owner if conversation.state is ConversationState.AGENT and not closed else None,
             messages=[
-                LiveMessageOut(
-                    seq=m.seq,
-                    sender=m.sender.value,
-                    agent_name=m.agent_name,
-                    text=m.text,
-                    html=markup.to_html(m.text),
-                    created_at=m.created_at,
-                    internal=bool(m.meta.get("internal")),
-                    attachments=[
-                        AttachmentOut.of(ref, prefix=CONSOLE_FILES) for ref in refs_of(m.meta)
-                    ],
-                    only_files=bool(m.meta.get(ONLY_FILES)),
-                )
+                ConsoleMessageOut.of(m)
                 for m in await store.transcript(conversation_id, after_seq=after)
             ],
         )
