@@ -1,7 +1,7 @@
 """How long a queued customer will wait for a person: a range from a queueing model.
 
-DESIGN.md principle 6: wait times are ranges from a model of the real queue and the agents on
-shift, never a constant. The model is Erlang-A (M/M/c+M) for the customers ahead of the one
+Wait times are ranges from a model of the real queue and the agents on shift, never a
+constant. The model is Erlang-A (M/M/c+M) for the customers ahead of the one
 we answer:
 
 * Every conversation slot on shift is busy until it frees; a slot turns over every

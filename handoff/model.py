@@ -13,7 +13,7 @@ from uuid import UUID
 
 
 class ConversationState(enum.StrEnum):
-    """Who is handling a conversation (see the state diagram in DESIGN.md)."""
+    """Who is handling a conversation (the state diagram of docs/architecture.md)."""
 
     BOT = "bot"
     QUEUED = "queued"

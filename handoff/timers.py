@@ -3,7 +3,7 @@
 A timer is a row in the store, unique by ``(kind, key)``, so scheduling is idempotent:
 scheduling the same timer twice keeps one row. A timer fires exactly once because the
 runner claims it with a conditional update (``fired_at IS NULL``) before running it. The
-scheduler that wakes the runner lives in :mod:`bot.timers`; this module has no I/O.
+scheduler that wakes the runner lives in :mod:`bot.desk.timer_runner`; this module has no I/O.
 """
 
 from __future__ import annotations

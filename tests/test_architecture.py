@@ -1,8 +1,9 @@
-"""The import rules of DESIGN.md, checked by parsing every module of the three packages."""
+"""The import rules of docs/architecture.md, checked by parsing every module of the packages."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -12,15 +13,15 @@ PACKAGES = ("bot", "knowledge", "handoff")
 
 # Third-party frameworks stay in their adapter modules (paths relative to the root).
 FRAMEWORK_HOMES: dict[str, tuple[str, ...]] = {
-    "telegram": ("bot/telegram",),
-    "rasa_sdk": ("bot/actions.py",),
-    "sanic": ("bot/actions.py",),
-    "fastapi": ("bot/web/",),
-    "starlette": ("bot/web/",),
-    "sse_starlette": ("bot/web/",),
+    "telegram": ("bot/channels/telegram",),
+    "rasa_sdk": ("bot/dialogue/actions.py",),
+    "sanic": ("bot/dialogue/actions.py",),
+    "fastapi": ("bot/channels/web/",),
+    "starlette": ("bot/channels/web/",),
+    "sse_starlette": ("bot/channels/web/",),
     "sqlalchemy": ("handoff/store/",),
     "alembic": ("handoff/store/",),
-    "apscheduler": ("bot/timers", "handoff/timers"),
+    "apscheduler": ("bot/desk/timer_runner", "handoff/timers"),
     "markdown_it": ("handoff/markup.py",),
 }
 
@@ -87,3 +88,24 @@ def test_a_misplaced_import_would_be_caught(tmp_path: Path) -> None:
     module = tmp_path / "bad.py"
     module.write_text("import sqlalchemy\nfrom telegram import Update\n", encoding="utf-8")
     assert _imports(module) == {"sqlalchemy", "telegram"}
+
+
+def test_bot_is_grouped_by_concern() -> None:
+    """``bot/`` holds subpackages (docs/architecture.md, "The parts"), not modules side by side."""
+    loose = sorted(p.name for p in (ROOT / "bot").glob("*.py"))
+    assert loose == ["__init__.py", "errors.py"]
+    packages = sorted(p.name for p in (ROOT / "bot").iterdir() if (p / "__init__.py").exists())
+    assert packages == ["channels", "cli", "desk", "dialogue", "runtime", "service", "settings"]
+
+
+def _cited_documents() -> set[str]:
+    cited: set[str] = set()
+    for path in [*MODULES, *(ROOT / "tests").rglob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        cited.update(re.findall(r"\b(?:docs/[\w./-]+?\.md|[A-Z]+\.md)\b", text))
+    return cited
+
+
+def test_the_code_cites_only_documents_of_the_repository() -> None:
+    missing = sorted(name for name in _cited_documents() if not (ROOT / name).exists())
+    assert not missing, f"cited but not in the repository: {missing}"

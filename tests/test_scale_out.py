@@ -40,7 +40,7 @@ from benchmarks.load.harness import (
     start_service,
     write_config,
 )
-from bot.notice_board import post_notice
+from bot.desk.notice_board import post_notice
 from handoff.notices import Audience
 from handoff.passwords import hash_password
 from handoff.store.sql import SqlStore

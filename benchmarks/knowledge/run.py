@@ -97,7 +97,7 @@ def _top1(trials: Sequence[Trial]) -> float:
 def _helpline(
     protocol: Protocol, *, calibrated: bool, model: ModelName, threshold: float | None = None
 ) -> tuple[Metrics, float, float]:
-    from bot.dialogue import Outcome, Thresholds, decide
+    from bot.dialogue.answer_policy import Outcome, Thresholds, decide
 
     default_threshold, margin = _defaults()
     start = time.perf_counter()
@@ -121,13 +121,13 @@ def _helpline(
 def _defaults() -> tuple[float, float]:
     """The default answer threshold and clarify margin of the code under test.
 
-    Read from ``bot.dialogue``, which imports little, so that peak memory is the search's
-    own; the previous code kept them only in its settings (which imported little then).
+    Read from ``bot.dialogue.answer_policy``, which imports little, so that peak memory is
+    the search's own; the previous code kept them only in its settings (which imported little then).
     """
     try:
-        from bot.dialogue import ANSWER_THRESHOLD, CLARIFY_MARGIN
+        from bot.dialogue.answer_policy import ANSWER_THRESHOLD, CLARIFY_MARGIN
     except ImportError:
-        from bot.settings import Settings
+        from bot.settings.model import Settings
 
         settings = Settings()
         return settings.answer_threshold, settings.clarify_margin

@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from benchmarks.knowledge import bases
 from benchmarks.knowledge.banking77 import DEFAULT_DATA, build, read_rows
-from bot.dialogue import Outcome, Thresholds, decide
-from bot.settings import Settings
+from bot.dialogue.answer_policy import Outcome, Thresholds, decide
+from bot.settings.model import Settings
 from knowledge.article import HANDOFF
 from knowledge.embedding import load_embedding
 from knowledge.evaluation import Trial, run_cases, score

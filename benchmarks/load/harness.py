@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "examples" / "it-helpdesk"
 KNOWLEDGE_DIR = SAMPLE / "knowledge"
 CASES = KNOWLEDGE_DIR / "cases.csv"
-RUN = "from bot.cli import main; main()"
+RUN = "from bot.cli.main import main; main()"
 TEAMS = (
     ("it-support", "IT support"),
     ("accounts", "Accounts and access"),

@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from sqlalchemy import text
 
 from benchmarks.load.run import fresh_database
-from bot.runtime import HISTORY_WINDOW
+from bot.runtime.core import HISTORY_WINDOW
 from handoff.model import HandoffReason, NewMessage, Presence, SenderKind
 from handoff.store.sql import SqlStore
 

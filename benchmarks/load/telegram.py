@@ -11,7 +11,7 @@ or the webhook's 200) before writing again, so a late second reply of one turn i
 taken for the first reply of the next.
 
 The service keeps Telegram's published outbound limits (about 30 messages a second overall,
-1 a second per chat; :mod:`bot.telegram.limits`). The offered rate is therefore kept under
+1 a second per chat; :mod:`bot.channels.telegram.limits`). The offered rate is therefore kept under
 them: by default 25 customer messages a second, and at most one every 2 s per chat (an
 answer can be two messages). Throughput on this channel is capped by Telegram, not by
 Helpline; the limiter is left as deployed.
@@ -51,7 +51,7 @@ from tests.bot.telegram.fake_bot_api import FakeBotApi, serving
 
 Mode = Literal["polling", "webhook"]
 CHANNEL = "telegram"
-# Telegram's limits as the service keeps them (bot/telegram/limits.py): the default offer.
+# Telegram's limits as the service keeps them (bot/channels/telegram/limits.py): the default offer.
 OVERALL_RATE = 25.0
 PER_CHAT_RATE = 0.5
 FIRST_CHAT_ID = 1_000_000

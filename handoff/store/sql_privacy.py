@@ -1,7 +1,7 @@
 """The privacy operations of the SQL store: export everything about a customer, or erase it.
 
-Erasure is the explicit, audited exception to the append-only transcript (DESIGN.md,
-principle 3). It removes, in one transaction, every row that holds what the customer said
+Erasure is the explicit, audited exception to the append-only transcript (docs/architecture.md,
+"The store"). It removes, in one transaction, every row that holds what the customer said
 or who they are: their messages (with edits, button payloads and channel references),
 the files sent in their conversations, feedback, handoffs (whose summary and detail quote
 the customer), timers keyed by their conversations, the conversations (with the staff

@@ -280,8 +280,8 @@ class TimeSql(SqlBase):
     async def purge_closed_conversations(self, *, closed_before: datetime, actor: str) -> int:
         """Erase conversations closed before ``closed_before``, with their transcripts.
 
-        This is the audited privacy operation of DESIGN.md: the audit log records how many
-        conversations went and the cut-off, never their content.
+        This is the audited privacy operation (docs/architecture.md, "The store"): the
+        audit log records how many conversations went and the cut-off, never their content.
 
         Returns:
             How many conversations were erased.

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.feed import ChangeFeed
-from bot.runtime import Runtime
-from bot.service import KnowledgeHolder, build_runtime, load_snapshot
-from bot.settings import Settings, Team, load_settings
+from bot.runtime.core import Runtime
+from bot.runtime.feed import ChangeFeed
+from bot.service.composition import KnowledgeHolder, build_runtime, load_snapshot
+from bot.settings.model import Settings, Team, load_settings
 from handoff.passwords import hash_password
 from handoff.store.sql import SqlStore
 

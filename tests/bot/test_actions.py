@@ -17,19 +17,19 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.actions import (
+from bot.dialogue.actions import (
     ACTION_MAX_BODY_BYTES,
     RasaActionRunner,
     build_executor,
     inflated_size_exceeds,
     webhook_payload,
 )
-from bot.dialogue import Thresholds
+from bot.dialogue.answer_policy import Thresholds
+from bot.dialogue.phrases import Phrases
+from bot.dialogue.turns import ACTION_ANSWER, ACTION_HAND_OFF, ACTION_NOTICE, TurnState
 from bot.errors import ActionFailed
-from bot.phrases import Phrases
-from bot.service import KnowledgeHolder, load_snapshot
-from bot.settings import Settings
-from bot.turns import ACTION_ANSWER, ACTION_HAND_OFF, ACTION_NOTICE, TurnState
+from bot.service.composition import KnowledgeHolder, load_snapshot
+from bot.settings.model import Settings
 
 THRESHOLDS = Thresholds(answer=0.45, clarify_margin=0.04)
 
@@ -106,7 +106,14 @@ def action_server(knowledge_dir: Path, tmp_path: Path) -> Iterator[str]:
     config.write_text(f'[helpline]\nknowledge_dir = "{knowledge_dir}"\n', encoding="utf-8")
     env = {**os.environ, "HELPLINE_CONFIG": str(config)}
     process = subprocess.Popen(
-        [sys.executable, "-c", "from bot.cli import main; main()", "actions", "--port", str(port)],
+        [
+            sys.executable,
+            "-c",
+            "from bot.cli.main import main; main()",
+            "actions",
+            "--port",
+            str(port),
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

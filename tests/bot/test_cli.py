@@ -6,7 +6,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from bot.cli import main
+from bot.cli.main import main
 
 
 def test_kb_check_passes_good_knowledge(knowledge_dir: Path) -> None:

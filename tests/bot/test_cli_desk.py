@@ -14,7 +14,7 @@ from uuid import UUID
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.cli import main
+from bot.cli.main import main
 from handoff.export import from_json
 from handoff.model import HandoffReason, NewMessage, SenderKind
 from handoff.passwords import verify_password

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.cli import main
-from bot.feed import ChangeFeed
-from bot.incoming import IncomingMessage
-from bot.service import KnowledgeHolder, build_runtime, load_snapshot
-from bot.settings import load_settings
+from bot.cli.main import main
+from bot.runtime.feed import ChangeFeed
+from bot.runtime.incoming import IncomingMessage
+from bot.service.composition import KnowledgeHolder, build_runtime, load_snapshot
+from bot.settings.model import load_settings
 from handoff.store.sql import SqlStore
 
 

@@ -11,7 +11,7 @@ from typing import TypeVar
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.cli import main
+from bot.cli.main import main
 from handoff.bearer import token_digest
 from handoff.model import NewMessage, SenderKind
 from handoff.store.sql import SqlStore

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue import (
+from bot.dialogue.answer_policy import (
     Outcome,
     Thresholds,
     asks_for_person,

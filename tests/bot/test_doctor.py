@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
-from bot.doctor import Report, Severity, check_smtp, diagnose
+from bot.cli.main import main
+from bot.service.doctor import Report, Severity, check_smtp, diagnose
 from handoff.store.sql import SqlStore
 from tests.handoff.migration_seeds import SEEDS
 from tests.handoff.test_upgrades import build_at

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.feed import DESK, ChangeFeed, key_from_database, typing_key
+from bot.runtime.feed import DESK, ChangeFeed, key_from_database, typing_key
 
 
 async def test_a_waiter_wakes_when_one_of_its_keys_is_published() -> None:

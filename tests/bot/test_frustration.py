@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.frustration import FrustrationRules, Sign, detect, is_shouting, normalise
+from bot.dialogue.frustration import FrustrationRules, Sign, detect, is_shouting, normalise
 
 RULES = FrustrationRules(words=("useless", "waste of time", "elendig"))
 EARLIER = ("How do I connect to the VPN from home?",)

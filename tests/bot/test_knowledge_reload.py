@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.incoming import IncomingMessage
-from bot.knowledge_reload import KnowledgeReloader, KnowledgeStatus
-from bot.service import Service, build_service
-from bot.settings import Settings
+from bot.runtime.incoming import IncomingMessage
+from bot.runtime.knowledge_reload import KnowledgeReloader, KnowledgeStatus
+from bot.service.composition import Service, build_service
+from bot.settings.model import Settings
 from knowledge.errors import OptionalModelMissing
 
 #: The issue's promise: an edit is serving within this many seconds.

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.incoming import IncomingMessage
-from bot.phrases import Phrases
-from bot.runtime import Runtime
-from bot.settings import Settings, load_settings
+from bot.dialogue.phrases import Phrases
+from bot.runtime.core import Runtime
+from bot.runtime.incoming import IncomingMessage
+from bot.settings.model import Settings, load_settings
 
 SAMPLE = Path(__file__).parents[2] / "examples" / "it-helpdesk" / "knowledge"
 

@@ -11,10 +11,10 @@ from typing import Literal
 
 import pytest
 
-from bot.incoming import IncomingMessage
-from bot.logs import REDACTED, JsonFormatter, configure_logging
-from bot.runtime import Runtime
-from bot.settings import load_settings
+from bot.runtime.core import Runtime
+from bot.runtime.incoming import IncomingMessage
+from bot.service.logs import REDACTED, JsonFormatter, configure_logging
+from bot.settings.model import load_settings
 
 
 @pytest.fixture

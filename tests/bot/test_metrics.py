@@ -11,12 +11,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.errors import DeliveryFailed
-from bot.feed import ChangeFeed
-from bot.incoming import IncomingMessage
-from bot.metrics import Metrics
-from bot.runtime import Runtime
-from bot.service import KnowledgeHolder, build_metrics, build_runtime, load_snapshot
-from bot.settings import Settings
+from bot.runtime.core import Runtime
+from bot.runtime.feed import ChangeFeed
+from bot.runtime.incoming import IncomingMessage
+from bot.service.composition import KnowledgeHolder, build_metrics, build_runtime, load_snapshot
+from bot.service.metrics import Metrics
+from bot.settings.model import Settings
 from handoff.model import Customer, Message, Presence
 from handoff.store.sql import SqlStore
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.notice_board import NoticeRejected, end_notice, parse_when, post_notice
+from bot.desk.notice_board import NoticeRejected, end_notice, parse_when, post_notice
 from handoff.notices import Audience
 from handoff.store.sql import SqlStore
 from handoff.timers import TimerKind

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.phrases import Phrases
+from bot.dialogue.phrases import Phrases
 
 
 def test_danish_and_english_defaults() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.frustration import Frustration, Sign
-from bot.policy import Trigger, after_answer, before_answer
-from bot.settings import HandoffPolicy
+from bot.dialogue.frustration import Frustration, Sign
+from bot.dialogue.handoff_policy import Trigger, after_answer, before_answer
+from bot.settings.model import HandoffPolicy
 from handoff.model import HandoffReason
 
 POLICY = HandoffPolicy(always_human_topics=("payroll", "gdpr"))

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.quote import QuoteWords, WaitQuote
+from bot.desk.quote import QuoteWords, WaitQuote
 from handoff.estimate import AgentLoad, CapacityChange, DeskState, estimate_wait
 from handoff.notices import render
 from handoff.office_hours import DeskHours, build_office_hours

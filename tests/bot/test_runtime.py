@@ -8,8 +8,8 @@ from uuid import UUID
 import pytest
 
 from bot.errors import MessageRejected
-from bot.incoming import IncomingMessage, clean_text
-from bot.runtime import HISTORY_WINDOW, Runtime
+from bot.runtime.core import HISTORY_WINDOW, Runtime
+from bot.runtime.incoming import IncomingMessage, clean_text
 from handoff.errors import AlreadyClaimed, NotOwner
 from handoff.model import ConversationState, Customer, Message, NewMessage, SenderKind
 from handoff.store.sql import SqlStore

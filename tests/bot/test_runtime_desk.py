@@ -11,11 +11,11 @@ from uuid import UUID
 
 import pytest
 
-from bot.feed import ChangeFeed
-from bot.incoming import IncomingMessage
-from bot.runtime import Runtime
-from bot.service import KnowledgeHolder, build_runtime, load_snapshot
-from bot.settings import HandoffPolicy, Routing, Settings
+from bot.runtime.core import Runtime
+from bot.runtime.feed import ChangeFeed
+from bot.runtime.incoming import IncomingMessage
+from bot.service.composition import KnowledgeHolder, build_runtime, load_snapshot
+from bot.settings.model import HandoffPolicy, Routing, Settings
 from handoff.card import build_card, what_the_bot_did
 from handoff.model import ConversationState, Presence, SenderKind
 from handoff.store.sql import SqlStore

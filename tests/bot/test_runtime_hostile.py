@@ -22,11 +22,11 @@ from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from bot.errors import MessageRejected
-from bot.feed import ChangeFeed
-from bot.incoming import Handled, IncomingMessage, clean_text
-from bot.runtime import Runtime
-from bot.service import KnowledgeHolder, build_runtime, load_snapshot
-from bot.settings import Settings
+from bot.runtime.core import Runtime
+from bot.runtime.feed import ChangeFeed
+from bot.runtime.incoming import Handled, IncomingMessage, clean_text
+from bot.service.composition import KnowledgeHolder, build_runtime, load_snapshot
+from bot.settings.model import Settings
 from handoff.model import SenderKind
 from handoff.store.sql import SqlStore
 

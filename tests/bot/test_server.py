@@ -6,7 +6,7 @@ import asyncio
 
 import uvloop
 
-from bot.server import event_loop_factory
+from bot.service.server import event_loop_factory
 
 
 def test_the_service_runs_on_uvloop_where_it_is_installed() -> None:

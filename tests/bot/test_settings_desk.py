@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.errors import ConfigError
-from bot.settings import load_settings
+from bot.settings.model import load_settings
 
 
 def test_the_policy_table_is_read(tmp_path: Path) -> None:

@@ -6,10 +6,10 @@ import itertools
 
 import pytest
 
-from bot.incoming import IncomingMessage
-from bot.knowledge_gaps import unanswered_questions
-from bot.runtime import Runtime
-from bot.small_talk import SmallTalk, recognise
+from bot.desk.knowledge_gaps import unanswered_questions
+from bot.dialogue.small_talk import SmallTalk, recognise
+from bot.runtime.core import Runtime
+from bot.runtime.incoming import IncomingMessage
 from handoff.model import ConversationState
 from handoff.store.sql import SqlStore
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 
-from bot.runtime import Runtime
-from bot.terminal import chat
+from bot.channels.terminal import chat
+from bot.runtime.core import Runtime
 from handoff.model import ConversationState
 from handoff.store.sql import SqlStore
 

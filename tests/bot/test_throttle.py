@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.throttle import SlidingWindow
+from bot.channels.throttle import SlidingWindow
 from tests.bot.clocks import HandClock
 
 

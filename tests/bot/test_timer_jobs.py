@@ -13,20 +13,20 @@ from uuid import uuid4
 
 import pytest
 
-from bot.feed import ChangeFeed
-from bot.incoming import IncomingMessage
-from bot.notice_board import post_notice
-from bot.runtime import Runtime
-from bot.service import (
+from bot.desk.notice_board import post_notice
+from bot.desk.timer_jobs import DeskTimers, waiting_since
+from bot.desk.timer_runner import TimerRunner
+from bot.runtime.core import Runtime
+from bot.runtime.feed import ChangeFeed
+from bot.runtime.incoming import IncomingMessage
+from bot.service.composition import (
     KnowledgeHolder,
     build_desk_status,
     build_runtime,
     build_timers,
     load_snapshot,
 )
-from bot.settings import Settings, load_settings
-from bot.timer_jobs import DeskTimers, waiting_since
-from bot.timers import TimerRunner
+from bot.settings.model import Settings, load_settings
 from handoff.errors import NotFound
 from handoff.model import ConversationState, Customer, Message, Presence, SenderKind
 from handoff.notices import Audience

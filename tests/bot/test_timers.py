@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.timers import TimerHandler, TimerRunner, TimerScheduler
+from bot.desk.timer_runner import TimerHandler, TimerRunner, TimerScheduler
 from handoff.store.sql import SqlStore
 from handoff.timers import Timer, TimerKind
 

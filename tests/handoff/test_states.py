@@ -1,4 +1,4 @@
-"""The conversation state machine allows exactly the transitions of DESIGN.md."""
+"""The conversation state machine allows exactly the transitions of docs/architecture.md."""
 
 from __future__ import annotations
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.runtime import Runtime
-from bot.telegram.channel import TelegramChannel, build_channel
-from bot.telegram.limits import RateLimiter
+from bot.channels.telegram.channel import TelegramChannel, build_channel
+from bot.channels.telegram.limits import RateLimiter
+from bot.runtime.core import Runtime
 from handoff.store.sql import SqlStore
 from tests.bot.telegram.fake_bot_api import FakeBotApi, serving
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from bot.telegram.channel import TelegramChannel
-from bot.telegram.staff import StaffGroup
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.staff import StaffGroup
 from handoff.store.sql import SqlStore
 from tests.bot.telegram.conftest import CHAT, MARIA_TG, STAFF, handled
 from tests.bot.telegram.fake_bot_api import FakeBotApi

@@ -1,6 +1,6 @@
 """Nothing lost, nothing doubled: kill the service between storing and answering, restart.
 
-The service runs as a real process (``bot.server.serve``) against the fake Bot API and a
+The service runs as a real process (``bot.service.server.serve``) against the fake Bot API and a
 SQLite file that outlives it. The fake holds the replies, so the process is killed after
 it stored the customers' messages and before any reply reached Telegram.
 """
@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[3]
 CHATS = (501, 502, 503)
 SERVE = (
     "import asyncio\n"
-    "from bot.settings import load_settings\n"
-    "from bot.server import serve\n"
+    "from bot.settings.model import load_settings\n"
+    "from bot.service.server import serve\n"
     "asyncio.run(serve(load_settings()))\n"
 )
 

@@ -8,9 +8,9 @@ from uuid import uuid4
 
 import pytest
 
+from bot.channels.telegram.channel import TelegramChannel, build_application
+from bot.channels.telegram.delivery import TelegramDelivery
 from bot.errors import DeliveryFailed
-from bot.telegram.channel import TelegramChannel, build_application
-from bot.telegram.delivery import TelegramDelivery
 from handoff.model import Button, Customer, Message, NewMessage, SenderKind
 from handoff.store.sql import SqlStore
 from tests.bot.telegram.conftest import CHAT, fast_limiter

@@ -8,8 +8,8 @@ from uuid import uuid4
 
 import pytest
 
-from bot.telegram.channel import TelegramChannel, build_application
-from bot.telegram.delivery import TelegramDelivery
+from bot.channels.telegram.channel import TelegramChannel, build_application
+from bot.channels.telegram.delivery import TelegramDelivery
 from handoff.attachments import ONLY_FILES, NewAttachment, refs_of
 from handoff.model import Customer, Message, SenderKind
 from handoff.store.sql import SqlStore

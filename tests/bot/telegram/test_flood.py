@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.telegram.channel import TelegramChannel
+from bot.channels.telegram.channel import TelegramChannel
 from handoff.model import Message, SenderKind
 from handoff.store.sql import SqlStore
 from tests.bot.clocks import HandClock

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.telegram.formatting import (
+from bot.channels.telegram.formatting import (
     Entity,
     FormattedText,
     markdown_to_telegram,

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy.engine import make_url
 from telegram import Update
 
-from bot.telegram.channel import build_application
-from bot.telegram.lead import PollerLead
-from bot.telegram.poller import Poller
+from bot.channels.telegram.channel import build_application
+from bot.channels.telegram.lead import PollerLead
+from bot.channels.telegram.poller import Poller
 from handoff.store.sql import SqlStore
 from handoff.store.sql_time import POLLER_LEAD_LOCK
 from tests.bot.telegram.fake_bot_api import FakeBotApi

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.telegram.limits import RateLimiter
+from bot.channels.telegram.limits import RateLimiter
 
 
 class Clock:

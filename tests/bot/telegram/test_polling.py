@@ -11,9 +11,9 @@ from collections.abc import Iterator
 import pytest
 from telegram import Update
 
-from bot.logs import configure_logging
-from bot.telegram.channel import TelegramChannel, build_application
-from bot.telegram.poller import Poller
+from bot.channels.telegram.channel import TelegramChannel, build_application
+from bot.channels.telegram.poller import Poller
+from bot.service.logs import configure_logging
 from handoff.errors import StoreUnavailable
 from handoff.model import SenderKind
 from handoff.store.sql import SqlStore

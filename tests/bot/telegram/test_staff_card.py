@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.telegram.formatting import Entity, FormattedText
-from bot.telegram.staff_card import transcript_line
+from bot.channels.telegram.formatting import Entity, FormattedText
+from bot.channels.telegram.staff_card import transcript_line
 from handoff.model import Message, SenderKind
 
 WHEN = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.telegram.channel import TelegramChannel
+from bot.channels.telegram.channel import TelegramChannel
 from handoff.model import ConversationState
 from handoff.store.sql import SqlStore
 from tests.bot.telegram.conftest import CHAT, STAFF, STRANGER_TG, handled

@@ -7,8 +7,8 @@ from uuid import UUID
 
 import pytest
 
-from bot.runtime import Runtime
-from bot.telegram.channel import TelegramChannel
+from bot.channels.telegram.channel import TelegramChannel
+from bot.runtime.core import Runtime
 from handoff.store.sql import SqlStore
 from tests.bot.telegram.conftest import CHAT, STAFF, handled
 from tests.bot.telegram.fake_bot_api import FakeBotApi

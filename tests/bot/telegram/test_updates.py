@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.telegram.channel import TelegramChannel
+from bot.channels.telegram.channel import TelegramChannel
 from handoff.model import ConversationState, Message, SenderKind
 from handoff.store.sql import SqlStore
 from tests.bot.telegram.conftest import CHAT, handled

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.service import Service, build_service
-from bot.settings import Settings
-from bot.web.app import create_app
+from bot.channels.web.app import create_app
+from bot.service.composition import Service, build_service
+from bot.settings.model import Settings
 from tests.bot.telegram.conftest import CHAT
 from tests.bot.telegram.fake_bot_api import FakeBotApi
 

@@ -19,9 +19,9 @@ import pytest
 import uvicorn
 from playwright.async_api import Browser, async_playwright
 
-from bot.service import Service, build_service
-from bot.settings import Settings, load_settings
-from bot.web import create_app
+from bot.channels.web import create_app
+from bot.service.composition import Service, build_service
+from bot.settings.model import Settings, load_settings
 from handoff.passwords import hash_password
 
 ARTICLES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from bot.service import Service
+from bot.service.composition import Service
 from tests.bot.web.conftest import ConsoleAgent
 
 AGENTS = "/console/admin/agents"

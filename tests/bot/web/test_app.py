@@ -10,9 +10,9 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.service import build_service
-from bot.settings import Settings
-from bot.web import create_app
+from bot.channels.web import create_app
+from bot.service.composition import build_service
+from bot.settings.model import Settings
 
 
 class TcpRelay:

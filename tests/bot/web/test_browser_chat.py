@@ -23,7 +23,7 @@ from playwright.async_api import (
     expect,
 )
 
-from bot.settings import Settings
+from bot.settings.model import Settings
 from tests.bot.web.conftest import MARIA, VPN_ANSWER, VPN_QUESTION, ChatCustomer, ConsoleAgent
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Dialog, Page, expect
 
-from bot.service import Service
+from bot.service.composition import Service
 from tests.bot.web.conftest import MARIA, VPN_QUESTION, ChatCustomer
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, Dialog, Page, expect
 
-from bot.service import Service
+from bot.service.composition import Service
 from tests.bot.web.conftest import MARIA, ChatCustomer
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.web.chat import pick_language
+from bot.channels.web.chat import pick_language
 from tests.bot.web.conftest import VPN_ANSWER, VPN_QUESTION, ChatCustomer, ConsoleAgent
 
 

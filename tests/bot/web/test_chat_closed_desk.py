@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from bot.notice_board import post_notice
-from bot.service import Service
-from bot.settings import Settings, load_settings
+from bot.desk.notice_board import post_notice
+from bot.service.composition import Service
+from bot.settings.model import Settings, load_settings
 from handoff.notices import Audience
 from handoff.office_hours import WEEKDAYS
 from tests.bot.web.conftest import JONAS, MARIA

@@ -11,9 +11,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 import httpx
 import pytest
 
-from bot.service import Service
-from bot.settings import Settings
-from bot.web.chat_limits import TicketBook, TicketRefused
+from bot.channels.web.chat_limits import TicketBook, TicketRefused
+from bot.service.composition import Service
+from bot.settings.model import Settings
 from handoff.bearer import token_digest
 from tests.bot.clocks import HandClock
 from tests.bot.web.conftest import VPN_QUESTION, ChatCustomer

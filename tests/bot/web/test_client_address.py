@@ -16,11 +16,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 import bot
-from bot.server import server_config
-from bot.service import Service, build_service
-from bot.settings import Settings
-from bot.web import create_app
-from bot.web.client_address import client_address, trust_proxies
+from bot.channels.web import create_app
+from bot.channels.web.client_address import client_address, trust_proxies
+from bot.service.composition import Service, build_service
+from bot.service.server import server_config
+from bot.settings.model import Settings
 
 CLIENT = "203.0.113.7"
 OTHER = "198.51.100.20"

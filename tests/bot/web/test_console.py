@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.web.app import SESSION_COOKIE
+from bot.channels.web.app import SESSION_COOKIE
 from handoff import markup
 from tests.bot.web.conftest import (
     JONAS,

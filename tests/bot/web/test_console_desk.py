@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.service import Service
+from bot.service.composition import Service
 from handoff.model import ConversationState, Presence
 from tests.bot.web.conftest import VPN_QUESTION, ChatCustomer, ConsoleAgent
 

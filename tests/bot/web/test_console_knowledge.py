@@ -6,7 +6,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from bot.service import Service
+from bot.service.composition import Service
 from tests.bot.web.conftest import ConsoleAgent
 
 

@@ -7,8 +7,8 @@ import re
 import httpx
 import pytest
 
-from bot.service import Service
-from bot.settings import Settings
+from bot.service.composition import Service
+from bot.settings.model import Settings
 from tests.bot.web.conftest import ChatCustomer, ConsoleAgent
 
 DASHBOARD = "/console/admin/dashboard"

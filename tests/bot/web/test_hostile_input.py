@@ -9,7 +9,7 @@ import uuid
 import httpx
 import pytest
 
-from bot.settings import Settings
+from bot.settings.model import Settings
 from tests.bot.web.conftest import ChatCustomer, ConsoleAgent
 
 

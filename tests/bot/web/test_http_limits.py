@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 import pytest
 import uvicorn
 
-from bot.server import server_config
-from bot.service import Service
-from bot.settings import Settings
+from bot.service.composition import Service
+from bot.service.server import server_config
+from bot.settings.model import Settings
 
 HEADER_TIMEOUT_S = 0.5
 MAX_HEADER_BYTES = 2048

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.service import Service, build_service
-from bot.settings import Settings
-from bot.web import create_app
+from bot.channels.web import create_app
+from bot.service.composition import Service, build_service
+from bot.settings.model import Settings
 from tests.bot.web.conftest import VPN_QUESTION, ChatCustomer
 
 TOKEN = "scrape-secret"

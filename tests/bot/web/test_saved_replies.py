@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.service import Service
+from bot.service.composition import Service
 from tests.bot.web.conftest import ChatCustomer, ConsoleAgent
 
 

@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, given
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from bot.service import Service
-from bot.settings import Settings
-from bot.web import create_app
+from bot.channels.web import create_app
+from bot.service.composition import Service
+from bot.settings.model import Settings
 from tests.bot.web.conftest import ChatCustomer
 
 #: Every operation of the chat API; a test below checks that the schema has no others.

@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from bot.service import Service
-from bot.settings import Settings
+from bot.service.composition import Service
+from bot.settings.model import Settings
 from tests.bot.web.conftest import JONAS, MARIA, VPN_QUESTION, ChatCustomer, ConsoleAgent
 
 EMBEDDING_SITE = "https://intranet.example.org"

@@ -7,8 +7,8 @@ from uuid import UUID
 
 import pytest
 
-from bot.service import Service
-from bot.settings import Settings, Team
+from bot.service.composition import Service
+from bot.settings.model import Settings, Team
 from handoff.model import HandoffReason, NewMessage, SenderKind
 from tests.bot.web.conftest import ConsoleAgent
 

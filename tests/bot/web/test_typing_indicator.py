@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.web.typing_indicator import TypingRegistry
+from bot.channels.web.typing_indicator import TypingRegistry
 from tests.bot.clocks import HandClock
 
 

@@ -1,0 +1,151 @@
+"""The console's admin pages: status notices (post, see, end). Admins only.
+
+Sessions, CSRF tokens and the logged-in agent come from :mod:`bot.channels.web.console`; notices
+are posted and ended through :mod:`bot.desk.notice_board`, the same path as the command line.
+"""
+
+# No ``from __future__ import annotations`` here: FastAPI reads the annotations of the
+# route functions defined inside build_router, which must resolve in that local scope.
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from bot.channels.web.console import agent_dependency, check_csrf, csrf_token
+from bot.desk.notice_board import CHANNELS, NoticeRejected, end_notice, is_active, parse_when
+from bot.desk.notice_board import post_notice as post_to_board
+from handoff.errors import NotFound
+from handoff.model import Agent, Notice
+from handoff.notices import PLACEHOLDERS, Audience
+from handoff.office_hours import zone
+
+if TYPE_CHECKING:
+    from bot.service.composition import Service
+
+NOTICES_PATH = "/console/admin/notices"
+#: Ended notices stay on the page this long, for reference.
+SHOW_ENDED_FOR = timedelta(days=7)
+
+CsrfField = Annotated[str, Form()]
+ShortField = Annotated[str, Form(max_length=100)]
+TextField = Annotated[str, Form(max_length=2000)]
+
+
+def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
+    """The admin routes under ``/console/admin``.
+
+    Args:
+        service: the running service (store, settings).
+        templates: the web templates.
+
+    Returns:
+        A router whose pages answer 403 to agents who are not admins.
+    """
+    router = APIRouter(prefix="/console/admin", include_in_schema=False)
+    store = service.store
+    settings = service.settings
+    local = zone(settings.time_zone)
+    current_agent = agent_dependency(service)
+
+    async def admin(agent: Annotated[Agent, Depends(current_agent)]) -> Agent:
+        if not agent.is_admin:
+            raise HTTPException(status_code=403, detail="only admins manage notices")
+        return agent
+
+    Admin = Annotated[Agent, Depends(admin)]  # noqa: N806 (a type alias)
+
+    def row(notice: Notice, now: datetime) -> dict[str, Any]:
+        if is_active(notice, now):
+            state = "active"
+        elif notice.starts_at > now:
+            state = "scheduled"
+        else:
+            state = "ended"
+        audience = Audience.parse(notice.audience) if notice.audience else Audience()
+        return {
+            "id": notice.id,
+            "state": state,
+            "starts": f"{notice.starts_at.astimezone(local):%Y-%m-%d %H:%M}",
+            "ends": ""
+            if notice.ends_at is None
+            else f"{notice.ends_at.astimezone(local):%Y-%m-%d %H:%M}",
+            "team": settings.team_name(audience.team) or audience.team or "all teams",
+            "channel": audience.channel or "all channels",
+            "texts": sorted(notice.texts.items()),
+        }
+
+    async def notices_page(
+        request: Request,
+        agent: Agent,
+        *,
+        error: str | None = None,
+        form: dict[str, str] | None = None,
+        status: int = 200,
+    ) -> HTMLResponse:
+        now = datetime.now(UTC)
+        notices = await store.list_notices(since=now - SHOW_ENDED_FOR)
+        context = {
+            "csrf": csrf_token(request),
+            "agent": agent,
+            "error": error,
+            "notices": [row(n, now) for n in notices],
+            "teams": settings.teams,
+            "channels": CHANNELS,
+            "placeholders": PLACEHOLDERS,
+            "time_zone": settings.time_zone,
+            "form": form or {"starts": "now", "ends": "4h"},
+        }
+        return templates.TemplateResponse(
+            request, "console_notices.html", context, status_code=status
+        )
+
+    @router.get("/notices", response_class=HTMLResponse)
+    async def notices(request: Request, agent: Admin) -> HTMLResponse:
+        return await notices_page(request, agent)
+
+    @router.post("/notices", response_class=HTMLResponse)
+    async def post_notice(
+        request: Request,
+        agent: Admin,
+        csrf: CsrfField = "",
+        text_en: TextField = "",
+        text_da: TextField = "",
+        starts: ShortField = "now",
+        ends: ShortField = "",
+        team: ShortField = "",
+        channel: ShortField = "",
+    ) -> Response:
+        check_csrf(request, csrf)
+        texts = {"en": text_en, "da": text_da}
+        form = {"starts": starts, "ends": ends, "team": team, "channel": channel, **texts}
+        if team and settings.team_name(team) is None:
+            return await notices_page(request, agent, error="Unknown team.", form=form, status=422)
+        now = datetime.now(UTC)
+        try:
+            starts_at = parse_when(starts or "now", now=now, time_zone=local)
+            await post_to_board(
+                store,
+                texts=texts,
+                starts_at=starts_at,
+                ends_at=parse_when(ends, now=starts_at, time_zone=local),
+                audience=Audience(team=team or None, channel=channel or None),
+                actor=f"agent:{agent.login}",
+            )
+        except NoticeRejected as exc:
+            return await notices_page(request, agent, error=exc.reason, form=form, status=422)
+        return RedirectResponse(NOTICES_PATH, status_code=303)
+
+    @router.post("/notices/{notice_id}/end")
+    async def end(
+        request: Request, notice_id: int, agent: Admin, csrf: CsrfField = ""
+    ) -> RedirectResponse:
+        check_csrf(request, csrf)
+        try:
+            await end_notice(store, notice_id, now=datetime.now(UTC), actor=f"agent:{agent.login}")
+        except NotFound as exc:
+            raise HTTPException(status_code=404, detail="no such notice") from exc
+        return RedirectResponse(NOTICES_PATH, status_code=303)
+
+    return router

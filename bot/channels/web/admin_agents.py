@@ -1,0 +1,214 @@
+"""The console's agents page: list, add, change and deactivate agents. Admins only.
+
+Sessions, CSRF tokens and the logged-in agent come from :mod:`bot.channels.web.console`, as for the
+notices page; passwords are hashed with :mod:`handoff.passwords`, exactly as
+``helpline agents add`` does. Every change is in the audit log.
+"""
+
+# No ``from __future__ import annotations`` here: FastAPI reads the annotations of the
+# route functions defined inside build_router, which must resolve in that local scope.
+import asyncio
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from bot.channels.web.console import agent_dependency, check_csrf, csrf_token
+from handoff.errors import DuplicateLogin, NotFound
+from handoff.model import Agent
+from handoff.passwords import hash_password
+
+if TYPE_CHECKING:
+    from bot.service.composition import Service
+
+AGENTS_PATH = "/console/admin/agents"
+MAX_CAPACITY = 50
+
+CsrfField = Annotated[str, Form()]
+ShortField = Annotated[str, Form(max_length=200)]
+PasswordField = Annotated[str, Form(max_length=1000)]
+
+
+class AgentFormError(ValueError):
+    """A field of an agent form is not acceptable; the message says which and why."""
+
+
+def split_list(text: str) -> tuple[str, ...]:
+    """Comma- or space-separated words as typed in a form, without blanks and duplicates."""
+    words = text.replace(",", " ").split()
+    return tuple(dict.fromkeys(word.strip().lower() for word in words))
+
+
+def parse_capacity(text: str) -> int:
+    """A capacity as typed: a whole number from 1 to :data:`MAX_CAPACITY`."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= MAX_CAPACITY:
+        raise AgentFormError(f"Capacity must be a whole number from 1 to {MAX_CAPACITY}.")
+    return int(text)
+
+
+def parse_telegram_user(text: str) -> int | None:
+    """A Telegram user id as typed; empty removes it."""
+    if not text.strip():
+        return None
+    if not text.strip().isdigit() or int(text) < 1:
+        raise AgentFormError("A Telegram user id is a number, e.g. 123456789.")
+    return int(text)
+
+
+def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
+    """The agents page under ``/console/admin/agents``.
+
+    Args:
+        service: the running service (store, settings).
+        templates: the web templates.
+
+    Returns:
+        A router whose pages answer 403 to agents who are not admins.
+    """
+    router = APIRouter(prefix=AGENTS_PATH, include_in_schema=False)
+    store = service.store
+    settings = service.settings
+    current_agent = agent_dependency(service)
+
+    async def admin(agent: Annotated[Agent, Depends(current_agent)]) -> Agent:
+        if not agent.is_admin:
+            raise HTTPException(status_code=403, detail="only admins manage agents")
+        return agent
+
+    Admin = Annotated[Agent, Depends(admin)]  # noqa: N806 (a type alias)
+
+    def teams_of(text: str) -> tuple[str, ...]:
+        teams = split_list(text)
+        known = {team.id for team in settings.teams}
+        unknown = [team for team in teams if known and team not in known]
+        if unknown:
+            raise AgentFormError(f"Unknown team: {', '.join(unknown)}.")
+        return teams
+
+    async def agents_page(
+        request: Request,
+        agent: Agent,
+        *,
+        error: str | None = None,
+        form: dict[str, str] | None = None,
+        status: int = 200,
+    ) -> HTMLResponse:
+        telegram = await store.telegram_user_ids()
+        context: dict[str, Any] = {
+            "csrf": csrf_token(request),
+            "agent": agent,
+            "error": error,
+            "agents": await store.list_agents(),
+            "telegram": telegram,
+            "teams": settings.teams,
+            "form": form or {"capacity": "3", "languages": "en"},
+        }
+        return templates.TemplateResponse(
+            request, "console_agents.html", context, status_code=status
+        )
+
+    @router.get("", response_class=HTMLResponse)
+    async def agents(request: Request, agent: Admin) -> HTMLResponse:
+        return await agents_page(request, agent)
+
+    @router.post("", response_class=HTMLResponse)
+    async def add_agent(
+        request: Request,
+        agent: Admin,
+        csrf: CsrfField = "",
+        login: ShortField = "",
+        name: ShortField = "",
+        password: PasswordField = "",
+        teams: ShortField = "",
+        languages: ShortField = "en",
+        capacity: ShortField = "3",
+        is_admin: ShortField = "",
+    ) -> Response:
+        check_csrf(request, csrf)
+        form = {"login": login, "name": name, "teams": teams, "languages": languages}
+        form |= {"capacity": capacity}
+        try:
+            if not login.strip() or not name.strip():
+                raise AgentFormError("A new agent needs a login and a name.")
+            if not password:
+                raise AgentFormError("A new agent needs a password.")
+            # Argon2 is slow on purpose: keep it off the event loop.
+            password_hash = await asyncio.to_thread(hash_password, password)
+            added = await store.add_agent(
+                login=login.strip(),
+                name=name.strip(),
+                password_hash=password_hash,
+                teams=teams_of(teams),
+                languages=split_list(languages) or ("en",),
+                capacity=parse_capacity(capacity),
+                is_admin=bool(is_admin),
+            )
+        except AgentFormError as exc:
+            return await agents_page(request, agent, error=str(exc), form=form, status=422)
+        except DuplicateLogin:
+            error = "An agent with this login exists already."
+            return await agents_page(request, agent, error=error, form=form, status=409)
+        await store.audit(
+            actor=f"agent:{agent.login}", action="agent_added", target=f"agent:{added.id}"
+        )
+        return RedirectResponse(AGENTS_PATH, status_code=303)
+
+    @router.post("/{agent_id}", response_class=HTMLResponse)
+    async def change_agent(
+        request: Request,
+        agent_id: int,
+        agent: Admin,
+        csrf: CsrfField = "",
+        teams: ShortField = "",
+        languages: ShortField = "",
+        capacity: ShortField = "",
+        is_admin: ShortField = "",
+        telegram_user: ShortField = "",
+    ) -> Response:
+        check_csrf(request, csrf)
+        try:
+            if agent_id == agent.id and not is_admin:
+                raise AgentFormError("You cannot take away your own admin rights.")
+            telegram_id = parse_telegram_user(telegram_user)
+            taken = {user: owner for owner, user in (await store.telegram_user_ids()).items()}
+            if telegram_id is not None and taken.get(telegram_id, agent_id) != agent_id:
+                raise AgentFormError("That Telegram user belongs to another agent.")
+            await store.update_agent(
+                agent_id,
+                teams=teams_of(teams),
+                languages=split_list(languages) or None,
+                capacity=parse_capacity(capacity),
+                is_admin=bool(is_admin),
+            )
+            await store.set_agent_telegram_user(agent_id, telegram_id)
+        except AgentFormError as exc:
+            return await agents_page(request, agent, error=str(exc), status=422)
+        except NotFound as exc:
+            raise HTTPException(status_code=404, detail="no such agent") from exc
+        await store.audit(
+            actor=f"agent:{agent.login}", action="agent_changed", target=f"agent:{agent_id}"
+        )
+        return RedirectResponse(AGENTS_PATH, status_code=303)
+
+    @router.post("/{agent_id}/active", response_class=HTMLResponse)
+    async def set_active(
+        request: Request,
+        agent_id: int,
+        agent: Admin,
+        csrf: CsrfField = "",
+        active: ShortField = "",
+    ) -> Response:
+        check_csrf(request, csrf)
+        if agent_id == agent.id:
+            error = "You cannot deactivate yourself."
+            return await agents_page(request, agent, error=error, status=422)
+        try:
+            await store.update_agent(agent_id, active=active == "yes")
+        except NotFound as exc:
+            raise HTTPException(status_code=404, detail="no such agent") from exc
+        action = "agent_activated" if active == "yes" else "agent_deactivated"
+        await store.audit(actor=f"agent:{agent.login}", action=action, target=f"agent:{agent_id}")
+        return RedirectResponse(AGENTS_PATH, status_code=303)
+
+    return router

@@ -1,0 +1,511 @@
+"""The customer web chat: the page, its JSON API and a Server-Sent Events stream.
+
+A web customer is identified by a random conversation token that the page keeps in
+``localStorage`` and sends as ``Authorization: Bearer <token>``. ``EventSource`` cannot send
+headers, so the stream takes a short-lived, single-use signed ticket instead of the token:
+the long-lived token never appears in a URL (or in an access log). The store keeps only a
+digest of the token (:mod:`handoff.bearer`).
+"""
+
+# No ``from __future__ import annotations`` here: FastAPI reads the annotations of the
+# route functions defined inside build_router, which must resolve in that local scope.
+import pathlib
+import secrets
+from collections.abc import AsyncIterator, Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.templating import Jinja2Templates
+
+from bot.channels.throttle import SlidingWindow
+from bot.channels.web.chat_limits import StreamSlots, TicketBook, TicketRefused
+from bot.channels.web.client_address import client_address
+from bot.channels.web.files import AttachmentOut, file_response, refused
+from bot.channels.web.typing_indicator import TypingRegistry
+from bot.errors import MessageRejected
+from bot.runtime.feed import typing_key
+from bot.runtime.incoming import IncomingMessage
+from handoff import markup
+from handoff.attachments import ONLY_FILES, NewAttachment, refs_of
+from handoff.bearer import token_digest
+from handoff.errors import AttachmentRefused, NotFound
+from handoff.model import Customer, Message
+
+if TYPE_CHECKING:
+    from bot.service.composition import Service
+
+CHANNEL = "web"
+#: A ticket is fetched right before the stream opens; a minute covers a slow network.
+TICKET_MAX_AGE_S = 60
+#: The largest message id: ids are 64-bit in every database, and a larger ``after`` would
+#: overflow the database driver (a 500) instead of listing nothing.
+MAX_MESSAGE_ID = 2**63 - 1
+UI_LANGUAGES = ("en", "da")
+#: Where the chat serves the files of its messages.
+FILES_PATH = "/api/chat/attachments"
+WIDGET_SCRIPT = pathlib.Path(__file__).parent / "static" / "widget.js"
+#: Sites cache the widget script for an hour, so an upgrade reaches them within the hour.
+WIDGET_CACHE = "public, max-age=3600"
+
+UI_STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "en": {
+            "title": "Helpline",
+            "subtitle": "Ask a question, or ask for a person",
+            "label": "Your message",
+            "placeholder": "Type your question…",
+            "send": "Send",
+            "you": "You",
+            "bot": "Helpline bot",
+            "support": "Support",
+            "log": "Conversation",
+            "sending": "Sending…",
+            "offline": "Connection lost. Trying again…",
+            "failed": "Your message could not be sent. Please try again.",
+            "new": "Start a new conversation",
+            "typing_bot": "Helpline is typing…",
+            "typing_agent": "{name} is typing…",
+            "queued": "You are offline. Your message will be sent when the connection is back.",
+            "flood": "You are sending messages very fast. Please wait a moment and send it "
+            "again; that message was not sent.",
+            "close": "Close chat",
+            "today": "Today",
+            "yesterday": "Yesterday",
+            "unread": "New message from support",
+            "ended": "This conversation has ended.",
+            "attach": "Attach a picture or a PDF",
+            "file_type": "Only pictures (PNG, JPEG, GIF, WebP) and PDF files can be sent.",
+            "file_size": "That file is too large: files can be up to 5 MB.",
+        },
+        "da": {
+            "title": "Helpline",
+            "subtitle": "Stil et spørgsmål, eller bed om en medarbejder",
+            "label": "Din besked",
+            "placeholder": "Skriv dit spørgsmål…",
+            "send": "Send",
+            "you": "Dig",
+            "bot": "Helpline-bot",
+            "support": "Support",
+            "log": "Samtale",
+            "sending": "Sender…",
+            "offline": "Forbindelsen blev afbrudt. Prøver igen…",
+            "failed": "Din besked kunne ikke sendes. Prøv venligst igen.",
+            "new": "Start en ny samtale",
+            "typing_bot": "Helpline skriver…",
+            "typing_agent": "{name} skriver…",
+            "queued": "Du er offline. Din besked bliver sendt, når forbindelsen er tilbage.",
+            "flood": "Du sender beskeder meget hurtigt. Vent venligst et øjeblik og send den "
+            "igen; den besked blev ikke sendt.",
+            "close": "Luk chatten",
+            "today": "I dag",
+            "yesterday": "I går",
+            "unread": "Ny besked fra support",
+            "ended": "Samtalen er afsluttet.",
+            "attach": "Vedhæft et billede eller en PDF",
+            "file_type": "Der kan kun sendes billeder (PNG, JPEG, GIF, WebP) og PDF-filer.",
+            "file_size": "Filen er for stor: filer må højst fylde 5 MB.",
+        },
+    }
+)
+
+
+class SessionOut(BaseModel):
+    """A new web conversation: the token the page keeps and sends as a bearer token."""
+
+    token: str
+
+
+class ButtonOut(BaseModel):
+    """A quick reply: the title shown and the payload sent back when pressed."""
+
+    title: str
+    payload: str
+
+
+class MessageOut(BaseModel):
+    """One transcript message as the chat page shows it."""
+
+    id: int
+    sender: str
+    text: str
+    #: ``text`` formatted: the safe HTML subset of :func:`handoff.markup.to_html`.
+    html: str
+    agent_name: str | None
+    buttons: list[ButtonOut]
+    created_at: datetime
+    #: What the message is for the page (``resolved``, ``rating_request``...), if anything.
+    kind: str | None = None
+    attachments: list[AttachmentOut] = []
+    #: The message is only its files (its text just names them).
+    only_files: bool = False
+
+    @classmethod
+    def of(cls, message: Message) -> "MessageOut":
+        """The public view of a stored message (no internal metadata)."""
+        return cls(
+            id=message.id,
+            sender=message.sender.value,
+            text=message.text,
+            html=markup.to_html(message.text),
+            agent_name=message.agent_name,
+            buttons=[ButtonOut(title=b.title, payload=b.payload) for b in message.buttons],
+            created_at=message.created_at,
+            kind=kind if isinstance(kind := message.meta.get("kind"), str) else None,
+            attachments=[AttachmentOut.of(ref, prefix=FILES_PATH) for ref in refs_of(message.meta)],
+            only_files=bool(message.meta.get(ONLY_FILES)),
+        )
+
+
+class MessageIn(BaseModel):
+    """A customer message: the client's id for it (retries reuse it), text, button payload."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: UUID
+    text: str = Field(default="", max_length=20_000)
+    payload: str | None = Field(default=None, max_length=200)
+
+    @field_validator("text", "payload")
+    @classmethod
+    def _encodable(cls, value: str | None) -> str | None:
+        # JSON can carry a lone surrogate ("\ud800"), which no database can store.
+        if value is not None and not _is_encodable(value):
+            raise ValueError("the text is not valid Unicode")
+        return value
+
+
+def _is_encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class PostedOut(BaseModel):
+    """The stored message and the replies to it; ``duplicate`` for a retried client id."""
+
+    messages: list[MessageOut]
+    duplicate: bool
+
+
+class TypingOut(BaseModel):
+    """Who is typing to the customer (an agent's name), or nobody (None)."""
+
+    name: str | None
+
+
+class TicketOut(BaseModel):
+    """A short-lived ticket that opens the event stream of one customer."""
+
+    ticket: str
+    expires_in: int
+
+
+def pick_language(query: str | None, accept_language: str | None) -> str:
+    """The UI language: ``?lang=`` if supported, else the best Accept-Language match.
+
+    Args:
+        query: the ``lang`` query parameter, if any.
+        accept_language: the ``Accept-Language`` header, if any.
+
+    Returns:
+        One of :data:`UI_LANGUAGES` (English when nothing matches).
+    """
+    if query and query.lower() in UI_LANGUAGES:
+        return query.lower()
+    ranked: list[tuple[float, int, str]] = []
+    for index, item in enumerate((accept_language or "").split(",")):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.split("-")[0].strip().lower()
+        if primary in UI_LANGUAGES and quality > 0:
+            ranked.append((-quality, index, primary))
+    return min(ranked)[2] if ranked else UI_LANGUAGES[0]
+
+
+def _bearer(authorization: str | None) -> str | None:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def _resume_after(last_event_id: str | None) -> int:
+    """The message id a reconnecting EventSource saw last; 0 when the header is not an id.
+
+    Only ASCII digits count (``str.isdigit`` also accepts "\xb2", a header byte read as
+    Latin-1, which ``int`` refuses), and an id past :data:`MAX_MESSAGE_ID` is capped to it
+    (``int`` also refuses some thousands of digits).
+    """
+    if not last_event_id or not (last_event_id.isascii() and last_event_id.isdigit()):
+        return 0
+    if len(last_event_id) > len(str(MAX_MESSAGE_ID)):
+        return MAX_MESSAGE_ID
+    return min(int(last_event_id), MAX_MESSAGE_ID)
+
+
+def _unauthorized() -> HTTPException:
+    return HTTPException(
+        status_code=401,
+        detail="unknown or missing conversation token",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def build_router(
+    service: "Service",
+    templates: Jinja2Templates,
+    *,
+    typing: TypingRegistry | None = None,
+    customer_typing: TypingRegistry | None = None,
+) -> APIRouter:
+    """The routes of the customer web chat.
+
+    Args:
+        service: the running service (store, runtime, feed, phrases, secret key).
+        templates: the web templates.
+        typing: who is typing to which customer (shared with the console).
+        customer_typing: which customers are typing (the console's streams read it).
+
+    Returns:
+        A router with ``/``, ``/widget.js`` and the ``/api/chat`` API.
+    """
+    router = APIRouter()
+    store = service.store
+    settings = service.settings
+    typing = typing if typing is not None else TypingRegistry()
+    customer_typing = customer_typing if customer_typing is not None else TypingRegistry()
+    tickets = TicketBook(service.secret_key, max_age_s=TICKET_MAX_AGE_S)
+    slots = StreamSlots(
+        per_customer=settings.web_streams_per_customer,
+        per_address=settings.web_streams_per_address,
+    )
+    flood = SlidingWindow(limit=settings.web_flood_messages, window_s=settings.web_flood_window_s)
+    # A fresh token per request would escape the per-conversation flood limit.
+    new_sessions = SlidingWindow(
+        limit=settings.web_sessions_per_address, window_s=settings.web_sessions_window_s
+    )
+    widget_script = WIDGET_SCRIPT.read_bytes()
+
+    async def customer_from_token(
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> tuple[Customer, str]:
+        token = _bearer(authorization)
+        if token is None:
+            raise _unauthorized()
+        key = token_digest(token)
+        customer = await store.find_customer(channel=CHANNEL, external_id=key)
+        if customer is None:
+            raise _unauthorized()
+        return customer, key
+
+    Authenticated = Annotated[tuple[Customer, str], Depends(customer_from_token)]  # noqa: N806
+
+    # HEAD too: uptime monitors ask with HEAD and count a 405 as down.
+    @router.api_route(
+        "/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False
+    )
+    async def chat_page(
+        request: Request,
+        lang: str | None = None,
+        embed: bool = False,
+        accept_language: Annotated[str | None, Header()] = None,
+    ) -> HTMLResponse:
+        language = pick_language(lang, accept_language)
+        greeting = service.phrases.get("greeting", language)
+        config = {
+            "lang": language,
+            "embed": embed,
+            "strings": dict(UI_STRINGS[language]),
+            "greeting": greeting,
+            "greeting_html": markup.to_html(greeting),
+        }
+        return templates.TemplateResponse(
+            request,
+            "chat.html",
+            {
+                "lang": language,
+                "embed": embed,
+                "strings": UI_STRINGS[language],
+                "config": config,
+                "max_chars": settings.max_message_chars,
+            },
+        )
+
+    @router.get("/widget.js", include_in_schema=False)
+    async def widget() -> Response:
+        # A plain script a site loads with <script src>; it needs no CORS, only the type.
+        return Response(
+            widget_script,
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": WIDGET_CACHE},
+        )
+
+    @router.post("/api/chat/session", status_code=201, response_model=SessionOut)
+    async def new_session(
+        request: Request,
+        lang: str | None = None,
+        accept_language: Annotated[str | None, Header()] = None,
+    ) -> SessionOut | JSONResponse:
+        address = client_address(request)
+        if not new_sessions.hit(address):
+            return JSONResponse(
+                {"detail": "too many new conversations from this address"},
+                status_code=429,
+                headers={"Retry-After": str(new_sessions.retry_after(address))},
+            )
+        token = secrets.token_urlsafe(32)
+        language = pick_language(lang, accept_language)
+        await store.upsert_customer(
+            channel=CHANNEL, external_id=token_digest(token), language=language
+        )
+        return SessionOut(token=token)
+
+    @router.post("/api/chat/messages", response_model=PostedOut)
+    async def post_message(body: MessageIn, auth: Authenticated) -> PostedOut | JSONResponse:
+        customer, key = auth
+        # Checked before anything is stored: a refused message leaves no trace, and the
+        # customer is told so in their language (the page keeps the text for a retry).
+        if not flood.hit(customer.id):
+            language = customer.language if customer.language in UI_LANGUAGES else "en"
+            return JSONResponse(
+                {"detail": UI_STRINGS[language]["flood"]},
+                status_code=429,
+                headers={"Retry-After": str(flood.retry_after(customer.id))},
+            )
+        try:
+            handled = await service.runtime.handle(
+                IncomingMessage(
+                    channel=CHANNEL,
+                    sender_id=key,
+                    external_id=f"web:{customer.id}:{body.client_id}",
+                    text=body.text,
+                    payload=body.payload or None,
+                )
+            )
+        except MessageRejected as exc:
+            raise HTTPException(status_code=422, detail=exc.reason) from exc
+        messages = [handled.message, *handled.replies]
+        return PostedOut(messages=[MessageOut.of(m) for m in messages], duplicate=handled.duplicate)
+
+    @router.post("/api/chat/typing", status_code=204)
+    async def customer_is_typing(auth: Authenticated) -> Response:
+        # Shown to the agent on the conversation's console page, for a few seconds a ping.
+        customer, _ = auth
+        customer_typing.ping(customer.id, customer.display_name or "")
+        service.feed.publish(typing_key(customer.id))
+        return Response(status_code=204)
+
+    @router.post(FILES_PATH, response_model=PostedOut)
+    async def post_attachment(
+        request: Request,
+        auth: Authenticated,
+        client_id: UUID,
+        name: Annotated[str, Query(max_length=255)] = "",
+        caption: Annotated[str, Query(max_length=2000)] = "",
+    ) -> PostedOut | JSONResponse:
+        # The body is the file itself; its type is read from its content, never the name.
+        customer, key = auth
+        language = customer.language if customer.language in UI_LANGUAGES else "en"
+        if not flood.hit(customer.id):
+            return JSONResponse(
+                {"detail": UI_STRINGS[language]["flood"]},
+                status_code=429,
+                headers={"Retry-After": str(flood.retry_after(customer.id))},
+            )
+        try:
+            file = NewAttachment.check(await request.body(), name)
+        except AttachmentRefused as exc:
+            raise refused(exc, dict(UI_STRINGS[language])) from exc
+        ref = await store.add_attachment(customer.id, file)
+        handled = await service.runtime.handle(
+            IncomingMessage(
+                channel=CHANNEL,
+                sender_id=key,
+                external_id=f"web:{customer.id}:{client_id}",
+                text=caption,
+                attachments=(ref,),
+            )
+        )
+        messages = [handled.message, *handled.replies]
+        return PostedOut(messages=[MessageOut.of(m) for m in messages], duplicate=handled.duplicate)
+
+    @router.get(FILES_PATH + "/{attachment_id}", include_in_schema=False)
+    async def get_attachment(attachment_id: Annotated[str, Path(max_length=48)]) -> Response:
+        # The id is a long random capability, handed only to the conversation's customer
+        # (in their messages) and to staff; a file no message carries is not served.
+        try:
+            stored = await store.get_attachment(attachment_id)
+        except NotFound as exc:
+            raise HTTPException(status_code=404, detail="no such file") from exc
+        if stored.message_id is None:
+            raise HTTPException(status_code=404, detail="no such file")
+        return file_response(stored)
+
+    @router.get("/api/chat/messages")
+    async def list_messages(
+        auth: Authenticated, after: Annotated[int, Query(ge=0, le=MAX_MESSAGE_ID)] = 0
+    ) -> list[MessageOut]:
+        customer, _ = auth
+        messages = await store.customer_messages(customer.id, after_id=after)
+        return [MessageOut.of(m) for m in messages]
+
+    @router.post("/api/chat/events/ticket")
+    async def events_ticket(auth: Authenticated) -> TicketOut:
+        customer, _ = auth
+        return TicketOut(ticket=tickets.issue(customer.id), expires_in=TICKET_MAX_AGE_S)
+
+    @router.get("/api/chat/events", response_model=None)
+    async def events(
+        request: Request,
+        ticket: Annotated[str, Query(max_length=500)],
+        after: Annotated[int, Query(ge=0, le=MAX_MESSAGE_ID)] = 0,
+        last_event_id: Annotated[str | None, Header()] = None,
+    ) -> EventSourceResponse | JSONResponse:
+        try:
+            customer_id = tickets.redeem(ticket)
+        except TicketRefused as exc:
+            raise _unauthorized() from exc
+        slot = slots.take(customer_id, client_address(request))
+        if slot is None:
+            return JSONResponse({"detail": "too many open streams"}, status_code=429)
+        # A reconnecting EventSource reports the last id it saw; that beats the URL's value.
+        after = max(after, _resume_after(last_event_id))
+        events = slots.held(slot, stream(customer_id, after))
+        return EventSourceResponse(events, ping=15, send_timeout=10)
+
+    async def stream(customer_id: int, after: int) -> AsyncIterator[ServerSentEvent]:
+        yield ServerSentEvent(retry=2000, comment="connected")
+        shown_typing: str | None = None
+        while True:
+            seen = service.feed.version(customer_id)
+            for message in await store.customer_messages(customer_id, after_id=after):
+                after = message.id
+                yield ServerSentEvent(
+                    data=MessageOut.of(message).model_dump_json(),
+                    event="message",
+                    id=str(message.id),
+                )
+            # No id on typing events: a reconnect resumes after the last message only.
+            if (typing_now := typing.who(customer_id)) != shown_typing:
+                shown_typing = typing_now
+                yield ServerSentEvent(
+                    data=TypingOut(name=typing_now).model_dump_json(), event="typing"
+                )
+            # Only the change feed wakes the stream (what any process stores reaches it);
+            # while an agent's typing shows, so does the moment it runs out.
+            await service.feed.wait(customer_id, typing.remaining(customer_id), seen=seen)
+
+    return router

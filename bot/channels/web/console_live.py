@@ -1,0 +1,275 @@
+"""The console's live inbox: one Server-Sent Events stream per open console page.
+
+The stream sends the agent's inbox list (``inbox``) whenever the desk changes, and, for the
+conversation on screen, its new transcript messages and state (``conversation``) and
+whether the customer is typing (``typing``). It sleeps on the process's change feed and
+reads the database only when woken: an idle console costs nothing.
+
+The inbox filters: ``mine`` (conversations the agent owns), ``teams`` (waiting or owned in
+the agent's teams, and those of no team; everything for an agent of no team), ``unassigned``
+(waiting in the agent's teams), ``all`` (every open conversation).
+"""
+
+# No ``from __future__ import annotations``: FastAPI reads the route annotations below.
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel
+from sse_starlette import EventSourceResponse, ServerSentEvent
+
+from bot.channels.web.files import CONSOLE_FILES, AttachmentOut
+from bot.channels.web.typing_indicator import TypingRegistry
+from bot.runtime.feed import DESK, typing_key
+from handoff import markup
+from handoff.attachments import ONLY_FILES, refs_of
+from handoff.errors import NotFound
+from handoff.model import Agent, ConversationState, Customer, InboxEntry, Message
+from handoff.reading import may_read
+
+if TYPE_CHECKING:
+    from bot.service.composition import Service
+
+MINE, TEAMS, UNASSIGNED, ALL = "mine", "teams", "unassigned", "all"
+#: The inbox filters, in the order the console offers them, with their labels.
+FILTERS = ((MINE, "Mine"), (TEAMS, "My teams"), (UNASSIGNED, "Unassigned"), (ALL, "All"))
+
+
+class InboxItemOut(BaseModel):
+    """One conversation in the agent's inbox list."""
+
+    conversation_id: UUID
+    customer: str
+    team: str
+    state: str
+    owner: str | None
+    mine: bool
+    #: Waiting in one of the agent's teams or owned by the agent: what raises an alert.
+    for_me: bool
+    waiting_since: datetime
+    last_customer_text: str | None
+    last_customer_seq: int
+
+
+class InboxOut(BaseModel):
+    """The agent's inbox under one filter and search."""
+
+    filter: str
+    items: list[InboxItemOut]
+
+
+class ConsoleMessageOut(BaseModel):
+    """One transcript message as the console shows it (its page and its live stream)."""
+
+    seq: int
+    sender: str
+    agent_name: str | None
+    text: str
+    #: ``text`` formatted: the safe HTML subset of :func:`handoff.markup.to_html`.
+    html: str
+    created_at: datetime
+    internal: bool = False
+    attachments: list[AttachmentOut] = []
+    #: The message is only its files (its text just names them).
+    only_files: bool = False
+
+    @classmethod
+    def of(cls, message: Message) -> "ConsoleMessageOut":
+        """The console's view of a stored message."""
+        return cls(
+            seq=message.seq,
+            sender=message.sender.value,
+            agent_name=message.agent_name,
+            text=message.text,
+            html=markup.to_html(message.text),
+            created_at=message.created_at,
+            internal=bool(message.meta.get("internal")),
+            attachments=[
+                AttachmentOut.of(ref, prefix=CONSOLE_FILES) for ref in refs_of(message.meta)
+            ],
+            only_files=bool(message.meta.get(ONLY_FILES)),
+        )
+
+
+class ConversationOut(BaseModel):
+    """New messages of the conversation on screen, and its current state and owner."""
+
+    state: str
+    owner: str | None
+    messages: list[ConsoleMessageOut]
+
+
+class TypingOut(BaseModel):
+    """Whether the customer is typing right now."""
+
+    typing: bool
+
+
+def customer_name(customer: Customer) -> str:
+    """How the console names a customer (their display name, or channel and number)."""
+    return customer.display_name or f"{customer.channel} customer #{customer.id}"
+
+
+def in_my_teams(agent: Agent, team: str | None) -> bool:
+    """Whether a conversation of ``team`` is the business of the agent's teams."""
+    return not agent.teams or team is None or team in agent.teams
+
+
+def select_items(entries: list[InboxEntry], agent: Agent, chosen: str) -> list[InboxEntry]:
+    """The entries the filter ``chosen`` shows the agent (unknown filters act as ``teams``)."""
+    if chosen == ALL:
+        return entries
+    if chosen == MINE:
+        return [e for e in entries if e.conversation.owner_agent_id == agent.id]
+    if chosen == UNASSIGNED:
+        return [
+            e
+            for e in entries
+            if e.conversation.state is ConversationState.QUEUED
+            and in_my_teams(agent, e.conversation.team)
+        ]
+    return [
+        e
+        for e in entries
+        if e.conversation.owner_agent_id == agent.id or in_my_teams(agent, e.conversation.team)
+    ]
+
+
+async def read_inbox(service: "Service", agent: Agent, chosen: str, search: str) -> InboxOut:
+    """The agent's inbox under the filter ``chosen`` (unknown: ``teams``) and a search."""
+    store = service.store
+    chosen = chosen if chosen in dict(FILTERS) else TEAMS
+    all_teams = service.settings.console_read_all_teams
+    entries = [
+        entry
+        for entry in select_items(await store.inbox(search=search or None), agent, chosen)
+        if may_read(agent, entry.conversation, all_teams=all_teams)
+    ]
+    names = {a.id: a.name for a in await store.list_agents()}
+
+    def team_name(team: str | None) -> str:
+        return service.settings.team_name(team) or team or "No team"
+
+    return InboxOut(
+        filter=chosen,
+        items=[
+            InboxItemOut(
+                conversation_id=e.conversation.id,
+                customer=customer_name(e.customer),
+                team=team_name(e.conversation.team),
+                state=e.conversation.state.value,
+                owner=names.get(e.conversation.owner_agent_id or 0),
+                mine=e.conversation.owner_agent_id == agent.id,
+                for_me=e.conversation.owner_agent_id == agent.id
+                or (
+                    e.conversation.state is ConversationState.QUEUED
+                    and in_my_teams(agent, e.conversation.team)
+                ),
+                waiting_since=e.handoff.requested_at,
+                last_customer_text=e.last_customer_text,
+                last_customer_seq=e.last_customer_seq,
+            )
+            for e in entries
+        ],
+    )
+
+
+def add_live_routes(
+    router: APIRouter,
+    service: "Service",
+    *,
+    current_agent: Callable[[Request], Awaitable[Agent]],
+    customer_typing: TypingRegistry,
+) -> None:
+    """Add the inbox API and the console's event stream to the console router.
+
+    Args:
+        router: the console router (prefix ``/console``).
+        service: the running service.
+        current_agent: the console's login dependency.
+        customer_typing: which customers are typing (the web chat writes it).
+    """
+    store = service.store
+    feed = service.feed
+    CurrentAgent = Annotated[Agent, Depends(current_agent)]  # noqa: N806 (a type alias)
+    FilterParam = Annotated[str, Query(max_length=16)]  # noqa: N806 (a type alias)
+    SearchParam = Annotated[str, Query(max_length=200)]  # noqa: N806 (a type alias)
+
+    @router.get("/api/inbox")
+    async def api_inbox(
+        agent: CurrentAgent, filter: FilterParam = TEAMS, q: SearchParam = ""
+    ) -> InboxOut:
+        return await read_inbox(service, agent, filter, q)
+
+    async def conversation_since(conversation_id: UUID, after: int) -> ConversationOut:
+        conversation = await store.get_conversation(conversation_id)
+        owner = None
+        if conversation.owner_agent_id is not None:
+            owner = (await store.get_agent(conversation.owner_agent_id)).name
+        closed = conversation.closed_at is not None
+        return ConversationOut(
+            state="resolved" if closed else conversation.state.value,
+            owner=owner if conversation.state is ConversationState.AGENT and not closed else None,
+            messages=[
+                ConsoleMessageOut.of(m)
+                for m in await store.transcript(conversation_id, after_seq=after)
+            ],
+        )
+
+    @router.get("/api/events")
+    async def events(
+        agent: CurrentAgent,
+        filter: FilterParam = TEAMS,
+        q: SearchParam = "",
+        conversation: UUID | None = None,
+        after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    ) -> EventSourceResponse:
+        customer_id = None
+        if conversation is not None:
+            try:
+                found = await store.get_conversation(conversation)
+            except NotFound as exc:
+                raise HTTPException(status_code=404, detail="no such conversation") from exc
+            if not may_read(agent, found, all_teams=service.settings.console_read_all_teams):
+                raise HTTPException(status_code=404, detail="no such conversation")
+            customer_id = found.customer_id
+        stream = live(agent, filter, q, conversation, customer_id, after)
+        return EventSourceResponse(stream, ping=15, send_timeout=10)
+
+    async def live(
+        agent: Agent,
+        chosen: str,
+        search: str,
+        conversation_id: UUID | None,
+        customer_id: int | None,
+        after: int,
+    ) -> AsyncIterator[ServerSentEvent]:
+        yield ServerSentEvent(retry=2000, comment="connected")
+        keys: list[object] = [DESK]
+        if customer_id is not None:
+            keys += [customer_id, typing_key(customer_id)]
+        seen: dict[object, int | None] = dict.fromkeys(keys)
+        shown_typing = False
+        while True:
+            woken = [key for key, last in seen.items() if last != feed.version(key)]
+            seen = {key: feed.version(key) for key in keys}
+            if DESK in woken:
+                inbox = await read_inbox(service, agent, chosen, search)
+                yield ServerSentEvent(data=inbox.model_dump_json(), event="inbox")
+            if conversation_id is not None and customer_id is not None:
+                if DESK in woken or customer_id in woken:
+                    update = await conversation_since(conversation_id, after)
+                    if update.messages:
+                        after = update.messages[-1].seq
+                    yield ServerSentEvent(data=update.model_dump_json(), event="conversation")
+                typing_now = customer_typing.who(customer_id) is not None
+                if typing_now != shown_typing:
+                    shown_typing = typing_now
+                    yield ServerSentEvent(
+                        data=TypingOut(typing=typing_now).model_dump_json(), event="typing"
+                    )
+            # Asleep until the feed wakes it; while "typing" shows, also when it runs out.
+            until = customer_typing.remaining(customer_id) if customer_id is not None else None
+            await feed.wait_any(seen, until)

@@ -1,0 +1,155 @@
+"""The console's dashboard: how the desk did over a period, with charts. Admins only.
+
+The figures come from :mod:`handoff.stats` over the store's rows of the period; the top
+unanswered questions are grouped exactly as ``helpline kb gaps`` groups them. Charts are
+inline SVG drawn on the server: the console's Content-Security-Policy allows no inline
+script, and a bar chart needs none.
+"""
+
+# No ``from __future__ import annotations`` here: FastAPI reads the annotations of the
+# route functions defined inside build_router, which must resolve in that local scope.
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from starlette.templating import Jinja2Templates
+
+from bot.channels.web.console import agent_dependency, csrf_token
+from bot.channels.web.console_desk import minutes
+from bot.desk.knowledge_gaps import gaps, unanswered_questions
+from handoff.model import Agent
+from handoff.office_hours import zone
+from handoff.stats import desk_figures
+
+if TYPE_CHECKING:
+    from bot.service.composition import Service
+
+DEFAULT_DAYS = 7
+MAX_DAYS = 366
+TOP_GAPS = 10
+
+#: The size of a chart in SVG user units (it scales with the page).
+CHART_WIDTH, CHART_HEIGHT = 640, 180
+LABEL_HEIGHT = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One bar of a chart, in SVG user units."""
+
+    label: str
+    value: int
+    x: float
+    y: float
+    width: float
+    height: float
+
+
+def column_chart(items: list[tuple[str, int]]) -> list[Bar]:
+    """Vertical bars for a series (e.g. handoffs per day), scaled to the largest value."""
+    if not items:
+        return []
+    top = max(value for _, value in items) or 1
+    slot = CHART_WIDTH / len(items)
+    room = CHART_HEIGHT - 2 * LABEL_HEIGHT
+    bars = []
+    for n, (label, value) in enumerate(items):
+        height = room * value / top
+        bars.append(
+            Bar(
+                label=label,
+                value=value,
+                x=round(n * slot + slot * 0.15, 1),
+                y=round(LABEL_HEIGHT + room - height, 1),
+                width=round(slot * 0.7, 1),
+                height=round(height, 1),
+            )
+        )
+    return bars
+
+
+def row_chart(items: list[tuple[str, int]]) -> list[Bar]:
+    """Horizontal bars for categories (e.g. handoffs per reason), scaled to the largest."""
+    if not items:
+        return []
+    top = max(value for _, value in items) or 1
+    room = CHART_WIDTH * 0.55
+    return [
+        Bar(
+            label=label,
+            value=value,
+            x=CHART_WIDTH * 0.4,
+            y=n * (LABEL_HEIGHT + 8),
+            width=round(max(room * value / top, 1.0), 1),
+            height=LABEL_HEIGHT,
+        )
+        for n, (label, value) in enumerate(items)
+    ]
+
+
+def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
+    """The dashboard under ``/console/admin/dashboard``.
+
+    Args:
+        service: the running service (store, settings).
+        templates: the web templates.
+
+    Returns:
+        A router whose page answers 403 to agents who are not admins.
+    """
+    router = APIRouter(prefix="/console/admin", include_in_schema=False)
+    store = service.store
+    local = zone(service.settings.time_zone)
+    current_agent = agent_dependency(service)
+
+    async def admin(agent: Annotated[Agent, Depends(current_agent)]) -> Agent:
+        if not agent.is_admin:
+            raise HTTPException(status_code=403, detail="only admins see the dashboard")
+        return agent
+
+    Admin = Annotated[Agent, Depends(admin)]  # noqa: N806 (a type alias)
+
+    @router.get("/dashboard", response_class=HTMLResponse)
+    async def dashboard(
+        request: Request,
+        agent: Admin,
+        days: Annotated[int, Query(ge=1, le=MAX_DAYS)] = DEFAULT_DAYS,
+    ) -> HTMLResponse:
+        until = datetime.now(UTC)
+        since = until - timedelta(days=days)
+        figures = desk_figures(
+            await store.period_activity(since=since, until=until), time_zone=local
+        )
+        # Grouping compares questions with each other: only the latest ones are grouped, so
+        # that a flood of unanswered messages cannot make each visit cost seconds.
+        latest = service.settings.dashboard_gap_questions
+        questions = unanswered_questions(await store.unanswered_messages(since=since, limit=latest))
+        # Grouping is CPU work (vectors, similarities): keep it off the event loop.
+        top_gaps = (await asyncio.to_thread(gaps, questions))[:TOP_GAPS]
+        names = {a.id: a.name for a in await store.list_agents()}
+        context: dict[str, Any] = {
+            "csrf": csrf_token(request),
+            "agent": agent,
+            "error": None,
+            "days": days,
+            "since": since.astimezone(local),
+            "until": until.astimezone(local),
+            "time_zone": service.settings.time_zone,
+            "figures": figures,
+            "median_wait": minutes(figures.median_wait_s),
+            "satisfaction": [
+                ("Bot" if s.agent_id is None else names.get(s.agent_id, f"#{s.agent_id}"), s)
+                for s in figures.by_agent
+            ],
+            "gaps": top_gaps,
+            "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT, "label": LABEL_HEIGHT},
+            "per_day": column_chart([(f"{d:%d %b}", n) for d, n in figures.per_day]),
+            "label_every": -(-len(figures.per_day) // 14),  # at most 14 day labels
+            "per_reason": row_chart([(r.value, n) for r, n in figures.by_reason]),
+        }
+        return templates.TemplateResponse(request, "console_dashboard.html", context)
+
+    return router

@@ -1,0 +1,1 @@
+"""The `helpline` command line: one module per command group."""

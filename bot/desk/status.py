@@ -1,0 +1,257 @@
+"""What the desk tells a customer about itself: notices, the expected wait, office hours.
+
+The runtime asks this at the start of a conversation and with the handoff
+acknowledgement; the timer jobs ask it for wait updates. Everything here reads the live
+desk from the store and hands the pure parts (:mod:`handoff.notices`,
+:mod:`handoff.office_hours`, :mod:`handoff.estimate`) the time it is given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.desk.quote import QuoteWords, WaitQuote
+from bot.desk.recent_waits import RecentWaits
+from bot.dialogue.phrases import Phrases
+from bot.dialogue.turns import Utterance
+from handoff.estimate import (
+    AgentLoad,
+    CapacityChange,
+    DeskState,
+    WaitEstimate,
+    estimate_wait,
+)
+from handoff.model import Conversation, ConversationState, Notice, Presence
+from handoff.notices import for_conversation, render, text_in, used_placeholders
+from handoff.office_hours import DeskHours, zone
+from handoff.routing import effective_presence, serves_team
+from handoff.store.port import Store
+from handoff.wait_text import WaitKind, format_wait
+
+#: Meta kinds of the bot's status messages (the acknowledgement's estimate, updates).
+STATUS_KINDS = ("expected_wait", "wait_update")
+
+
+def eta_range(estimate: WaitEstimate | None) -> tuple[float, float] | None:
+    """The (low, high) seconds of an estimate, as stored with a status message."""
+    return None if estimate is None else (estimate.low_s, estimate.high_s)
+
+
+class DeskStatus:
+    """Builds the desk's status sentences for one conversation.
+
+    Args:
+        store: the live desk.
+        phrases: the bot's sentences.
+        hours: office hours of every team.
+        default_language: used when the conversation's language is unknown.
+        time_zone: the deployment's, for times of teams without office hours.
+        wait_updates_every: how often a queued customer may hear about their wait.
+        agent_inactivity: how long a customer may wait on a silent agent before the
+            conversation goes back to the queue (None: never).
+        away_after: an agent "online" without console activity this long is not on
+            shift (the rule routing uses).
+        recent_waits: the desk's recent handle times and queue outcomes (read from the
+            store, cached) that estimates are fitted to.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        phrases: Phrases,
+        hours: DeskHours,
+        default_language: str = "en",
+        time_zone: str = "UTC",
+        wait_updates_every: timedelta = timedelta(minutes=5),
+        agent_inactivity: timedelta | None = timedelta(minutes=10),
+        away_after: timedelta = timedelta(minutes=10),
+        recent_waits: RecentWaits | None = None,
+    ) -> None:
+        self._away_after = away_after
+        self._store = store
+        self.recent_waits = recent_waits or RecentWaits(store, hours)
+        self.words = QuoteWords(hours=hours, time_zone=zone(time_zone))
+        self._wait_updates_every = wait_updates_every
+        self._agent_inactivity = agent_inactivity
+        self._phrases = phrases
+        self._hours = hours
+        self._default_language = default_language
+
+    @property
+    def hours(self) -> DeskHours:
+        """The office hours of every team."""
+        return self._hours
+
+    @property
+    def wait_updates_every(self) -> timedelta:
+        """The least time between two wait updates of one customer."""
+        return self._wait_updates_every
+
+    @property
+    def agent_inactivity(self) -> timedelta | None:
+        """How long a customer may wait on a silent agent (None: for ever)."""
+        return self._agent_inactivity
+
+    # One figure per turn ---------------------------------------------------------------
+
+    async def quote(self, conversation: Conversation, now: datetime) -> WaitQuote:
+        """The turn's figure for a conversation: its place (or the place it would get),
+        its estimate and the desk's opening, read once."""
+        position = None
+        if conversation.state is ConversationState.QUEUED:
+            position = await self._store.queue_position(conversation.id)
+        if position is None:
+            # Not queued (yet): the place and wait they would get if they asked now.
+            position = len(await self._store.queue(team=conversation.team)) + 1
+        return await self.quote_for(conversation.team, position, now)
+
+    async def quote_for(self, team: str | None, position: int, now: datetime) -> WaitQuote:
+        """The turn's figure for the customer at ``position`` in ``team``'s queue."""
+        open_now = self._hours.is_open(team, now)
+        return WaitQuote(
+            team=team,
+            position=max(position, 1),
+            estimate=await self.estimate(team, now, ahead=max(position, 1) - 1),
+            open_now=open_now,
+            opening=None if open_now else self._hours.next_open(team, now),
+            now=now,
+        )
+
+    # Runtime hooks ---------------------------------------------------------------------
+
+    async def acknowledge(self, quote: WaitQuote, language: str) -> list[Utterance]:
+        """What follows a handoff acknowledgement: office hours, else the expected wait.
+
+        Args:
+            quote: the turn's figure, read right after the handoff was stored.
+            language: the language of the reply.
+        """
+        # Out of hours, when people are back says more than a wait counted in hours.
+        closed = self.closed_note(quote, language)
+        if closed is not None:
+            return [closed]
+        wait = self.wait_sentence(quote, language)
+        return [] if wait is None else [wait]
+
+    # Office hours ----------------------------------------------------------------------
+
+    def closed_note(self, quote: WaitQuote, language: str) -> Utterance | None:
+        """The out-of-hours sentence for a handoff; None while people are in."""
+        wording = self.words.opening_wording(quote)
+        if wording is None:
+            return None
+        if wording.kind is WaitKind.BACK_AT:
+            key, values = "closed_until", {"when": format_wait(wording, language)}
+        else:
+            key, values = "closed_unknown", {}
+        return Utterance(
+            text=self._phrases.get(key, language, **values), meta={"kind": "out_of_hours"}
+        )
+
+    # Wait estimate ---------------------------------------------------------------------
+
+    async def estimate(self, team: str | None, now: datetime, *, ahead: int) -> WaitEstimate | None:
+        """The expected wait of a customer with ``ahead`` others before them in ``team``."""
+        # Asked together, and the agents read once: when the service is busy every store
+        # call waits behind other conversations' calls, and a handoff turn makes several.
+        loads, everyone = await asyncio.gather(self._store.agent_loads(), self._store.list_agents())
+        history = await self.recent_waits.of(team, now)
+        agents = tuple(
+            AgentLoad(capacity=agent.capacity, load=loads.get(agent.id, 0))
+            for agent in everyone
+            if agent.active
+            and serves_team(agent, team)
+            and effective_presence(agent, now=now, away_after=self._away_after) is Presence.ONLINE
+        )
+        if not self._hours.is_open(team, now):
+            agents = ()  # whoever is logged in out of hours is not on shift for the queue
+        schedule: tuple[CapacityChange, ...] = ()
+        opening = self._hours.next_open(team, now)
+        if not agents and opening is not None and opening > now:
+            # Nobody in now: assume the team's usual strength is back at the opening.
+            slots = sum(a.capacity for a in everyone if a.active and serves_team(a, team))
+            schedule = (CapacityChange(at=opening, slots=slots),)
+        state = DeskState(
+            ahead=ahead,
+            agents=agents,
+            handle_times_s=history.handle_times_s,
+            waits=history.waits,
+            schedule=schedule,
+        )
+        return estimate_wait(state, now)
+
+    def eta_words(self, quote: WaitQuote, language: str) -> str:
+        """The quote's wait as customers read it ("about 10-20 minutes")."""
+        return self.words.eta(quote, language)
+
+    def wait_sentence(self, quote: WaitQuote, language: str) -> Utterance | None:
+        """The "Expected wait: ..." sentence of a quote; None without an honest number."""
+        estimate = quote.estimate
+        if estimate is None:
+            return None
+        eta = self.eta_words(quote, language)
+        return Utterance(
+            text=self._phrases.get("expected_wait", language, eta=eta),
+            meta={
+                "kind": "expected_wait",
+                "eta": eta,
+                "eta_range": [estimate.low_s, estimate.high_s],
+            },
+        )
+
+    # Notices ---------------------------------------------------------------------------
+
+    async def notices(
+        self,
+        conversation: Conversation,
+        now: datetime,
+        language: str,
+        *,
+        quote: WaitQuote | None = None,
+    ) -> list[dict[str, Any]]:
+        """The active notices for this conversation, rendered: ``[{"id", "text"}]``.
+
+        Args:
+            conversation: where the conversation is now.
+            now: the time of the turn.
+            language: the language of the reply.
+            quote: the turn's figure, when the turn has one already; read once here
+                otherwise, so every notice of the turn tells the same wait.
+        """
+        active = for_conversation(
+            await self._store.active_notices(now),
+            team=conversation.team,
+            channel=conversation.channel,
+        )
+        texts = [(n.id, text_in(n, language, fallback=self._default_language)) for n in active]
+        if quote is None and any(t and used_placeholders(t) for _, t in texts):
+            quote = await self.quote(conversation, now)
+        rendered = []
+        for notice_id, text in texts:
+            if text is None:
+                continue
+            if quote is not None and used_placeholders(text):
+                text = render(text, self.words.placeholders(quote, language))
+            rendered.append({"id": notice_id, "text": text})
+        return rendered
+
+    async def render(
+        self,
+        notice: Notice,
+        conversation: Conversation,
+        now: datetime,
+        language: str,
+        *,
+        quote: WaitQuote | None = None,
+    ) -> str | None:
+        """One notice's text for this conversation, placeholders filled; None if empty."""
+        text = text_in(notice, language, fallback=self._default_language)
+        if text is None:
+            return None
+        if not used_placeholders(text):
+            return text
+        quote = quote or await self.quote(conversation, now)
+        return render(text, self.words.placeholders(quote, language))

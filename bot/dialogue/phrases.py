@@ -1,0 +1,242 @@
+"""The bot's own sentences in English and Danish, overridable per deployment.
+
+Only these sentences and the staff's articles are ever sent by the bot: it never makes up
+text. A deployment overrides a phrase with ``[helpline.phrases.LANG]`` in its TOML file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+_DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "en": {
+            "greeting": "Hi! I'm the Helpline bot. Ask me a question, or ask for a person.",
+            "fallback": (
+                "I'm not sure I have a good answer to that, and I don't want to guess. "
+                "You can rephrase your question, or talk to a person."
+            ),
+            "clarify": "Did you mean one of these?",
+            "offer_person": "If this did not help, you can talk to a person.",
+            "button_person": "Talk to a person",
+            "handoff_ack": (
+                "I've passed your conversation to {team}. You are number {position} in the "
+                "queue. A person will reply here; you don't need to repeat anything."
+            ),
+            "handoff_ack_first": (
+                "I've passed your conversation to {team}. You are next in the queue. "
+                "A person will reply here; you don't need to repeat anything."
+            ),
+            "still_queued": (
+                "You are still in the queue (number {position}); a person will reply here. "
+                "Anything you write now is added to your conversation."
+            ),
+            "agent_joined": "{agent} from {team} has joined the conversation.",
+            "agent_joined_no_team": "{agent} has joined the conversation.",
+            "resolved": "{agent} has marked this conversation as resolved. Write again any time.",
+            "released": "{agent} had to step away; you are back in the queue for the next person.",
+            "handed_back": "You are back with the bot. Ask me anything, or ask for a person.",
+            # Desk: feedback, automatic assignment, transfers, satisfaction.
+            "button_helpful_yes": "Yes, that helped",
+            "button_helpful_no": "No, it did not help",
+            "helpful_thanks": "Glad it helped! Ask me anything else any time.",
+            "handoff_ack_assigned": (
+                "I've passed your conversation to {team}. A person will reply here; you "
+                "don't need to repeat anything."
+            ),
+            "transferred_team": "{agent} passed your conversation on to {team}; "
+            "the next person there will reply here.",
+            "rating_request": "How did we do? Please rate this conversation from 1 (poor) to 5 "
+            "(great).",
+            "rating_thanks": "Thank you for your rating!",
+            "team_default": "our support team",
+            "too_long": "That message is too long for me. Please send a shorter one.",
+            "flood": (
+                "You are writing faster than I can read. Your messages are saved; please wait "
+                "a moment, then send your question again."
+            ),
+            "empty": "I didn't catch anything there. Could you type your question?",
+            "error": "Something went wrong on our side. Your message is saved; please try again.",
+            # Desk time: office hours, wait updates, inactivity.
+            "closed_until": (
+                "Our team is away right now: {when}. Your place in the queue is kept, and you "
+                "will get a message here when someone picks up your conversation."
+            ),
+            "closed_unknown": (
+                "Our team is away right now. Your place in the queue is kept, and you will "
+                "get a message here when someone picks up your conversation."
+            ),
+            "expected_wait": "Expected wait: {eta}.",
+            "wait_update": "Update: you are number {position} in the queue. Expected wait: {eta}.",
+            "wait_update_first": "Update: you are next in the queue. Expected wait: {eta}.",
+            "agent_inactive": (
+                "{agent} could not reply in time; you are back in the queue for the next person."
+            ),
+            "opens_now": "now",
+            # Channels (Telegram): commands and what the bot cannot read.
+            "help": (
+                "Ask me a question in your own words and I'll look for an answer. "
+                "/human asks for a person, /end ends the conversation."
+            ),
+            "ended": "This conversation has ended. Write again any time.",
+            # Small talk (bot.dialogue.small_talk): short replies that are never a fallback.
+            "small_talk_greeting": "Hi! What can I help you with? Ask in your own words.",
+            "small_talk_thanks": "You're welcome! Ask me anything else any time.",
+            "small_talk_goodbye": "Goodbye! Write again any time.",
+            "small_talk_bot": (
+                "I'm the Helpline bot: I answer from articles our staff have written, and I "
+                "can pass you to a person at any time."
+            ),
+            "small_talk_ping": "Yes, I'm here. What can I help you with?",
+            "small_talk_acknowledge": "Okay. Ask me anything else any time.",
+            "small_talk_help": (
+                "Ask me a question in your own words, like \"my VPN won't connect\", and I'll "
+                'answer from our help articles. To reach a person, write "talk to a person" '
+                "or use the button below; /end ends the conversation."
+            ),
+            "attachment_kept": (
+                "Thanks, your file is saved with this conversation. I cannot read files myself: "
+                "describe the problem in words, or ask for a person, who will see the file."
+            ),
+            "attachment_queued": (
+                "Thanks, your file is saved with this conversation; the person who takes it "
+                "will see it."
+            ),
+            "unsupported": (
+                "Sorry, I can only read text. Please type your question; a photo's caption "
+                "counts as text."
+            ),
+        },
+        "da": {
+            "greeting": (
+                "Hej! Jeg er Helpline-botten. Stil mig et spørgsmål, eller bed om at tale med "
+                "en medarbejder."
+            ),
+            "fallback": (
+                "Jeg er ikke sikker på, at jeg har et godt svar på det, og jeg vil ikke gætte. "
+                "Du kan formulere spørgsmålet anderledes eller tale med en medarbejder."
+            ),
+            "clarify": "Mente du en af disse?",
+            "offer_person": "Hvis det ikke hjalp, kan du tale med en medarbejder.",
+            "button_person": "Tal med en medarbejder",
+            "handoff_ack": (
+                "Jeg har sendt din samtale videre til {team}. Du er nummer {position} i køen. "
+                "En medarbejder svarer her; du behøver ikke at gentage noget."
+            ),
+            "handoff_ack_first": (
+                "Jeg har sendt din samtale videre til {team}. Du er den næste i køen. "
+                "En medarbejder svarer her; du behøver ikke at gentage noget."
+            ),
+            "still_queued": (
+                "Du er stadig i køen (nummer {position}); en medarbejder svarer her. "
+                "Det du skriver nu, bliver føjet til din samtale."
+            ),
+            "agent_joined": "{agent} fra {team} er kommet med i samtalen.",
+            "agent_joined_no_team": "{agent} er kommet med i samtalen.",
+            "resolved": "{agent} har markeret samtalen som løst. Skriv igen når som helst.",
+            "released": "{agent} måtte gå fra; du er tilbage i køen til den næste medarbejder.",
+            "handed_back": "Du er tilbage hos botten. Spørg mig om noget, eller bed om en person.",
+            "button_helpful_yes": "Ja, det hjalp",
+            "button_helpful_no": "Nej, det hjalp ikke",
+            "helpful_thanks": "Godt at det hjalp! Spørg bare igen når som helst.",
+            "handoff_ack_assigned": (
+                "Jeg har sendt din samtale videre til {team}. En medarbejder svarer her; du "
+                "behøver ikke at gentage noget."
+            ),
+            "transferred_team": "{agent} har sendt din samtale videre til {team}; "
+            "den næste medarbejder der svarer her.",
+            "rating_request": "Hvordan klarede vi os? Giv samtalen en karakter fra 1 (dårlig) "
+            "til 5 (rigtig god).",
+            "rating_thanks": "Tak for din vurdering!",
+            "team_default": "vores supportteam",
+            "too_long": "Den besked er for lang til mig. Send venligst en kortere.",
+            "flood": (
+                "Du skriver hurtigere, end jeg kan nå at læse. Dine beskeder er gemt; vent "
+                "venligst et øjeblik, og send så dit spørgsmål igen."
+            ),
+            "empty": "Jeg fangede ikke noget. Kan du skrive dit spørgsmål?",
+            "error": "Noget gik galt hos os. Din besked er gemt; prøv venligst igen.",
+            "closed_until": (
+                "Vores team er ikke til stede lige nu: {when}. Du beholder din plads i køen "
+                "og får en besked her, når en medarbejder tager din samtale."
+            ),
+            "closed_unknown": (
+                "Vores team er ikke til stede lige nu. Du beholder din plads i køen og får en "
+                "besked her, når en medarbejder tager din samtale."
+            ),
+            "expected_wait": "Forventet ventetid: {eta}.",
+            "wait_update": "Nyt: du er nummer {position} i køen. Forventet ventetid: {eta}.",
+            "wait_update_first": "Nyt: du er den næste i køen. Forventet ventetid: {eta}.",
+            "agent_inactive": (
+                "{agent} kunne ikke svare i tide; du er tilbage i køen til den næste medarbejder."
+            ),
+            "opens_now": "nu",
+            "help": (
+                "Stil mig et spørgsmål med dine egne ord, så leder jeg efter et svar. "
+                "/human beder om en medarbejder, /end afslutter samtalen."
+            ),
+            "ended": "Samtalen er afsluttet. Skriv igen når som helst.",
+            "small_talk_greeting": "Hej! Hvad kan jeg hjælpe med? Spørg med dine egne ord.",
+            "small_talk_thanks": "Selv tak! Spørg bare igen når som helst.",
+            "small_talk_goodbye": "Farvel! Skriv igen når som helst.",
+            "small_talk_bot": (
+                "Jeg er Helpline-botten: jeg svarer ud fra artikler, som vores medarbejdere har "
+                "skrevet, og jeg kan sende dig videre til en medarbejder når som helst."
+            ),
+            "small_talk_ping": "Ja, jeg er her. Hvad kan jeg hjælpe med?",
+            "small_talk_acknowledge": "Okay. Spørg bare igen når som helst.",
+            "small_talk_help": (
+                'Stil mig et spørgsmål med dine egne ord, fx "min VPN vil ikke forbinde", så '
+                'svarer jeg ud fra vores hjælpeartikler. Skriv "tal med en medarbejder" eller '
+                "brug knappen herunder for at få fat i en person; /end afslutter samtalen."
+            ),
+            "attachment_kept": (
+                "Tak, din fil er gemt i samtalen. Jeg kan ikke selv læse filer: beskriv "
+                "problemet med ord, eller bed om en medarbejder, som kan se filen."
+            ),
+            "attachment_queued": (
+                "Tak, din fil er gemt i samtalen; den medarbejder, der tager den, kan se den."
+            ),
+            "unsupported": (
+                "Beklager, jeg kan kun læse tekst. Skriv venligst dit spørgsmål; teksten "
+                "under et billede tæller som tekst."
+            ),
+        },
+    }
+)
+
+
+class Phrases:
+    """Looks up the bot's sentences by key and language, with deployment overrides."""
+
+    def __init__(
+        self,
+        *,
+        overrides: Mapping[str, Mapping[str, str]] | None = None,
+        default_language: str = "en",
+    ) -> None:
+        self._overrides = {lang: dict(table) for lang, table in (overrides or {}).items()}
+        self._default_language = default_language if default_language in _DEFAULTS else "en"
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """Languages the bot can speak its own sentences in."""
+        return frozenset(_DEFAULTS) | frozenset(self._overrides)
+
+    def get(self, key: str, language: str | None, **values: object) -> str:
+        """The sentence ``key`` in ``language`` (falling back to the default language).
+
+        Raises:
+            KeyError: no language knows ``key``.
+        """
+        for lang in (language, self._default_language, "en"):
+            if lang is None:
+                continue
+            override = self._overrides.get(lang, {})
+            if key in override:
+                return override[key].format(**values)
+            table = _DEFAULTS.get(lang, {})
+            if key in table:
+                return table[key].format(**values)
+        raise KeyError(key)

@@ -1,0 +1,219 @@
+"""The runtime's outbound half: store replies, then deliver them through the channels.
+
+Mixed into :class:`bot.runtime.core.Runtime`. Replies are stored before they are delivered; on
+push channels (Telegram) as pending first, so a crash between the two leaves them to be
+delivered again when the same update arrives once more.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol
+from uuid import UUID
+
+from bot.dialogue.turns import Utterance
+from bot.errors import DeliveryFailed
+from bot.runtime.feed import DESK, ChangeFeed
+from bot.runtime.incoming import Delivery, EditingDelivery
+from handoff.model import Conversation, Customer, DeliveryStatus, Message, NewMessage, SenderKind
+from handoff.store.port import Store
+
+if TYPE_CHECKING:
+    from bot.runtime.core import TranscriptListener
+    from bot.service.metrics import RuntimeObserver
+
+log = logging.getLogger(__name__)
+
+
+class _Core(Protocol):
+    """What the outbound half uses of :class:`bot.runtime.core.Runtime`."""
+
+    _store: Store
+    _feed: ChangeFeed
+    _deliveries: dict[str, Delivery]
+    _listeners: list[TranscriptListener]
+    _metrics: RuntimeObserver | None
+
+    async def _store_and_deliver_all(
+        self,
+        customer: Customer,
+        conversation: Conversation,
+        news: Sequence[NewMessage],
+        *,
+        replaces: Message | None = None,
+    ) -> list[Message]: ...
+
+    async def _store_and_deliver(
+        self,
+        customer: Customer,
+        conversation: Conversation,
+        new: NewMessage,
+        *,
+        replaces: Message | None = None,
+    ) -> Message: ...
+
+    async def _deliver(
+        self,
+        delivery: Delivery,
+        customer: Customer,
+        conversation: Conversation,
+        stored: Message,
+        *,
+        replaces: Message | None,
+    ) -> None: ...
+
+    def _observe(self, customer: Customer, stored: Message) -> None: ...
+
+    async def _tell_listeners(self, conversation_id: UUID, stored: Message) -> None: ...
+
+
+class Outbound:
+    """Storing and delivering what the bot and the agents say (mixed into the runtime)."""
+
+    async def _send(
+        self: _Core,
+        customer: Customer,
+        conversation: Conversation,
+        reply_to: Message,
+        utterances: Sequence[Utterance],
+    ) -> list[Message]:
+        replies = [
+            NewMessage(
+                sender=SenderKind.BOT,
+                text=utterance.text,
+                reply_to=reply_to.id,
+                buttons=utterance.buttons,
+                meta=dict(utterance.meta),
+            )
+            for utterance in utterances
+        ]
+        return await self._store_and_deliver_all(customer, conversation, replies)
+
+    async def _store_and_deliver(
+        self: _Core,
+        customer: Customer,
+        conversation: Conversation,
+        new: NewMessage,
+        *,
+        replaces: Message | None = None,
+    ) -> Message:
+        [stored] = await self._store_and_deliver_all(
+            customer, conversation, [new], replaces=replaces
+        )
+        return stored
+
+    async def _store_and_deliver_all(
+        self: _Core,
+        customer: Customer,
+        conversation: Conversation,
+        news: Sequence[NewMessage],
+        *,
+        replaces: Message | None = None,
+    ) -> list[Message]:
+        """Store outbound messages in one transaction, then deliver them one by one.
+
+        Push channels get them stored as pending first, so a crash before the channel
+        took them leaves them to be delivered again (see :meth:`_redeliver`).
+        """
+        if not news:
+            return []
+        delivery = self._deliveries.get(customer.channel)
+        if delivery is None:
+            # Pull channels (web chat, terminal) read the transcript themselves.
+            appended = await self._store.append_messages(conversation.id, news)
+            self._feed.publish(customer.id, DESK)
+            for stored, created in appended:
+                if created:
+                    self._observe(customer, stored)
+                    await self._tell_listeners(conversation.id, stored)
+            return [stored for stored, _ in appended]
+        pending = [dataclasses.replace(new, delivery=DeliveryStatus.PENDING) for new in news]
+        appended = await self._store.append_messages(conversation.id, pending)
+        self._feed.publish(customer.id, DESK)
+        for stored, created in appended:
+            if not created and stored.delivery is not DeliveryStatus.PENDING:
+                # A retried request (same external id): the message went out, or failed
+                # visibly, the first time; sending it again would show it twice.
+                continue
+            self._observe(customer, stored)
+            await self._deliver(delivery, customer, conversation, stored, replaces=replaces)
+            await self._tell_listeners(conversation.id, stored)
+        return [stored for stored, _ in appended]
+
+    async def _deliver(
+        self: _Core,
+        delivery: Delivery,
+        customer: Customer,
+        conversation: Conversation,
+        stored: Message,
+        *,
+        replaces: Message | None,
+    ) -> None:
+        try:
+            if replaces is not None and isinstance(delivery, EditingDelivery):
+                await delivery.edit(customer, replaces, stored)
+            else:
+                await delivery.deliver(customer, stored)
+        except DeliveryFailed as exc:
+            log.warning(
+                "delivery failed conversation=%s: %s",
+                conversation.id,
+                exc.reason,
+                extra={"conversation_id": str(conversation.id), "channel": customer.channel},
+            )
+            await self._store.set_delivery(stored.id, DeliveryStatus.FAILED, error=exc.reason)
+            if self._metrics is not None:
+                self._metrics.delivery_failed(customer.channel)
+        else:
+            await self._store.set_delivery(stored.id, DeliveryStatus.SENT)
+
+    def _observe(self: _Core, customer: Customer, stored: Message) -> None:
+        if self._metrics is not None:
+            self._metrics.message_stored(customer.channel, stored)
+
+    async def _tell_listeners(self: _Core, conversation_id: UUID, stored: Message) -> None:
+        for listener in self._listeners:
+            try:
+                await listener.message_stored(conversation_id, stored)
+            except Exception:
+                # A mirror of the conversation must never break the conversation itself.
+                log.exception("listener failed conversation=%s", conversation_id)
+
+    async def notify(
+        self: _Core, conversation_id: UUID, utterance: Utterance, *, replaces: Message | None = None
+    ) -> Message:
+        """Send the customer a bot message nobody asked for (a timer's status update).
+
+        Args:
+            conversation_id: whose customer to tell.
+            utterance: what to say.
+            replaces: an earlier status message the channel should edit into this one,
+                where it can; elsewhere the message is sent as a new one. The transcript
+                keeps both either way.
+        """
+        conversation = await self._store.get_conversation(conversation_id)
+        customer = await self._store.get_customer(conversation.customer_id)
+        new = NewMessage(
+            sender=SenderKind.BOT,
+            text=utterance.text,
+            buttons=utterance.buttons,
+            meta=dict(utterance.meta),
+        )
+        return await self._store_and_deliver(customer, conversation, new, replaces=replaces)
+
+    async def _redeliver(self: _Core, customer: Customer, replies: Sequence[Message]) -> None:
+        """Deliver stored replies that a crash left undelivered (a redelivered update)."""
+        delivery = self._deliveries.get(customer.channel)
+        if delivery is None:
+            return
+        for reply in replies:
+            if reply.delivery is not DeliveryStatus.PENDING:
+                continue
+            try:
+                await delivery.deliver(customer, reply)
+            except DeliveryFailed as exc:
+                await self._store.set_delivery(reply.id, DeliveryStatus.FAILED, error=exc.reason)
+            else:
+                await self._store.set_delivery(reply.id, DeliveryStatus.SENT)

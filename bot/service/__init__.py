@@ -1,0 +1,1 @@
+"""The process: composition root, entry points, logging, metrics and start-up checks."""

@@ -1,0 +1,1 @@
+"""The deployment's settings: the model, and where a bad setting is."""
