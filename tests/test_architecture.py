@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import re
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "knowledge", "handoff")
@@ -109,3 +114,26 @@ def _cited_documents() -> set[str]:
 def test_the_code_cites_only_documents_of_the_repository() -> None:
     missing = sorted(name for name in _cited_documents() if not (ROOT / name).exists())
     assert not missing, f"cited but not in the repository: {missing}"
+
+
+def _declared_distributions() -> set[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    requirements = list(project["dependencies"])
+    # The optional retrieval model is imported only when a deployment chose it.
+    requirements += project["optional-dependencies"]["minilm"]
+    return {canonicalize_name(Requirement(r).name) for r in requirements}
+
+
+def test_every_third_party_import_is_declared() -> None:
+    """What the product imports is in pyproject's dependencies, not there by accident."""
+    ours = {*PACKAGES, "tests", "benchmarks"}
+    stdlib = sys.stdlib_module_names
+    providers = importlib.metadata.packages_distributions()
+    declared = _declared_distributions()
+    undeclared = {}
+    for path in MODULES:
+        for name in _imports(path) - ours - stdlib:
+            dists = {canonicalize_name(d) for d in providers.get(name, [name])}
+            if not dists & declared:
+                undeclared[name] = _rel(path)
+    assert not undeclared, f"imported but not declared in pyproject.toml: {undeclared}"

@@ -24,7 +24,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot.dialogue.answer_policy import ANSWER_THRESHOLD, CLARIFY_MARGIN
 from bot.errors import ConfigError
@@ -137,10 +136,16 @@ class Routing(BaseModel):
     away_after_minutes: float = Field(default=10, gt=0)
 
 
-class Settings(BaseSettings):
-    """Everything the service needs to know about its deployment."""
+class Settings(BaseModel):
+    """Everything the service needs to know about its deployment.
 
-    model_config = SettingsConfigDict(frozen=True, extra="forbid")
+    A plain pydantic model: :func:`load_settings` merges the file, the environment (an
+    injected mapping, so the object never reaches into ``os.environ`` behind the caller's
+    back) and overrides itself, because it must know where each value came from to say
+    where a bad one is.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
     database_url: str = "sqlite+aiosqlite:///./helpline.db"
     host: str = "127.0.0.1"
@@ -213,19 +218,6 @@ class Settings(BaseSettings):
     telegram_staff_chat_id: int | None = None
     # A Telegram channel (or group) where each status notice is also posted when it starts.
     telegram_notice_chat_id: int | None = None
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The environment is read by load_settings from an injected mapping, so the
-        # object never reaches into os.environ behind the caller's back.
-        return (init_settings,)
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret value of the deployment, as logs must never show them: the tokens,
