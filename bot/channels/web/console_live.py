@@ -11,6 +11,7 @@ the agent's teams, and those of no team; everything for an agent of no team), ``
 """
 
 # No ``from __future__ import annotations``: FastAPI reads the route annotations below.
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
@@ -22,12 +23,13 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from bot.channels.web.files import CONSOLE_FILES, AttachmentOut
 from bot.channels.web.typing_indicator import TypingRegistry
-from bot.runtime.feed import DESK, typing_key
+from bot.runtime.feed import DESK, ChangeFeed, typing_key
 from handoff import markup
 from handoff.attachments import ONLY_FILES, refs_of
 from handoff.errors import NotFound
 from handoff.model import Agent, ConversationState, Customer, InboxEntry, Message
 from handoff.reading import may_read
+from handoff.store.port import Store
 
 if TYPE_CHECKING:
     from bot.service.composition import Service
@@ -137,17 +139,67 @@ def select_items(entries: list[InboxEntry], agent: Agent, chosen: str) -> list[I
     ]
 
 
-async def read_inbox(service: "Service", agent: Agent, chosen: str, search: str) -> InboxOut:
-    """The agent's inbox under the filter ``chosen`` (unknown: ``teams``) and a search."""
+class SharedDesk:
+    """The open inbox and the agents, read once per desk change for every console stream.
+
+    A change to the desk wakes every open console page of the process at once; each one
+    reading the inbox itself would cost one query per page per change (50 pages: 50 reads
+    of the same rows, and a customer's own stream waiting behind them). The first stream
+    woken starts the read, the others await the same one. The desk's feed version is taken
+    before the read, so a change during it makes the next caller read again.
+    """
+
+    def __init__(self, store: Store, feed: ChangeFeed) -> None:
+        self._store = store
+        self._feed = feed
+        self._version: int | None = None
+        self._read: asyncio.Task[tuple[list[InboxEntry], list[Agent]]] | None = None
+
+    async def read(self) -> tuple[list[InboxEntry], list[Agent]]:
+        """Every open conversation with people (no search), and every agent."""
+        version = self._feed.version(DESK)
+        if self._read is None or self._version != version:
+            self._version = version
+            self._read = asyncio.ensure_future(self._read_now())
+        read = self._read
+        try:
+            # Shielded: one page closing must not cancel the read the others await.
+            return await asyncio.shield(read)
+        except Exception:
+            if self._read is read:  # the next caller tries again rather than reuse a failure
+                self._read = None
+            raise
+
+    async def _read_now(self) -> tuple[list[InboxEntry], list[Agent]]:
+        return await self._store.inbox(), await self._store.list_agents()
+
+
+async def read_inbox(
+    service: "Service",
+    agent: Agent,
+    chosen: str,
+    search: str,
+    *,
+    desk: SharedDesk | None = None,
+) -> InboxOut:
+    """The agent's inbox under the filter ``chosen`` (unknown: ``teams``) and a search.
+
+    Args:
+        desk: the process's shared read, used when there is no search.
+    """
     store = service.store
     chosen = chosen if chosen in dict(FILTERS) else TEAMS
     all_teams = service.settings.console_read_all_teams
+    if desk is not None and not search:
+        everything, agents = await desk.read()
+    else:
+        everything, agents = await store.inbox(search=search or None), await store.list_agents()
     entries = [
         entry
-        for entry in select_items(await store.inbox(search=search or None), agent, chosen)
+        for entry in select_items(everything, agent, chosen)
         if may_read(agent, entry.conversation, all_teams=all_teams)
     ]
-    names = {a.id: a.name for a in await store.list_agents()}
+    names = {a.id: a.name for a in agents}
 
     def team_name(team: str | None) -> str:
         return service.settings.team_name(team) or team or "No team"
@@ -193,6 +245,7 @@ def add_live_routes(
     """
     store = service.store
     feed = service.feed
+    shared_desk = SharedDesk(store, feed)
     CurrentAgent = Annotated[Agent, Depends(current_agent)]  # noqa: N806 (a type alias)
     FilterParam = Annotated[str, Query(max_length=16)]  # noqa: N806 (a type alias)
     SearchParam = Annotated[str, Query(max_length=200)]  # noqa: N806 (a type alias)
@@ -256,7 +309,7 @@ def add_live_routes(
             woken = [key for key, last in seen.items() if last != feed.version(key)]
             seen = {key: feed.version(key) for key in keys}
             if DESK in woken:
-                inbox = await read_inbox(service, agent, chosen, search)
+                inbox = await read_inbox(service, agent, chosen, search, desk=shared_desk)
                 yield ServerSentEvent(data=inbox.model_dump_json(), event="inbox")
             if conversation_id is not None and customer_id is not None:
                 if DESK in woken or customer_id in woken:
