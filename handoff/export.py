@@ -17,26 +17,10 @@ from handoff import markup
 from handoff.card import HandoffCard, Promise, TriedArticle, what_the_bot_did
 from handoff.model import Button, DeliveryStatus, HandoffReason, Message, SenderKind
 from handoff.questions import BotDid, Question
+from handoff.reasons import describe_reason
 
 #: The JSON export's format tag; readers refuse other versions instead of guessing.
 JSON_FORMAT = "helpline-transcript/1"
-
-#: How each reason reads in an export (the console has its own wording).
-REASON_TEXT = {
-    HandoffReason.CUSTOMER_ASKED: "the customer asked for a person",
-    HandoffReason.REPEATED_FALLBACK: "the bot could not answer, several times in a row",
-    HandoffReason.NOT_HELPFUL: "the customer said the answer did not help",
-    HandoffReason.ARTICLE_REQUIRES_HUMAN: "the article says a person must follow up",
-    HandoffReason.FRUSTRATION: "the customer sounded frustrated",
-    HandoffReason.ALWAYS_HUMAN_TOPIC: "the topic always goes to a person",
-}
-
-
-def describe_reason(reason: HandoffReason, detail: str | None) -> str:
-    """One line saying why a conversation was handed off, with its detail if any."""
-    text = REASON_TEXT.get(reason, reason.value)
-    return f"{text} ({detail})" if detail else text
-
 
 # Markdown's inline markup, and what makes a line a heading, list item, quote or rule.
 _MARKUP = re.compile(r"([\\`*_\[\]<>#|~])")

@@ -8,9 +8,11 @@ A notice's audience is stored as a short text: ``team:it-support``, ``channel:we
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from handoff.model import Notice
 
@@ -23,6 +25,23 @@ _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
 MATERIAL_CHANGE_S = 300.0
 #: A relative change counts too, so short waits are updated on smaller absolute moves.
 MATERIAL_CHANGE_RATIO = 0.5
+
+
+class NoticeState(enum.StrEnum):
+    """Where a notice stands at a moment: customers see only an active one."""
+
+    SCHEDULED = "scheduled"
+    ACTIVE = "active"
+    ENDED = "ended"
+
+
+def notice_state(notice: Notice, now: datetime) -> NoticeState:
+    """The notice's state at ``now`` (the store's query for live notices agrees)."""
+    if now < notice.starts_at:
+        return NoticeState.SCHEDULED
+    if notice.ends_at is None or now < notice.ends_at:
+        return NoticeState.ACTIVE
+    return NoticeState.ENDED
 
 
 @dataclass(frozen=True, slots=True)

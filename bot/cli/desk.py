@@ -15,11 +15,12 @@ from bot.cli.context import config_option, settings_for, with_store
 from handoff.agents import format_working_hours, parse_working_hours
 from handoff.card import HandoffCard, build_card
 from handoff.errors import NotFound
-from handoff.export import describe_reason, stamp, to_html, to_json, to_markdown
+from handoff.export import stamp, to_html, to_json, to_markdown
 from handoff.model import Agent
 from handoff.office_hours import zone
 from handoff.passwords import hash_password
 from handoff.printable import printable
+from handoff.reasons import describe_reason
 from handoff.store.port import Store
 
 T = TypeVar("T")

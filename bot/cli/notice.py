@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from bot.cli.context import config_option, settings_for, with_store
-from bot.desk.notice_board import CHANNELS, end_notice, is_active, parse_when, post_notice
+from bot.desk.notice_board import CHANNELS, end_notice, parse_when, post_notice
 from handoff.model import Notice
-from handoff.notices import Audience
+from handoff.notices import Audience, notice_state
 from handoff.office_hours import zone
 from handoff.store.port import Store
 
@@ -22,12 +22,7 @@ _with_store = with_store
 def describe(notice: Notice, now: datetime, time_zone: str) -> str:
     """One line per notice: id, state, window (local time), audience and texts."""
     local = zone(time_zone)
-    if is_active(notice, now):
-        state = "active"
-    elif notice.starts_at > now:
-        state = "scheduled"
-    else:
-        state = "ended"
+    state = notice_state(notice, now).value
     until = (
         "open end"
         if notice.ends_at is None

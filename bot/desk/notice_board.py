@@ -124,8 +124,3 @@ async def end_notice(store: Store, notice_id: int, *, now: datetime, actor: str)
     await store.cancel_timer(TimerKind.NOTICE_START, str(notice_id))
     await store.cancel_timer(TimerKind.NOTICE_END, str(notice_id))
     return notice
-
-
-def is_active(notice: Notice, now: datetime) -> bool:
-    """Whether customers see the notice at ``now``."""
-    return notice.starts_at <= now and (notice.ends_at is None or now < notice.ends_at)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from handoff.model import Notice
 from handoff.notices import (
     Audience,
+    NoticeState,
     changed_materially,
     for_conversation,
+    notice_state,
     render,
     text_in,
     used_placeholders,
@@ -115,3 +117,25 @@ def test_a_wait_changes_materially(
     old: tuple[float, float] | None, new: tuple[float, float] | None, material: bool
 ) -> None:
     assert changed_materially(old, new) is material
+
+
+HOUR = timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("starts_at", "ends_at", "state"),
+    [
+        (NOW + HOUR, None, NoticeState.SCHEDULED),
+        (NOW + HOUR, NOW + 2 * HOUR, NoticeState.SCHEDULED),
+        (NOW, None, NoticeState.ACTIVE),
+        (NOW - HOUR, NOW + HOUR, NoticeState.ACTIVE),
+        (NOW - 2 * HOUR, NOW, NoticeState.ENDED),
+        (NOW - 2 * HOUR, NOW - HOUR, NoticeState.ENDED),
+    ],
+    ids=["later", "later-with-end", "open-end", "running", "ends-now", "over"],
+)
+def test_a_notice_state_follows_its_window(
+    starts_at: datetime, ends_at: datetime | None, state: NoticeState
+) -> None:
+    shown = Notice(id=1, texts={"en": "Hi"}, starts_at=starts_at, ends_at=ends_at, audience=None)
+    assert notice_state(shown, NOW) is state

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from bot.channels.telegram.formatting import FormattedText, join_formatted, markdown_to_telegram
 from handoff.card import HandoffCard, TriedArticle
-from handoff.export import describe_reason
 from handoff.model import Conversation, ConversationState, Message, SenderKind
+from handoff.reasons import describe_reason
 
 MAX_TITLE_CHARS = 128  # Telegram's limit for a forum topic name
 TRANSCRIPT_TAIL = 30  # messages a card shows; the console has the rest

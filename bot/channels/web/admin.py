@@ -14,11 +14,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from bot.channels.web.console import agent_dependency, check_csrf, csrf_token
-from bot.desk.notice_board import CHANNELS, NoticeRejected, end_notice, is_active, parse_when
+from bot.desk.notice_board import CHANNELS, NoticeRejected, end_notice, parse_when
 from bot.desk.notice_board import post_notice as post_to_board
 from handoff.errors import NotFound
 from handoff.model import Agent, Notice
-from handoff.notices import PLACEHOLDERS, Audience
+from handoff.notices import PLACEHOLDERS, Audience, notice_state
 from handoff.office_hours import zone
 
 if TYPE_CHECKING:
@@ -57,12 +57,7 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
     Admin = Annotated[Agent, Depends(admin)]  # noqa: N806 (a type alias)
 
     def row(notice: Notice, now: datetime) -> dict[str, Any]:
-        if is_active(notice, now):
-            state = "active"
-        elif notice.starts_at > now:
-            state = "scheduled"
-        else:
-            state = "ended"
+        state = notice_state(notice, now).value
         audience = Audience.parse(notice.audience) if notice.audience else Audience()
         return {
             "id": notice.id,

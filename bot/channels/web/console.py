@@ -12,9 +12,8 @@ the agent's id and a CSRF token; every POST form carries that token back.
 import asyncio
 import contextlib
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
@@ -42,10 +41,11 @@ from bot.channels.web.typing_indicator import TypingRegistry
 from bot.errors import BotError, MessageRejected
 from handoff.attachments import NewAttachment
 from handoff.errors import AlreadyClaimed, AttachmentRefused, HandoffError, NotFound, NotOwner
-from handoff.model import Agent, Conversation, ConversationState, Customer, HandoffReason
+from handoff.model import Agent, Conversation, ConversationState, Customer
 from handoff.passwords import hash_password, needs_rehash, verify_password
 from handoff.printable import printable
 from handoff.reading import may_read
+from handoff.reasons import reason_sentence
 from handoff.saved_replies import fill
 
 if TYPE_CHECKING:
@@ -54,16 +54,6 @@ if TYPE_CHECKING:
 LOGIN_PATH = "/console/login"
 #: The longest login (the column's size).
 MAX_LOGIN_CHARS = 64
-REASONS: Mapping[HandoffReason, str] = MappingProxyType(
-    {
-        HandoffReason.CUSTOMER_ASKED: "The customer asked for a person",
-        HandoffReason.REPEATED_FALLBACK: "The bot could not answer, twice",
-        HandoffReason.NOT_HELPFUL: "The customer said the answer did not help",
-        HandoffReason.ARTICLE_REQUIRES_HUMAN: "The topic always goes to a person",
-        HandoffReason.FRUSTRATION: "The customer sounded frustrated",
-        HandoffReason.ALWAYS_HUMAN_TOPIC: "The topic always goes to a person",
-    }
-)
 
 
 class LoginRequired(BotError):
@@ -247,7 +237,7 @@ def build_router(
             "owner": owner,
             "mine": owner is not None and owner.id == agent.id,
             "handoff": handoff,
-            "reason": REASONS.get(handoff.reason, str(handoff.reason)) if handoff else None,
+            "reason": reason_sentence(handoff.reason) if handoff else None,
             "transcript": transcript,
             "last_seq": transcript[-1].seq if transcript else 0,
             "reply_id": secrets.token_hex(16),

@@ -15,9 +15,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from handoff.card import HandoffCard, build_card, what_the_bot_did
 from handoff.errors import AgentUnavailable, HandoffError, NotFound
-from handoff.export import describe_reason
 from handoff.model import Agent, Conversation, Customer, Handoff, Message, Presence, QueueEntry
 from handoff.reading import may_read
+from handoff.reasons import describe_reason
 
 if TYPE_CHECKING:
     from bot.service.composition import Service
