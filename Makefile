@@ -36,6 +36,7 @@ test: $(STAMP) chromium
 bench: $(STAMP)
 	$(BIN)/python benchmarks/load/run.py
 	$(BIN)/python benchmarks/knowledge/search_speed.py
+	$(BIN)/python benchmarks/knowledge/reload.py
 
 clean:
 	rm -rf $(VENV) helpline.db helpline.db-wal helpline.db-shm

@@ -1,4 +1,10 @@
-"""Hot reload: edits of the knowledge folder serve within 2 s; broken edits change nothing."""
+"""Hot reload: edits of the knowledge folder serve without a restart; broken ones change nothing.
+
+How fast an edit serves (the promise: within 2 s) is measured by
+``benchmarks/knowledge/reload.py``, not here: a wall-clock deadline in a test fails on a
+busy machine without anything being wrong. These tests wait for the change itself, with a
+bound that only a reload that never happens reaches.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +23,8 @@ from bot.service.composition import Service, build_service
 from bot.settings.model import Settings
 from knowledge.errors import OptionalModelMissing
 
-#: The issue's promise: an edit is serving within this many seconds.
-DEADLINE_S = 2.0
+#: Only an edit that is never picked up takes this long.
+NEVER_S = 60.0
 
 PRINTER = """---
 id: printer-add
@@ -44,10 +50,10 @@ async def service(settings: Settings) -> AsyncIterator[Service]:
 async def wait_for_status(
     service: Service, condition: Callable[[KnowledgeStatus], bool]
 ) -> KnowledgeStatus:
-    """Poll the status until ``condition`` holds; fail after the deadline."""
-    deadline = time.monotonic() + DEADLINE_S
+    """Poll the status until ``condition`` holds; fail if it never does."""
+    deadline = time.monotonic() + NEVER_S
     while not condition(service.knowledge_status):
-        assert time.monotonic() < deadline, f"not within {DEADLINE_S} s: {service.knowledge_status}"
+        assert time.monotonic() < deadline, f"not within {NEVER_S} s: {service.knowledge_status}"
         await asyncio.sleep(0.05)
     return service.knowledge_status
 
