@@ -1,7 +1,7 @@
 """Routing: which team a handoff goes to, and which agent in it takes it. Pure, no I/O.
 
 The store calls :func:`choose_agent` inside the transaction that claims the conversation,
-so the choice and the claim are one atomic step (see ``handoff.store.sql_desk``).
+so the choice and the claim are one atomic step (see ``handoff.store.ownership``).
 """
 
 from __future__ import annotations

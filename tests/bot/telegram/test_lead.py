@@ -14,8 +14,8 @@ from telegram import Update
 from bot.channels.telegram.channel import build_application
 from bot.channels.telegram.lead import PollerLead
 from bot.channels.telegram.poller import Poller
+from handoff.store.leads import POLLER_LEAD_LOCK
 from handoff.store.sql import SqlStore
-from handoff.store.sql_time import POLLER_LEAD_LOCK
 from tests.bot.telegram.fake_bot_api import FakeBotApi
 
 pytestmark = pytest.mark.postgres

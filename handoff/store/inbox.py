@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import and_, exists, func, or_, select
 
-from handoff.model import Conversation, ConversationState, InboxEntry, SenderKind
-from handoff.store.sql_base import SqlBase
+from handoff.model import ConversationState, InboxEntry, SenderKind
+from handoff.store.base import SqlBase
 from handoff.store.tables import ConversationRow, CustomerRow, HandoffRow, MessageRow
 
 _WITH_PEOPLE = (ConversationState.QUEUED.value, ConversationState.AGENT.value)
@@ -77,16 +77,3 @@ class InboxSql(SqlBase):
             )
             for conv, handoff, customer, text, seq in rows
         ]
-
-    async def customer_conversations(
-        self, customer_id: int, *, limit: int = 10
-    ) -> list[Conversation]:
-        """The customer's conversations, newest first (the console's "earlier conversations")."""
-        query = (
-            select(ConversationRow)
-            .where(ConversationRow.customer_id == customer_id)
-            .order_by(ConversationRow.created_at.desc(), ConversationRow.id)
-            .limit(limit)
-        )
-        async with self._tx(write=False) as session:
-            return [row.to_value() for row in await session.scalars(query)]

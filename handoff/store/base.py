@@ -1,4 +1,11 @@
-"""Shared machinery of the SQL store: transactions, error translation, common lookups."""
+"""What every concern of the SQL store shares: engine, clock, transactions, error translation.
+
+Each concern module of :mod:`handoff.store` (``customers``, ``messages``, ``queue``,
+``ownership``, ...) holds one class that extends :class:`SqlBase` with that concern's
+ORM methods and its Core units; :class:`~handoff.store.sql.SqlStore` combines them. A
+concern class uses only what is defined here, never another concern's methods, so the
+classes can be read (and changed) one at a time.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +21,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from handoff.errors import HandoffError, NotFound, StoreUnavailable
+from handoff.store.core_units import CoreUnits
 from handoff.store.engine import read_only
-from handoff.store.hot import HotPath
-from handoff.store.tables import AuditRow, ConversationRow, HandoffRow
+from handoff.store.tables import AgentRow, AuditRow, ConversationRow, HandoffRow
 
 T = TypeVar("T")
 Clock = Callable[[], datetime]
@@ -66,7 +73,7 @@ class SqlBase:
         # them here instead wakes the next writer the moment the last one commits. Other
         # processes on the same file still meet the busy handler (the CLI, a second run).
         self._sqlite_writer = asyncio.Lock() if engine.dialect.name == "sqlite" else None
-        self._hot = HotPath(engine, self._sqlite_writer)
+        self._units = CoreUnits(engine, self._sqlite_writer)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -75,7 +82,7 @@ class SqlBase:
 
     async def close(self) -> None:
         """Release the connection pool."""
-        await self._hot.close()
+        await self._units.close()
         await self._engine.dispose()
 
     # Transactions -------------------------------------------------------------------
@@ -117,6 +124,12 @@ class SqlBase:
             raise NotFound("conversation", cid)
         return row
 
+    async def _agent_row(self, session: AsyncSession, agent_id: int) -> AgentRow:
+        row = await session.get(AgentRow, agent_id)
+        if row is None:
+            raise NotFound("agent", agent_id)
+        return row
+
     async def _open_handoff(self, session: AsyncSession, cid: UUID) -> HandoffRow | None:
         return await session.scalar(
             select(HandoffRow)
@@ -129,3 +142,10 @@ class SqlBase:
         return AuditRow(
             actor=actor, action=action, target=target, detail=detail, created_at=self._clock()
         )
+
+    # The audit log, which every concern writes to ------------------------------------
+
+    async def audit(self, *, actor: str, action: str, target: str, detail: str = "") -> None:
+        """Append to the audit log (who did what, when). Never stores message content."""
+        async with self._tx(write=True) as session:
+            session.add(self._audit_row(actor, action, target, detail))

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 
 from handoff.errors import DuplicateShortcut, NotFound
 from handoff.model import SavedReply
-from handoff.store.sql_base import SqlBase
+from handoff.store.base import SqlBase
 from handoff.store.tables import SavedReplyRow
 
 

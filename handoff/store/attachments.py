@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from handoff.attachments import AttachmentRef, NewAttachment, StoredFile
 from handoff.errors import NotFound
-from handoff.store.sql_base import SqlBase
+from handoff.store.base import SqlBase
 from handoff.store.tables import AttachmentRow
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import and_, or_, select
 
 from handoff.model import Handoff
 from handoff.stats import PeriodActivity
-from handoff.store.sql_base import SqlBase, aware
+from handoff.store.base import SqlBase, aware
 from handoff.store.tables import ConversationRow, FeedbackRow, HandoffRow
 
 

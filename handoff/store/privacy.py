@@ -1,4 +1,4 @@
-"""The privacy operations of the SQL store: export everything about a customer, or erase it.
+"""The privacy operations of the SQL store: export or erase a customer, purge old conversations.
 
 Erasure is the explicit, audited exception to the append-only transcript (docs/architecture.md,
 "The store"). It removes, in one transaction, every row that holds what the customer said
@@ -6,21 +6,22 @@ or who they are: their messages (with edits, button payloads and channel referen
 the files sent in their conversations, feedback, handoffs (whose summary and detail quote
 the customer), timers keyed by their conversations, the conversations (with the staff
 group's forum topic link) and the customer row itself. The audit log gets one row with
-counts, never content.
+counts, never content. The retention purge erases closed conversations the same way.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.errors import NotFound
 from handoff.privacy import CustomerRecord, Erasure
-from handoff.store.sql_attachments import stored_file
-from handoff.store.sql_base import SqlBase
+from handoff.store.attachments import stored_file
+from handoff.store.base import SqlBase, aware
 from handoff.store.tables import (
     AgentRow,
     AttachmentRow,
@@ -38,7 +39,7 @@ async def _count(session: AsyncSession, table: Any, where: ColumnElement[bool]) 
 
 
 class PrivacySql(SqlBase):
-    """Data-subject requests: :meth:`export_customer` and :meth:`erase_customer`."""
+    """Data-subject requests (:meth:`export_customer`, :meth:`erase_customer`) and retention."""
 
     async def export_customer(self, customer_id: int) -> CustomerRecord:
         """Everything stored about one customer, read in one transaction.
@@ -151,3 +152,49 @@ class PrivacySql(SqlBase):
                 )
             )
             return erasure
+
+    async def purge_closed_conversations(self, *, closed_before: datetime, actor: str) -> int:
+        """Erase conversations closed before ``closed_before``, with their transcripts.
+
+        This is the audited privacy operation (docs/architecture.md, "The store"): the
+        audit log records how many conversations went and the cut-off, never their content.
+
+        Returns:
+            How many conversations were erased.
+
+        Raises:
+            ValueError: ``closed_before`` is naive.
+        """
+        cutoff = aware(closed_before, "closed_before")
+        async with self._tx(write=True) as session:
+            ids = list(
+                await session.scalars(
+                    select(ConversationRow.id).where(
+                        ConversationRow.closed_at.is_not(None), ConversationRow.closed_at < cutoff
+                    )
+                )
+            )
+            # Files go with the messages that carry them, and files no message ever took
+            # (a send that failed half-way) once they are as old as the cut-off.
+            carried = select(MessageRow.id).where(MessageRow.conversation_id.in_(ids))
+            await session.execute(
+                delete(AttachmentRow).where(
+                    or_(
+                        AttachmentRow.message_id.in_(carried),
+                        and_(AttachmentRow.message_id.is_(None), AttachmentRow.created_at < cutoff),
+                    )
+                )
+            )
+            if ids:
+                for table in (FeedbackRow, HandoffRow, MessageRow):
+                    await session.execute(delete(table).where(table.conversation_id.in_(ids)))
+                await session.execute(delete(ConversationRow).where(ConversationRow.id.in_(ids)))
+            session.add(
+                self._audit_row(
+                    actor,
+                    "retention_purge",
+                    "conversations",
+                    f"{len(ids)} closed before {cutoff.isoformat()}",
+                )
+            )
+            return len(ids)
