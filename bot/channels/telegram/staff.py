@@ -8,9 +8,12 @@ conversation:
 
 * ``/take`` claims it, ``/back`` puts it back in the queue, ``/done`` resolves it;
 * ``/transfer LOGIN`` gives it to a colleague, ``/transfer team:ID`` to a team's queue;
-* ``/note TEXT`` leaves an internal note in the transcript, if the agent may read the
-  conversation (colleagues see it in the topic and the console, the customer never does);
+* ``/note TEXT`` leaves an internal note in the transcript (colleagues see it in the topic
+  and the console, the customer never does);
 * any other text from the owning agent is relayed to the customer as the agent's reply.
+
+Each of these needs an agent who may read the conversation (:mod:`handoff.reading`), as in
+the console; the topic itself is seen by every member of the group (docs/deployment.md).
 
 The topic's title shows the status and the agent. A topic staff deleted is opened again
 with the card and the transcript the first time something must be posted into it.
@@ -191,6 +194,11 @@ class StaffGroup:
         command, _, rest = staff_message.text.partition(" ")
         command = command.split("@", 1)[0].lower()
         try:
+            # Every command follows team-scoped reading, as in the console: an agent does
+            # not work (or write into) a conversation they may not read.
+            conversation = await self._store.get_conversation(conversation_id)
+            if not may_read(agent, conversation, all_teams=self._read_all_teams):
+                raise _Refused("the conversation is another team's")
             if command == "/take":
                 await self._runtime.claim(conversation_id, agent.id)
             elif command == "/back":
@@ -202,10 +210,6 @@ class StaffGroup:
             elif command == "/note":
                 if not rest.strip():
                     raise _Refused("write /note TEXT")
-                # Notes follow team-scoped reading, as in the console.
-                conversation = await self._store.get_conversation(conversation_id)
-                if not may_read(agent, conversation, all_teams=self._read_all_teams):
-                    raise _Refused("the conversation is another team's")
                 # Into the transcript: the console shows it, and the mirror posts it here.
                 await self._runtime.add_note(conversation_id, agent.id, rest.strip())
             else:

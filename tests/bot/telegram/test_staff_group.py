@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.channels.telegram.channel import TelegramChannel
 from handoff.model import ConversationState
 from handoff.store.sql import SqlStore
@@ -83,18 +85,28 @@ async def test_a_note_joins_the_transcript_and_stays_with_staff(
     ]
 
 
-async def test_a_note_on_another_teams_conversation_is_refused(
-    fake: FakeBotApi, staff_channel: TelegramChannel, store: SqlStore
+@pytest.mark.parametrize(
+    "command", ["/take", "/back", "/done", "/transfer jonas", "/note VIP customer", "Hello"]
+)
+async def test_another_teams_conversation_is_not_worked_from_its_topic(
+    fake: FakeBotApi, staff_channel: TelegramChannel, store: SqlStore, command: str
 ) -> None:
     topic = await handed_off(fake, staff_channel)
     await in_topic(fake, staff_channel, topic, "/take")
     await in_topic(fake, staff_channel, topic, "/transfer team:security")
-    await in_topic(fake, staff_channel, topic, "/note VIP customer")
-    transcript = await store.transcript(await conversation_of(store, topic))
+    conversation_id = await conversation_of(store, topic)
+    before = await store.transcript(conversation_id)
+    await in_topic(fake, staff_channel, topic, command)
+    conversation = await store.get_conversation(conversation_id)
     assert (
-        [m.text for m in transcript if m.meta.get("internal")],
+        (conversation.state, conversation.team, conversation.owner_agent_id),
+        await store.transcript(conversation_id) == before,
         topic_texts(fake, topic)[-1],
-    ) == ([], "Not done: the conversation is another team's")
+    ) == (
+        (ConversationState.QUEUED, "security", None),
+        True,
+        "Not done: the conversation is another team's",
+    )
 
 
 async def test_only_registered_agents_can_act(
