@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from handoff.errors import AttachmentRefused
 
@@ -116,6 +117,8 @@ class StoredFile:
         message_id: the message that carries it (None until that message is stored).
         created_at: when it was kept.
         data: the bytes.
+        conversation_id: the conversation of that message (None with it): who may read
+            the conversation may read the file.
     """
 
     ref: AttachmentRef
@@ -123,6 +126,7 @@ class StoredFile:
     message_id: int | None
     created_at: datetime
     data: bytes
+    conversation_id: UUID | None = None
 
 
 def refs_of(meta: Mapping[str, Any]) -> tuple[AttachmentRef, ...]:

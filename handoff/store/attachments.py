@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from uuid import UUID
 
 from sqlalchemy import select, update
 
 from handoff.attachments import AttachmentRef, NewAttachment, StoredFile
 from handoff.errors import NotFound
 from handoff.store.base import SqlBase
-from handoff.store.tables import AttachmentRow
+from handoff.store.tables import AttachmentRow, MessageRow
 
 
-def stored_file(row: AttachmentRow) -> StoredFile:
-    """The row as a value type."""
+def stored_file(row: AttachmentRow, conversation_id: UUID | None = None) -> StoredFile:
+    """The row as a value type, with the conversation of its message if known."""
     return StoredFile(
         ref=AttachmentRef(row.id, row.name, row.content_type, row.size),
         customer_id=row.customer_id,
         message_id=row.message_id,
         created_at=row.created_at,
         data=row.data,
+        conversation_id=conversation_id,
     )
 
 
@@ -63,11 +65,16 @@ class AttachmentsSql(SqlBase):
             )
 
     async def get_attachment(self, attachment_id: str) -> StoredFile:
-        """A kept file with its content. Raises NotFound."""
+        """A kept file with its content and its message's conversation. Raises NotFound."""
         async with self._tx(write=False) as session:
-            row = await session.scalar(
-                select(AttachmentRow).where(AttachmentRow.id == attachment_id)
-            )
-            if row is None:
+            found = (
+                await session.execute(
+                    select(AttachmentRow, MessageRow.conversation_id)
+                    .outerjoin(MessageRow, MessageRow.id == AttachmentRow.message_id)
+                    .where(AttachmentRow.id == attachment_id)
+                )
+            ).first()
+            if found is None:
                 raise NotFound("attachment", attachment_id)
-            return stored_file(row)
+            row, conversation_id = found
+            return stored_file(row, conversation_id)

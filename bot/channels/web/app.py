@@ -56,7 +56,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "default-src 'none'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' data:",
+        # blob: the chat shows files from copies it fetched with the customer's token.
+        "img-src 'self' data: blob:",
         "connect-src 'self'",
         "font-src 'self'",
         "form-action 'self'",

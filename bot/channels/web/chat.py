@@ -443,14 +443,18 @@ def build_router(
         return PostedOut(messages=[MessageOut.of(m) for m in messages], duplicate=handled.duplicate)
 
     @router.get(FILES_PATH + "/{attachment_id}", include_in_schema=False)
-    async def get_attachment(attachment_id: Annotated[str, Path(max_length=48)]) -> Response:
-        # The id is a long random capability, handed only to the conversation's customer
-        # (in their messages) and to staff; a file no message carries is not served.
+    async def get_attachment(
+        attachment_id: Annotated[str, Path(max_length=48)], auth: Authenticated
+    ) -> Response:
+        # Only with the customer's own token (the page fetches it with the header): the id
+        # alone, copied from a page, a log or a browser's history, opens nothing. Another
+        # customer's file, or one no message carries yet, is as if it did not exist.
+        customer, _ = auth
         try:
             stored = await store.get_attachment(attachment_id)
         except NotFound as exc:
             raise HTTPException(status_code=404, detail="no such file") from exc
-        if stored.message_id is None:
+        if stored.message_id is None or stored.customer_id != customer.id:
             raise HTTPException(status_code=404, detail="no such file")
         return file_response(stored)
 

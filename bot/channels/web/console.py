@@ -544,9 +544,14 @@ def build_router(
         attachment_id: Annotated[str, Path(max_length=48)], agent: CurrentAgent
     ) -> Response:
         try:
-            return file_response(await store.get_attachment(attachment_id))
+            stored = await store.get_attachment(attachment_id)
         except NotFound as exc:
             raise HTTPException(status_code=404, detail="no such file") from exc
+        # A file is read with its conversation: only by agents who may read that.
+        if stored.conversation_id is None:
+            raise HTTPException(status_code=404, detail="no such file")
+        await readable(agent, stored.conversation_id)
+        return file_response(stored)
 
     @router.get("/api/conversations/{conversation_id}/messages")
     async def api_messages(

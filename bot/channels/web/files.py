@@ -49,8 +49,10 @@ def file_response(stored: StoredFile) -> Response:
         headers={
             "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(stored.ref.name)}",
             "Content-Security-Policy": FILE_POLICY,
-            # A file never changes under its id; the customer's browser may keep it.
+            # A file never changes under its id; the reader's browser may keep it, for the
+            # same token or session only.
             "Cache-Control": "private, max-age=86400, immutable",
+            "Vary": "Authorization, Cookie",
         },
     )
 

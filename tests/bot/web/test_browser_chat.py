@@ -9,6 +9,7 @@ the README's ``widget.png`` (``make screenshots`` refreshes it).
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import httpx
@@ -512,7 +513,9 @@ async def test_a_picture_travels_from_customer_to_agent_and_back(
     )
     mine = chat.locator(".msg-customer img.preview")
     await expect(mine).to_have_attribute("alt", "error.png")
-    await mine.evaluate(LOADED)
+    # Shown from a copy fetched with the conversation token: the address alone opens nothing.
+    await expect(mine).to_have_js_property("naturalWidth", 1)
+    assert (await mine.get_attribute("src") or "").startswith("blob:")
 
     agent_context, agent = await _page(chromium_browser, viewport={"width": 1280, "height": 860})
     desk = agent.page
@@ -530,12 +533,33 @@ async def test_a_picture_travels_from_customer_to_agent_and_back(
     theirs = chat.locator(".msg-agent img.preview")
     await expect(theirs).to_have_attribute("alt", "steps.png")
     await expect(theirs).to_be_visible()
-    assert await theirs.evaluate(LOADED)
+    await expect(theirs).to_have_js_property("naturalWidth", 1)
     assert await chat.evaluate("document.documentElement.scrollWidth") <= 390
 
     await context.close()
     await agent_context.close()
     assert customer.problems + agent.problems == []
+
+
+async def test_a_pdf_in_the_chat_downloads_under_its_name(
+    chromium_browser: Browser, base_url: str
+) -> None:
+    context, customer = await _page(chromium_browser, accept_downloads=True)
+    page = customer.page
+    await page.goto(f"{base_url}/")
+    pdf = b"%PDF-1.7\n" + b"0" * 64
+    await page.locator("#attach-file").set_input_files(
+        files=[{"name": "form.pdf", "mimeType": "application/pdf", "buffer": pdf}]
+    )
+    link = page.locator(".msg-customer a.file")
+    await expect(link).to_have_attribute("href", re.compile("^blob:"))
+    async with page.expect_download() as info:
+        await link.click()
+    download = await info.value
+    saved = await download.path()
+    assert (download.suggested_filename, saved.read_bytes()) == ("form.pdf", pdf)
+    await context.close()
+    assert customer.problems == []
 
 
 async def test_the_chat_says_why_a_file_was_refused(

@@ -34,7 +34,7 @@ async def test_a_screenshot_is_kept_shown_and_answered(customer: ChatCustomer) -
     assert (sent["only_files"], file["name"], file["image"]) == (True, "error.png", True)
     assert "saved with this conversation" in reply["text"]
 
-    served = await customer.client.get(file["url"])
+    served = await customer.client.get(file["url"], headers=customer.headers)
     assert (served.status_code, served.content) == (200, PNG)
     assert served.headers["content-type"] == "image/png"
     assert served.headers["content-disposition"].startswith("inline")
@@ -49,7 +49,7 @@ async def test_a_caption_is_the_message_text(customer: ChatCustomer) -> None:
         False,
         False,
     )
-    served = await customer.client.get(sent["attachments"][0]["url"])
+    served = await customer.client.get(sent["attachments"][0]["url"], headers=customer.headers)
     assert served.headers["content-disposition"].startswith("attachment")
 
 
@@ -82,8 +82,31 @@ async def test_a_file_needs_the_conversation_token(http: httpx.AsyncClient) -> N
     assert response.status_code == 401
 
 
-async def test_an_unknown_file_is_404(http: httpx.AsyncClient) -> None:
-    assert (await http.get("/api/chat/attachments/no-such-file")).status_code == 404
+async def test_an_unknown_file_is_404(customer: ChatCustomer) -> None:
+    unknown = await customer.client.get(
+        "/api/chat/attachments/no-such-file", headers=customer.headers
+    )
+    assert unknown.status_code == 404
+
+
+async def _stranger(http: httpx.AsyncClient) -> ChatCustomer:
+    token = (await http.post("/api/chat/session")).json()["token"]
+    return ChatCustomer(http, token)
+
+
+async def test_a_customers_file_is_read_only_with_their_token(
+    customer: ChatCustomer, http: httpx.AsyncClient
+) -> None:
+    url = (await _send_file(customer, PNG, "error.png")).json()["messages"][0]["attachments"][0][
+        "url"
+    ]
+    stranger = await _stranger(http)
+    assert (
+        (await http.get(url)).status_code,
+        (await http.get(url, headers={"Authorization": "Bearer not-a-token"})).status_code,
+        (await http.get(url, headers=stranger.headers)).status_code,
+        (await http.get(url, headers=customer.headers)).status_code,
+    ) == (401, 401, 404, 200)
 
 
 async def _reply_with_file(
@@ -110,7 +133,13 @@ async def test_an_agents_file_reaches_the_web_customer(
         "Like this",
         "steps.png",
     )
-    assert (await queued.client.get(last["attachments"][0]["url"])).content == PNG
+    chat_url = last["attachments"][0]["url"]
+    stranger = await _stranger(queued.client)
+    assert (
+        (await queued.client.get(chat_url, headers=queued.headers)).content,
+        (await queued.client.get(chat_url)).status_code,
+        (await queued.client.get(chat_url, headers=stranger.headers)).status_code,
+    ) == (PNG, 401, 404)
     live = await maria.client.get(f"/console/api/conversations/{conversation_id}/messages")
     console_url = live.json()["messages"][-1]["attachments"][0]["url"]
     assert (await maria.client.get(console_url)).content == PNG

@@ -9,10 +9,12 @@ import pytest
 
 from bot.service.composition import Service
 from bot.settings.model import Settings, Team
+from handoff.attachments import META_KEY, NewAttachment
 from handoff.model import HandoffReason, NewMessage, SenderKind
 from tests.bot.web.conftest import ConsoleAgent
 
 INCIDENT = "my laptop was stolen with the VPN token in it"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture
@@ -43,6 +45,22 @@ async def incident(service: Service) -> UUID:
         conversation.id, reason=HandoffReason.CUSTOMER_ASKED, team="security"
     )
     return conversation.id
+
+
+@pytest.fixture
+async def incident_file(service: Service, incident: UUID) -> str:
+    """A photo the customer sent with the incident; its address in the console."""
+    store = service.store
+    conversation = await store.get_conversation(incident)
+    ref = await store.add_attachment(
+        conversation.customer_id, NewAttachment.check(PNG, "laptop.png")
+    )
+    message, _ = await store.append_message(
+        incident,
+        NewMessage(sender=SenderKind.CUSTOMER, text=ref.name, meta={META_KEY: [ref.to_meta()]}),
+    )
+    await store.link_attachments(message.id, conversation.customer_id, [ref.id])
+    return f"/console/attachments/{ref.id}"
 
 
 async def _reads(agent: ConsoleAgent, conversation_id: UUID) -> tuple[int, int, bool]:
@@ -86,3 +104,18 @@ async def test_a_deployment_can_open_every_team_to_every_agent(
     maria: ConsoleAgent, incident: UUID
 ) -> None:
     assert await _reads(maria, incident) == (200, 200, True)
+
+
+async def test_an_agent_does_not_read_another_teams_files(
+    maria: ConsoleAgent, sofie: ConsoleAgent, incident_file: str
+) -> None:
+    refused = await maria.client.get(incident_file)
+    served = await sofie.client.get(incident_file)
+    assert (refused.status_code, served.status_code, served.content) == (404, 200, PNG)
+
+
+@pytest.mark.parametrize("read_all_teams", [True])
+async def test_opening_every_team_opens_their_files(
+    maria: ConsoleAgent, incident_file: str
+) -> None:
+    assert (await maria.client.get(incident_file)).content == PNG

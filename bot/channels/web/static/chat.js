@@ -147,20 +147,44 @@
     return "";
   }
 
+  // A file's address opens nothing by itself: the page fetches the file with the
+  // conversation token and shows it from a local copy (an object URL), once per file.
+  const fileCopies = new Map(); // file address -> promise of its object URL
+
+  function localCopy(url) {
+    if (!fileCopies.has(url)) {
+      const copy = fetch(url, { headers: { Authorization: `Bearer ${token}` } })
+        .then((res) => {
+          if (!res.ok) throw new Error(`file: ${res.status}`);
+          return res.blob();
+        })
+        .then((blob) => URL.createObjectURL(blob));
+      // A failed fetch (offline) is tried again the next time the message is shown.
+      copy.catch(() => fileCopies.delete(url));
+      fileCopies.set(url, copy);
+    }
+    return fileCopies.get(url);
+  }
+
   // A file of a message: a picture as a preview that opens it, anything else as a download.
   function attachmentLink(f) {
     const a = el("a", f.image ? "attachment" : "attachment file", f.image ? undefined : f.name);
-    a.href = f.url;
+    let img = null;
     if (f.image) {
       a.target = "_blank";
       a.rel = "noopener";
-      const img = el("img", "preview");
-      img.src = f.url;
+      img = el("img", "preview");
       img.alt = f.name;
       a.appendChild(img);
     } else {
       a.download = f.name;
     }
+    localCopy(f.url)
+      .then((local) => {
+        a.href = local;
+        if (img) img.src = local;
+      })
+      .catch(() => {});
     return a;
   }
 
