@@ -464,6 +464,36 @@ async def test_the_widget_counts_replies_that_arrive_while_it_is_closed(
     assert site.problems == []
 
 
+async def test_after_a_reload_the_closed_widget_still_counts_replies(
+    chromium_browser: Browser, base_url: str, maria: ConsoleAgent
+) -> None:
+    context, site = await _page(chromium_browser, permissions=["local-network-access"])
+    await context.route(f"{SITE}/**", _demo_site)
+    await site.page.goto(f"{SITE}/?helpline={base_url}")
+    launcher = site.page.locator("#helpline-launcher")
+    await launcher.click()
+    chat = site.page.frame_locator("#helpline-frame")
+    await chat.get_by_label("Your message").fill("can I talk to a person")
+    await chat.get_by_label("Your message").press("Enter")
+    await expect(chat.locator(".msg-bot .bubble").last).to_contain_text("queue")
+
+    # The customer browses on: a new page of the site, the chat never opened on it.
+    await site.page.reload()
+    await expect(site.page.locator("#helpline-frame")).to_be_hidden()
+    await expect(chat.locator(".msg-customer .bubble")).to_have_text(["can I talk to a person"])
+    conversation_id = (await maria.queue())["queue"][0]["conversation_id"]
+    await maria.act(conversation_id, "claim")
+    await maria.act(conversation_id, "reply", text="Hi, Maria here")
+
+    badge = site.page.locator("#helpline-unread")
+    await expect(badge).to_have_text("2")  # "Maria has joined" and her reply
+    await launcher.click()
+    await expect(badge).to_be_hidden()
+    await expect(chat.locator(".msg-agent .bubble").last).to_have_text("Hi, Maria here")
+    await context.close()
+    assert site.problems == []
+
+
 async def test_answered_quick_replies_are_disabled_and_a_new_conversation_can_start(
     chromium_browser: Browser, base_url: str, queued: ChatCustomer, maria: ConsoleAgent
 ) -> None:

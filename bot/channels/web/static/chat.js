@@ -56,7 +56,13 @@
     return config.embed && event.source === window.parent && event.data;
   }
 
+  // Inside the widget, the site's page learns whether there is a conversation to follow.
+  function tellActive(active) {
+    if (config.embed) window.parent.postMessage({ helpline: "active", active }, "*");
+  }
+
   function saveToken(value) {
+    tellActive(Boolean(value));
     if (storage) {
       if (value) storage.setItem(TOKEN_KEY, value);
       else storage.removeItem(TOKEN_KEY);
@@ -698,6 +704,7 @@
   loadToken().then((saved) => {
     token = token || saved; // a message sent meanwhile may have started a conversation
     if (!token) return;
+    tellActive(true);
     fetchNew()
       .then(startLive)
       .catch(() => {

@@ -41,6 +41,9 @@
   const phone = window.matchMedia("(max-width: 480px)");
 
   const TOKEN_KEY = "helpline.widget.token";
+  // Set while this site's visitor has a conversation: the chat then loads with the page,
+  // hidden, so a reply that arrives before they open it shows on the launcher.
+  const ACTIVE_KEY = "helpline.widget.active";
   let frame = null;
   let loaded = false; // before its first load the frame is about:blank, deaf to messages
   let open = false;
@@ -180,6 +183,23 @@
     }
   }
 
+  function rememberActive(active) {
+    try {
+      if (active) window.localStorage.setItem(ACTIVE_KEY, "1");
+      else window.localStorage.removeItem(ACTIVE_KEY);
+    } catch (e) {
+      // No storage for this site: the chat loads when first opened, as for a new visitor.
+    }
+  }
+
+  function wasActive() {
+    try {
+      return window.localStorage.getItem(ACTIVE_KEY) === "1";
+    } catch (e) {
+      return false;
+    }
+  }
+
   // While replies wait unread, the launcher shows their count and the tab's title
   // alternates with a notice, so a customer in another tab notices too.
   function showUnread(count) {
@@ -228,11 +248,13 @@
       if (data.helpline === "close") setOpen(false);
       else if (data.helpline === "unread" && Number.isInteger(data.count)) showUnread(data.count);
       else if (data.helpline === "load-token" || data.helpline === "save-token") keepToken(data);
+      else if (data.helpline === "active") rememberActive(data.active === true);
     }
   });
 
   function mount() {
     document.body.appendChild(launcher);
+    if (wasActive()) buildFrame(); // hidden until opened; its stream counts what arrives
   }
   if (document.body) mount();
   else document.addEventListener("DOMContentLoaded", mount);
