@@ -18,6 +18,7 @@ from uuid import UUID
 
 from handoff.attachments import StoredFile
 from handoff.model import Conversation, Customer, Feedback, Handoff, Message
+from handoff.reply_mail import ReplyMailState
 
 #: The export's format tag; readers refuse other versions instead of guessing.
 JSON_FORMAT = "helpline-customer/1"
@@ -34,6 +35,8 @@ class CustomerRecord:
     feedback: tuple[Feedback, ...]
     #: The files sent in the conversations (images, PDFs), content included.
     attachments: tuple[StoredFile, ...] = ()
+    #: The e-mail address left for replies, and what was mailed (None: never asked).
+    reply_mail: ReplyMailState | None = None
 
 
 @dataclass(frozen=True, slots=True)

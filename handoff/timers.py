@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 
 class TimerKind(enum.StrEnum):
@@ -21,6 +22,7 @@ class TimerKind(enum.StrEnum):
     WAIT_UPDATE = "wait_update"  # key: SWEEP (every queued conversation)
     INACTIVITY = "inactivity"  # key: SWEEP (every conversation with an agent)
     RETENTION_PURGE = "retention_purge"  # key: SWEEP (every closed conversation)
+    REPLY_MAIL = "reply_mail"  # key: conversation id (its unread replies, by e-mail)
 
 
 #: The key of a deployment-wide timer that looks at every conversation it concerns.
@@ -45,3 +47,12 @@ class Timer:
             ValueError: the key is not a notice id.
         """
         return int(self.key)
+
+    @property
+    def conversation_id(self) -> UUID:
+        """The conversation a conversation timer is about.
+
+        Raises:
+            ValueError: the key is not a conversation id.
+        """
+        return UUID(self.key)

@@ -28,6 +28,7 @@ FRAMEWORK_HOMES: dict[str, tuple[str, ...]] = {
     "alembic": ("handoff/store/",),
     "apscheduler": ("bot/desk/timer_runner", "handoff/timers"),
     "markdown_it": ("handoff/markup.py",),
+    "aiosmtplib": ("bot/channels/mail.py",),
 }
 
 # Which of our packages each package may import.

@@ -7,6 +7,8 @@
   is edited where the channel can;
 * ``inactivity`` (a sweep, every minute): a customer who has waited on a silent agent for
   ``agent_inactivity_minutes`` goes back to the queue, and is told;
+* ``reply_mail`` (per conversation, after an agent's reply): the replies a web customer's
+  chat did not receive go to their e-mail address (:mod:`bot.desk.reply_mail`);
 * ``retention_purge`` (a sweep, daily): conversations closed more than ``retention_days``
   ago are erased.
 
@@ -21,6 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
+from bot.desk.reply_mail import ReplyMail
 from bot.desk.status import STATUS_KINDS, DeskStatus, eta_range
 from bot.desk.timer_runner import TimerHandler
 from bot.dialogue.phrases import Phrases
@@ -59,8 +62,10 @@ class DeskTimers:
         retention: timedelta | None = None,
         default_language: str = "en",
         announce: Callable[[str], Awaitable[None]] | None = None,
+        reply_mail: ReplyMail | None = None,
     ) -> None:
         self._announce = announce
+        self._reply_mail = reply_mail
         self._runtime = runtime
         self._store: Store = runtime.store
         self._status = status
@@ -81,6 +86,7 @@ class DeskTimers:
             TimerKind.WAIT_UPDATE: self.wait_updates,
             TimerKind.INACTIVITY: self.inactivity,
             TimerKind.RETENTION_PURGE: self.retention_purge,
+            TimerKind.REPLY_MAIL: self.reply_mail,
         }
 
     async def arm(self, now: datetime) -> None:
@@ -214,6 +220,16 @@ class DeskTimers:
             target=f"conversation:{conversation.id}",
             detail=f"agent:{agent_id} silent for {silent} min",
         )
+
+    # Replies by e-mail ----------------------------------------------------------------
+
+    async def reply_mail(self, timer: Timer, now: datetime) -> None:
+        """Mail a conversation's replies its customer's chat did not receive."""
+        if self._reply_mail is None:
+            # Armed while mail was configured, fired after it was turned off.
+            log.warning("reply mail for %s not sent: no SMTP server is configured", timer.key)
+            return
+        await self._reply_mail.send_replies(timer, now)
 
     # Retention -------------------------------------------------------------------------
 

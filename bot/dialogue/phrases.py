@@ -107,6 +107,30 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "Sorry, I can only read text. Please type your question; a photo's caption "
                 "counts as text."
             ),
+            # Replies by e-mail (bot.desk.reply_mail): asked once, when the wait is long.
+            "email_ask": (
+                "You don't have to wait here. If you like, leave your e-mail address: if you "
+                "have left when someone replies, we will e-mail you the reply with a link back "
+                "to this chat. This is optional."
+            ),
+            "email_field": "Your e-mail address",
+            "email_save": "Save address",
+            "email_skip": "No, thanks",
+            "email_invalid": "That does not look like an e-mail address. Please check it.",
+            "email_saved": (
+                "Thanks. If you have left when someone replies, we will e-mail the reply to "
+                "{address}."
+            ),
+            "email_skipped": "Okay, no e-mail. The reply will be here in this chat.",
+            "email_subject": "A reply to your question",
+            "email_reply_heading": "{agent} wrote ({time}):",
+            "email_body": (
+                "Hello,\n\n"
+                "you have a reply in your conversation with our support:\n\n"
+                "{replies}\n\n"
+                "To answer, go on in the chat: {link}\n"
+                "The link works until {expires}. Answers to this e-mail are not read.\n"
+            ),
         },
         "da": {
             "greeting": (
@@ -201,6 +225,28 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "unsupported": (
                 "Beklager, jeg kan kun læse tekst. Skriv venligst dit spørgsmål; teksten "
                 "under et billede tæller som tekst."
+            ),
+            "email_ask": (
+                "Du behøver ikke at vente her. Hvis du vil, kan du skrive din e-mailadresse: "
+                "er du gået, når en medarbejder svarer, sender vi svaret til dig på e-mail "
+                "med et link tilbage til denne chat. Det er frivilligt."
+            ),
+            "email_field": "Din e-mailadresse",
+            "email_save": "Gem adressen",
+            "email_skip": "Nej tak",
+            "email_invalid": "Det ligner ikke en e-mailadresse. Tjek den venligst.",
+            "email_saved": (
+                "Tak. Er du gået, når en medarbejder svarer, sender vi svaret til {address}."
+            ),
+            "email_skipped": "Okay, ingen e-mail. Svaret kommer her i chatten.",
+            "email_subject": "Svar på dit spørgsmål",
+            "email_reply_heading": "{agent} skrev ({time}):",
+            "email_body": (
+                "Hej\n\n"
+                "Du har fået svar i din samtale med vores support:\n\n"
+                "{replies}\n\n"
+                "Svar ved at fortsætte i chatten: {link}\n"
+                "Linket virker indtil {expires}. Svar på denne e-mail bliver ikke læst.\n"
             ),
         },
     }

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
@@ -95,8 +96,12 @@ class Runtime(DeskActions, Outbound):
         policy: HandoffPolicy | None = None,
         routing: Routing | None = None,
         metrics: RuntimeObserver | None = None,
+        ask_email_after: timedelta | None = None,
     ) -> None:
         self._status = status
+        # Web customers are asked for an address (once) when closed or waiting this long;
+        # None: replies are not mailed, so nobody is asked.
+        self._ask_email_after = ask_email_after
         self._metrics = metrics
         # Without a policy table the legacy ``fallbacks_before_handoff`` decides fallbacks.
         self._policy = policy or HandoffPolicy(fallbacks_in_a_row=fallbacks_before_handoff)
@@ -473,6 +478,7 @@ class Runtime(DeskActions, Outbound):
         slots["queue_position"] = position or 1
         result = await self._run(ACTION_HAND_OFF, conversation, message, slots)
         status: list[Utterance] = []
+        quote: WaitQuote | None = None
         if self._status is not None and position is not None:
             # The team and the place were just stored and read: asking the store again
             # would cost the turn two more waits behind other conversations' store calls
@@ -489,7 +495,24 @@ class Runtime(DeskActions, Outbound):
                     high_s=promise[1],
                     point_s=round(quote.estimate.point_s),
                 )
-        return [*result.utterances, *status]
+        ask = [] if quote is None else await self._ask_email(conversation, quote, language)
+        return [*result.utterances, *status, *ask]
+
+    async def _ask_email(
+        self, conversation: Conversation, quote: WaitQuote, language: str
+    ) -> list[Utterance]:
+        """Ask a web customer for an e-mail address once, if the wait is long or the desk
+        closed: a reply written after they left then reaches them (bot.desk.reply_mail)."""
+        threshold = self._ask_email_after
+        if threshold is None or conversation.channel != "web":
+            return []
+        estimate = quote.estimate
+        long_wait = estimate is None or estimate.point_s >= threshold.total_seconds()
+        if quote.open_now and not long_wait:
+            return []
+        if not await self._store.ask_for_address(conversation.customer_id):
+            return []  # asked before: once is enough
+        return [self._say("email_ask", language)]
 
     def _say(self, key: str, language: str | None, **values: object) -> Utterance:
         return Utterance(text=self._phrases.get(key, language, **values), meta={"kind": key})

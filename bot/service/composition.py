@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 
+from bot.channels.mail import SmtpMailer, SmtpServer
 from bot.channels.telegram.channel import TelegramChannel, build_channel
+from bot.channels.web.resume import ResumeLinks
+from bot.desk.reply_mail import ReplyMail
 from bot.desk.status import DeskStatus
 from bot.desk.timer_jobs import DeskTimers
 from bot.desk.timer_runner import TimerRunner, TimerScheduler
@@ -78,6 +81,7 @@ class Service:
     scheduler: TimerScheduler | None = None  # started by start_timers (the web service)
     metrics: Metrics | None = None  # served at /metrics
     changes: ChangeListener | None = None  # PostgreSQL: what other processes stored
+    resume_links: ResumeLinks | None = None  # the mailed links back to the web chat
 
     @property
     def knowledge_status(self) -> KnowledgeStatus:
@@ -127,6 +131,9 @@ def build_runtime(
         policy=settings.handoff_policy(),
         routing=settings.routing,
         metrics=metrics,
+        ask_email_after=(
+            timedelta(minutes=settings.mail_ask_wait_minutes) if settings.mail_enabled else None
+        ),
     )
     return runtime, phrases
 
@@ -152,6 +159,7 @@ def build_timers(
     phrases: Phrases,
     *,
     telegram: TelegramChannel | None = None,
+    reply_mail: ReplyMail | None = None,
 ) -> tuple[DeskTimers, TimerScheduler]:
     """The desk's timer handlers and the scheduler that fires them (not started)."""
     days = settings.retention_days
@@ -165,9 +173,38 @@ def build_timers(
         announce=(
             None if telegram is None or chat_id is None else partial(telegram.announce, chat_id)
         ),
+        reply_mail=reply_mail,
     )
     runner = TimerRunner(runtime.store, timers.handlers())
     return timers, TimerScheduler(runner, tick_seconds=settings.timer_tick_seconds)
+
+
+def build_reply_mail(
+    settings: Settings, store: Store, phrases: Phrases, links: ResumeLinks
+) -> ReplyMail | None:
+    """Mailing unread replies to web customers, when an SMTP server is configured."""
+    if settings.smtp_host is None or settings.mail_from is None or settings.public_url is None:
+        return None
+    server = SmtpServer(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        security=settings.smtp_security,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+    )
+    public_url = settings.public_url
+    return ReplyMail(
+        store=store,
+        phrases=phrases,
+        mailer=SmtpMailer(server),
+        link=lambda customer_id, language: links.url(public_url, customer_id, language),
+        link_days=settings.resume_link_days,
+        sender=settings.mail_from,
+        delay=timedelta(minutes=settings.mail_delay_minutes),
+        hours=settings.desk_hours(),
+        time_zone=settings.time_zone,
+        default_language=settings.default_language,
+    )
 
 
 def build_metrics(
@@ -217,7 +254,13 @@ async def build_service(settings: Settings) -> Service:
     if settings.secret_key is None:
         log.warning("no HELPLINE_SECRET_KEY set: agent logins end when the service restarts")
     reloader.start(knowledge.replace)
-    timers, scheduler = build_timers(settings, runtime, phrases, telegram=telegram)
+    resume_links = ResumeLinks(secret_key, max_age_s=settings.resume_link_days * 86400)
+    reply_mail = build_reply_mail(settings, store, phrases, resume_links)
+    if reply_mail is not None:
+        runtime.add_listener(reply_mail)
+    timers, scheduler = build_timers(
+        settings, runtime, phrases, telegram=telegram, reply_mail=reply_mail
+    )
     return Service(
         settings=settings,
         store=store,
@@ -232,6 +275,7 @@ async def build_service(settings: Settings) -> Service:
         scheduler=scheduler,
         metrics=metrics,
         changes=changes,
+        resume_links=resume_links,
     )
 
 

@@ -216,18 +216,60 @@ async def check_telegram(settings: Settings) -> list[Finding]:
 # Mail ----------------------------------------------------------------------------------
 
 
-async def check_smtp(host: str, port: int, *, timeout_s: float = TIMEOUT_S) -> list[Finding]:
-    """The SMTP server at ``host:port`` answers with its greeting."""
+async def check_smtp(
+    host: str,
+    port: int,
+    *,
+    security: str = "none",
+    username: str | None = None,
+    password: str | None = None,
+    timeout_s: float = TIMEOUT_S,
+) -> list[Finding]:
+    """The SMTP server at ``host:port`` answers with its greeting, speaks TLS as configured
+    (``ssl``: from the start; ``starttls``: after STARTTLS) and accepts the login if one is
+    set. The password is never part of a finding."""
 
     def probe() -> None:
-        with smtplib.SMTP(host, port, timeout=timeout_s) as server:
+        client = smtplib.SMTP_SSL if security == "ssl" else smtplib.SMTP
+        with client(host, port, timeout=timeout_s) as server:
+            if security == "starttls":
+                server.starttls()
+            if username:
+                server.login(username, password or "")
             server.noop()
 
     try:
         await asyncio.to_thread(probe)
+    except smtplib.SMTPAuthenticationError as exc:
+        return [_error("smtp", f"{host}:{port} refused the login of {username!r}: {exc.smtp_code}")]
+    except smtplib.SMTPNotSupportedError:
+        return [_error("smtp", f"{host}:{port} does not offer STARTTLS (set smtp_security)")]
     except (OSError, smtplib.SMTPException) as exc:
         return [_error("smtp", f"{host}:{port} does not answer: {exc}")]
     return []
+
+
+async def check_mail(settings: Settings) -> list[Finding]:
+    """With replies by e-mail configured: the SMTP server works, and mailed links outlive
+    a restart (they are signed with ``secret_key``)."""
+    if settings.smtp_host is None:
+        return []
+    findings = await check_smtp(
+        settings.smtp_host,
+        settings.smtp_port,
+        security=settings.smtp_security,
+        username=settings.smtp_username,
+        password=settings.smtp_password,
+    )
+    if settings.secret_key is None:
+        findings.append(
+            _warning(
+                "smtp",
+                "no secret_key: the links back to the chat in mailed replies stop working "
+                "when the service restarts (set HELPLINE_SECRET_KEY)",
+            )
+        )
+    return findings
 
 
 # The desk ------------------------------------------------------------------------------
@@ -348,12 +390,12 @@ async def check_go_live(settings: Settings) -> list[Finding]:
     return findings
 
 
-#: Every check, in the order they report. (An SMTP check joins here when the settings
-#: name an SMTP server: ``check_smtp(host, port)``.)
+#: Every check, in the order they report.
 CHECKS: tuple[Callable[[Settings], Awaitable[list[Finding]]], ...] = (
     check_database,
     check_knowledge,
     check_telegram,
+    check_mail,
     check_office_hours,
     check_teams,
     check_go_live,

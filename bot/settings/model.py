@@ -29,6 +29,7 @@ from bot.dialogue.answer_policy import ANSWER_THRESHOLD, CLARIFY_MARGIN
 from bot.errors import ConfigError
 from bot.settings.locate import locate
 from handoff.office_hours import DeskHours, build_office_hours, zone
+from handoff.reply_mail import InvalidAddress, check_address
 from handoff.store.engine import shown_url, url_password
 
 DEFAULT_CONFIG_FILES = (Path("helpline.toml"), Path("examples/it-helpdesk/helpline.toml"))
@@ -203,6 +204,20 @@ class Settings(BaseModel):
     retention_days: int | None = Field(default=None, ge=1)
     timer_tick_seconds: float = Field(default=5.0, gt=0)
     secret_key: str | None = None
+    # Replies by e-mail (README "Replies by e-mail"): without an SMTP host no customer is
+    # asked for an address. The link back to the chat needs public_url, and secret_key to
+    # outlive a restart (docs/deployment.md).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    mail_from: str | None = None
+    # An unread reply is mailed this long after it was written (a burst: in one mail).
+    mail_delay_minutes: float = Field(default=2.0, gt=0)
+    # Asked for an address when closed, or when the expected wait is at least this long.
+    mail_ask_wait_minutes: int = Field(default=15, ge=0)
+    resume_link_days: int = Field(default=7, ge=1)
     actions_host: str = "127.0.0.1"
     actions_port: int = Field(default=5055, ge=0, le=65535)
     log_level: str = "INFO"
@@ -221,12 +236,14 @@ class Settings(BaseModel):
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret value of the deployment, as logs must never show them: the tokens,
-        the cookie key, and the database password as written in the URL and decoded."""
+        the cookie key, the SMTP password, and the database password as written in the URL
+        and decoded."""
         values = [
             self.secret_key,
             self.metrics_token,
             self.telegram_token,
             self.telegram_webhook_secret,
+            self.smtp_password,
         ]
         password = url_password(self.database_url)
         if password:
@@ -283,6 +300,29 @@ class Settings(BaseModel):
                     f"{entry!r} is not an IP address or network like 10.0.0.5 or 10.0.0.0/24"
                 ) from None
         return tuple(networks)
+
+    @property
+    def mail_enabled(self) -> bool:
+        """Whether replies may be mailed to customers (an SMTP host is set)."""
+        return self.smtp_host is not None
+
+    @model_validator(mode="after")
+    def _check_mail(self) -> Settings:
+        # Without a sender or a public address no mail can be sent or link back; say so at
+        # start-up rather than when the first reply is due.
+        if self.smtp_host is None:
+            return self
+        if not self.mail_from:
+            raise ValueError("smtp_host is set, so mail_from (the sender's address) is needed")
+        try:
+            check_address(self.mail_from)
+        except InvalidAddress as exc:
+            raise ValueError(f"mail_from: {exc.reason}") from None
+        if not self.public_url:
+            raise ValueError(
+                "smtp_host is set, so public_url is needed (the mailed link back to the chat)"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_desk_time(self) -> Settings:

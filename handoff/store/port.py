@@ -31,6 +31,7 @@ from handoff.model import (
     SavedReply,
 )
 from handoff.privacy import CustomerRecord, Erasure
+from handoff.reply_mail import ReplyMailState
 from handoff.stats import PeriodActivity
 from handoff.timers import Timer, TimerKind
 
@@ -468,3 +469,32 @@ class Store(Protocol):
 
         Raises NotFound.
         """
+
+    # Replies by e-mail (handoff.reply_mail) ----------------------------------------
+
+    async def ask_for_address(self, customer_id: int) -> bool:
+        """Record that the customer is asked for an e-mail address; False if asked before."""
+
+    async def set_reply_address(self, customer_id: int, address: str | None) -> None:
+        """Keep the customer's address for replies (None: they declined)."""
+
+    async def reply_mail_state(self, customer_id: int) -> ReplyMailState | None:
+        """The customer's address and mail state, or None when never asked."""
+
+    async def mark_seen(self, customer_id: int, through: int) -> None:
+        """An open chat of the customer received the messages up to id ``through``."""
+
+    async def claim_reply_mail(
+        self, customer_id: int, through: int, *, now: datetime
+    ) -> ReplyMailState | None:
+        """Claim mailing the replies up to ``through`` (once across processes); None:
+        nothing to send (no address, read in the chat, mailed, or being sent)."""
+
+    async def finish_reply_mail(self, customer_id: int, through: int, *, done: bool) -> int:
+        """End a claim: sent or given up (``done``), or failed; returns failed attempts."""
+
+    async def add_web_token(self, customer_id: int, digest: str) -> None:
+        """Let a further web chat token (by its digest) act as the customer."""
+
+    async def web_token_customer(self, digest: str) -> Customer | None:
+        """The customer a further web chat token belongs to, or None."""

@@ -5,8 +5,9 @@ Erasure is the explicit, audited exception to the append-only transcript (docs/a
 or who they are: their messages (with edits, button payloads and channel references),
 the files sent in their conversations, feedback, handoffs (whose summary and detail quote
 the customer), timers keyed by their conversations, the conversations (with the staff
-group's forum topic link) and the customer row itself. The audit log gets one row with
-counts, never content. The retention purge erases closed conversations the same way.
+group's forum topic link), the e-mail address and further chat tokens, and the customer
+row itself. The audit log gets one row with counts, never content. The retention purge
+erases closed conversations the same way.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from handoff.errors import NotFound
 from handoff.privacy import CustomerRecord, Erasure
 from handoff.store.attachments import stored_file
 from handoff.store.base import SqlBase, aware
+from handoff.store.reply_mail import forget_reply_mail
 from handoff.store.tables import (
     AgentRow,
     AttachmentRow,
@@ -30,6 +32,7 @@ from handoff.store.tables import (
     FeedbackRow,
     HandoffRow,
     MessageRow,
+    ReplyMailRow,
     TimerRow,
 )
 
@@ -80,8 +83,10 @@ class PrivacySql(SqlBase):
                 .where(AttachmentRow.customer_id == customer_id)
                 .order_by(AttachmentRow.created_at, AttachmentRow.id)
             )
+            reply_mail = await session.get(ReplyMailRow, customer_id)
             return CustomerRecord(
                 customer=customer.to_value(),
+                reply_mail=None if reply_mail is None else reply_mail.to_value(),
                 conversations=tuple(c.to_value() for c in conversations),
                 messages=tuple(row.to_value(name) for row, name in messages),
                 handoffs=tuple(row.to_value() for row in handoffs),
@@ -145,6 +150,7 @@ class PrivacySql(SqlBase):
                 await session.execute(delete(table).where(table.conversation_id.in_(ids)))
             await session.execute(delete(TimerRow).where(TimerRow.key.in_(timer_keys)))
             await session.execute(delete(ConversationRow).where(ConversationRow.id.in_(ids)))
+            await forget_reply_mail(session, [customer_id])
             await session.execute(delete(CustomerRow).where(CustomerRow.id == customer_id))
             session.add(
                 self._audit_row(
@@ -189,6 +195,8 @@ class PrivacySql(SqlBase):
                 for table in (FeedbackRow, HandoffRow, MessageRow):
                     await session.execute(delete(table).where(table.conversation_id.in_(ids)))
                 await session.execute(delete(ConversationRow).where(ConversationRow.id.in_(ids)))
+                # An address outlives no conversation: nothing is left to reply to.
+                await forget_reply_mail(session, None)
             session.add(
                 self._audit_row(
                     actor,

@@ -29,6 +29,7 @@ from handoff.store.notices import NoticesSql
 from handoff.store.ownership import OwnershipSql
 from handoff.store.privacy import PrivacySql
 from handoff.store.queue import QueueSql
+from handoff.store.reply_mail import ReplyMailSql
 from handoff.store.saved_replies import SavedRepliesSql
 from handoff.store.stats import StatsSql
 from handoff.store.timers import TimersSql
@@ -50,6 +51,7 @@ class SqlStore(
     LeadsSql,
     PrivacySql,
     StatsSql,
+    ReplyMailSql,
 ):
     """Helpline's persistence on SQLite or PostgreSQL: the :class:`~handoff.store.port.Store`.
 

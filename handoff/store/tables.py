@@ -47,6 +47,7 @@ from handoff.model import (
     SavedReply,
     SenderKind,
 )
+from handoff.reply_mail import ReplyMailState
 
 # Explicit constraint names keep migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -337,6 +338,46 @@ class SavedReplyRow(Base):
             team=self.team,
             agent_id=self.agent_id,
         )
+
+
+class ReplyMailRow(Base):
+    """Mailing a web customer's replies (:mod:`handoff.reply_mail`): one row per customer
+    asked for an address, with what their chat received and what was mailed."""
+
+    __tablename__ = "reply_mail"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), primary_key=True)
+    address: Mapped[str | None] = mapped_column(String(254))
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    seen_through: Mapped[int] = mapped_column(Integer, default=0)
+    mailed_through: Mapped[int] = mapped_column(Integer, default=0)
+    sending_through: Mapped[int | None] = mapped_column(Integer)
+    sending_since: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    def to_value(self) -> ReplyMailState:
+        """The row as a value type."""
+        return ReplyMailState(
+            customer_id=self.customer_id,
+            address=self.address,
+            asked_at=self.asked_at,
+            seen_through=self.seen_through,
+            mailed_through=self.mailed_through,
+            sending_through=self.sending_through,
+            sending_since=self.sending_since,
+            attempts=self.attempts,
+        )
+
+
+class WebTokenRow(Base):
+    """A further bearer token of a web customer: one per resume link exchanged (only the
+    digest, like the customer's first token in ``customer.external_id``)."""
+
+    __tablename__ = "web_token"
+
+    digest: Mapped[str] = mapped_column(String(255), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class TimerRow(Base):

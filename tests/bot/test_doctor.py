@@ -274,3 +274,44 @@ async def test_a_self_hosted_bot_api_only_warns_about_telegram_rules(deployment:
     report = await _diagnose(_settings_file(deployment, top=top))
     telegram = [f.severity for f in report.findings if f.subject == "telegram"]
     assert telegram == [Severity.WARNING, Severity.WARNING]
+
+
+async def test_doctor_checks_the_configured_smtp_server(
+    deployment: Path, unused_tcp_port: int
+) -> None:
+    top = (
+        f'smtp_host = "127.0.0.1"\nsmtp_port = {unused_tcp_port}\nsmtp_security = "none"\n'
+        'mail_from = "support@example.org"\npublic_url = "https://help.example.org"'
+    )
+    path = _settings_file(deployment, top=top)
+    [finding] = [f for f in (await _diagnose(path)).findings if f.subject == "smtp"]
+    assert (finding.severity, finding.subject) == (Severity.ERROR, "smtp")
+    assert f"127.0.0.1:{unused_tcp_port} does not answer" in finding.message
+
+
+async def test_a_refused_smtp_login_is_an_error_without_the_password(
+    unused_tcp_port: int,
+) -> None:
+    async def refuse_login(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 mail.example.org ESMTP\r\n")
+        while line := await reader.readline():
+            command = line.upper()
+            if command.startswith(b"EHLO"):
+                writer.write(b"250-mail.example.org\r\n250 AUTH PLAIN LOGIN\r\n")
+            elif command.startswith(b"AUTH"):
+                writer.write(b"535 5.7.8 authentication failed\r\n")
+            elif command.startswith(b"QUIT"):
+                writer.write(b"221 bye\r\n")
+            else:
+                writer.write(b"250 ok\r\n")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(refuse_login, "127.0.0.1", unused_tcp_port)
+    async with server:
+        [finding] = await check_smtp(
+            "127.0.0.1", unused_tcp_port, username="helpline", password="hunter2-secret"
+        )
+    assert (finding.severity, finding.subject) == (Severity.ERROR, "smtp")
+    assert "refused the login of 'helpline'" in finding.message
+    assert "hunter2" not in finding.message

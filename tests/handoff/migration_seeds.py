@@ -553,6 +553,60 @@ async def check_0008_saved_replies(store: Store) -> None:
     ]
 
 
+# --- 0009: replies by e-mail ----------------------------------------------------------------
+
+
+def write_0009_reply_mail(connection: Connection) -> None:
+    """Customer 1 left an address and had a reply mailed; a resume link gave them a token."""
+    reply_mail = _table(
+        "reply_mail",
+        ("customer_id", sa.Integer),
+        ("address", sa.String),
+        ("asked_at", STAMP),
+        ("seen_through", sa.Integer),
+        ("mailed_through", sa.Integer),
+        ("sending_through", sa.Integer),
+        ("sending_since", STAMP),
+        ("attempts", sa.Integer),
+    )
+    connection.execute(
+        sa.insert(reply_mail),
+        [
+            {
+                "customer_id": 1,
+                "address": "anna@example.org",
+                "asked_at": T1,
+                "seen_through": 1,
+                "mailed_through": 2,
+                "sending_through": None,
+                "sending_since": None,
+                "attempts": 0,
+            }
+        ],
+    )
+    web_token = _table(
+        "web_token", ("digest", sa.String), ("customer_id", sa.Integer), ("created_at", STAMP)
+    )
+    connection.execute(
+        sa.insert(web_token),
+        [{"digest": token_digest("resumed-token"), "customer_id": 1, "created_at": T2}],
+    )
+
+
+async def check_0009_reply_mail(store: Store) -> None:
+    """The address, what was mailed, and the further token are all still there."""
+    state = await store.reply_mail_state(1)
+    assert state is not None
+    assert (state.address, state.seen_through, state.mailed_through) == (
+        "anna@example.org",
+        1,
+        2,
+    )
+    customer = await store.web_token_customer(token_digest("resumed-token"))
+    assert customer is not None
+    assert customer.id == 1
+
+
 #: One entry per migration, oldest first.
 SEEDS: tuple[Seed, ...] = (
     Seed("0001", write_0001, check_0001),
@@ -567,4 +621,5 @@ SEEDS: tuple[Seed, ...] = (
     Seed("0006_web_token_digest", write_0006_web_token_digest, check_0006_web_token_digest),
     Seed("0007_attachments", write_0007_attachments, check_0007_attachments),
     Seed("0008_saved_replies", write_0008_saved_replies, check_0008_saved_replies),
+    Seed("0009_reply_mail", write_0009_reply_mail, check_0009_reply_mail),
 )

@@ -27,7 +27,9 @@ from bot.channels.throttle import SlidingWindow
 from bot.channels.web.chat_limits import StreamSlots, TicketBook, TicketRefused
 from bot.channels.web.client_address import client_address
 from bot.channels.web.files import AttachmentOut, file_response, refused
+from bot.channels.web.resume import ResumeRefused
 from bot.channels.web.typing_indicator import TypingRegistry
+from bot.dialogue.turns import Utterance
 from bot.errors import MessageRejected
 from bot.runtime.feed import typing_key
 from bot.runtime.incoming import IncomingMessage
@@ -35,7 +37,8 @@ from handoff import markup
 from handoff.attachments import ONLY_FILES, NewAttachment, refs_of
 from handoff.bearer import token_digest
 from handoff.errors import AttachmentRefused, NotFound
-from handoff.model import Customer, Message
+from handoff.model import Customer, Message, SenderKind
+from handoff.reply_mail import InvalidAddress, check_address
 
 if TYPE_CHECKING:
     from bot.service.composition import Service
@@ -47,6 +50,8 @@ TICKET_MAX_AGE_S = 60
 #: overflow the database driver (a 500) instead of listing nothing.
 MAX_MESSAGE_ID = 2**63 - 1
 UI_LANGUAGES = ("en", "da")
+#: The bot's phrases the page needs for its e-mail question (overridable like the others).
+EMAIL_PHRASES = ("email_field", "email_save", "email_skip")
 #: Where the chat serves the files of its messages.
 FILES_PATH = "/api/chat/attachments"
 WIDGET_SCRIPT = pathlib.Path(__file__).parent / "static" / "widget.js"
@@ -82,6 +87,8 @@ UI_STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "attach": "Attach a picture or a PDF",
             "file_type": "Only pictures (PNG, JPEG, GIF, WebP) and PDF files can be sent.",
             "file_size": "That file is too large: files can be up to 5 MB.",
+            "resume_failed": "That link has expired or is not valid. You can start a new "
+            "conversation here.",
         },
         "da": {
             "title": "Helpline",
@@ -110,6 +117,7 @@ UI_STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "attach": "Vedhæft et billede eller en PDF",
             "file_type": "Der kan kun sendes billeder (PNG, JPEG, GIF, WebP) og PDF-filer.",
             "file_size": "Filen er for stor: filer må højst fylde 5 MB.",
+            "resume_failed": "Linket er udløbet eller ugyldigt. Du kan starte en ny samtale her.",
         },
     }
 )
@@ -199,6 +207,22 @@ class TypingOut(BaseModel):
     """Who is typing to the customer (an agent's name), or nobody (None)."""
 
     name: str | None
+
+
+class EmailIn(BaseModel):
+    """The customer's answer to the e-mail question: an address, or None to decline."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str | None = Field(default=None, max_length=320)
+
+
+class ResumeIn(BaseModel):
+    """A mailed resume link's token, exchanged for a conversation token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    link: str = Field(max_length=500)
 
 
 class TicketOut(BaseModel):
@@ -305,11 +329,14 @@ def build_router(
         token = _bearer(authorization)
         if token is None:
             raise _unauthorized()
-        key = token_digest(token)
-        customer = await store.find_customer(channel=CHANNEL, external_id=key)
+        digest = token_digest(token)
+        customer = await store.find_customer(channel=CHANNEL, external_id=digest)
+        if customer is None:
+            # A token from a resume link: the same customer, known by their first token.
+            customer = await store.web_token_customer(digest)
         if customer is None:
             raise _unauthorized()
-        return customer, key
+        return customer, customer.external_id
 
     Authenticated = Annotated[tuple[Customer, str], Depends(customer_from_token)]  # noqa: N806
 
@@ -325,10 +352,13 @@ def build_router(
     ) -> HTMLResponse:
         language = pick_language(lang, accept_language)
         greeting = service.phrases.get("greeting", language)
+        strings = dict(UI_STRINGS[language])
+        for key in EMAIL_PHRASES:
+            strings[key] = service.phrases.get(key, language)
         config = {
             "lang": language,
             "embed": embed,
-            "strings": dict(UI_STRINGS[language]),
+            "strings": strings,
             "greeting": greeting,
             "greeting_html": markup.to_html(greeting),
         }
@@ -372,6 +402,67 @@ def build_router(
             channel=CHANNEL, external_id=token_digest(token), language=language
         )
         return SessionOut(token=token)
+
+    @router.post("/api/chat/resume", status_code=201, response_model=SessionOut)
+    async def resume(body: ResumeIn, request: Request) -> SessionOut | JSONResponse:
+        # The link came in a mail; the page read it from its URL's fragment (never sent
+        # to a server, so never in an access log) and posts it here.
+        address = client_address(request)
+        if not new_sessions.hit(address):
+            return JSONResponse(
+                {"detail": "too many new conversations from this address"},
+                status_code=429,
+                headers={"Retry-After": str(new_sessions.retry_after(address))},
+            )
+        if service.resume_links is None:
+            raise _unauthorized()
+        try:
+            customer_id = service.resume_links.redeem(body.link)
+            customer = await store.get_customer(customer_id)
+        except (ResumeRefused, NotFound) as exc:
+            raise _unauthorized() from exc
+        if customer.channel != CHANNEL:
+            raise _unauthorized()
+        token = secrets.token_urlsafe(32)
+        await store.add_web_token(customer.id, token_digest(token))
+        return SessionOut(token=token)
+
+    @router.post("/api/chat/email", response_model=PostedOut)
+    async def leave_email(body: EmailIn, auth: Authenticated) -> PostedOut:
+        # The answer to the bot's question (kind "email_ask"): saved, or declined.
+        customer, _ = auth
+        language = customer.language if customer.language in UI_LANGUAGES else "en"
+        address = None
+        if body.address is not None:
+            try:
+                address = check_address(body.address)
+            except InvalidAddress as exc:
+                raise HTTPException(
+                    status_code=422, detail=service.phrases.get("email_invalid", language)
+                ) from exc
+        await store.set_reply_address(customer.id, address)
+        asked = [
+            m
+            for m in await store.customer_messages(customer.id)
+            if m.meta.get("kind") == "email_ask"
+        ]
+        if not asked:
+            return PostedOut(messages=[], duplicate=False)
+        conversation = await store.get_conversation(asked[-1].conversation_id)
+        if conversation.closed_at is not None:
+            return PostedOut(messages=[], duplicate=False)  # nothing left to confirm in
+        language = conversation.language or language
+        if address is None:
+            utterance = Utterance(
+                text=service.phrases.get("email_skipped", language), meta={"kind": "email_skipped"}
+            )
+        else:
+            utterance = Utterance(
+                text=service.phrases.get("email_saved", language, address=address),
+                meta={"kind": "email_saved"},
+            )
+        said = await service.runtime.notify(conversation.id, utterance)
+        return PostedOut(messages=[MessageOut.of(said)], duplicate=False)
 
     @router.post("/api/chat/messages", response_model=PostedOut)
     async def post_message(body: MessageIn, auth: Authenticated) -> PostedOut | JSONResponse:
@@ -464,7 +555,13 @@ def build_router(
     ) -> list[MessageOut]:
         customer, _ = auth
         messages = await store.customer_messages(customer.id, after_id=after)
+        await received(customer.id, messages)
         return [MessageOut.of(m) for m in messages]
+
+    async def received(customer_id: int, messages: list[Message]) -> None:
+        # An agent's reply the chat received is read: it is not mailed (bot.desk.reply_mail).
+        if any(m.sender is SenderKind.AGENT for m in messages):
+            await store.mark_seen(customer_id, messages[-1].id)
 
     @router.post("/api/chat/events/ticket")
     async def events_ticket(auth: Authenticated) -> TicketOut:
@@ -495,13 +592,15 @@ def build_router(
         shown_typing: str | None = None
         while True:
             seen = service.feed.version(customer_id)
-            for message in await store.customer_messages(customer_id, after_id=after):
+            messages = await store.customer_messages(customer_id, after_id=after)
+            for message in messages:
                 after = message.id
                 yield ServerSentEvent(
                     data=MessageOut.of(message).model_dump_json(),
                     event="message",
                     id=str(message.id),
                 )
+            await received(customer_id, messages)
             # No id on typing events: a reconnect resumes after the last message only.
             if (typing_now := typing.who(customer_id)) != shown_typing:
                 shown_typing = typing_now

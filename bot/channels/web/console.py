@@ -221,6 +221,7 @@ def build_router(
             "inbox_filters": console_live.FILTERS,
             "search": "",
             "customer_facts": customer,
+            "reply_mail": await store.reply_mail_state(customer.id),
             "saved_replies": [
                 (
                     r.shortcut,

@@ -224,6 +224,7 @@
       }
       li.appendChild(row);
     }
+    if (m.kind === "email_ask") li.appendChild(emailForm());
     if (m.created_at) {
       const when = new Date(m.created_at);
       if (!Number.isNaN(when.getTime())) {
@@ -234,6 +235,60 @@
       }
     }
     return li;
+  }
+
+  // The bot's optional question for an e-mail address: a field, "save" and "no, thanks".
+  // The server checks the address; its answer (or "no, thanks") comes back as a message.
+  function emailForm() {
+    const box = el("form", "email-ask");
+    box.noValidate = true; // the server's sentence, in the customer's language, says what is wrong
+    const id = `email-${uuid()}`;
+    const label = el("label", "", S.email_field);
+    label.htmlFor = id;
+    const field = el("input");
+    field.type = "email";
+    field.id = id;
+    field.autocomplete = "email";
+    field.maxLength = 320;
+    const error = el("p", "email-error");
+    error.hidden = true;
+    error.id = `${id}-error`;
+    error.setAttribute("role", "alert");
+    field.setAttribute("aria-describedby", error.id);
+    const save = el("button", "quick", S.email_save);
+    save.type = "submit";
+    const skip = el("button", "quick skip", S.email_skip);
+    skip.type = "button";
+    const row = el("div", "buttons");
+    row.append(save, skip);
+    box.append(label, field, row, error);
+    async function answer(address) {
+      for (const b of row.querySelectorAll("button")) b.disabled = true;
+      error.hidden = true;
+      try {
+        const res = await api("POST", "/api/chat/email", { address });
+        if (res.ok) {
+          for (const m of (await res.json()).messages) renderMessage(m);
+          box.hidden = true;
+          return;
+        }
+        const detail = (await res.json().catch(() => ({}))).detail;
+        error.textContent = typeof detail === "string" ? detail : S.failed;
+      } catch (e) {
+        error.textContent = S.failed;
+      }
+      error.hidden = false;
+      for (const b of row.querySelectorAll("button")) b.disabled = false;
+      field.focus();
+    }
+    box.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!save.disabled) answer(field.value);
+    });
+    skip.addEventListener("click", () => {
+      if (!skip.disabled) answer(null);
+    });
+    return box;
   }
 
   function renderMessage(m, live) {
@@ -268,8 +323,10 @@
     let lastCustomer = 0;
     let agent = null;
     let ended = false;
+    let emailAnswered = 0;
     for (const li of messages) {
       const m = li.message;
+      if (m.kind === "email_saved" || m.kind === "email_skipped") emailAnswered = m.id;
       if (m.sender === "customer") {
         lastCustomer = m.id;
         ended = false;
@@ -286,6 +343,10 @@
       if (li.message.id < lastCustomer) {
         for (const button of li.querySelectorAll(".buttons button")) button.disabled = true;
       }
+    }
+    for (const box of list.querySelectorAll(".email-ask")) {
+      // Asked once: answered, or the conversation is over, the question is gone.
+      if (ended || box.parentElement.message.id < emailAnswered) box.hidden = true;
     }
     for (const old of list.querySelectorAll(".day")) old.remove();
     let day = null;
@@ -698,10 +759,33 @@
     input.focus();
   });
 
+  // A link from a reply mail: "#resume=..." in the address. The fragment never reaches a
+  // server (nor its logs); it is taken out of the address bar at once and exchanged for a
+  // conversation token of our own.
+  async function resumeFromLink() {
+    const match = /^#resume=([A-Za-z0-9_.-]{1,500})$/.exec(window.location.hash);
+    if (!match) return null;
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+    try {
+      const res = await fetch("/api/chat/resume", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ link: match[1] }),
+      });
+      if (!res.ok) throw new Error(`resume: HTTP ${res.status}`);
+      const resumed = (await res.json()).token;
+      saveToken(resumed);
+      return resumed;
+    } catch (e) {
+      showStatus(S.resume_failed);
+      return null;
+    }
+  }
+
   // Start -----------------------------------------------------------------------------------
 
   renderGreeting();
-  loadToken().then((saved) => {
+  resumeFromLink().then((resumed) => resumed || loadToken()).then((saved) => {
     token = token || saved; // a message sent meanwhile may have started a conversation
     if (!token) return;
     tellActive(true);
