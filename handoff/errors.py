@@ -4,27 +4,65 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from handoff.model import ConversationState
+
 
 class HandoffError(Exception):
     """Base of every error raised by the human desk."""
 
 
 class IllegalTransition(HandoffError):
-    """A conversation was asked to move between states the state machine does not connect."""
+    """The state machine (:mod:`handoff.states`) does not allow a move from the state the
+    conversation is in, or the conversation is closed and allows none.
 
-    def __init__(self, conversation_id: UUID, current: str, target: str) -> None:
-        super().__init__(f"conversation {conversation_id} cannot go from {current} to {target}")
+    Attributes:
+        current: the state the conversation is in.
+        target: the state the move would have taken it to.
+        closed: the conversation is closed (a closed conversation is in state BOT).
+        move: what was asked (``claim``, ``release``, ...), when a move was asked.
+    """
+
+    def __init__(
+        self,
+        conversation_id: UUID,
+        current: ConversationState,
+        target: ConversationState,
+        *,
+        closed: bool = False,
+        move: str | None = None,
+    ) -> None:
+        how = "" if move is None else f" ({move})"
+        if closed:
+            said = f"conversation {conversation_id} is closed: it cannot go from {current} "
+            said += f"to {target}{how}"
+        else:
+            said = f"conversation {conversation_id} cannot go from {current} to {target}{how}"
+        super().__init__(said)
         self.conversation_id = conversation_id
         self.current = current
         self.target = target
+        self.closed = closed
+        self.move = move
 
 
-class AlreadyClaimed(HandoffError):
-    """Another agent owns the conversation, or it is not waiting to be claimed."""
+class AlreadyClaimed(IllegalTransition):
+    """A claim refused: another agent owns the conversation, or it is not waiting in the queue.
 
-    def __init__(self, conversation_id: UUID, owner_agent_id: int | None) -> None:
-        super().__init__(f"conversation {conversation_id} is already claimed")
-        self.conversation_id = conversation_id
+    Attributes:
+        owner_agent_id: who owns it now (None when nobody does).
+    """
+
+    def __init__(
+        self,
+        conversation_id: UUID,
+        owner_agent_id: int | None,
+        *,
+        current: ConversationState,
+        closed: bool = False,
+    ) -> None:
+        super().__init__(
+            conversation_id, current, ConversationState.AGENT, closed=closed, move="claim"
+        )
         self.owner_agent_id = owner_agent_id
 
 
@@ -34,6 +72,24 @@ class NotOwner(HandoffError):
     def __init__(self, conversation_id: UUID, agent_id: int) -> None:
         super().__init__(f"agent {agent_id} does not own conversation {conversation_id}")
         self.conversation_id = conversation_id
+        self.agent_id = agent_id
+
+
+class NotWithAgent(NotOwner, IllegalTransition):
+    """An agent's move (release, transfer, hand back, resolve) on a conversation no agent
+    owns: it is queued or with the bot. Both not the agent's and not a move its state allows.
+    """
+
+    def __init__(
+        self,
+        conversation_id: UUID,
+        agent_id: int,
+        *,
+        current: ConversationState,
+        target: ConversationState,
+        move: str,
+    ) -> None:
+        IllegalTransition.__init__(self, conversation_id, current, target, move=move)
         self.agent_id = agent_id
 
 

@@ -24,10 +24,10 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.errors import AgentUnavailable, AlreadyClaimed, IllegalTransition, NotFound, NotOwner
+from handoff.errors import AgentUnavailable
 from handoff.model import Conversation, ConversationState, Presence
 from handoff.routing import candidates_for, choose_agent
-from handoff.states import check_transition
+from handoff.states import Move, allows, check_move
 from handoff.store.agents import AGENT_COLUMNS
 from handoff.store.base import SqlBase, conversation_target
 from handoff.store.conversations import conversation_row
@@ -43,8 +43,6 @@ from handoff.store.tables import (
 )
 
 _AGENT = ConversationState.AGENT.value
-_QUEUED = ConversationState.QUEUED.value
-_BOT = ConversationState.BOT.value
 
 _conversation = Base.metadata.tables[ConversationRow.__tablename__]
 _handoff = Base.metadata.tables[HandoffRow.__tablename__]
@@ -70,7 +68,11 @@ _LOADS = (
 _GIVE_TO_AGENT = (
     update(_conversation)
     .where(_conversation.c.id == bindparam("b_id"))
-    .values(state=_AGENT, owner_agent_id=bindparam("b_agent_id"), updated_at=bindparam("b_now"))
+    .values(
+        state=bindparam("b_state"),
+        owner_agent_id=bindparam("b_agent_id"),
+        updated_at=bindparam("b_now"),
+    )
     .returning(*_conversation.c)
 )
 _CLAIM_HANDOFF = (
@@ -97,30 +99,10 @@ class OwnershipSql(SqlBase):
             NotFound: no such conversation or agent.
         """
         async with self._tx(write=True) as session:
-            agent = await session.get(AgentRow, agent_id)
-            if agent is None:
-                raise NotFound("agent", agent_id)
-            check_transition(conversation_id, ConversationState.QUEUED, ConversationState.AGENT)
+            agent = await self._agent_row(session, agent_id)
+            conv, state = await self._moving(session, conversation_id, Move.CLAIM)
             now = self._clock()
-            won = await session.scalar(
-                update(ConversationRow)
-                .where(
-                    ConversationRow.id == conversation_id,
-                    ConversationRow.state == _QUEUED,
-                    ConversationRow.owner_agent_id.is_(None),
-                    ConversationRow.closed_at.is_(None),
-                )
-                .values(
-                    state=ConversationState.AGENT.value, owner_agent_id=agent_id, updated_at=now
-                )
-                .returning(ConversationRow)
-                .execution_options(synchronize_session=False)
-            )
-            if won is None:
-                current = await session.get(ConversationRow, conversation_id)
-                if current is None:
-                    raise NotFound("conversation", conversation_id)
-                raise AlreadyClaimed(conversation_id, current.owner_agent_id)
+            conv.state, conv.owner_agent_id, conv.updated_at = state.value, agent_id, now
             handoff = await self._open_handoff(session, conversation_id)
             if handoff is not None:
                 handoff.claimed_at, handoff.agent_id = now, agent_id
@@ -128,7 +110,8 @@ class OwnershipSql(SqlBase):
             session.add(
                 self._audit_row(f"agent:{agent_id}", "claim", conversation_target(conversation_id))
             )
-            return won.to_value()
+            await session.flush()
+            return conv.to_value()
 
     async def release(self, conversation_id: UUID, agent_id: int) -> Conversation:
         """Put an AGENT conversation back in the queue, keeping its place by request time.
@@ -138,11 +121,8 @@ class OwnershipSql(SqlBase):
             NotFound: no such conversation.
         """
         async with self._tx(write=True) as session:
-            conv = await self._locked_conversation(session, conversation_id)
-            if conv.state != ConversationState.AGENT.value or conv.owner_agent_id != agent_id:
-                raise NotOwner(conversation_id, agent_id)
-            check_transition(conversation_id, ConversationState.AGENT, ConversationState.QUEUED)
-            conv.state, conv.owner_agent_id, conv.updated_at = _QUEUED, None, self._clock()
+            conv, state = await self._moving(session, conversation_id, Move.RELEASE, agent_id)
+            conv.state, conv.owner_agent_id, conv.updated_at = state.value, None, self._clock()
             handoff = await self._open_handoff(session, conversation_id)
             if handoff is not None:
                 handoff.claimed_at, handoff.agent_id = None, None
@@ -158,24 +138,20 @@ class OwnershipSql(SqlBase):
     async def resolve(self, conversation_id: UUID, *, agent_id: int | None) -> Conversation:
         """Close the conversation (state BOT, ``closed_at`` set) and its open handoff.
 
-        A conversation still with the bot may be closed too (no state change).
+        A conversation still with the bot may be closed too (no state change); an agent
+        (``agent_id``) may resolve only a conversation they own.
 
         Raises:
-            NotOwner: ``agent_id`` is given and that agent does not own the conversation.
+            NotOwner: ``agent_id`` is given and that agent does not own the conversation
+                (:class:`~handoff.errors.NotWithAgent` when no agent does).
             IllegalTransition: the conversation is closed already.
             NotFound: no such conversation.
         """
         async with self._tx(write=True) as session:
-            conv = await self._locked_conversation(session, conversation_id)
-            if conv.closed_at is not None:
-                raise IllegalTransition(conversation_id, conv.state, "closed")
-            if agent_id is not None and conv.owner_agent_id != agent_id:
-                raise NotOwner(conversation_id, agent_id)
-            state = ConversationState(conv.state)
-            if state is not ConversationState.BOT:
-                check_transition(conversation_id, state, ConversationState.BOT)
+            move = Move.CLOSE if agent_id is None else Move.RESOLVE
+            conv, state = await self._moving(session, conversation_id, move, agent_id)
             now = self._clock()
-            conv.state, conv.owner_agent_id = ConversationState.BOT.value, None
+            conv.state, conv.owner_agent_id = state.value, None
             conv.updated_at = conv.closed_at = now
             handoff = await self._open_handoff(session, conversation_id)
             if handoff is not None:
@@ -239,7 +215,7 @@ class OwnershipSql(SqlBase):
             NotFound: no such conversation or target agent.
         """
         async with self._tx(write=True) as session:
-            conv = await self._owned(session, conversation_id, agent_id)
+            conv, _ = await self._moving(session, conversation_id, Move.TRANSFER, agent_id)
             target = await self._agent_row(session, to_agent_id)
             if not target.active or to_agent_id == agent_id:
                 why = "deactivated" if not target.active else "already owns it"
@@ -272,9 +248,8 @@ class OwnershipSql(SqlBase):
             NotFound: no such conversation.
         """
         async with self._tx(write=True) as session:
-            conv = await self._owned(session, conversation_id, agent_id)
-            check_transition(conversation_id, ConversationState.AGENT, ConversationState.QUEUED)
-            conv.state, conv.owner_agent_id, conv.team = _QUEUED, None, team
+            conv, state = await self._moving(session, conversation_id, Move.RELEASE, agent_id)
+            conv.state, conv.owner_agent_id, conv.team = state.value, None, team
             conv.updated_at = self._clock()
             handoff = await self._open_handoff(session, conversation_id)
             if handoff is not None:
@@ -296,10 +271,9 @@ class OwnershipSql(SqlBase):
             NotFound: no such conversation.
         """
         async with self._tx(write=True) as session:
-            conv = await self._owned(session, conversation_id, agent_id)
-            check_transition(conversation_id, ConversationState.AGENT, ConversationState.BOT)
+            conv, state = await self._moving(session, conversation_id, Move.HAND_BACK, agent_id)
             now = self._clock()
-            conv.state, conv.owner_agent_id, conv.updated_at = _BOT, None, now
+            conv.state, conv.owner_agent_id, conv.updated_at = state.value, None, now
             handoff = await self._open_handoff(session, conversation_id)
             if handoff is not None:
                 handoff.resolved_at = now
@@ -311,15 +285,26 @@ class OwnershipSql(SqlBase):
             await session.flush()
             return conv.to_value()
 
-    async def _owned(
-        self, session: AsyncSession, conversation_id: UUID, agent_id: int
-    ) -> ConversationRow:
+    async def _moving(
+        self, session: AsyncSession, conversation_id: UUID, move: Move, agent_id: int | None = None
+    ) -> tuple[ConversationRow, ConversationState]:
+        """The conversation's row, locked, and the state ``move`` takes it to.
+
+        Raises:
+            IllegalTransition: the move is refused (see :func:`handoff.states.check_move`).
+            NotOwner: an agent's move on a conversation another agent owns.
+            NotFound: no such conversation.
+        """
         conv = await self._locked_conversation(session, conversation_id)
-        if conv.closed_at is not None:
-            raise IllegalTransition(conversation_id, conv.state, "closed")
-        if conv.state != _AGENT or conv.owner_agent_id != agent_id:
-            raise NotOwner(conversation_id, agent_id)
-        return conv
+        target = check_move(
+            conversation_id,
+            move,
+            ConversationState(conv.state),
+            closed=conv.closed_at is not None,
+            owner_agent_id=conv.owner_agent_id,
+            agent_id=agent_id,
+        )
+        return conv, target
 
 
 # Units ----------------------------------------------------------------------------------
@@ -335,12 +320,9 @@ def assign(
 ) -> Conversation | None:
     """See :meth:`handoff.store.port.Store.assign`."""
     conversation = conversation_row(connection, conversation_id, lock=True)
-    if (
-        conversation.state != _QUEUED
-        or conversation.owner_agent_id is not None
-        or conversation.closed_at
-    ):
-        return None
+    current = ConversationState(conversation.state)
+    if not allows(Move.CLAIM, current, closed=conversation.closed_at is not None):
+        return None  # no longer waiting: taken, handed back or closed meanwhile
     handoff = open_handoff_row(connection, conversation_id)
     online = [agent_value(row) for row in connection.execute(_ONLINE_AGENTS_FOR_UPDATE)]
     team = conversation.team
@@ -362,8 +344,12 @@ def assign(
     )
     if chosen is None:
         return None
+    state = check_move(
+        conversation_id, Move.CLAIM, current, owner_agent_id=conversation.owner_agent_id
+    )
     row = connection.execute(
-        _GIVE_TO_AGENT, {"b_id": conversation_id, "b_agent_id": chosen, "b_now": now}
+        _GIVE_TO_AGENT,
+        {"b_id": conversation_id, "b_state": state.value, "b_agent_id": chosen, "b_now": now},
     ).one()
     if handoff is not None:
         connection.execute(_CLAIM_HANDOFF, {"b_id": handoff.id, "b_agent_id": chosen, "b_now": now})

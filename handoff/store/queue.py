@@ -21,7 +21,6 @@ from uuid import UUID
 from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
-from handoff.errors import IllegalTransition
 from handoff.model import (
     ConversationState,
     Handoff,
@@ -29,7 +28,7 @@ from handoff.model import (
     QueueEntry,
     SenderKind,
 )
-from handoff.states import check_transition
+from handoff.states import Move, check_move
 from handoff.store.base import SqlBase
 from handoff.store.conversations import conversation_row
 from handoff.store.tables import (
@@ -57,7 +56,7 @@ _OPEN_HANDOFF = (
 _QUEUE = (
     update(_conversation)
     .where(_conversation.c.id == bindparam("b_id"))
-    .values(state=_QUEUED, team=bindparam("b_team"), updated_at=bindparam("b_now"))
+    .values(state=bindparam("b_state"), team=bindparam("b_team"), updated_at=bindparam("b_now"))
 )
 _NEW_HANDOFF = insert(_handoff).returning(*_handoff.c)
 
@@ -183,12 +182,15 @@ def request_handoff(
 ) -> Handoff:
     """See :meth:`handoff.store.port.Store.request_handoff`."""
     conversation = conversation_row(connection, conversation_id, lock=True)
-    if conversation.closed_at is not None:
-        raise IllegalTransition(conversation_id, "closed", _QUEUED)
-    check_transition(
-        conversation_id, ConversationState(conversation.state), ConversationState.QUEUED
+    state = check_move(
+        conversation_id,
+        Move.REQUEST_HANDOFF,
+        ConversationState(conversation.state),
+        closed=conversation.closed_at is not None,
     )
-    connection.execute(_QUEUE, {"b_id": conversation_id, "b_team": team, "b_now": now})
+    connection.execute(
+        _QUEUE, {"b_id": conversation_id, "b_state": state.value, "b_team": team, "b_now": now}
+    )
     row = connection.execute(
         _NEW_HANDOFF,
         {

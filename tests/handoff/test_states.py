@@ -21,7 +21,7 @@ TRANSITIONS = [
     (QUEUED, AGENT, True),  # agent claims
     (AGENT, BOT, True),  # resolved or handed back
     (AGENT, QUEUED, True),  # released, transferred, agent inactive
-    (AGENT, AGENT, False),  # a transfer goes through the queue
+    (AGENT, AGENT, False),  # a transfer to a colleague changes the owner, not the state
 ]
 
 
