@@ -23,6 +23,7 @@ import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from playwright.async_api import Browser, expect
 
 from bot.channels.web.resume import ResumeLinks
 from bot.desk.timer_runner import TimerRunner
@@ -375,3 +376,87 @@ async def test_the_address_is_exported_erased_and_shown_to_agents(
     assert record.reply_mail.address == ADDRESS
     await service.store.erase_customer(1, actor="test")
     assert await service.store.reply_mail_state(1) is None
+
+
+# In Chromium, at phone size ----------------------------------------------------------------
+
+PHONE = {"width": 390, "height": 844}
+PERSON = {"en": "I need to talk to a person", "da": "Jeg vil gerne tale med en medarbejder"}
+FIELD = {"en": "Your e-mail address", "da": "Din e-mailadresse"}
+SAVE = {"en": "Save address", "da": "Gem adressen"}
+INVALID = {
+    "en": "That does not look like an e-mail address. Please check it.",
+    "da": "Det ligner ikke en e-mailadresse. Tjek den venligst.",
+}
+SAVED = {
+    "en": f"Thanks. If you have left when someone replies, we will e-mail the reply to {ADDRESS}.",
+    "da": f"Tak. Er du gået, når en medarbejder svarer, sender vi svaret til {ADDRESS}.",
+}
+MESSAGE_LABEL = {"en": "Your message", "da": "Din besked"}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("language", ["en", "da"])
+async def test_the_question_for_an_address_on_a_phone(
+    chromium_browser: Browser, base_url: str, screenshots: Path, language: str
+) -> None:
+    context = await chromium_browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = await context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    await page.goto(f"{base_url}/?lang={language}")
+    await page.get_by_label(MESSAGE_LABEL[language]).fill(PERSON[language])
+    await page.get_by_label(MESSAGE_LABEL[language]).press("Enter")
+    field = page.get_by_label(FIELD[language])
+    await expect(field).to_be_visible()
+    await expect(page.locator(".msg-bot .bubble").last).to_contain_text(ASK[language])
+    await field.fill("anna@")
+    await page.get_by_role("button", name=SAVE[language]).click()
+    await expect(page.get_by_role("alert")).to_have_text(INVALID[language])
+    await page.screenshot(path=screenshots / f"email-ask-{language}.png")
+    await field.fill(ADDRESS)
+    await page.get_by_role("button", name=SAVE[language]).click()
+    await expect(page.locator(".msg-bot .bubble").last).to_have_text(SAVED[language])
+    await expect(field).to_be_hidden()
+    await page.screenshot(path=screenshots / f"email-saved-{language}.png", full_page=True)
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # A reload shows the question answered, not the form again.
+    await page.reload()
+    await expect(page.locator(".msg-bot .bubble").last).to_have_text(SAVED[language])
+    await expect(page.get_by_label(FIELD[language])).to_be_hidden()
+    assert problems == []
+    await context.close()
+
+
+@pytest.mark.browser
+async def test_the_mailed_link_opens_the_conversation_in_another_browser(
+    chromium_browser: Browser,
+    base_url: str,
+    customer: ChatCustomer,
+    maria: ConsoleAgent,
+    service: Service,
+    inbox: Inbox,
+) -> None:
+    await _handed_off(customer)
+    await _leave_address(customer, ADDRESS)
+    conversation_id = await _conversation_id(maria)
+    await maria.act(conversation_id, "claim")
+    await maria.act(conversation_id, "reply", text="Your VPN profile is reset.")
+    await _runner(service, timedelta(minutes=3)).run_due()
+    [mail] = inbox.mails
+    body = mail.get_body(preferencelist=("plain",))
+    assert body is not None
+    match = re.search(r"#resume=(\S+)", body.get_content())
+    assert match is not None
+    context = await chromium_browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    page = await context.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    await page.goto(f"{base_url}/?lang=en#resume={match.group(1)}")
+    await expect(page.locator(".msg-agent .bubble").last).to_have_text("Your VPN profile is reset.")
+    assert "#" not in page.url  # taken out of the address bar (and history)
+    assert all("resume=" not in url for url in requested)  # never sent in a URL
+    token = await page.evaluate("localStorage.getItem('helpline.chat.token')")
+    assert isinstance(token, str)
+    assert token != customer.token
+    await context.close()

@@ -280,6 +280,7 @@
       error.hidden = false;
       for (const b of row.querySelectorAll("button")) b.disabled = false;
       field.focus();
+      error.scrollIntoView({ block: "nearest" });
     }
     box.addEventListener("submit", (event) => {
       event.preventDefault();
