@@ -33,10 +33,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel
 from starlette.templating import Jinja2Templates
 
-from bot.channels.throttle import SlidingWindow
 from bot.channels.web import console_desk, console_live
 from bot.channels.web.client_address import client_address
 from bot.channels.web.files import CONSOLE_FILES, file_response
+from bot.channels.web.login_throttle import (
+    DEVICE_COOKIE,
+    DEVICE_MAX_AGE_S,
+    LoginThrottle,
+    TooManyAttempts,
+)
 from bot.channels.web.typing_indicator import TypingRegistry
 from bot.errors import BotError, MessageRejected
 from handoff.attachments import NewAttachment
@@ -175,11 +180,14 @@ def build_router(
     store = service.store
     runtime = service.runtime
     typing = typing if typing is not None else TypingRegistry()
-    # Login attempts per login and address, and (more, for an office behind one address) per
-    # address. Per pair, not per login: a stranger's guesses cannot lock the owner out.
-    lockout_s = service.settings.login_lockout_s
-    attempts = SlidingWindow(limit=service.settings.login_max_failures, window_s=lockout_s)
-    attempts_from = SlidingWindow(limit=4 * service.settings.login_max_failures, window_s=lockout_s)
+    # Per login and address, per address, and per known device: a stranger's guesses
+    # cannot lock the owner out (bot/channels/web/login_throttle.py).
+    logins = LoginThrottle(
+        service.secret_key,
+        max_failures=service.settings.login_max_failures,
+        window_s=service.settings.login_lockout_s,
+    )
+    secure_cookies = (service.settings.public_url or "").startswith("https://")
 
     def team_name(team: str | None) -> str:
         return service.settings.team_name(team) or team or "No team"
@@ -288,16 +296,14 @@ def build_router(
         password: Annotated[str, Form(max_length=1000)] = "",
     ) -> Response:
         check_csrf(request, csrf)
-        name = login.strip().lower()
-        address = client_address(request)
-        # Every attempt is counted before the password is checked, in one step with the
-        # check of the limit (no await in between): parallel attempts cannot all pass the
-        # check while the slow hash runs. A success takes its attempt back.
-        if not attempts.hit((name, address)):
-            return too_many_logins(request, login, attempts.retry_after((name, address)))
-        if not attempts_from.hit(address):
-            attempts.undo((name, address))
-            return too_many_logins(request, login, attempts_from.retry_after(address))
+        # Counted before the password is checked, with no await in between: parallel
+        # attempts cannot all pass the check while the slow hash runs.
+        try:
+            attempt = logins.attempt(
+                login, client_address(request), device_cookie=request.cookies.get(DEVICE_COOKIE)
+            )
+        except TooManyAttempts as exc:
+            return too_many_logins(request, login, exc.retry_after_s)
         # A login with a control character (NUL is refused by PostgreSQL) or longer than any
         # login is nobody's; it is not sent to the database.
         lookup = login.strip()
@@ -316,8 +322,7 @@ def build_router(
             await store.audit(actor=actor, action="login_failed", target="console")
             context = {"login": login, "error": "Wrong login or password."}
             return page(request, "console_login.html", context, status=401)
-        attempts.clear((name, address))
-        attempts_from.undo(address)
+        logins.succeeded(attempt)
         agent, password_hash = found
         if needs_rehash(password_hash):
             rehashed = await asyncio.to_thread(hash_password, password)
@@ -328,7 +333,19 @@ def build_router(
         request.session["epoch"] = agent.session_epoch
         request.session["csrf"] = secrets.token_urlsafe(32)
         await store.audit(actor=agent.login, action="login", target="console")
-        return RedirectResponse("/console", status_code=303)
+        welcome = RedirectResponse("/console", status_code=303)
+        # This browser is now a known device of the login: its next attempts have a budget
+        # of their own, which strangers at the same address cannot use up.
+        welcome.set_cookie(
+            DEVICE_COOKIE,
+            logins.device_cookie(agent.login),
+            max_age=DEVICE_MAX_AGE_S,
+            path=LOGIN_PATH,
+            httponly=True,
+            samesite="strict",
+            secure=secure_cookies,
+        )
+        return welcome
 
     def too_many_logins(request: Request, login: str, wait_s: int) -> Response:
         error = f"Too many failed logins. Try again in {-(-wait_s // 60)} min."

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from bot.channels.web.login_throttle import DEVICE_COOKIE
 from bot.service.composition import Service
 from bot.settings.model import Settings
 from tests.bot.web.conftest import JONAS, MARIA, VPN_QUESTION, ChatCustomer, ConsoleAgent
@@ -307,6 +308,63 @@ async def test_successful_logins_do_not_use_up_the_addresss_budget(
         codes.append((await logged_out.login(JONAS[0], JONAS[1])).status_code)
         logged_out.client.cookies.clear()
     assert set(codes) == {303}
+
+
+async def _lock_the_address(agent: ConsoleAgent) -> None:
+    """Strangers at the agent's address use up its budget, and Maria's own from there."""
+    for number in range(4 * MAX_FAILURES):
+        await _fail(agent, f"guess{number}", 1)
+    assert (await agent.login(MARIA[0], MARIA[1])).status_code == 429
+
+
+async def _known_device(base_url: str, login: str, password: str) -> str:
+    """Log in as ``login`` once; return the device cookie the browser keeps."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+        assert (await ConsoleAgent(client).login(login, password)).status_code == 303
+        return client.cookies[DEVICE_COOKIE]
+
+
+async def _from_device(base_url: str, device: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(base_url=base_url, timeout=10, cookies={DEVICE_COOKIE: device})
+
+
+async def test_a_login_marks_the_browser_as_a_known_device(logged_out: ConsoleAgent) -> None:
+    response = await logged_out.login(MARIA[0], MARIA[1])
+    cookie = next(c for c in response.headers.get_list("set-cookie") if DEVICE_COOKIE in c)
+    assert (
+        "HttpOnly" in cookie,
+        "Path=/console/login" in cookie,
+        "SameSite=strict" in cookie,
+    ) == (True, True, True)
+
+
+async def test_a_known_device_logs_in_where_strangers_used_up_the_addresss_budget(
+    base_url: str, logged_out: ConsoleAgent
+) -> None:
+    # One address for all (an office, or a proxy that trusted_proxies does not name).
+    device = await _known_device(base_url, MARIA[0], MARIA[1])
+    await _lock_the_address(logged_out)
+    async with await _from_device(base_url, device) as client:
+        assert (await ConsoleAgent(client).login(MARIA[0], MARIA[1])).status_code == 303
+
+
+async def test_a_known_device_has_a_budget_of_its_own(base_url: str) -> None:
+    # A copied device cookie buys a thief the same few guesses as anyone, no more.
+    device = await _known_device(base_url, MARIA[0], MARIA[1])
+    async with await _from_device(base_url, device) as client:
+        assert await _fail(ConsoleAgent(client), MARIA[0], MAX_FAILURES + 1) == (
+            [401] * MAX_FAILURES + [429]
+        )
+
+
+@pytest.mark.parametrize("device", ["forged", "another login's"])
+async def test_a_forged_or_foreign_device_cookie_counts_as_none(
+    base_url: str, logged_out: ConsoleAgent, device: str
+) -> None:
+    cookie = "forged" if device == "forged" else await _known_device(base_url, JONAS[0], JONAS[1])
+    await _lock_the_address(logged_out)
+    async with await _from_device(base_url, cookie) as client:
+        assert (await ConsoleAgent(client).login(MARIA[0], MARIA[1])).status_code == 429
 
 
 # Sessions end on the server --------------------------------------------------------------
