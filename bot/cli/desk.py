@@ -14,6 +14,7 @@ import click
 from bot.cli.context import config_option, settings_for, with_store
 from handoff.agents import format_working_hours, parse_working_hours
 from handoff.card import HandoffCard, build_card
+from handoff.display_names import DisplayNameRefused, check_display_name
 from handoff.errors import NotFound
 from handoff.export import stamp, to_html, to_json, to_markdown
 from handoff.model import Agent
@@ -31,6 +32,13 @@ _config = config_option
 def _with_store(config: Path | None, work: Callable[[Store], Awaitable[T]]) -> T:
     """Open the deployment's store, run ``work`` on it, close it; errors become messages."""
     return with_store(settings_for(config), work)
+
+
+def _display_name(name: str, *, login: str) -> str:
+    try:
+        return check_display_name(name, login=login)
+    except DisplayNameRefused as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 async def _agent(store: Store, login: str) -> Agent:
@@ -78,7 +86,11 @@ def agents() -> None:
 @agents.command("add")
 @_config
 @click.argument("login")
-@click.option("--name", required=True, help="The name customers see, e.g. Maria.")
+@click.option(
+    "--name",
+    required=True,
+    help="The name customers see, e.g. Maria (the login must not contain it).",
+)
 @click.option("--team", "teams", multiple=True, help="A team id (repeat for several).")
 @click.option("--language", "languages", multiple=True, help="A language (repeat), e.g. da.")
 @click.option("--capacity", type=click.IntRange(min=1), default=3, show_default=True)
@@ -95,6 +107,7 @@ def agents_add(
     admin: bool,
 ) -> None:
     """Add an agent; the password is asked for twice."""
+    name = _display_name(name, login=login)
     working_hours = _hours(hours)
     password_hash = hash_password(_new_password())
 
@@ -167,11 +180,12 @@ def agents_set(
 
     async def work(store: Store) -> Agent:
         agent = await _agent(store, login)
+        shown = _display_name(name, login=agent.login) if name is not None else None
         if telegram_user is not None:
             await store.set_agent_telegram_user(agent.id, telegram_id)
         return await store.update_agent(
             agent.id,
-            name=name,
+            name=shown,
             teams=teams or None,
             languages=languages or None,
             capacity=capacity,

@@ -46,7 +46,7 @@ def _add_maria(config: Path) -> Result:
         config,
         "agents",
         "add",
-        "maria",
+        "mh-7",
         "--name",
         "Maria",
         "--team",
@@ -63,12 +63,25 @@ def test_agents_add_then_list(config: Path) -> None:
     assert _add_maria(config).exit_code == 0
     listed = helpline(config, "agents", "list")
     assert listed.exit_code == 0, listed.output
-    assert "maria\tMaria\tteams=it-support\tlanguages=da\tcapacity=3\toffline" in listed.output
+    assert "mh-7\tMaria\tteams=it-support\tlanguages=da\tcapacity=3\toffline" in listed.output
     assert "hours=mon 09:00-17:00; tue 09:00-17:00" in listed.output
 
 
+def test_agents_add_refuses_a_login_spelled_like_the_name_customers_see(config: Path) -> None:
+    result = helpline(config, "agents", "add", "maria.h", "--name", "María", input="s\ns\n")
+    assert (result.exit_code, "the login must not contain it" in result.output) == (1, True)
+    assert "no agents" in helpline(config, "agents", "list").output
+
+
+def test_agents_set_refuses_a_name_the_login_contains(config: Path) -> None:
+    _add_maria(config)
+    result = helpline(config, "agents", "set", "mh-7", "--name", "MH 7")
+    assert (result.exit_code, "the login must not contain it" in result.output) == (1, True)
+    assert "mh-7\tMaria\t" in helpline(config, "agents", "list").output
+
+
 def test_agents_add_refuses_mismatched_passwords(config: Path) -> None:
-    result = helpline(config, "agents", "add", "maria", "--name", "Maria", input="a\nb\nc\nc\n")
+    result = helpline(config, "agents", "add", "mh-7", "--name", "Maria", input="a\nb\nc\nc\n")
     assert "do not match" in result.output
 
 
@@ -81,7 +94,7 @@ def test_agents_add_refuses_a_duplicate_login(config: Path) -> None:
 
 def test_agents_set_changes_only_what_is_given(config: Path) -> None:
     _add_maria(config)
-    result = helpline(config, "agents", "set", "maria", "--capacity", "5", "--inactive")
+    result = helpline(config, "agents", "set", "mh-7", "--capacity", "5", "--inactive")
     assert result.exit_code == 0, result.output
     listed = helpline(config, "agents", "list").output
     assert "teams=it-support\tlanguages=da\tcapacity=5\tdeactivated" in listed
@@ -89,7 +102,7 @@ def test_agents_set_changes_only_what_is_given(config: Path) -> None:
 
 def test_agents_set_refuses_bad_hours(config: Path) -> None:
     _add_maria(config)
-    result = helpline(config, "agents", "set", "maria", "--hours", "mon=9-5")
+    result = helpline(config, "agents", "set", "mh-7", "--hours", "mon=9-5")
     assert result.exit_code == 2
     assert "HH:MM" in result.output
 
@@ -108,34 +121,34 @@ def _telegram_agent_login(config: Path, user_id: int) -> str | None:
 
 def test_agents_set_registers_the_telegram_user(config: Path) -> None:
     _add_maria(config)
-    result = helpline(config, "agents", "set", "maria", "--telegram-user", "424242")
+    result = helpline(config, "agents", "set", "mh-7", "--telegram-user", "424242")
     assert result.exit_code == 0, result.output
-    assert _telegram_agent_login(config, 424242) == "maria"
+    assert _telegram_agent_login(config, 424242) == "mh-7"
 
 
 def test_agents_set_telegram_user_none_removes_it(config: Path) -> None:
     _add_maria(config)
-    helpline(config, "agents", "set", "maria", "--telegram-user", "424242")
-    result = helpline(config, "agents", "set", "maria", "--telegram-user", "none")
+    helpline(config, "agents", "set", "mh-7", "--telegram-user", "424242")
+    result = helpline(config, "agents", "set", "mh-7", "--telegram-user", "none")
     assert result.exit_code == 0, result.output
     assert _telegram_agent_login(config, 424242) is None
 
 
 def test_agents_set_refuses_a_malformed_telegram_user(config: Path) -> None:
     _add_maria(config)
-    result = helpline(config, "agents", "set", "maria", "--telegram-user", "@maria")
+    result = helpline(config, "agents", "set", "mh-7", "--telegram-user", "@mh")
     assert result.exit_code == 2
     assert "not a Telegram user id" in result.output
 
 
 def test_agents_passwd_replaces_the_password(config: Path) -> None:
     _add_maria(config)
-    result = helpline(config, "agents", "passwd", "maria", input="n3w\nn3w\n")
+    result = helpline(config, "agents", "passwd", "mh-7", input="n3w\nn3w\n")
     assert result.exit_code == 0, result.output
 
     async def stored_hash() -> str:
         store = await SqlStore.open(_url(config))
-        found = await store.agent_credentials("maria")
+        found = await store.agent_credentials("mh-7")
         await store.close()
         assert found is not None
         return found[1]

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from bot.channels.web.console import agent_dependency, check_csrf, csrf_token
+from handoff.display_names import DisplayNameRefused, check_display_name
 from handoff.errors import DuplicateLogin, NotFound
 from handoff.model import Agent
 from handoff.passwords import hash_password
@@ -131,20 +132,21 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         try:
             if not login.strip() or not name.strip():
                 raise AgentFormError("A new agent needs a login and a name.")
+            shown = check_display_name(name, login=login.strip())
             if not password:
                 raise AgentFormError("A new agent needs a password.")
             # Argon2 is slow on purpose: keep it off the event loop.
             password_hash = await asyncio.to_thread(hash_password, password)
             added = await store.add_agent(
                 login=login.strip(),
-                name=name.strip(),
+                name=shown,
                 password_hash=password_hash,
                 teams=teams_of(teams),
                 languages=split_list(languages) or ("en",),
                 capacity=parse_capacity(capacity),
                 is_admin=bool(is_admin),
             )
-        except AgentFormError as exc:
+        except (AgentFormError, DisplayNameRefused) as exc:
             return await agents_page(request, agent, error=str(exc), form=form, status=422)
         except DuplicateLogin:
             error = "An agent with this login exists already."
@@ -160,6 +162,7 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         agent_id: int,
         agent: Admin,
         csrf: CsrfField = "",
+        name: ShortField = "",
         teams: ShortField = "",
         languages: ShortField = "",
         capacity: ShortField = "",
@@ -168,6 +171,9 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
     ) -> Response:
         check_csrf(request, csrf)
         try:
+            changed = await store.get_agent(agent_id)
+            # Empty keeps the name (a form without the field, e.g. an older page).
+            shown = check_display_name(name, login=changed.login) if name.strip() else None
             if agent_id == agent.id and not is_admin:
                 raise AgentFormError("You cannot take away your own admin rights.")
             telegram_id = parse_telegram_user(telegram_user)
@@ -176,13 +182,14 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
                 raise AgentFormError("That Telegram user belongs to another agent.")
             await store.update_agent(
                 agent_id,
+                name=shown,
                 teams=teams_of(teams),
                 languages=split_list(languages) or None,
                 capacity=parse_capacity(capacity),
                 is_admin=bool(is_admin),
             )
             await store.set_agent_telegram_user(agent_id, telegram_id)
-        except AgentFormError as exc:
+        except (AgentFormError, DisplayNameRefused) as exc:
             return await agents_page(request, agent, error=str(exc), status=422)
         except NotFound as exc:
             raise HTTPException(status_code=404, detail="no such agent") from exc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from bot.service.composition import Service
 from tests.bot.web.conftest import ConsoleAgent
@@ -27,11 +28,11 @@ async def test_the_page_lists_the_agents(sofie: ConsoleAgent) -> None:
 
 
 async def test_an_added_agent_can_log_in(sofie: ConsoleAgent, base_url: str) -> None:
-    fields = {"login": "ole", "name": "Ole", "password": "ole-secret", "teams": "it-support"}
+    fields = {"login": "ok-2041", "name": "Ole", "password": "ole-secret", "teams": "it-support"}
     added = await sofie.client.post(AGENTS, data={"csrf": sofie.csrf, **fields, "capacity": "2"})
     assert added.status_code == 303, added.text
     async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
-        assert (await ConsoleAgent(client).login("ole", "ole-secret")).status_code == 303
+        assert (await ConsoleAgent(client).login("ok-2041", "ole-secret")).status_code == 303
 
 
 async def test_adding_without_the_csrf_token_is_refused(sofie: ConsoleAgent) -> None:
@@ -40,10 +41,31 @@ async def test_adding_without_the_csrf_token_is_refused(sofie: ConsoleAgent) -> 
 
 
 async def test_a_duplicate_login_is_refused(sofie: ConsoleAgent) -> None:
-    fields = {"login": "maria", "name": "Maria 2", "password": "x", "capacity": "2"}
+    fields = {"login": "maria", "name": "Mia", "password": "x", "capacity": "2"}
     response = await sofie.client.post(AGENTS, data={"csrf": sofie.csrf, **fields})
     assert response.status_code == 409
     assert "exists already" in response.text
+
+
+@pytest.mark.parametrize("name", ["Ole", "Ole Kirk"])
+async def test_a_login_spelled_like_the_name_customers_see_is_refused(
+    sofie: ConsoleAgent, service: Service, name: str
+) -> None:
+    fields = {"login": "Ole.K", "name": name, "password": "ole-secret", "capacity": "2"}
+    response = await sofie.client.post(AGENTS, data={"csrf": sofie.csrf, **fields})
+    assert (response.status_code, "the login must not contain it" in response.text) == (422, True)
+    assert await service.store.agent_credentials("Ole.K") is None
+
+
+async def test_the_name_customers_see_changes_and_stays_apart_from_the_login(
+    sofie: ConsoleAgent, service: Service
+) -> None:
+    maria_id = await _id(service, "maria")
+    fields = {"csrf": sofie.csrf, "teams": "it-support", "capacity": "3", "telegram_user": ""}
+    renamed = await sofie.client.post(f"{AGENTS}/{maria_id}", data={**fields, "name": "Mia"})
+    refused = await sofie.client.post(f"{AGENTS}/{maria_id}", data={**fields, "name": "Maria"})
+    assert (renamed.status_code, refused.status_code) == (303, 422)
+    assert (await service.store.get_agent(maria_id)).name == "Mia"
 
 
 async def test_teams_capacity_admin_and_telegram_user_change(
