@@ -95,3 +95,18 @@ async def test_a_failing_staff_group_does_not_keep_the_customer_waiting(
     await handled(fake, fake.push_text(CHAT, "/human"))
     await staff_of(staff_channel).settled()
     assert (fake.topics, len(fake.sent_to(CHAT)) > 0) == ({}, True)
+
+
+async def test_a_telegram_customer_reads_the_display_name_never_the_login(
+    fake: FakeBotApi, staff_channel: TelegramChannel, store: SqlStore, runtime: Runtime
+) -> None:
+    desk = await store.add_agent(
+        login="desk-7", name="Maria Q.", password_hash="-", teams=["it-support"]
+    )
+    topic = await handed_off(fake, staff_channel)
+    conversation_id = await conversation_of(store, topic)
+    await runtime.claim(conversation_id, desk.id)
+    await runtime.agent_reply(conversation_id, desk.id, "Restart it, please")
+    await runtime.resolve(conversation_id, desk.id)
+    said = "\n".join(sent.text for sent in fake.sent_to(CHAT))
+    assert ("Maria Q.: Restart it, please" in said, "desk-7" in said) == (True, False)
