@@ -1,4 +1,15 @@
-"""The handoff package's error tree. Every error carries the data its message needs."""
+"""The handoff package's errors, in two branches by who can act on them.
+
+* :class:`HandoffError` and its subclasses: the desk refused what was asked (a move the
+  conversation's state does not allow, another agent's conversation, an unknown record).
+  Whoever asked can act on it: choose another conversation, correct the input.
+* :class:`StoreUnavailable`: the database could not be reached or failed. Nothing was
+  refused, and nobody but an operator can act on it; callers answer "try again later" and
+  retry. It is deliberately not a :class:`HandoffError`, so no ``except HandoffError``
+  mistakes an outage for a refusal ("not yours", "the agent acted meanwhile").
+
+Every error carries the data its message needs.
+"""
 
 from __future__ import annotations
 
@@ -110,8 +121,11 @@ class DuplicateLogin(HandoffError):
         self.login = login
 
 
-class StoreUnavailable(HandoffError):
-    """The database could not be reached or migrated."""
+class StoreUnavailable(Exception):
+    """The database could not be reached, failed, or could not be migrated: retry later.
+
+    Not a :class:`HandoffError` (see the module's docstring): an outage is no refusal.
+    """
 
 
 class AgentUnavailable(HandoffError):

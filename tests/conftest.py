@@ -17,6 +17,8 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from tests.outage import Outage, postgres_outage, sqlite_outage
+
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -74,3 +76,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite+aiosqlite:///{tmp_path / 'helpline.db'}"
     url: str = request.getfixturevalue("postgres_schema_url")
     return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def outage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Outage]:
+    """An empty database (as ``database_url``) that the test can really cut off and restore."""
+    if request.param == "sqlite":
+        with sqlite_outage(tmp_path) as sqlite:
+            yield sqlite
+        return
+    admin: str = request.getfixturevalue("postgres_admin")
+    with postgres_outage(admin, postgres_url()) as postgres:
+        yield postgres

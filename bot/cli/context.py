@@ -11,7 +11,7 @@ import click
 
 from bot.errors import BotError
 from bot.settings.model import Settings, load_settings
-from handoff.errors import HandoffError
+from handoff.errors import HandoffError, StoreUnavailable
 from handoff.store.port import Store
 from handoff.store.sql import SqlStore
 
@@ -45,5 +45,5 @@ def with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(run())
-    except (BotError, HandoffError, ValueError) as exc:
+    except (BotError, HandoffError, StoreUnavailable, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc

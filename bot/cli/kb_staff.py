@@ -145,7 +145,7 @@ def kb_test(directory: Path, config: Path | None) -> None:
 
 
 async def _unanswered(database_url: str, since: datetime | None, limit: int) -> list[Message]:
-    from handoff.errors import HandoffError
+    from handoff.errors import HandoffError, StoreUnavailable
     from handoff.store.sql import SqlStore
 
     try:
@@ -155,7 +155,7 @@ async def _unanswered(database_url: str, since: datetime | None, limit: int) -> 
             return await store.unanswered_messages(since=since, limit=limit)
         finally:
             await store.close()
-    except HandoffError as exc:
+    except (HandoffError, StoreUnavailable) as exc:
         raise click.ClickException(f"cannot read the database: {exc}") from exc
 
 

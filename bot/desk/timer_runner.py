@@ -15,6 +15,10 @@ Each tick:
 Restart-safe: a timer due while the service was stopped is still unclaimed in the table
 and fires at the first tick after start-up. A handler that fails is logged and not
 retried (its timer was claimed): handlers re-arm their own timers where that matters.
+A handler that fails because the database is unavailable did not fail its timer: the
+timer is given back to the store to fire again (at once if the database answers; else
+by the first tick that reaches it), and the tick stops there. A process that stops
+during the outage loses that give-back: its timer stays claimed, as after a crash.
 
 This is the only module of ``bot`` that imports ``apscheduler``.
 """
@@ -22,12 +26,14 @@ This is the only module of ``bot`` that imports ``apscheduler``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from handoff.errors import StoreUnavailable
 from handoff.store.port import Store
 from handoff.timers import Timer, TimerKind
 
@@ -67,6 +73,8 @@ class TimerRunner:
         self._handlers = dict(handlers)
         self._clock = clock
         self._busy = asyncio.Lock()
+        # Claimed timers whose run an outage cut short, not yet given back to the store.
+        self._unfinished: list[Timer] = []
 
     async def tick(self) -> int:
         """Fire what is due if this process leads; the scheduler calls this.
@@ -89,23 +97,44 @@ class TimerRunner:
             return await self._fire_due()
 
     async def _fire_due(self) -> int:
+        await self._give_back()
         fired = 0
         while fired < MAX_PER_TICK:
             now = self._clock()
             timer = await self._store.claim_due_timer(now)
             if timer is None:
                 break
-            fired += 1
             handler = self._handlers.get(timer.kind)
             if handler is None:
+                fired += 1
                 log.error("no handler for timer %s %s", timer.kind, timer.key)
                 continue
             try:
                 await handler(timer, now)
+            except StoreUnavailable:
+                # The database failed, not the timer: it fires again once the database
+                # answers. The rest of the tick would only fail the same way.
+                log.warning("timer %s %s waits: the database is unavailable", timer.kind, timer.key)
+                self._unfinished.append(timer)
+                with contextlib.suppress(StoreUnavailable):  # else the next tick does
+                    await self._give_back()
+                break
             except Exception:
                 # One broken timer must not stop the others; it stays claimed (fired once).
                 log.exception("timer %s %s failed", timer.kind, timer.key)
+            fired += 1
         return fired
+
+    async def _give_back(self) -> None:
+        """Put back the timers whose run an outage cut short, while the database answers.
+
+        Raises:
+            StoreUnavailable: the database still does not answer; they stay to be given
+                back by the next tick.
+        """
+        while self._unfinished:
+            await self._store.unclaim_timer(self._unfinished[0])
+            self._unfinished.pop(0)
 
     async def idle(self) -> None:
         """Wait until a running tick has finished (used when stopping)."""
@@ -162,6 +191,8 @@ class TimerScheduler:
     async def _tick(self) -> None:
         try:
             await self._runner.tick()
+        except StoreUnavailable:
+            log.warning("timers wait: the database is unavailable")
         except Exception:
             # The scheduler would only log it too; say what failed.
             log.exception("timer tick failed")

@@ -314,7 +314,7 @@ async def check_teams(settings: Settings) -> list[Finding]:
         return findings
     try:
         served = await _served_teams(settings)
-    except (HandoffError, OSError, ValueError, TimeoutError):
+    except (HandoffError, StoreUnavailable, OSError, ValueError, TimeoutError):
         return findings  # the database check reports why
     if served is None:
         return findings

@@ -20,6 +20,7 @@ methods do; database errors become :class:`~handoff.errors.StoreUnavailable`.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -127,7 +128,11 @@ def _begin_on_sqlite3(connection: Connection) -> None:
     driver = connection.connection.driver_connection
     if driver is None:  # never: the connection is checked out, so it is open
         raise StoreUnavailable("the SQLite connection is closed")
-    driver.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    try:
+        driver.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:
+        # Sent past SQLAlchemy, so not wrapped in its errors: say what it means here.
+        raise StoreUnavailable(f"database error: {exc}") from exc
 
 
 def _in_transaction(engine: Engine, unit: Unit[T]) -> T:

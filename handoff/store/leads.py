@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from handoff.errors import StoreUnavailable
 from handoff.store.base import SqlBase
 
 # Any constant works; it only has to be the same in every Helpline process.
@@ -46,12 +47,17 @@ class LeadsSql(SqlBase):
 
         Yields:
             Whether this process leads now.
+
+        Raises:
+            StoreUnavailable: the database does not answer.
         """
         if self._engine.dialect.name != "postgresql":
             yield True
             return
-        async with self._engine.connect() as connection:
-            lock = {"key": _PG_TIMER_LEAD_LOCK}
+        lock = {"key": _PG_TIMER_LEAD_LOCK}
+        held = AsyncExitStack()
+        try:
+            connection = await held.enter_async_context(self._engine.connect())
             # Keyed by schema too: deployments sharing one database each get a leader.
             leading = bool(
                 await connection.scalar(
@@ -63,9 +69,15 @@ class LeadsSql(SqlBase):
                 )
             )
             await connection.commit()  # the lock is the session's; no transaction stays open
-            try:
-                yield leading
-            finally:
+        except SQLAlchemyError as exc:
+            with contextlib.suppress(SQLAlchemyError, OSError):
+                await held.aclose()
+            raise StoreUnavailable(f"database error: {exc}") from exc
+        try:
+            yield leading
+        finally:
+            # A lost connection has released the lock already.
+            with contextlib.suppress(SQLAlchemyError, OSError):
                 if leading:
                     await connection.execute(
                         text(
@@ -75,6 +87,7 @@ class LeadsSql(SqlBase):
                         lock,
                     )
                     await connection.commit()
+                await held.aclose()
 
     @asynccontextmanager
     async def poller_lead(self) -> AsyncIterator[Callable[[], Awaitable[bool]] | None]:

@@ -438,6 +438,14 @@ class Store(Protocol):
     async def claim_due_timer(self, now: datetime) -> Timer | None:
         """Claim the most overdue timer, marking it fired; each timer is claimed once."""
 
+    async def unclaim_timer(self, timer: Timer) -> bool:
+        """Put back a timer claimed by :meth:`claim_due_timer` whose run could not finish
+        for want of the database, due as it was; one armed again since is left as armed.
+
+        Returns:
+            Whether it was put back.
+        """
+
     def timer_lead(self) -> AbstractAsyncContextManager[bool]:
         """Hold the deployment's timer lead (PostgreSQL advisory lock) if free; yields it."""
 

@@ -1,10 +1,12 @@
 """Durable timers on SQL (see :mod:`handoff.timers`): arming, cancelling, claiming.
 
 Timers fire exactly once because a runner claims a due timer with a conditional
-``UPDATE timer SET fired_at = ... WHERE id = ... AND fired_at IS NULL``; on PostgreSQL the
-candidate row is also selected ``FOR UPDATE SKIP LOCKED``, so concurrent runners take
+``UPDATE timer SET fired_at = ... WHERE id = ... AND fired_at IS NULL``; on PostgreSQL
+the candidate row is also selected ``FOR UPDATE SKIP LOCKED``, so concurrent runners take
 different timers instead of queueing behind each other. On SQLite every write transaction
-holds the database write lock (``BEGIN IMMEDIATE``), which serialises the claims.
+holds the database write lock (``BEGIN IMMEDIATE``), which serialises the claims. A run
+that an outage of the database cut short is given back (:meth:`TimersSql.unclaim_timer`)
+to fire again later.
 """
 
 from __future__ import annotations
@@ -118,3 +120,19 @@ class TimersSql(SqlBase):
                 .execution_options(synchronize_session=False)
             )
             return None if row is None else _timer(row)
+
+    async def unclaim_timer(self, timer: Timer) -> bool:
+        """See :meth:`handoff.store.port.Store.unclaim_timer`."""
+        if timer.fired_at is None:
+            raise ValueError(f"timer {timer.kind} {timer.key} was not claimed")
+        async with self._tx(write=True) as session:
+            # Only the claim this runner made: a timer armed again (fired_at cleared) or
+            # claimed anew since is not this claim any more.
+            back = await session.scalar(
+                update(TimerRow)
+                .where(TimerRow.id == timer.id, TimerRow.fired_at == timer.fired_at)
+                .values(fired_at=None)
+                .returning(TimerRow.id)
+                .execution_options(synchronize_session=False)
+            )
+            return back is not None

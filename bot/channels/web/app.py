@@ -37,8 +37,10 @@ from bot.channels.web import (
 from bot.channels.web.client_address import trust_proxies
 from bot.channels.web.invalid_input import invalid_request
 from bot.channels.web.typing_indicator import TypingRegistry
+from bot.channels.web.unavailable import store_unavailable
 from handoff import markup
 from handoff.attachments import refs_of
+from handoff.errors import StoreUnavailable
 
 if TYPE_CHECKING:
     from bot.service.composition import Service
@@ -270,6 +272,7 @@ def create_app(service: Service) -> FastAPI:
         app.include_router(telegram_webhook.build_router(service.telegram))
     app.add_exception_handler(console.LoginRequired, console.redirect_to_login)
     app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(StoreUnavailable, store_unavailable(templates))
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
 
     @app.api_route("/healthz", methods=["GET", "HEAD"], include_in_schema=False)
