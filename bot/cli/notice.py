@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 import click
@@ -23,14 +23,16 @@ def describe(notice: Notice, now: datetime, time_zone: str) -> str:
     """One line per notice: id, state, window (local time), audience and texts."""
     local = zone(time_zone)
     state = notice_state(notice, now).value
-    until = (
-        "open end"
-        if notice.ends_at is None
-        else f"{notice.ends_at.astimezone(local):%Y-%m-%d %H:%M}"
-    )
-    window = f"{notice.starts_at.astimezone(local):%Y-%m-%d %H:%M} to {until}"
+    until = "open end" if notice.ends_at is None else _clock(notice.ends_at, local)
+    window = f"{_clock(notice.starts_at, local)} to {until}"
     texts = "  ".join(f"[{lang}] {text}" for lang, text in notice.texts.items())
     return f"#{notice.id} {state} {window} ({notice.audience or 'everyone'})  {texts}"
+
+
+def _clock(moment: datetime, local: tzinfo) -> str:
+    # With the zone's name: "2026-12-07 00:30 CET" is not misread as UTC (or as the 6th).
+    shown = moment.astimezone(local)
+    return f"{shown:%Y-%m-%d %H:%M} {shown.tzname()}"
 
 
 @click.group()

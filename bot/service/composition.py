@@ -314,4 +314,5 @@ def build_telegram(settings: Settings, store: Store, runtime: Runtime) -> Telegr
         read_all_teams=settings.console_read_all_teams,
         flood_messages=settings.telegram_flood_messages,
         flood_window_s=settings.telegram_flood_window_s,
+        time_zone=settings.time_zone,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -163,9 +164,13 @@ def test_agents_passwd_of_an_unknown_login_fails(config: Path) -> None:
     assert "no agent with login 'nobody'" in result.output
 
 
-def _handed_off(config: Path) -> UUID:
+def _handed_off(config: Path, *, at: datetime | None = None) -> UUID:
     async def build() -> UUID:
-        store = await SqlStore.open(_url(config))
+        store = await (
+            SqlStore.open(_url(config))
+            if at is None
+            else SqlStore.open(_url(config), clock=lambda: at)
+        )
         customer = await store.upsert_customer(channel="web", external_id="w1", language="en")
         conversation = await store.open_conversation(customer.id)
         await store.append_message(
@@ -217,3 +222,24 @@ def test_transcript_export_json_reads_back(config: Path) -> None:
     card = from_json(result.output)
     assert (card.conversation_id, card.question) == (conversation_id, "this is useless")
     assert json.loads(result.output)["transcript"][0]["text"] == "this is useless"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("handoff", "explain"), "2026-12-07 00:30:00 CET handed off: frustration"),
+        (("transcript", "export"), "- `2026-12-07 00:30:00 CET` **customer:** this is useless"),
+        (("transcript", "export", "--format", "html"), ">2026-12-07 00:30:00 CET</time>"),
+    ],
+)
+def test_times_are_on_the_deployments_clock_across_midnight(
+    config: Path, args: tuple[str, ...], expected: str
+) -> None:
+    # 23:30 UTC on 6 December is 00:30 on the 7th in Copenhagen: the local day, named.
+    config.write_text(
+        config.read_text(encoding="utf-8") + 'time_zone = "Europe/Copenhagen"\n', encoding="utf-8"
+    )
+    conversation_id = _handed_off(config, at=datetime(2026, 12, 6, 23, 30, tzinfo=UTC))
+    result = helpline(config, *args[:2], str(conversation_id), *args[2:])
+    assert result.exit_code == 0, result.output
+    assert expected in result.output

@@ -84,3 +84,12 @@ def test_ending_an_unknown_notice_says_so(config: Path) -> None:
     result = run(config, "end", "42")
     assert result.exit_code == 1
     assert "no notice 42" in result.output
+
+
+def test_times_are_listed_on_the_deployments_clock_with_its_zone(config: Path) -> None:
+    # 00:30 in Copenhagen is 23:30 UTC the day before: the list must say the 6th, and CET.
+    run(config, "post", "--text", "Maintenance", "--from", "2030-01-06T00:30",
+        "--until", "2030-01-06T02:00")  # fmt: skip
+    listed = run(config, "list").output
+    assert "#1 scheduled 2030-01-06 00:30 CET to 2030-01-06 02:00 CET" in listed
+    assert "2030-01-05" not in listed

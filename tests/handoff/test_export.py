@@ -114,3 +114,16 @@ def test_a_question_in_the_card_cannot_forge_a_heading(card: HandoffCard) -> Non
 )
 def test_printable_escapes_what_a_terminal_would_obey(text: str, shown: str) -> None:
     assert printable(text) == shown
+
+
+def test_an_export_across_midnight_shows_the_local_day(card: HandoffCard) -> None:
+    # 23:30 UTC on 6 December is already 7 December in Copenhagen.
+    first = card.transcript[0]
+    late = replace(first, created_at=first.created_at.replace(month=12, day=6, hour=23, minute=30))
+    local = ZoneInfo("Europe/Copenhagen")
+    shown = replace(card, transcript=(late,))
+    expected = "2026-12-07 00:30:01 CET"
+    assert f"- `{expected}` **customer:**" in to_markdown(shown, time_zone=local)
+    page = to_html(shown, time_zone=local)
+    assert f">{expected}</time>" in page
+    assert "2026-12-06" not in to_markdown(shown, time_zone=local)

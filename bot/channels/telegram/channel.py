@@ -43,6 +43,7 @@ from bot.runtime.core import Runtime
 from bot.runtime.incoming import IncomingMessage
 from handoff.attachments import MAX_BYTES, NewAttachment
 from handoff.errors import AttachmentRefused, StoreUnavailable
+from handoff.office_hours import zone
 from handoff.store.port import Store
 
 log = logging.getLogger(__name__)
@@ -320,6 +321,7 @@ def build_channel(
     flood_messages: int = 10,
     flood_window_s: float = 10.0,
     clock: Clock = time.monotonic,
+    time_zone: str = "UTC",
 ) -> TelegramChannel:
     """Wire the Telegram channel and register its delivery with the runtime.
 
@@ -343,6 +345,7 @@ def build_channel(
             delivery=delivery,
             teams=teams,
             read_all_teams=read_all_teams,
+            time_zone=zone(time_zone),
         )
         runtime.add_listener(staff)
     webhook_url = f"{public_url.rstrip('/')}{WEBHOOK_PATH}" if public_url else None

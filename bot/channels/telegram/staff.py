@@ -29,7 +29,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Collection
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from uuid import UUID
 
 from telegram import Bot
@@ -78,7 +78,9 @@ class StaffGroup:
         delivery: TelegramDelivery,
         teams: Collection[str] = (),
         read_all_teams: bool = False,
+        time_zone: tzinfo = UTC,
     ) -> None:
+        self._time_zone = time_zone
         self._bot = bot
         self.chat_id = chat_id
         self._runtime = runtime
@@ -268,7 +270,7 @@ class StaffGroup:
             feedback=await self._store.feedback(conversation.id),
             now=datetime.now(UTC),
         )
-        await self._send(topic, card_text(card))
+        await self._send(topic, card_text(card, time_zone=self._time_zone))
         return topic
 
     async def _post(self, conversation: Conversation, topic: int, text: FormattedText) -> None:

@@ -8,6 +8,8 @@ as raw ``**stars**``. The customer's own words and the card's facts stay plain t
 
 from __future__ import annotations
 
+from datetime import UTC, tzinfo
+
 from bot.channels.telegram.formatting import FormattedText, join_formatted, markdown_to_telegram
 from handoff.card import HandoffCard, TriedArticle
 from handoff.model import Conversation, ConversationState, Message, SenderKind
@@ -51,13 +53,19 @@ def transcript_line(message: Message) -> FormattedText:
     return FormattedText(f"{label}{edited}: {text}")
 
 
-def card_text(card: HandoffCard, *, tail: int = TRANSCRIPT_TAIL) -> FormattedText:
+def card_text(
+    card: HandoffCard, *, tail: int = TRANSCRIPT_TAIL, time_zone: tzinfo = UTC
+) -> FormattedText:
     """The card as a topic's first message: the facts, what the bot tried, how to act,
-    then the last ``tail`` messages of the transcript."""
+    then the last ``tail`` messages of the transcript. The handoff's time is on the
+    deployment's clock (``time_zone``) with the zone's name."""
     lines = [f"{card.customer} ({card.channel}, {card.language or 'language unknown'})"]
     if card.reason is not None:
         lines.append(f"Why: {describe_reason(card.reason, card.reason_detail)}")
         lines.append(f"Question: {card.question or '-'}")
+    if card.requested_at is not None:
+        handed = card.requested_at.astimezone(time_zone)
+        lines.append(f"Handed off: {handed:%Y-%m-%d %H:%M} {handed.tzname()}")
     lines.append(f"Team: {card.team or 'none'}; waited {_duration(card.waited_s)}")
     if card.tried:
         lines.append("Bot tried: " + "; ".join(_tried(article) for article in card.tried))

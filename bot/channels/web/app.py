@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,7 @@ from bot.channels.web.unavailable import store_unavailable
 from handoff import markup
 from handoff.attachments import refs_of
 from handoff.errors import StoreUnavailable
+from handoff.office_hours import zone
 
 if TYPE_CHECKING:
     from bot.service.composition import Service
@@ -193,14 +195,18 @@ def carries_a_file(path: str) -> bool:
     return path.startswith("/console/conversations/") and path.endswith("/reply")
 
 
-def build_templates() -> Jinja2Templates:
-    """The Jinja2 templates of the chat page and the console, autoescaping everything."""
+def build_templates(time_zone: str = "UTC") -> Jinja2Templates:
+    """The Jinja2 templates of the chat page and the console, autoescaping everything.
+
+    Args:
+        time_zone: the deployment's; the ``clock`` filter shows times on its clock.
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["clock"] = format_clock
+    env.filters["clock"] = partial(format_clock, time_zone=zone(time_zone))
     env.filters["ago"] = format_ago
     env.filters["markup"] = format_markup
     env.filters["attachments"] = console_files
@@ -217,13 +223,13 @@ def console_files(meta: Mapping[str, Any]) -> list[files.AttachmentOut]:
     return [files.AttachmentOut.of(ref, prefix=console.FILES_PATH) for ref in refs_of(meta)]
 
 
-def format_clock(moment: datetime | None) -> str:
-    """A timestamp as ``YYYY-MM-DD HH:MM UTC`` (empty for None)."""
+def format_clock(moment: datetime | None, *, time_zone: tzinfo = UTC) -> str:
+    """A timestamp on the deployment's clock with the zone's name, ``2026-12-07 00:30 CET``
+    (empty for None): staff elsewhere, or reading across midnight, know which day it is."""
     if moment is None:
         return ""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    local = moment.astimezone(time_zone) if moment.tzinfo is not None else moment
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or 'UTC'}"
 
 
 def format_ago(moment: datetime | None) -> str:
@@ -252,7 +258,7 @@ def create_app(service: Service) -> FastAPI:
         The FastAPI application serving the web chat, the agent console and ``/healthz``.
     """
     app = FastAPI(title="Helpline", docs_url=None, redoc_url=None, openapi_url=None)
-    templates = build_templates()
+    templates = build_templates(service.settings.time_zone)
     secure = (service.settings.public_url or "").startswith("https://")
 
     typing = TypingRegistry()  # the console writes it, the customers' streams read it

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.channels.telegram.formatting import Entity, FormattedText
-from bot.channels.telegram.staff_card import transcript_line
+from bot.channels.telegram.staff_card import card_text, transcript_line
+from handoff.card import build_card
 from handoff.model import Message, SenderKind
+from tests.handoff.desk_samples import CONVERSATION, CUSTOMER, HANDOFF, TRANSCRIPT
 
 WHEN = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
 
@@ -51,3 +55,18 @@ def _message(sender: SenderKind, text: str, **fields: object) -> Message:
 )
 def test_a_transcript_line(message: Message, line: FormattedText) -> None:
     assert transcript_line(message) == line
+
+
+def test_the_card_says_when_on_the_deployments_clock() -> None:
+    # 23:30 UTC on 6 December is 00:30 on the 7th in Copenhagen: the card says the 7th, CET.
+    late = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)
+    card = build_card(
+        conversation=CONVERSATION,
+        customer=CUSTOMER,
+        handoff=replace(HANDOFF, requested_at=late, claimed_at=None),
+        transcript=TRANSCRIPT,
+        now=late,
+    )
+    text = card_text(card, time_zone=ZoneInfo("Europe/Copenhagen")).text
+    assert "Handed off: 2026-12-07 00:30 CET" in text
+    assert "2026-12-06" not in text
