@@ -207,6 +207,7 @@ def build_templates(time_zone: str = "UTC") -> Jinja2Templates:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["clock"] = partial(format_clock, time_zone=zone(time_zone))
+    env.globals["time_zone"] = time_zone  # console.js shows live times on the same clock
     env.filters["ago"] = format_ago
     env.filters["markup"] = format_markup
     env.filters["attachments"] = console_files

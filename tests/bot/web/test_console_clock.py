@@ -6,15 +6,17 @@ already the next day: the pages must show the local day and time, with the zone'
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from playwright.async_api import Browser, expect
 
 from bot.settings.model import Settings
 from handoff.model import HandoffReason, NewMessage, SenderKind
 from handoff.store.sql import SqlStore
-from tests.bot.web.conftest import ConsoleAgent
+from tests.bot.web.conftest import SOFIE, ChatCustomer, ConsoleAgent
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 DASHBOARD = "/console/admin/dashboard"
@@ -82,3 +84,26 @@ async def test_the_console_shows_the_handoff_time_on_the_local_clock(
     page = (await sofie.client.get(f"/console/conversations/{late_handoff}")).text
     assert f"{local:%Y-%m-%d %H:%M} {local.tzname()}</time>" in page
     assert " UTC</time>" not in page
+
+
+@pytest.mark.browser
+async def test_a_live_message_shows_the_deployments_clock_not_the_browsers(
+    chromium_browser: Browser, base_url: str, queued: ChatCustomer, sofie: ConsoleAgent
+) -> None:
+    conversation_id = (await sofie.queue())["queue"][0]["conversation_id"]
+    # The agent's browser is in New York; the desk's clock is Copenhagen's.
+    context = await chromium_browser.new_context(timezone_id="America/New_York")
+    page = await context.new_page()
+    await page.goto(f"{base_url}/console/login")
+    await page.get_by_label("Login").fill(SOFIE[0])
+    await page.get_by_label("Password").fill(SOFIE[1])
+    await page.get_by_role("button", name="Log in").click()
+    await page.goto(f"{base_url}/console/conversations/{conversation_id}")
+    said = (await queued.say("are you still there?"))["messages"][0]
+    local = datetime.fromisoformat(said["created_at"]).astimezone(COPENHAGEN)
+    row = page.locator(".msg", has_text="are you still there?")
+    await expect(row.locator("time")).to_have_text(f"{local:%Y-%m-%d %H:%M} {local.tzname()}")
+    # The rows the server drew read the same clock.
+    first = page.locator(".msg time").first
+    await expect(first).to_have_text(re.compile(rf" {local.tzname()}$"))
+    await context.close()

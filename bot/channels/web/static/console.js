@@ -15,11 +15,25 @@
     return node;
   }
 
-  // The same formats as the server-rendered page (bot/channels/web/app.py: format_clock, format_ago).
+  // The same formats as the server-rendered page (bot/channels/web/app.py: format_clock, format_ago):
+  // the deployment's clock with the zone's name, "2026-12-07 00:30 CET", whatever the browser's.
+  const CLOCK = new Intl.DateTimeFormat("en-GB", {
+    timeZone: document.body.dataset.timeZone || "UTC",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "short",
+  });
+
   function clock(iso) {
     const when = new Date(iso);
     if (Number.isNaN(when.getTime())) return "";
-    return `${when.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+    const part = {};
+    for (const { type, value } of CLOCK.formatToParts(when)) part[type] = value;
+    return `${part.year}-${part.month}-${part.day} ${part.hour}:${part.minute} ${part.timeZoneName}`;
   }
 
   function ago(iso) {
