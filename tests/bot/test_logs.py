@@ -154,7 +154,11 @@ def test_the_settings_name_every_secret_and_the_banner_url_hides_the_password() 
         database_url="postgresql+psycopg://helpline:s3cr%40t@db.example.org/helpline",
         telegram_token="42:ABC",
         secret_key="cookie-key",
+        smtp_host="smtp.example.org",
+        smtp_password="mail-pass",
+        mail_from="support@example.org",
+        public_url="https://help.example.org",
     )
-    assert {"42:ABC", "cookie-key", "s3cr@t", "s3cr%40t"} <= set(settings.secrets())
+    assert {"42:ABC", "cookie-key", "s3cr@t", "s3cr%40t", "mail-pass"} <= set(settings.secrets())
     assert "s3cr" not in settings.shown_database_url()
     assert "db.example.org" in settings.shown_database_url()

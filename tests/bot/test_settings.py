@@ -149,3 +149,37 @@ def test_a_bare_folder_brings_no_demo_accounts(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert load_settings(environ={}).demo_agents == ()
+
+
+MAIL = {"HELPLINE_SMTP_HOST": "smtp.example.org", "HELPLINE_SMTP_PORT": "465"}
+
+
+@pytest.mark.parametrize(
+    ("environ", "fragment"),
+    [
+        (MAIL | {"HELPLINE_PUBLIC_URL": "https://help.example.org"}, "mail_from"),
+        (MAIL | {"HELPLINE_MAIL_FROM": "support@example.org"}, "public_url"),
+        (MAIL | {"HELPLINE_MAIL_FROM": "support", "HELPLINE_PUBLIC_URL": "https://h.org"}, "@"),
+        (MAIL | {"HELPLINE_SMTP_SECURITY": "tls"}, "smtp_security"),
+    ],
+)
+def test_mail_settings_that_cannot_send_are_refused_at_start(
+    environ: dict[str, str], fragment: str
+) -> None:
+    with pytest.raises(ConfigError, match=fragment):
+        load_settings(environ=environ, search_config=False)
+
+
+def test_mail_settings_from_the_environment() -> None:
+    settings = load_settings(
+        environ=MAIL
+        | {
+            "HELPLINE_SMTP_SECURITY": "ssl",
+            "HELPLINE_MAIL_FROM": "support@example.org",
+            "HELPLINE_PUBLIC_URL": "https://help.example.org",
+            "HELPLINE_SMTP_PASSWORD": "mail-pass",
+        },
+        search_config=False,
+    )
+    assert (settings.smtp_port, settings.smtp_security, settings.mail_enabled) == (465, "ssl", True)
+    assert "mail-pass" in settings.secrets()
