@@ -37,6 +37,8 @@ OPERATIONS = [
     ("POST", "/api/chat/events/ticket"),
     ("GET", "/api/chat/events"),
     ("POST", "/api/chat/typing"),
+    ("POST", "/api/chat/resume"),
+    ("POST", "/api/chat/email"),
 ]
 EXAMPLES = 50
 
