@@ -87,6 +87,7 @@ class PostgresOutage:
         )
         self._admin = admin
         self._role = role
+        self._schema = schema
 
     def cut(self) -> None:
         with psycopg.connect(self._admin, autocommit=True) as conn:
@@ -100,6 +101,24 @@ class PostgresOutage:
         with psycopg.connect(self._admin, autocommit=True) as conn:
             conn.execute(sql.SQL("ALTER ROLE {} LOGIN").format(sql.Identifier(self._role)))
 
+    def refuse_changes(self, table: str) -> None:
+        """Revoke the role's right to change (or lock) ``table``; reads still work."""
+        with psycopg.connect(self._admin, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("REVOKE UPDATE, DELETE ON {}.{} FROM {}").format(
+                    sql.Identifier(self._schema), sql.Identifier(table), sql.Identifier(self._role)
+                )
+            )
+
+    def allow_changes(self, table: str) -> None:
+        """Give back what :meth:`refuse_changes` took."""
+        with psycopg.connect(self._admin, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("GRANT UPDATE, DELETE ON {}.{} TO {}").format(
+                    sql.Identifier(self._schema), sql.Identifier(table), sql.Identifier(self._role)
+                )
+            )
+
 
 @contextmanager
 def sqlite_outage(tmp_path: Path) -> Iterator[Outage]:
@@ -108,7 +127,7 @@ def sqlite_outage(tmp_path: Path) -> Iterator[Outage]:
 
 
 @contextmanager
-def postgres_outage(admin: str, base_url: str) -> Iterator[Outage]:
+def postgres_outage(admin: str, base_url: str) -> Iterator[PostgresOutage]:
     """A fresh schema owned by a fresh role, both dropped afterwards."""
     name = f"test_cut_{uuid.uuid4().hex[:12]}"
     role, schema = sql.Identifier(name), sql.Identifier(name)
