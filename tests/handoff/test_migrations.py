@@ -26,8 +26,10 @@ TABLES = {
     "handoff",
     "message",
     "notice",
+    "reply_mail",
     "saved_reply",
     "timer",
+    "web_token",
 }
 
 

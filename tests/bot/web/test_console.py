@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.channels.web.app import SESSION_COOKIE
+from bot.channels.web.login_throttle import DEVICE_COOKIE
 from handoff import markup
 from tests.bot.web.conftest import (
     JONAS,
@@ -57,10 +58,14 @@ async def test_right_password_opens_the_console(logged_out: ConsoleAgent) -> Non
 
 async def test_session_cookie_is_httponly_and_samesite_lax(logged_out: ConsoleAgent) -> None:
     response = await logged_out.login(MARIA[0], MARIA[1])
-    cookie = response.headers["Set-Cookie"].lower()
-    assert cookie.startswith(f"{SESSION_COOKIE}=")
-    assert "httponly" in cookie
-    assert "samesite=lax" in cookie
+    cookies = {c.split("=", 1)[0]: c.lower() for c in response.headers.get_list("Set-Cookie")}
+    # The session, and the known-device cookie of the login limits (sent to the login page
+    # only, never from other sites): neither readable by scripts.
+    assert set(cookies) == {SESSION_COOKIE, DEVICE_COOKIE}
+    assert "httponly" in cookies[SESSION_COOKIE]
+    assert "samesite=lax" in cookies[SESSION_COOKIE]
+    assert "httponly" in cookies[DEVICE_COOKIE]
+    assert "samesite=strict" in cookies[DEVICE_COOKIE]
 
 
 async def test_login_without_csrf_token_is_403(logged_out: ConsoleAgent) -> None:
