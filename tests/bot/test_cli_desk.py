@@ -164,7 +164,7 @@ def test_agents_passwd_of_an_unknown_login_fails(config: Path) -> None:
     assert "no agent with login 'nobody'" in result.output
 
 
-def _handed_off(config: Path, *, at: datetime | None = None) -> UUID:
+def _handed_off(config: Path, *, at: datetime | None = None, text: str = "this is useless") -> UUID:
     async def build() -> UUID:
         store = await (
             SqlStore.open(_url(config))
@@ -174,13 +174,13 @@ def _handed_off(config: Path, *, at: datetime | None = None) -> UUID:
         customer = await store.upsert_customer(channel="web", external_id="w1", language="en")
         conversation = await store.open_conversation(customer.id)
         await store.append_message(
-            conversation.id, NewMessage(sender=SenderKind.CUSTOMER, text="this is useless")
+            conversation.id, NewMessage(sender=SenderKind.CUSTOMER, text=text)
         )
         await store.request_handoff(
             conversation.id,
             reason=HandoffReason.FRUSTRATION,
             team="it-support",
-            summary="this is useless",
+            summary=text,
             detail="words: word 'useless'",
         )
         await store.close()
@@ -196,6 +196,19 @@ def test_handoff_explain_says_why(config: Path) -> None:
     assert "handed off: frustration" in result.output
     assert "why: the customer sounded frustrated (words: word 'useless')" in result.output
     assert "question: this is useless" in result.output
+
+
+@pytest.mark.parametrize("command", [("handoff", "explain"), ("transcript", "export")])
+def test_a_customers_control_characters_reach_the_terminal_escaped(
+    config: Path, command: tuple[str, str]
+) -> None:
+    conversation_id = _handed_off(config, text="useless \x1b[2J\u202eevil")
+    result = helpline(config, *command, str(conversation_id))
+    assert (
+        result.exit_code,
+        "\x1b" in result.output or "\u202e" in result.output,
+        ("useless \\u001b" in result.output, "\\u202eevil" in result.output),
+    ) == (0, False, (True, True))
 
 
 def test_handoff_explain_of_an_unknown_conversation_fails(config: Path) -> None:
