@@ -312,6 +312,7 @@ def build_telegram(settings: Settings, store: Store, runtime: Runtime) -> Telegr
         staff_chat_id=settings.telegram_staff_chat_id,
         teams=[team.id for team in settings.teams],
         read_all_teams=settings.console_read_all_teams,
+        hidden_teams=[team.id for team in settings.teams if not team.telegram_staff_group],
         flood_messages=settings.telegram_flood_messages,
         flood_window_s=settings.telegram_flood_window_s,
         time_zone=settings.time_zone,

@@ -45,6 +45,10 @@ class Team(BaseModel):
 
     id: str
     name: str
+    #: Whether this team's handoffs are mirrored into the Telegram staff group. Every
+    #: member of the group sees every topic, so a team whose conversations must stay
+    #: with the team (security incidents) is kept out of it and worked in the console.
+    telegram_staff_group: bool = True
 
 
 class DemoAgent(BaseModel):

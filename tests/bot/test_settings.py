@@ -183,3 +183,13 @@ def test_mail_settings_from_the_environment() -> None:
     )
     assert (settings.smtp_port, settings.smtp_security, settings.mail_enabled) == (465, "ssl", True)
     assert "mail-pass" in settings.secrets()
+
+
+def test_the_samples_security_team_stays_out_of_the_telegram_staff_group() -> None:
+    sample = Path(__file__).resolve().parents[2] / "examples" / "it-helpdesk" / "helpline.toml"
+    teams = load_settings(environ={}, config_file=sample).teams
+    assert {team.id: team.telegram_staff_group for team in teams} == {
+        "it-support": True,
+        "accounts": True,
+        "security": False,
+    }

@@ -316,6 +316,7 @@ def build_channel(
     staff_chat_id: int | None = None,
     teams: Collection[str] = (),
     read_all_teams: bool = False,
+    hidden_teams: Collection[str] = (),
     limiter: RateLimiter | None = None,
     poll_timeout_s: int = 30,
     flood_messages: int = 10,
@@ -327,7 +328,8 @@ def build_channel(
 
     With a staff group (``staff_chat_id``), the group also listens to the runtime, so
     its topics mirror what happens in the console; ``teams`` are the desk's team ids, and
-    ``read_all_teams`` lets every agent note on every team's conversations.
+    ``read_all_teams`` lets every agent act on every team's conversations, and
+    ``hidden_teams`` are kept out of the group.
 
     Raises:
         ConfigError: webhook mode without a public URL or a secret.
@@ -345,6 +347,7 @@ def build_channel(
             delivery=delivery,
             teams=teams,
             read_all_teams=read_all_teams,
+            hidden_teams=hidden_teams,
             time_zone=zone(time_zone),
         )
         runtime.add_listener(staff)

@@ -15,6 +15,10 @@ conversation:
 Each of these needs an agent who may read the conversation (:mod:`handoff.reading`), as in
 the console; the topic itself is seen by every member of the group (docs/deployment.md).
 
+Teams can be kept out of the group (``telegram_staff_group = false``): every member sees
+every topic, so their conversations get none, and one passed to such a team leaves its
+topic with a last line.
+
 The topic's title shows the status and the agent. A topic staff deleted is opened again
 with the card and the transcript the first time something must be posted into it.
 
@@ -51,6 +55,10 @@ log = logging.getLogger(__name__)
 
 #: Prefix of the external id of a reply an agent wrote in a topic: it is not mirrored back.
 STAFF_REF = "staff-topic:"
+#: Said in a topic whose conversation went to a team kept out of the group.
+LEFT_FOR_HIDDEN_TEAM = (
+    "Passed to a team that works outside this group; this topic is no longer updated."
+)
 _STOP_GRACE_S = 5.0  # how long stopping waits for posts still queued
 
 Job = Callable[[], Awaitable[None]]
@@ -66,6 +74,9 @@ class StaffGroup:
         store: conversations, agents and topics.
         delivery: sends within Telegram's limits.
         teams: the desk's team ids, the targets of ``/transfer team:ID``.
+        read_all_teams: every agent may act on every team's conversations.
+        hidden_teams: teams whose conversations are kept out of the group (its members
+            all see every topic); one passed to such a team leaves its topic.
     """
 
     def __init__(
@@ -78,6 +89,7 @@ class StaffGroup:
         delivery: TelegramDelivery,
         teams: Collection[str] = (),
         read_all_teams: bool = False,
+        hidden_teams: Collection[str] = (),
         time_zone: tzinfo = UTC,
     ) -> None:
         self._time_zone = time_zone
@@ -88,6 +100,7 @@ class StaffGroup:
         self._delivery = delivery
         self._teams = frozenset(teams)
         self._read_all_teams = read_all_teams
+        self._hidden_teams = frozenset(hidden_teams)
         self._jobs: asyncio.Queue[Job] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self._titles: dict[int, str] = {}  # topic -> the name it has, to rename only on change
@@ -144,6 +157,10 @@ class StaffGroup:
         if message.sender is SenderKind.AGENT and from_topic:
             return  # written in the topic: it is there already
         conversation = await self._store.get_conversation(conversation_id)
+        if conversation.team in self._hidden_teams:
+            if await self._store.telegram_topic(conversation_id) is not None:
+                self._enqueue(functools.partial(self._leave, conversation_id))
+            return
         with_people = conversation.state is not ConversationState.BOT
         if not with_people and await self._store.telegram_topic(conversation_id) is None:
             return
@@ -152,6 +169,8 @@ class StaffGroup:
 
     async def _mirror(self, conversation_id: UUID, message: Message, *, relay: bool) -> None:
         conversation = await self._store.get_conversation(conversation_id)
+        if conversation.team in self._hidden_teams:
+            return  # passed on meanwhile; the queued _leave tells the topic
         topic = await self._store.telegram_topic(conversation_id)
         if topic is None:
             await self._open_topic(conversation)  # its transcript ends with this message
@@ -159,6 +178,16 @@ class StaffGroup:
         if relay:
             await self._post(conversation, topic, transcript_line(message))
         await self.refresh_title(conversation_id)
+
+    async def _leave(self, conversation_id: UUID) -> None:
+        """The conversation went to a team kept out of the group: say so in its topic,
+        then no longer update the topic or act on commands written in it."""
+        topic = await self._store.telegram_topic(conversation_id)
+        if topic is None:
+            return
+        await self._send(topic, LEFT_FOR_HIDDEN_TEAM)
+        await self._store.set_telegram_topic(conversation_id, None)
+        self._titles.pop(topic, None)
 
     async def refresh_title(self, conversation_id: UUID) -> None:
         """Rename the conversation's topic if its status or agent changed."""

@@ -77,8 +77,18 @@ async def handled(fake: FakeBotApi, update_id: int, *, timeout_s: float = 10.0) 
 
 
 @pytest.fixture
+def hidden_teams() -> tuple[str, ...]:
+    """Teams kept out of the staff group (a test parametrizes it)."""
+    return ()
+
+
+@pytest.fixture
 async def staff_channel(
-    fake: FakeBotApi, runtime: Runtime, store: SqlStore, agents: tuple[int, int]
+    fake: FakeBotApi,
+    runtime: Runtime,
+    store: SqlStore,
+    agents: tuple[int, int],
+    hidden_teams: tuple[str, ...],
 ) -> AsyncIterator[TelegramChannel]:
     """A started channel with the staff group; Maria is registered by her Telegram id."""
     await store.set_agent_telegram_user(agents[0], MARIA_TG)
@@ -90,6 +100,7 @@ async def staff_channel(
         store=store,
         staff_chat_id=STAFF,
         teams=TEAMS,
+        hidden_teams=hidden_teams,
         limiter=fast_limiter(),
         poll_timeout_s=1,
     )

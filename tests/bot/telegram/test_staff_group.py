@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.staff import LEFT_FOR_HIDDEN_TEAM
 from handoff.model import ConversationState
 from handoff.store.sql import SqlStore
 from tests.bot.telegram.conftest import CHAT, STAFF, STRANGER_TG, handled
@@ -107,6 +108,26 @@ async def test_another_teams_conversation_is_not_worked_from_its_topic(
         True,
         "Not done: the conversation is another team's",
     )
+
+
+@pytest.mark.parametrize("hidden_teams", [("security",)])
+async def test_a_conversation_passed_to_a_team_outside_the_group_leaves_its_topic(
+    fake: FakeBotApi, staff_channel: TelegramChannel, store: SqlStore
+) -> None:
+    topic = await handed_off(fake, staff_channel)
+    conversation_id = await conversation_of(store, topic)
+    await in_topic(fake, staff_channel, topic, "/take")
+    await in_topic(fake, staff_channel, topic, "/transfer team:security")
+    await handled(fake, fake.push_text(CHAT, "It is urgent, my laptop was stolen"))
+    await in_topic(fake, staff_channel, topic, "/take")
+    await staff_of(staff_channel).settled()
+    conversation = await store.get_conversation(conversation_id)
+    assert (
+        topic_texts(fake, topic)[-1],
+        list(fake.topics),
+        await store.telegram_topic(conversation_id),
+        (conversation.state, conversation.team),
+    ) == (LEFT_FOR_HIDDEN_TEAM, [topic], None, (ConversationState.QUEUED, "security"))
 
 
 async def test_only_registered_agents_can_act(
