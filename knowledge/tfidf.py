@@ -231,10 +231,32 @@ class TextFields:
         Returns:
             A new matrix, or ``None`` for a field that was ``None``.
         """
+        return self._documents(field, 0)
+
+    def documents(self, field: int) -> sparse.csr_matrix | None:
+        """A field's texts as vectors whose dot products are their similarities.
+
+        The word and the character vectors side by side, each scaled by the square root of
+        its share: the dot product of two rows is :meth:`TextField.similarity` of one text
+        with the other (every feature of a text of the field is known to the field).
+
+        Returns:
+            A new matrix, one row per text, or ``None`` for a field that was ``None``.
+        """
+        words = self._documents(field, 0)
+        chars = self._documents(field, 1)
+        if words is None or chars is None:
+            return None
+        return sparse.hstack(
+            [np.sqrt(_WORD_WEIGHT) * words, np.sqrt(1.0 - _WORD_WEIGHT) * chars], format="csr"
+        )
+
+    def _documents(self, field: int, space: int) -> sparse.csr_matrix | None:
+        """One space's vectors of a field (0: words, 1: characters), one row per text."""
         if field not in self._present:
             return None
         block = self._present.index(field)
-        first, end = self._firsts[2 * block], self._firsts[2 * block + 1]
+        first, end = self._firsts[2 * block + space], self._firsts[2 * block + space + 1]
         start, stop = self._indptr[first], self._indptr[end]
         postings = sparse.csr_matrix(
             (

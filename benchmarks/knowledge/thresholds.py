@@ -12,9 +12,16 @@ bot's own decision rule. The held-out sample cases (``sample-holdout``) are prin
 them but never used to choose.
 
 With ``--fit`` it also refits the confidence model (``knowledge/index.py``, ``_confidence``)
-on the best candidate's evidence of every development case: logistic regression of "the
-best candidate is the right answer", each protocol weighing the same, and prints the
-coefficients to put into the index.
+on the best candidate's evidence of every development case and prints the coefficients to
+put into the index, in two steps:
+
+1. logistic regression of "the best candidate is the right answer", each protocol weighing
+   the same (a score that reads as a probability);
+2. from there, a seeded random search that moves the coefficients towards the
+   targets at the default threshold: it maximises the smallest margin by which a target
+   is met (:data:`TARGETS`; a negative margin is a miss), and keeps each coefficient on the
+   side its evidence argues for (:data:`SIGNS`: more words no article uses never raise
+   the score).
 """
 
 from __future__ import annotations
@@ -25,6 +32,9 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -38,7 +48,9 @@ from knowledge.embedding import load_embedding
 from knowledge.evaluation import Trial, run_cases, score
 from knowledge.index import Candidate, SearchIndex
 
+Array = npt.NDArray[np.float64]
 MARGIN = Settings().clarify_margin
+THRESHOLD = Settings().answer_threshold
 DEVELOPMENT = ("sample", "CLINC-dev", "B77-unseen")
 HELD_OUT = ("sample-holdout",)
 #: The evidence the model weighs, in the order of its coefficients (see _confidence).
@@ -53,7 +65,30 @@ FEATURES = (
     "density x ranking",
     "density x fit",
     "density",
+    "reference",
 )
+#: The development targets (answer precision, in-knowledge answered right, declined) that the
+#: second step of the fit aims at; 0 is no target. CLINC150's and Banking77's are the issue's.
+#: The sample's are its figures before the reference level (97.0% / 84.2% / 98.6%, rounded
+#: down): the issue's own (95% / 90% / 75%) could only be met on the sample by answering
+#: questions such as "the coffee machine is broken" or by missing Banking77's precision
+#: (docs/knowledge.md), so the fit may move CLINC150 and Banking77 to their targets only
+#: without making the sample worse.
+TARGETS = {
+    "sample": (0.965, 0.842, 0.97),
+    "CLINC-dev": (0.92, 0.85, 0.80),
+    "B77-unseen": (0.92, 0.80, 0.0),
+}
+#: The sign each coefficient must keep: +1 for evidence for the article, -1 against it.
+SIGNS = {
+    "fit": 1,
+    "best_variant": 1,
+    "probability": 1,
+    "unknown": -1,
+    "coverage": 1,
+    "background": -1,
+    "reference": -1,
+}
 
 
 def answered(candidates: Sequence[Candidate], threshold: float) -> str | None:
@@ -78,12 +113,12 @@ def features(candidate: Candidate) -> list[float]:
         e.density * e.ranking,
         e.density * fit,
         e.density,
+        e.reference,
     ]
 
 
-def fit_model(trials: dict[str, list[Trial]]) -> None:
-    """Print the logistic regression of "the best candidate is right" on its evidence."""
-    import numpy as np
+def fit_model(trials: dict[str, list[Trial]], *, rounds: int = 2500, seed: int = 0) -> None:
+    """Print the confidence model fitted to the development trials (module docstring)."""
     from sklearn.linear_model import LogisticRegression
 
     rows, labels, weights = [], [], []
@@ -94,11 +129,107 @@ def fit_model(trials: dict[str, list[Trial]]) -> None:
             labels.append(int(best is not None and best.article.id == trial.expected))
             weights.append(1.0 / len(trials[name]))
     weight = np.asarray(weights) * len(weights) / sum(weights)
-    model = LogisticRegression(C=10.0, max_iter=5000)
+    model = LogisticRegression(C=10.0, max_iter=20000)
     model.fit(np.asarray(rows), np.asarray(labels), sample_weight=weight)
-    print(f"\nbias {model.intercept_[0]:.3f}")
-    for name, value in zip(FEATURES, model.coef_[0], strict=True):
-        print(f"{name}: {value:.3f}")
+    signs = np.asarray([SIGNS.get(name, 0) for name in FEATURES])
+    bias = float(model.intercept_[0])
+    coefficients = _signed(model.coef_[0], signs)
+    print(f"\nlogistic regression: bias {bias:.3f}, " + _listed(coefficients))
+    tables = {name: _Table.of(trials[name]) for name in TARGETS}
+
+    def worst(bias: float, coefficients: Array) -> float:
+        margins = [
+            margin
+            for name, table in tables.items()
+            for margin in table.margins(bias, coefficients, TARGETS[name])
+        ]
+        # The smallest margin decides; the mean of the small ones breaks ties.
+        return min(margins) + 0.02 * float(np.mean(np.minimum(margins, 0.02)))
+
+    rng = np.random.default_rng(seed)
+    best = worst(bias, coefficients)
+    for _ in range(rounds):
+        moved = rng.random(len(coefficients)) < 0.3
+        step = rng.normal(0.0, 0.3, len(coefficients)) * 0.3 * np.maximum(1.0, abs(coefficients))
+        tried_bias = bias + float(rng.normal(0.0, 0.3)) * (rng.random() < 0.3)
+        tried = _signed(coefficients + step * moved, signs)
+        value = worst(tried_bias, tried)
+        if value >= best:
+            best, bias, coefficients = value, tried_bias, tried
+    print(
+        f"towards the targets (smallest margin {best:+.3f}): bias {bias:.3f}, "
+        + _listed(coefficients)
+    )
+
+
+def _signed(coefficients: Array, signs: Array) -> Array:
+    return np.where(
+        signs > 0,
+        np.maximum(coefficients, 0.0),
+        np.where(signs < 0, np.minimum(coefficients, 0.0), coefficients),
+    )
+
+
+def _listed(coefficients: Sequence[float]) -> str:
+    return ", ".join(
+        f"{name} {value:.3f}" for name, value in zip(FEATURES, coefficients, strict=True)
+    )
+
+
+class _Table:
+    """One protocol's top candidates as arrays, to score many coefficient sets fast."""
+
+    def __init__(
+        self, values: Array, articles: Array, exact: Array, present: Array, expected: Array
+    ) -> None:
+        self.values = values
+        self.articles = articles
+        self.exact = exact
+        self.present = present
+        self.expected = expected
+
+    @classmethod
+    def of(cls, trials: Sequence[Trial]) -> _Table:
+        size = max((len(t.candidates) for t in trials), default=1)
+        values = np.zeros((len(trials), size, len(FEATURES)))
+        articles = np.full((len(trials), size), -1)
+        exact = np.zeros((len(trials), size), dtype=bool)
+        present = np.zeros((len(trials), size), dtype=bool)
+        expected = np.full(len(trials), -2)
+        numbers: dict[str, int] = {}
+        for i, trial in enumerate(trials):
+            if trial.expected != HANDOFF:
+                expected[i] = numbers.setdefault(trial.expected, len(numbers))
+            for j, candidate in enumerate(trial.candidates):
+                values[i, j] = features(candidate)
+                articles[i, j] = numbers.setdefault(candidate.article.id, len(numbers))
+                exact[i, j] = candidate.score >= 1.0 and candidate.similarity >= 1.0 - 1e-6
+                present[i, j] = True
+        return cls(values, articles, exact, present, expected)
+
+    def margins(
+        self, bias: float, coefficients: Array, targets: tuple[float, float, float]
+    ) -> list[float]:
+        """By how much the answers at :data:`THRESHOLD` meet the targets (decide's rule)."""
+        z = np.clip(self.values @ coefficients + bias, -50.0, 50.0)
+        scores = np.where(self.exact, 1.0, 1.0 / (1.0 + np.exp(-z)))
+        scores = np.where(self.present, scores, -1.0)
+        order = np.argsort(-scores, axis=1, kind="stable")
+        scores = np.take_along_axis(scores, order, 1)
+        articles = np.take_along_axis(self.articles, order, 1)
+        top = scores[:, 0]
+        rival = (scores >= THRESHOLD) & (top[:, None] - scores <= MARGIN)
+        rival &= articles != articles[:, :1]
+        answer = (top >= THRESHOLD) & ~rival.any(axis=1)
+        right = answer & (articles[:, 0] == self.expected)
+        known = self.expected != -2
+        precision = right.sum() / answer.sum() if answer.sum() else 1.0
+        values = (
+            precision,
+            right.sum() / known.sum(),
+            (~answer & ~known).sum() / max(1, (~known).sum()),
+        )
+        return [float(v - t) for v, t in zip(values, targets, strict=True) if t]
 
 
 def main() -> None:
