@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from handoff.markup import to_html
 from knowledge.loader import case_files, load_cases, load_knowledge
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "it-helpdesk" / "knowledge"
@@ -21,3 +23,17 @@ def test_the_sample_cases_name_existing_articles() -> None:
 
     for path in case_files(SAMPLE):
         assert load_cases(path, knowledge=knowledge)
+
+
+def test_no_sample_answer_folds_its_closing_lines_into_the_last_step() -> None:
+    # Markdown reads a line right under a list item as more of that item, so "If this did
+    # not help, ask for a person." would show as part of step 4 in every channel: the
+    # sample's list items are one line each, and a line inside one means a missing blank
+    # line before the text that follows the list.
+    folded = [
+        article.id
+        for article in load_knowledge(SAMPLE).knowledge.articles
+        if re.search(r"<li>(?:(?!</li>).)*<br>", to_html(article.answer))
+    ]
+
+    assert folded == []
