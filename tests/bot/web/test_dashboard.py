@@ -45,13 +45,14 @@ async def test_the_page_shows_the_periods_figures(
     assert figures == ["1", "0", "1"]
 
 
-async def test_the_reason_chart_has_a_bar_per_reason(
+async def test_the_reason_chart_names_each_reason_in_words(
     queued: ChatCustomer, sofie: ConsoleAgent
 ) -> None:
     page = (await sofie.client.get(DASHBOARD)).text
     start = page.index('id="chart-per-reason"')
     chart = page[start : page.index("</svg>", start)]
-    assert "<title>customer_asked: 1</title>" in chart
+    assert "<title>The customer asked for a person: 1</title>" in chart
+    assert "customer_asked" not in chart
 
 
 async def test_the_day_chart_has_a_bar_per_day_of_the_period(sofie: ConsoleAgent) -> None:
