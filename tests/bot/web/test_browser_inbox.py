@@ -164,3 +164,46 @@ async def test_a_saved_reply_is_inserted_with_a_slash_shortcut(
     await expect(menu).to_have_text(["/thanks Thank you web customer #1! Maria"])
     await box.press("Enter")
     await expect(box).to_have_value("Thank you web customer #1! Maria")
+
+
+#: WCAG's contrast ratio of an element's text to the first opaque background behind it.
+CONTRAST = """
+(element) => {
+  const rgb = (value) => value.match(/[\\d.]+/g).map(Number);
+  const luminance = ([r, g, b]) => {
+    const linear = [r, g, b].map((c) => {
+      const s = c / 255;
+      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2];
+  };
+  let behind = element;
+  while (behind && rgb(getComputedStyle(behind).backgroundColor)[3] === 0) {
+    behind = behind.parentElement;
+  }
+  const back = behind ? rgb(getComputedStyle(behind).backgroundColor) : [255, 255, 255];
+  const [light, dark] = [luminance(rgb(getComputedStyle(element).color)), luminance(back)]
+    .sort((a, b) => b - a);
+  return (light + 0.05) / (dark + 0.05);
+}
+"""
+
+
+async def test_the_top_bar_links_and_the_alerts_button_are_readable(
+    chromium_browser: Browser, base_url: str
+) -> None:
+    # The links of the dark top bar and the "Turn on desktop alerts" button on the light
+    # page once shared one colour each that suited only the other background.
+    expect.set_options(timeout=TIMEOUT_MS)
+    context = await chromium_browser.new_context(viewport={"width": 1280, "height": 860})
+    page = await _log_in(context, base_url)
+    await expect(page.locator("#enable-alerts")).to_be_visible()
+    controls = [
+        page.get_by_role("link", name="Saved replies"),
+        page.get_by_role("button", name="Log out"),
+        page.locator("#enable-alerts"),
+    ]
+    ratios = [round(await control.evaluate(CONTRAST), 1) for control in controls]
+    await context.close()
+
+    assert min(ratios) >= 4.5, ratios
