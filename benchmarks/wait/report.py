@@ -41,12 +41,16 @@ class Prediction:
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """One scenario's scored customers: (prediction, actual wait) of everyone served."""
+    """One scenario's scored customers: (prediction, actual wait) of everyone served.
+
+    ``served`` holds the simulated customers' numbers in the order of ``pairs``.
+    """
 
     scenario: Scenario
     pairs: tuple[tuple[Prediction, float], ...]
     arrivals: int
     microseconds_per_estimate: float
+    served: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ scored, as contact centres do: a customer who gave up has no actual wait to comp
 from __future__ import annotations
 
 import argparse
+import enum
 import heapq
 import math
 import random
@@ -47,12 +48,43 @@ _IDLE, _PICKUP, _HANDLE = range(3)
 _WAITING, _PICKING, _SERVED, _GAVE_UP = range(4)
 
 
+class Happening(enum.Enum):
+    """What the desk's store would see happen (an agent opening a chat is not seen)."""
+
+    ARRIVE = "arrive"  # a customer asks for a person and joins the queue
+    CLAIM = "claim"  # an agent takes the customer
+    RESOLVE = "resolve"  # the agent ends the conversation
+    GIVE_UP = "give_up"  # the customer leaves before being claimed
+    ON_DUTY = "on_duty"  # the agent starts taking customers
+    OFF_DUTY = "off_duty"  # the agent stops (break, lunch, end of shift)
+
+
+@dataclass(frozen=True, slots=True)
+class DeskEvent:
+    """One thing that happened in a simulated day, at ``at`` seconds; ``agent`` and
+    ``customer`` are -1 when they do not apply. A replay writes these to a real store."""
+
+    at: float
+    happening: Happening
+    agent: int = -1
+    customer: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """How much of the desk's recent past the estimators are handed at each arrival."""
+
+    handles: int = RECENT_HANDLES
+    outcomes: int = RECENT_OUTCOMES
+
+
 @dataclass(slots=True)
 class _Desk:
     """Mutable simulation state of one run."""
 
     rng: random.Random
     agents: int
+    history: History
     on_duty: list[bool] = field(default_factory=list)
     task: list[int] = field(default_factory=list)
     queue: deque[int] = field(default_factory=deque)
@@ -60,8 +92,8 @@ class _Desk:
     arrived: list[float] = field(default_factory=list)
     waiting: int = 0
     picking: int = 0
-    handles: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_HANDLES))
-    outcomes: deque[WaitOutcome] = field(default_factory=lambda: deque(maxlen=RECENT_OUTCOMES))
+    handles: deque[float] = field(default_factory=deque)
+    outcomes: deque[WaitOutcome] = field(default_factory=deque)
     served_waits: deque[float] = field(default_factory=lambda: deque(maxlen=10))
     predictions: dict[int, Prediction] = field(default_factory=dict)
     estimate_seconds: float = 0.0
@@ -69,6 +101,8 @@ class _Desk:
     def __post_init__(self) -> None:
         self.on_duty = [False] * self.agents
         self.task = [_IDLE] * self.agents
+        self.handles = deque(maxlen=self.history.handles)
+        self.outcomes = deque(maxlen=self.history.outcomes)
 
 
 def _lognormal(rng: random.Random, mean: float, cv: float) -> float:
@@ -152,10 +186,28 @@ def _predict(
     )
 
 
-def run(scenario: Scenario, *, seed: int) -> Result:
-    """Simulate one scenario and score every estimator on the served customers."""
+def run(
+    scenario: Scenario,
+    *,
+    seed: int,
+    history: History = History(),
+    record: list[DeskEvent] | None = None,
+) -> Result:
+    """Simulate one scenario and score every estimator on the served customers.
+
+    Args:
+        scenario: the desk to simulate.
+        seed: with the scenario's name, seeds every random draw.
+        history: how many recent handle times and queue outcomes the estimators see.
+        record: when given, every event the store would see is appended to it, in order.
+    """
+
+    def seen(at: float, happening: Happening, agent: int = -1, customer: int = -1) -> None:
+        if record is not None:
+            record.append(DeskEvent(at, happening, agent, customer))
+
     rng = random.Random(f"{seed}:{scenario.name}")
-    desk = _Desk(rng=rng, agents=len(scenario.duty))
+    desk = _Desk(rng=rng, agents=len(scenario.duty), history=history)
     duty, times, totals = _roster(scenario)
     changes = [
         CapacityChange(at=EPOCH + timedelta(seconds=t), slots=n)
@@ -195,6 +247,7 @@ def run(scenario: Scenario, *, seed: int) -> Result:
             customer = len(desk.status)
             if now >= scenario.warmup_s:
                 desk.predictions[customer] = _predict(desk, now, changes, times)
+            seen(now, Happening.ARRIVE, customer=customer)
             desk.status.append(_WAITING)
             desk.arrived.append(now)
             desk.queue.append(customer)
@@ -212,12 +265,14 @@ def run(scenario: Scenario, *, seed: int) -> Result:
                 else:
                     desk.picking -= 1
                 desk.status[customer] = _GAVE_UP
+                seen(now, Happening.GIVE_UP, customer=customer)
                 desk.outcomes.append(WaitOutcome(now - desk.arrived[customer], gave_up=True))
         elif kind == _CLAIM and desk.status[customer] != _PICKING:
             # The customer left while the agent was opening the chat: on to the next one.
             desk.task[agent] = _IDLE
             dispatch(now)
         elif kind == _CLAIM:
+            seen(now, Happening.CLAIM, agent, customer)
             desk.status[customer] = _SERVED
             desk.picking -= 1
             wait = now - desk.arrived[customer]
@@ -226,22 +281,26 @@ def run(scenario: Scenario, *, seed: int) -> Result:
             desk.served_waits.append(wait)
             desk.task[agent] = _HANDLE
             handle = _lognormal(rng, HANDLE_MEAN_S, HANDLE_CV)
-            push(now + handle, _DONE, agent, handle=handle)
+            push(now + handle, _DONE, agent, customer, handle)
         elif kind == _DONE:
+            seen(now, Happening.RESOLVE, agent, customer)
             desk.handles.append(handle)
             desk.task[agent] = _IDLE
             dispatch(now)
         elif kind == _ON:
+            seen(now, Happening.ON_DUTY, agent)
             desk.on_duty[agent] = True
             dispatch(now)
         else:
+            seen(now, Happening.OFF_DUTY, agent)
             desk.on_duty[agent] = False
-    scored = [(desk.predictions[c], w) for c, w in actual.items() if c in desk.predictions]
+    served = [c for c in actual if c in desk.predictions]
     return Result(
         scenario=scenario,
-        pairs=tuple(scored),
+        pairs=tuple((desk.predictions[c], actual[c]) for c in served),
         arrivals=len(desk.predictions),
         microseconds_per_estimate=1e6 * desk.estimate_seconds / max(len(desk.predictions), 1),
+        served=tuple(served),
     )
 
 

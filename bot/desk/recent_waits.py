@@ -15,6 +15,10 @@ from handoff.office_hours import DeskHours
 from handoff.store.port import Store
 from handoff.wait_history import TeamHistory, merged, team_histories
 
+#: The most handoffs one reading takes (the newest).
+RECENT_HANDOFFS = 2000
+#: How far back one reading reaches.
+RECENT_WINDOW = timedelta(days=14)
 #: Below this many observations a team's own history says little: the desk's is used.
 MIN_TEAM_OBSERVATIONS = 5
 
@@ -35,8 +39,8 @@ class RecentWaits:
         store: Store,
         hours: DeskHours,
         *,
-        window: timedelta = timedelta(days=14),
-        limit: int = 2000,
+        window: timedelta = RECENT_WINDOW,
+        limit: int = RECENT_HANDOFFS,
         refresh_every: timedelta = timedelta(minutes=1),
     ) -> None:
         self._store = store
