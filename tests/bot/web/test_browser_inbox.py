@@ -207,3 +207,19 @@ async def test_the_top_bar_links_and_the_alerts_button_are_readable(
     await context.close()
 
     assert min(ratios) >= 4.5, ratios
+
+
+async def test_the_side_panel_headings_sit_at_the_top_of_their_cards(
+    inbox: Page, queued: ChatCustomer
+) -> None:
+    await inbox.locator("#inbox-list .inbox-item a").first.click()
+    await expect(inbox.locator("#card-title")).to_be_visible()
+    gaps = [
+        await inbox.locator(f"#{heading}").evaluate(
+            "h => h.getBoundingClientRect().top - h.parentElement.getBoundingClientRect().top"
+        )
+        for heading in ("customer-title", "card-title")
+    ]
+
+    # The card's padding (20px) and its border, not a page heading's margin on top.
+    assert gaps == [21, 21]
