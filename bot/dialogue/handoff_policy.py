@@ -84,5 +84,5 @@ def after_answer(
         if article_handoff and policy.article_handoff == "hand_off":
             return Trigger(HandoffReason.ARTICLE_REQUIRES_HUMAN, f"article {answered_article!r}")
     if 0 < policy.fallbacks_in_a_row <= fallbacks_in_a_row:
-        return Trigger(HandoffReason.REPEATED_FALLBACK, f"{fallbacks_in_a_row} fallbacks in a row")
+        return Trigger(HandoffReason.REPEATED_FALLBACK, f"{fallbacks_in_a_row} questions")
     return None

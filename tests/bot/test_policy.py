@@ -80,7 +80,7 @@ def test_before_answer(
             (),
             False,
             2,
-            Trigger(HandoffReason.REPEATED_FALLBACK, "2 fallbacks in a row"),
+            Trigger(HandoffReason.REPEATED_FALLBACK, "2 questions"),
         ),
         (HandoffPolicy(fallbacks_in_a_row=0), None, (), False, 5, None),
     ],
