@@ -160,7 +160,9 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "agent_joined_no_team": "{agent} er kommet med i samtalen.",
             "resolved": "{agent} har markeret samtalen som løst. Skriv igen når som helst.",
             "released": "{agent} måtte gå fra; du er tilbage i køen til den næste medarbejder.",
-            "handed_back": "Du er tilbage hos botten. Spørg mig om noget, eller bed om en person.",
+            "handed_back": (
+                "Du er tilbage hos botten. Spørg mig om noget, eller bed om en medarbejder."
+            ),
             "button_helpful_yes": "Ja, det hjalp",
             "button_helpful_no": "Nej, det hjalp ikke",
             "helpful_thanks": "Godt at det hjalp! Spørg bare igen når som helst.",

@@ -31,3 +31,12 @@ def test_placeholders_are_filled() -> None:
 def test_unknown_key_raises() -> None:
     with pytest.raises(KeyError):
         Phrases().get("no-such-phrase", "en")
+
+
+def test_the_danish_phrases_offer_a_medarbejder_as_the_button_does() -> None:
+    # The button says "Tal med en medarbejder": a sentence that tells the customer what to
+    # ask for uses the same word, not "en person".
+    phrases = Phrases()
+    assert phrases.get("handed_back", "da") == (
+        "Du er tilbage hos botten. Spørg mig om noget, eller bed om en medarbejder."
+    )
