@@ -18,12 +18,11 @@ from handoff.model import (
     Handoff,
     HandoffReason,
     Message,
+    MessageKind,
     SenderKind,
 )
+from handoff.payloads import helpful_verdict
 from handoff.questions import BotDid, Question, questions_of, unresolved
-
-#: Payload of the "Did this help?" buttons; the article is the answer they belong to.
-HELPFUL_PAYLOAD = "/helpful"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +122,10 @@ def tried_articles(transcript: Sequence[Message]) -> tuple[TriedArticle, ...]:
     tried: list[TriedArticle] = []
     for message in transcript:
         meta = message.meta
-        kind = meta.get("kind")
-        if message.sender is SenderKind.BOT and kind == "answer":
+        kind = MessageKind.of(meta)
+        if message.sender is SenderKind.BOT and kind is MessageKind.ANSWER:
             tried.append(TriedArticle(str(meta["article_id"]), _score(meta.get("score")), "answer"))
-        elif message.sender is SenderKind.BOT and kind == "clarify":
+        elif message.sender is SenderKind.BOT and kind is MessageKind.CLARIFY:
             for candidate in meta.get("candidates") or []:
                 tried.append(
                     TriedArticle(
@@ -134,7 +133,9 @@ def tried_articles(transcript: Sequence[Message]) -> tuple[TriedArticle, ...]:
                     )
                 )
         elif (
-            message.sender is SenderKind.BOT and kind == "fallback" and meta.get("best_article_id")
+            message.sender is SenderKind.BOT
+            and kind is MessageKind.FALLBACK
+            and meta.get("best_article_id")
         ):
             tried.append(
                 TriedArticle(
@@ -147,14 +148,6 @@ def tried_articles(transcript: Sequence[Message]) -> tuple[TriedArticle, ...]:
             if verdict is not None and last.outcome == "answer":
                 tried[-1] = TriedArticle(last.article_id, last.score, last.outcome, verdict)
     return tuple(tried)
-
-
-def helpful_verdict(payload: object) -> bool | None:
-    """True/False for a ``/helpful yes`` / ``/helpful no`` payload, else None."""
-    if not isinstance(payload, str) or not payload.startswith(HELPFUL_PAYLOAD + " "):
-        return None
-    answer = payload.removeprefix(HELPFUL_PAYLOAD).strip().lower()
-    return {"yes": True, "no": False}.get(answer)
 
 
 def build_card(

@@ -6,6 +6,7 @@ These frozen dataclasses cross package boundaries; ORM rows never do.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -27,6 +28,61 @@ class SenderKind(enum.StrEnum):
     BOT = "bot"
     AGENT = "agent"
     SYSTEM = "system"
+
+
+class MessageKind(enum.StrEnum):
+    """What a bot or system message is, kept in its meta as ``"kind"``.
+
+    The transcript is read back by kind (the dialogue's memory, the handoff card, metrics,
+    the web chat), so every kind is named here once. A bot message's kind is also the key
+    of its phrase where it has one.
+    """
+
+    # The knowledge actions.
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    FALLBACK = "fallback"
+    HANDOFF = "handoff"
+    NOTICE = "notice"
+    # The bot's own replies.
+    SMALL_TALK = "small_talk"
+    GREETING = "greeting"
+    HELP = "help"
+    UNSUPPORTED = "unsupported"
+    ENDED = "ended"
+    FLOOD = "flood"
+    TOO_LONG = "too_long"
+    STILL_QUEUED = "still_queued"
+    ATTACHMENT_KEPT = "attachment_kept"
+    ATTACHMENT_QUEUED = "attachment_queued"
+    HELPFUL_THANKS = "helpful_thanks"
+    OFFER_PERSON = "offer_person"
+    RATING_REQUEST = "rating_request"
+    RATING_THANKS = "rating_thanks"
+    # The desk's status.
+    EXPECTED_WAIT = "expected_wait"
+    WAIT_UPDATE = "wait_update"
+    OUT_OF_HOURS = "out_of_hours"
+    EMAIL_ASK = "email_ask"
+    EMAIL_SAVED = "email_saved"
+    EMAIL_SKIPPED = "email_skipped"
+    # System messages about agents.
+    AGENT_JOINED = "agent_joined"
+    AGENT_JOINED_NO_TEAM = "agent_joined_no_team"
+    TRANSFERRED_TEAM = "transferred_team"
+    HANDED_BACK = "handed_back"
+    AGENT_INACTIVE = "agent_inactive"
+    RELEASED = "released"
+    RESOLVED = "resolved"
+
+    @classmethod
+    def of(cls, meta: Mapping[str, Any]) -> MessageKind | None:
+        """The kind a message's meta names, or None (customer and agent messages)."""
+        value = meta.get("kind")
+        try:
+            return cls(value) if isinstance(value, str) else None
+        except ValueError:
+            return None
 
 
 class HandoffReason(enum.StrEnum):

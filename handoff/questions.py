@@ -28,10 +28,8 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from handoff.model import Said, SenderKind
-
-#: Payload of the "Did this help?" buttons (see :mod:`handoff.card`).
-_HELPFUL = "/helpful "
+from handoff.model import MessageKind, Said, SenderKind
+from handoff.payloads import helpful_verdict, is_helpful
 
 
 class BotDid(enum.StrEnum):
@@ -43,9 +41,9 @@ class BotDid(enum.StrEnum):
 
 
 _KINDS = {
-    "answer": BotDid.ANSWERED,
-    "clarify": BotDid.ASKED_BACK,
-    "fallback": BotDid.COULD_NOT_ANSWER,
+    MessageKind.ANSWER: BotDid.ANSWERED,
+    MessageKind.CLARIFY: BotDid.ASKED_BACK,
+    MessageKind.FALLBACK: BotDid.COULD_NOT_ANSWER,
 }
 
 
@@ -80,8 +78,8 @@ def questions_of(transcript: Iterable[Said]) -> tuple[Question, ...]:
         meta = message.meta
         if message.sender is SenderKind.CUSTOMER:
             payload = meta.get("payload")
-            if isinstance(payload, str) and payload.startswith(_HELPFUL):
-                verdict = {"yes": True, "no": False}.get(payload.removeprefix(_HELPFUL).strip())
+            if is_helpful(payload):
+                verdict = helpful_verdict(payload)
                 if found and found[-1].bot_did is BotDid.ANSWERED and verdict is not None:
                     found[-1] = replace(found[-1], helped=verdict)
                 pending = None
@@ -90,7 +88,8 @@ def questions_of(transcript: Iterable[Said]) -> tuple[Question, ...]:
             else:
                 pending = (message.id, message.text)
             continue
-        did = _KINDS.get(str(meta.get("kind"))) if message.sender is SenderKind.BOT else None
+        kind = MessageKind.of(meta) if message.sender is SenderKind.BOT else None
+        did = _KINDS.get(kind) if kind is not None else None
         if did is None:
             continue
         answered = did is BotDid.ANSWERED

@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.dialogue.answer_policy import HUMAN_COMMAND, asks_for_person
+from bot.dialogue.answer_policy import asks_for_person
+from handoff import payloads
 from handoff.model import Message
 from knowledge.clusters import DEFAULT_THRESHOLD, group_similar
 
@@ -34,7 +35,7 @@ def unanswered_questions(messages: Sequence[Message]) -> list[Message]:
     return [
         m
         for m in messages
-        if m.meta.get("payload") != HUMAN_COMMAND and not asks_for_person(m.text)
+        if m.meta.get("payload") != payloads.HUMAN and not asks_for_person(m.text)
     ]
 
 

@@ -23,7 +23,7 @@ from handoff.estimate import (
     WaitEstimate,
     estimate_wait,
 )
-from handoff.model import Conversation, ConversationState, Notice, Presence
+from handoff.model import Conversation, ConversationState, MessageKind, Notice, Presence
 from handoff.notices import for_conversation, render, text_in, used_placeholders
 from handoff.office_hours import DeskHours, zone
 from handoff.routing import effective_presence, serves_team
@@ -31,7 +31,7 @@ from handoff.store.port import Store
 from handoff.wait_text import WaitKind, format_wait
 
 #: Meta kinds of the bot's status messages (the acknowledgement's estimate, updates).
-STATUS_KINDS = ("expected_wait", "wait_update")
+STATUS_KINDS = (MessageKind.EXPECTED_WAIT, MessageKind.WAIT_UPDATE)
 
 
 def eta_range(estimate: WaitEstimate | None) -> tuple[float, float] | None:
@@ -148,7 +148,7 @@ class DeskStatus:
         else:
             key, values = "closed_unknown", {}
         return Utterance(
-            text=self._phrases.get(key, language, **values), meta={"kind": "out_of_hours"}
+            text=self._phrases.get(key, language, **values), meta={"kind": MessageKind.OUT_OF_HOURS}
         )
 
     # Wait estimate ---------------------------------------------------------------------
@@ -196,7 +196,7 @@ class DeskStatus:
         return Utterance(
             text=self._phrases.get("expected_wait", language, eta=eta),
             meta={
-                "kind": "expected_wait",
+                "kind": MessageKind.EXPECTED_WAIT,
                 "eta": eta,
                 "eta_range": [estimate.low_s, estimate.high_s],
             },

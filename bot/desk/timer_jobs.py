@@ -31,7 +31,14 @@ from bot.dialogue.turns import Utterance
 from bot.errors import BotError
 from bot.runtime.core import Runtime
 from handoff.errors import HandoffError
-from handoff.model import Conversation, ConversationState, Message, Notice, SenderKind
+from handoff.model import (
+    Conversation,
+    ConversationState,
+    Message,
+    MessageKind,
+    Notice,
+    SenderKind,
+)
 from handoff.notices import audience_of, changed_materially, text_in, used_placeholders
 from handoff.store.port import Store
 from handoff.timers import SWEEP, Timer, TimerKind
@@ -121,7 +128,7 @@ class DeskTimers:
             language = self._language(conversation)
             text = await self._status.render(notice, conversation, now, language)
             if text:
-                meta = {"kind": "notice", "notice_id": notice.id}
+                meta = {"kind": MessageKind.NOTICE, "notice_id": notice.id}
                 await self._runtime.notify(conversation.id, Utterance(text=text, meta=meta))
 
     async def _announce_notice(self, notice: Notice) -> None:
@@ -180,7 +187,7 @@ class DeskTimers:
         utterance = Utterance(
             text=self._phrases.get(key, language, position=position, eta=eta),
             meta={
-                "kind": "wait_update",
+                "kind": MessageKind.WAIT_UPDATE,
                 "eta": eta,
                 "eta_range": [estimate.low_s, estimate.high_s],
             },
@@ -249,7 +256,7 @@ class DeskTimers:
 def _last_status(transcript: Sequence[Message]) -> Message | None:
     """The bot's latest status message (expected wait or wait update), if any."""
     for message in reversed(transcript):
-        if message.sender is SenderKind.BOT and message.meta.get("kind") in STATUS_KINDS:
+        if message.sender is SenderKind.BOT and MessageKind.of(message.meta) in STATUS_KINDS:
             return message
     return None
 

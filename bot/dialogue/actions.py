@@ -17,13 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 from rasa_sdk.interfaces import ActionMissingDomainException, ActionNotFoundException
 
-from bot.dialogue.answer_policy import (
-    ARTICLE_PAYLOAD_PREFIX,
-    HUMAN_COMMAND,
-    Outcome,
-    Thresholds,
-    decide,
-)
+from bot.dialogue.answer_policy import Outcome, Thresholds, decide
 from bot.dialogue.phrases import Phrases
 from bot.dialogue.turns import (
     ACTION_ANSWER,
@@ -32,38 +26,23 @@ from bot.dialogue.turns import (
     ActionResult,
     KnowledgeProvider,
     KnowledgeSnapshot,
+    Slots,
     TurnState,
     Utterance,
 )
 from bot.errors import ActionFailed
 from bot.settings.model import Settings
-from handoff.card import HELPFUL_PAYLOAD
-from handoff.model import Button
+from handoff import payloads
+from handoff.model import Button, MessageKind
 from knowledge.article import Article
 
 log = logging.getLogger(__name__)
-
-HELPFUL_YES = f"{HELPFUL_PAYLOAD} yes"
-HELPFUL_NO = f"{HELPFUL_PAYLOAD} no"
 
 DOMAIN: dict[str, Any] = {
     "version": "3.1",
     "slots": {
         name: {"type": "any", "influence_conversation": False, "mappings": []}
-        for name in (
-            "language",
-            "requested_article",
-            "fallback_count",
-            "kb_outcome",
-            "article_id",
-            "article_team",
-            "article_handoff",
-            "article_tags",
-            "queue_position",
-            "team_name",
-            "notices",
-            "notices_shown",
-        )
+        for name in Slots.names()
     },
     "responses": {},
     "actions": [ACTION_ANSWER, ACTION_HAND_OFF, ACTION_NOTICE],
@@ -106,17 +85,17 @@ class AnswerFromKnowledge(Action):  # type: ignore[misc]
             article = snapshot.knowledge.get(best.article.id, answer_lang) or best.article
             return self._answer(dispatcher, article, score=best.score, matched=best.matched)
         lang = language or (decision.candidates[0].article.lang if decision.candidates else None)
-        person = _button(self._phrases.get("button_person", lang), HUMAN_COMMAND)
+        person = _button(self._phrases.get("button_person", lang), payloads.HUMAN)
         if decision.outcome is Outcome.CLARIFY:
             choices = []
             for candidate in decision.candidates:
                 shown = snapshot.knowledge.get(candidate.article.id, lang) or candidate.article
-                choices.append(_button(shown.title, ARTICLE_PAYLOAD_PREFIX + shown.id))
+                choices.append(_button(shown.title, payloads.article(shown.id)))
             dispatcher.utter_message(
                 text=self._phrases.get("clarify", lang),
                 buttons=[*choices, person],
                 custom={
-                    "kind": "clarify",
+                    "kind": MessageKind.CLARIFY,
                     "candidates": [
                         {"article_id": c.article.id, "score": round(c.score, 4)}
                         for c in decision.candidates
@@ -129,7 +108,7 @@ class AnswerFromKnowledge(Action):  # type: ignore[misc]
             text=self._phrases.get("fallback", lang),
             buttons=[person],
             custom={
-                "kind": "fallback",
+                "kind": MessageKind.FALLBACK,
                 "best_article_id": best_guess.article.id if best_guess else None,
                 "best_score": round(best_guess.score, 4) if best_guess else None,
             },
@@ -144,16 +123,18 @@ class AnswerFromKnowledge(Action):  # type: ignore[misc]
     ) -> list[EventType]:
         # "Did this help?" under every answer: a "no" is a handoff trigger and feedback.
         buttons = [
-            _button(self._phrases.get("button_helpful_yes", article.lang), HELPFUL_YES),
-            _button(self._phrases.get("button_helpful_no", article.lang), HELPFUL_NO),
+            _button(self._phrases.get("button_helpful_yes", article.lang), payloads.helpful(True)),
+            _button(self._phrases.get("button_helpful_no", article.lang), payloads.helpful(False)),
         ]
         if article.handoff:
-            buttons.append(_button(self._phrases.get("button_person", article.lang), HUMAN_COMMAND))
+            buttons.append(
+                _button(self._phrases.get("button_person", article.lang), payloads.HUMAN)
+            )
         dispatcher.utter_message(
             text=article.answer,
             buttons=buttons,
             custom={
-                "kind": "answer",
+                "kind": MessageKind.ANSWER,
                 "article_id": article.id,
                 "team": article.team,
                 "handoff": article.handoff,
@@ -191,7 +172,7 @@ class HandOff(Action):  # type: ignore[misc]
         key = "handoff_ack_first" if position <= 1 else "handoff_ack"
         dispatcher.utter_message(
             text=self._phrases.get(key, language, team=team, position=position),
-            custom={"kind": "handoff", "queue_position": position},
+            custom={"kind": MessageKind.HANDOFF, "queue_position": position},
         )
         return [SlotSet("fallback_count", 0)]
 
@@ -212,7 +193,8 @@ class PostStatusNotice(Action):  # type: ignore[misc]
             if notice_id in shown:
                 continue
             dispatcher.utter_message(
-                text=str(notice["text"]), custom={"kind": "notice", "notice_id": notice_id}
+                text=str(notice["text"]),
+                custom={"kind": MessageKind.NOTICE, "notice_id": notice_id},
             )
             shown.add(notice_id)
         return [SlotSet("notices_shown", sorted(shown))]

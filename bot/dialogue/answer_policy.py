@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from handoff import payloads
+
 if TYPE_CHECKING:
     from knowledge.index import Candidate
-
-HUMAN_COMMAND = "/human"
 
 #: The default answer threshold. The search's score is the estimated chance that the best
 #: article is the right answer (knowledge.index), so one default serves knowledge of every
@@ -20,7 +20,6 @@ HUMAN_COMMAND = "/human"
 ANSWER_THRESHOLD = 0.8
 #: The default clarify margin: another article this close to the best makes the bot ask.
 CLARIFY_MARGIN = 0.04
-ARTICLE_PAYLOAD_PREFIX = "/article "
 
 _PEOPLE_EN = (
     r"(?:a |an |some |the |real |actual |live )*"
@@ -46,7 +45,7 @@ _HUMAN_REQUEST = re.compile(
 
 def asks_for_person(text: str) -> bool:
     """Tell whether the customer asks to talk to a person (English or Danish wording)."""
-    return text.strip().lower() == HUMAN_COMMAND or _HUMAN_REQUEST.search(text) is not None
+    return text.strip().lower() == payloads.HUMAN or _HUMAN_REQUEST.search(text) is not None
 
 
 class Outcome(enum.StrEnum):
@@ -92,11 +91,3 @@ def decide(candidates: Sequence[Candidate], thresholds: Thresholds) -> Knowledge
     if len(close) > 1:
         return KnowledgeDecision(Outcome.CLARIFY, tuple(close.values())[:3])
     return KnowledgeDecision(Outcome.ANSWER, (best,))
-
-
-def requested_article(payload: str | None) -> str | None:
-    """The article id a clarification button asked for, if the payload is one."""
-    if payload is None or not payload.startswith(ARTICLE_PAYLOAD_PREFIX):
-        return None
-    article_id = payload.removeprefix(ARTICLE_PAYLOAD_PREFIX).strip()
-    return article_id or None

@@ -7,7 +7,7 @@ back an :class:`ActionResult` made of plain values.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 from handoff.model import Button
@@ -17,6 +17,66 @@ from knowledge.index import SearchIndex
 ACTION_ANSWER = "action_answer_from_knowledge"
 ACTION_HAND_OFF = "action_hand_off"
 ACTION_NOTICE = "action_post_status_notice"
+
+
+@dataclass(slots=True)
+class Slots:
+    """The dialogue's memory as the actions see it: the Rasa slots of the bot's domain.
+
+    Rebuilt from the transcript each turn (nothing lives only in memory), then set by the
+    actions as the turn goes. Only these go to an action; the runtime keeps its own state
+    of a turn elsewhere.
+
+    Attributes:
+        language: the conversation's language; None lets the answer follow the article.
+        requested_article: the article a clarification button asked for.
+        fallback_count: fallbacks in a row.
+        kb_outcome: what the answer action decided ("answer", "clarify", "fallback").
+        article_id: the article answered with.
+        article_team: the team of the last article answered with.
+        article_handoff: that article always needs a person.
+        article_tags: that article's tags.
+        queue_position: the place in the queue after a handoff.
+        team_name: the display name of the team the conversation went to.
+        notices: the notices to show, rendered: ``[{"id", "text"}]``.
+        notices_shown: ids of the notices this conversation has seen.
+    """
+
+    language: str | None = None
+    requested_article: str | None = None
+    fallback_count: int = 0
+    kb_outcome: str | None = None
+    article_id: str | None = None
+    article_team: str | None = None
+    article_handoff: bool | None = None
+    article_tags: list[str] | None = None
+    queue_position: int | None = None
+    team_name: str | None = None
+    notices: list[dict[str, Any]] | None = None
+    notices_shown: list[int] = field(default_factory=list)
+
+    @staticmethod
+    def names() -> tuple[str, ...]:
+        """The slot names, as the domain declares them."""
+        return _SLOTS
+
+    def as_rasa(self) -> dict[str, Any]:
+        """The slots as a Rasa tracker carries them."""
+        return {name: getattr(self, name) for name in _SLOTS}
+
+    def set(self, changes: Mapping[str, Any]) -> None:
+        """Apply the slots an action set.
+
+        Raises:
+            KeyError: an action set a slot the domain does not declare.
+        """
+        for name, value in changes.items():
+            if name not in _SLOTS:
+                raise KeyError(f"unknown slot {name!r}")
+            setattr(self, name, value)
+
+
+_SLOTS = tuple(f.name for f in fields(Slots))
 
 
 @dataclass(frozen=True, slots=True)

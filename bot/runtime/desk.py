@@ -1,7 +1,8 @@
-"""The runtime's desk half: handoff policy, routing, transfers, feedback and satisfaction.
+"""The agents' actions on conversations: assignment, ownership, notes, satisfaction.
 
-:class:`DeskActions` is mixed into :class:`bot.runtime.core.Runtime`; its methods see the
-runtime through the :class:`_Core` protocol, so this module does not import the runtime.
+The console, the Telegram staff group and the timers act through :class:`DeskActions`
+(by way of :class:`bot.runtime.core.Runtime`); what is said to the customer goes out
+through the :class:`bot.runtime.outbound.Outbound` it is given.
 """
 
 from __future__ import annotations
@@ -9,21 +10,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from bot.dialogue.answer_policy import HUMAN_COMMAND, asks_for_person
-from bot.dialogue.frustration import detect
-from bot.dialogue.handoff_policy import Trigger, after_answer, before_answer, frustration_rules
 from bot.dialogue.phrases import Phrases
 from bot.dialogue.turns import Utterance
 from bot.errors import MessageRejected
 from bot.runtime.feed import DESK, ChangeFeed
 from bot.runtime.incoming import clean_text
-from bot.settings.model import HandoffPolicy, Routing
-from handoff import attachments
+from bot.runtime.outbound import Outbound
+from bot.settings.model import Routing
+from handoff import attachments, payloads
 from handoff.attachments import NewAttachment
-from handoff.card import HELPFUL_PAYLOAD, helpful_verdict
 from handoff.errors import NotOwner
 from handoff.model import (
     Agent,
@@ -32,9 +30,9 @@ from handoff.model import (
     ConversationState,
     Customer,
     Message,
+    MessageKind,
     NewMessage,
     Presence,
-    Said,
     SenderKind,
 )
 from handoff.store.port import Store
@@ -44,183 +42,63 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Payload prefix of the satisfaction buttons: ``/rate 1`` ... ``/rate 5``.
-RATE_PAYLOAD = "/rate"
-RATING_REQUEST = "rating_request"
-
-
-def rating_of(payload: str | None) -> int | None:
-    """The 1-5 rating a ``/rate N`` payload carries, else None."""
-    if payload is None or not payload.startswith(RATE_PAYLOAD + " "):
-        return None
-    value = payload.removeprefix(RATE_PAYLOAD).strip()
-    return int(value) if value in {"1", "2", "3", "4", "5"} else None
-
-
-def helpful_buttons(phrases: Phrases, language: str | None) -> tuple[Button, Button]:
-    """The "Did this help?" pair offered under every answer."""
-    return (
-        Button(phrases.get("button_helpful_yes", language), f"{HELPFUL_PAYLOAD} yes"),
-        Button(phrases.get("button_helpful_no", language), f"{HELPFUL_PAYLOAD} no"),
-    )
-
-
-def question_of(history: Sequence[Said], current: Message) -> str:
-    """The customer's question verbatim: their latest typed message that is not a request
-    for a person or a button press (the current message when there is none)."""
-    for message in reversed(history):
-        if (
-            message.sender is SenderKind.CUSTOMER
-            and not message.meta.get("payload")
-            and not asks_for_person(message.text)
-        ):
-            return message.text
-    return current.text
-
-
 #: The transcript kinds that tell the customer an agent has joined.
-JOINED_KINDS = frozenset({"agent_joined", "agent_joined_no_team"})
-
-
-class _Core(Protocol):
-    """What the desk half uses of :class:`bot.runtime.core.Runtime`."""
-
-    _store: Store
-    _feed: ChangeFeed
-    _phrases: Phrases
-    _policy: HandoffPolicy
-    _routing: Routing
-    _team_names: dict[str, str]
-    _status: DeskStatus | None
-
-    async def _system(
-        self, conversation: Conversation, key: str, *, agent: Agent, team: str | None = None
-    ) -> Message: ...
-
-    async def _store_and_deliver(
-        self,
-        customer: Customer,
-        conversation: Conversation,
-        new: NewMessage,
-        *,
-        replaces: Message | None = None,
-    ) -> Message: ...
-
-    async def ask_satisfaction(
-        self, conversation_id: UUID, *, agent_id: int | None
-    ) -> Message | None: ...
-
-    async def _send(
-        self,
-        customer: Customer,
-        conversation: Conversation,
-        reply_to: Message,
-        utterances: Sequence[Utterance],
-    ) -> list[Message]: ...
-
-    async def notify(
-        self, conversation_id: UUID, utterance: Utterance, *, replaces: Message | None = None
-    ) -> Message: ...
-
-    async def assign_waiting(self, conversation_id: UUID) -> Conversation | None: ...
-
-    async def _assign_now(self, conversation_id: UUID) -> Conversation | None: ...
-
-    async def _announce(self, conversation: Conversation) -> Message: ...
-
-    async def join(self, conversation_id: UUID, agent_id: int) -> Message | None: ...
-
-    async def _tell_listeners(self, conversation_id: UUID, stored: Message) -> None: ...
-
-    async def dispatch_queue(self) -> list[Conversation]: ...
-
-    def _team_label(self, team: str | None, language: str | None) -> str: ...
+JOINED_KINDS = frozenset({MessageKind.AGENT_JOINED, MessageKind.AGENT_JOINED_NO_TEAM})
 
 
 class DeskActions:
-    """The desk operations of the runtime (mixed into :class:`bot.runtime.core.Runtime`)."""
+    """What agents (and the timers on their behalf) do with conversations."""
 
-    # Policy ---------------------------------------------------------------------------
-
-    async def _before_answer(
-        self: _Core,
-        conversation: Conversation,
-        message: Message,
-        history: Sequence[Said],
+    def __init__(
+        self,
         *,
-        payload: str | None,
-        language: str,
-    ) -> tuple[Trigger | None, list[Utterance]]:
-        """A handoff trigger that pre-empts the answer, or the bot's reply to feedback.
-
-        Returns:
-            The trigger (or None) and utterances that replace the knowledge answer (the
-            thanks for "yes, that helped"); both empty means: answer the question.
-        """
-        verdict = helpful_verdict(payload)
-        if verdict is not None:
-            answers = [m for m in history if m.meta.get("kind") == "answer"]
-            await self._store.record_feedback(
-                conversation.id,
-                message_id=answers[-1].id if answers else None,
-                helpful=verdict,
-            )
-            trigger = before_answer(
-                self._policy, asked_for_person=False, helpful=verdict, frustration=None
-            )
-            if trigger is not None:
-                return trigger, []
-            key = "helpful_thanks" if verdict else "offer_person"
-            button = Button(self._phrases.get("button_person", language), HUMAN_COMMAND)
-            return None, [
-                Utterance(
-                    text=self._phrases.get(key, language),
-                    buttons=() if verdict else (button,),
-                    meta={"kind": key},
-                )
-            ]
-        asked = payload == HUMAN_COMMAND or asks_for_person(message.text)
-        earlier = [
-            m.text
-            for m in history
-            if m.sender is SenderKind.CUSTOMER and m.id != message.id and not m.meta.get("payload")
-        ]
-        typed = payload is None
-        frustration = (
-            detect(message.text, earlier, frustration_rules(self._policy)) if typed else None
-        )
-        return before_answer(
-            self._policy, asked_for_person=asked, helpful=None, frustration=frustration
-        ), []
-
-    def _after_answer(self: _Core, slots: dict[str, Any]) -> Trigger | None:
-        answered = slots.get("kb_outcome") == "answer"
-        return after_answer(
-            self._policy,
-            answered_article=str(slots["article_id"]) if answered else None,
-            article_tags=tuple(slots.get("article_tags") or ()) if answered else (),
-            article_handoff=bool(slots.get("article_handoff")) if answered else False,
-            fallbacks_in_a_row=int(slots.get("fallback_count") or 0),
-        )
+        store: Store,
+        feed: ChangeFeed,
+        phrases: Phrases,
+        outbound: Outbound,
+        routing: Routing,
+        team_names: dict[str, str],
+        status: DeskStatus | None = None,
+    ) -> None:
+        self._store = store
+        self._feed = feed
+        self._phrases = phrases
+        self._outbound = outbound
+        self._routing = routing
+        self._team_names = team_names
+        self._status = status
 
     # Routing --------------------------------------------------------------------------
 
-    def _team_label(self: _Core, team: str | None, language: str | None) -> str:
+    def team_label(self, team: str | None, language: str | None) -> str:
         """A team's display name, or "our support team" in the customer's language."""
         return self._team_names.get(team or "") or self._phrases.get("team_default", language)
 
-    async def assign_waiting(self: _Core, conversation_id: UUID) -> Conversation | None:
+    async def assign_waiting(self, conversation_id: UUID) -> Conversation | None:
         """Give a queued conversation to an available agent, if there is one.
 
         The customer is not told yet: "Maria has joined" is said when Maria opens the
         conversation or replies (:meth:`join`), so it is true when it is said.
 
+        Assigned atomically in the store: two processes never give it to two agents.
+
         Returns:
             The conversation as assigned, or None (it keeps waiting).
         """
-        return await self._assign_now(conversation_id)
+        away_after = timedelta(minutes=self._routing.away_after_minutes)
+        status = self._status
+        conversation = await self._store.assign(
+            conversation_id,
+            away_after=away_after,
+            time_zone=UTC if status is None else status.words.time_zone,
+        )
+        if conversation is None:
+            return None
+        self._feed.publish(DESK)
+        log.info("assigned conversation=%s agent=%s", conversation_id, conversation.owner_agent_id)
+        return conversation
 
-    async def add_note(self: _Core, conversation_id: UUID, agent_id: int, text: str) -> Message:
+    async def add_note(self, conversation_id: UUID, agent_id: int, text: str) -> Message:
         """Add an agent's internal note to the transcript, for colleagues only.
 
         Any agent may leave one, also on a queued conversation. Consoles showing the
@@ -232,10 +110,10 @@ class DeskActions:
         note = await self._store.add_note(conversation_id, agent_id, text)
         conversation = await self._store.get_conversation(conversation_id)
         self._feed.publish(conversation.customer_id)
-        await self._tell_listeners(conversation_id, note)
+        await self._outbound.tell_listeners(conversation_id, note)
         return note
 
-    async def join(self: _Core, conversation_id: UUID, agent_id: int) -> Message | None:
+    async def join(self, conversation_id: UUID, agent_id: int) -> Message | None:
         """Tell the customer that their agent has joined, once per assignment.
 
         Called when the owning agent opens the conversation or replies. Nothing is said
@@ -255,35 +133,20 @@ class DeskActions:
         for message in reversed(await self._store.transcript(conversation_id)):
             if since is not None and message.created_at < since:
                 break
-            if message.meta.get("kind") in JOINED_KINDS and message.agent_id == agent_id:
+            if MessageKind.of(message.meta) in JOINED_KINDS and message.agent_id == agent_id:
                 return None
         return await self._announce(conversation)
 
-    async def _assign_now(self: _Core, conversation_id: UUID) -> Conversation | None:
-        """Assign atomically in the store; None when it keeps waiting."""
-        away_after = timedelta(minutes=self._routing.away_after_minutes)
-        status = self._status
-        conversation = await self._store.assign(
-            conversation_id,
-            away_after=away_after,
-            time_zone=UTC if status is None else status.words.time_zone,
-        )
-        if conversation is None:
-            return None
-        self._feed.publish(DESK)
-        log.info("assigned conversation=%s agent=%s", conversation_id, conversation.owner_agent_id)
-        return conversation
-
-    async def _announce(self: _Core, conversation: Conversation) -> Message:
+    async def _announce(self, conversation: Conversation) -> Message:
         """Tell the customer who took over: "Maria from IT support has joined"."""
         if conversation.owner_agent_id is None:
             raise ValueError(f"conversation {conversation.id} has no owner to announce")
         agent = await self._store.get_agent(conversation.owner_agent_id)
         team = self._team_names.get(conversation.team or "")
-        key = "agent_joined" if team else "agent_joined_no_team"
+        key = MessageKind.AGENT_JOINED if team else MessageKind.AGENT_JOINED_NO_TEAM
         return await self._system(conversation, key, agent=agent, team=team)
 
-    async def dispatch_queue(self: _Core) -> list[Conversation]:
+    async def dispatch_queue(self) -> list[Conversation]:
         """Offer every waiting conversation, oldest first, to the agents available now.
 
         Returns:
@@ -296,7 +159,7 @@ class DeskActions:
                 assigned.append(conversation)
         return assigned
 
-    async def set_presence(self: _Core, agent_id: int, presence: Presence) -> Agent:
+    async def set_presence(self, agent_id: int, presence: Presence) -> Agent:
         """Set an agent's presence; an agent coming online takes waiting conversations."""
         agent = await self._store.set_presence(agent_id, presence)
         self._feed.publish(DESK)
@@ -307,7 +170,7 @@ class DeskActions:
     # Ownership ------------------------------------------------------------------------
 
     async def transfer_to_agent(
-        self: _Core, conversation_id: UUID, agent_id: int, to_agent_id: int
+        self, conversation_id: UUID, agent_id: int, to_agent_id: int
     ) -> Message:
         """Give an owned conversation to a colleague; the customer hears who took over.
 
@@ -319,12 +182,10 @@ class DeskActions:
         self._feed.publish(DESK)
         agent = await self._store.get_agent(to_agent_id)
         team = self._team_names.get(conversation.team or "")
-        key = "agent_joined" if team else "agent_joined_no_team"
+        key = MessageKind.AGENT_JOINED if team else MessageKind.AGENT_JOINED_NO_TEAM
         return await self._system(conversation, key, agent=agent, team=team)
 
-    async def transfer_to_team(
-        self: _Core, conversation_id: UUID, agent_id: int, team: str
-    ) -> Message:
+    async def transfer_to_team(self, conversation_id: UUID, agent_id: int, team: str) -> Message:
         """Put an owned conversation in another team's queue and tell the customer.
 
         Raises:
@@ -333,23 +194,23 @@ class DeskActions:
         conversation = await self._store.transfer_to_team(conversation_id, agent_id, team)
         self._feed.publish(DESK)
         agent = await self._store.get_agent(agent_id)
-        label = self._team_label(team, conversation.language)
-        told = await self._system(conversation, "transferred_team", agent=agent, team=label)
+        label = self.team_label(team, conversation.language)
+        told = await self._system(
+            conversation, MessageKind.TRANSFERRED_TEAM, agent=agent, team=label
+        )
         await self.assign_waiting(conversation_id)
         return told
 
-    async def hand_back(self: _Core, conversation_id: UUID, agent_id: int) -> Message:
+    async def hand_back(self, conversation_id: UUID, agent_id: int) -> Message:
         """Give an owned conversation back to the bot; it stays open. Raises NotOwner."""
         conversation = await self._store.hand_back(conversation_id, agent_id)
         self._feed.publish(DESK)
         agent = await self._store.get_agent(agent_id)
-        return await self._system(conversation, "handed_back", agent=agent)
+        return await self._system(conversation, MessageKind.HANDED_BACK, agent=agent)
 
     # Satisfaction ---------------------------------------------------------------------
 
-    async def ask_satisfaction(
-        self: _Core, conversation_id: UUID, *, agent_id: int | None
-    ) -> Message:
+    async def ask_satisfaction(self, conversation_id: UUID, *, agent_id: int | None) -> Message:
         """Ask the customer to rate the conversation 1-5, credited to ``agent_id`` or the bot.
 
         The request carries the conversation and the agent, so a rating that arrives after
@@ -357,21 +218,21 @@ class DeskActions:
         """
         conversation = await self._store.get_conversation(conversation_id)
         language = conversation.language
-        return await self.notify(
+        return await self._outbound.notify(
             conversation_id,
             Utterance(
-                text=self._phrases.get(RATING_REQUEST, language),
-                buttons=tuple(Button(str(n), f"{RATE_PAYLOAD} {n}") for n in range(1, 6)),
+                text=self._phrases.get(MessageKind.RATING_REQUEST, language),
+                buttons=tuple(Button(str(n), payloads.rate(n)) for n in range(1, 6)),
                 meta={
-                    "kind": RATING_REQUEST,
+                    "kind": MessageKind.RATING_REQUEST,
                     "conversation_id": str(conversation_id),
                     "agent_id": agent_id,
                 },
             ),
         )
 
-    async def _take_rating(
-        self: _Core,
+    async def take_rating(
+        self,
         customer: Customer,
         *,
         text: str,
@@ -384,13 +245,13 @@ class DeskActions:
             The conversation, the stored press, the replies and whether it was a
             redelivery; None when the payload is no rating or nothing asked for one.
         """
-        rating = rating_of(payload)
+        rating = payloads.rating_of(payload)
         if rating is None:
             return None
         requests = [
             m
             for m in await self._store.customer_messages(customer.id)
-            if m.sender is SenderKind.BOT and m.meta.get("kind") == RATING_REQUEST
+            if m.sender is SenderKind.BOT and MessageKind.of(m.meta) is MessageKind.RATING_REQUEST
         ]
         if not requests:
             return None
@@ -419,14 +280,14 @@ class DeskActions:
         self._feed.publish(customer.id, DESK)
         thanks = Utterance(
             text=self._phrases.get("rating_thanks", conversation.language),
-            meta={"kind": "rating_thanks", "rating": rating},
+            meta={"kind": MessageKind.RATING_THANKS, "rating": rating},
         )
-        replies = await self._send(customer, conversation, message, [thanks])
+        replies = await self._outbound.reply(customer, conversation, message, [thanks])
         return conversation, message, tuple(replies), False
 
     # Agents -------------------------------------------------------------------------
 
-    async def requeue_inactive(self: _Core, conversation_id: UUID, agent_id: int) -> Message:
+    async def requeue_inactive(self, conversation_id: UUID, agent_id: int) -> Message:
         """Put a conversation whose agent went silent back in the queue; tell the customer.
 
         Raises:
@@ -435,11 +296,11 @@ class DeskActions:
         conversation = await self._store.release(conversation_id, agent_id)
         self._feed.publish(DESK)
         agent = await self._store.get_agent(agent_id)
-        told = await self._system(conversation, "agent_inactive", agent=agent)
+        told = await self._system(conversation, MessageKind.AGENT_INACTIVE, agent=agent)
         await self.assign_waiting(conversation_id)  # to someone else: routing skips the silent one
         return told
 
-    async def claim(self: _Core, conversation_id: UUID, agent_id: int) -> Message:
+    async def claim(self, conversation_id: UUID, agent_id: int) -> Message:
         """Give a queued conversation to an agent and tell the customer who joined.
 
         Raises:
@@ -448,11 +309,11 @@ class DeskActions:
         conversation = await self._store.claim(conversation_id, agent_id)
         agent = await self._store.get_agent(agent_id)
         team = self._team_names.get(conversation.team or "")
-        key = "agent_joined" if team else "agent_joined_no_team"
+        key = MessageKind.AGENT_JOINED if team else MessageKind.AGENT_JOINED_NO_TEAM
         return await self._system(conversation, key, agent=agent, team=team)
 
     async def agent_reply(
-        self: _Core,
+        self,
         conversation_id: UUID,
         agent_id: int,
         text: str,
@@ -490,7 +351,7 @@ class DeskActions:
             meta[attachments.META_KEY] = [ref.to_meta() for ref in refs]
             if not text:
                 meta[attachments.ONLY_FILES] = True
-        message = await self._store_and_deliver(
+        message = await self._outbound.send(
             customer,
             conversation,
             NewMessage(
@@ -504,21 +365,21 @@ class DeskActions:
         await self._store.link_attachments(message.id, customer.id, [ref.id for ref in refs])
         return message
 
-    async def release(self: _Core, conversation_id: UUID, agent_id: int) -> Message:
+    async def release(self, conversation_id: UUID, agent_id: int) -> Message:
         """Put a conversation back in the queue. Raises NotOwner."""
         conversation = await self._store.release(conversation_id, agent_id)
         agent = await self._store.get_agent(agent_id)
-        told = await self._system(conversation, "released", agent=agent)
+        told = await self._system(conversation, MessageKind.RELEASED, agent=agent)
         await self.assign_waiting(conversation_id)  # to someone else: routing skips the releaser
         return told
 
-    async def resolve(self: _Core, conversation_id: UUID, agent_id: int) -> Message:
+    async def resolve(self, conversation_id: UUID, agent_id: int) -> Message:
         """Tell the customer the conversation is resolved, then close it. Raises NotOwner."""
         conversation = await self._store.get_conversation(conversation_id)
         if conversation.owner_agent_id != agent_id:
             raise NotOwner(conversation_id, agent_id)
         agent = await self._store.get_agent(agent_id)
-        message = await self._system(conversation, "resolved", agent=agent)
+        message = await self._system(conversation, MessageKind.RESOLVED, agent=agent)
         await self._store.resolve(conversation_id, agent_id=agent_id)
         self._feed.publish(DESK)
         await self.ask_satisfaction(conversation_id, agent_id=agent_id)
@@ -526,12 +387,17 @@ class DeskActions:
         return message
 
     async def _system(
-        self: _Core, conversation: Conversation, key: str, *, agent: Agent, team: str | None = None
+        self,
+        conversation: Conversation,
+        kind: MessageKind,
+        *,
+        agent: Agent,
+        team: str | None = None,
     ) -> Message:
         customer = await self._store.get_customer(conversation.customer_id)
-        text = self._phrases.get(key, conversation.language, agent=agent.name, team=team)
-        return await self._store_and_deliver(
+        text = self._phrases.get(kind, conversation.language, agent=agent.name, team=team)
+        return await self._outbound.send(
             customer,
             conversation,
-            NewMessage(sender=SenderKind.SYSTEM, text=text, agent_id=agent.id, meta={"kind": key}),
+            NewMessage(sender=SenderKind.SYSTEM, text=text, agent_id=agent.id, meta={"kind": kind}),
         )

@@ -1,8 +1,8 @@
-"""The runtime's outbound half: store replies, then deliver them through the channels.
+"""Store replies, then deliver them through the channels.
 
-Mixed into :class:`bot.runtime.core.Runtime`. Replies are stored before they are delivered; on
-push channels (Telegram) as pending first, so a crash between the two leaves them to be
-delivered again when the same update arrives once more.
+Replies are stored before they are delivered; on push channels (Telegram) as pending
+first, so a crash between the two leaves them to be delivered again when the same update
+arrives once more.
 """
 
 from __future__ import annotations
@@ -21,64 +21,47 @@ from handoff.model import Conversation, Customer, DeliveryStatus, Message, NewMe
 from handoff.store.port import Store
 
 if TYPE_CHECKING:
-    from bot.runtime.core import TranscriptListener
     from bot.service.metrics import RuntimeObserver
 
 log = logging.getLogger(__name__)
 
 
-class _Core(Protocol):
-    """What the outbound half uses of :class:`bot.runtime.core.Runtime`."""
+class TranscriptListener(Protocol):
+    """Told about each message stored in a conversation (the Telegram staff group mirrors
+    them into its topics). A listener's failure is logged; the conversation goes on."""
 
-    _store: Store
-    _feed: ChangeFeed
-    _deliveries: dict[str, Delivery]
-    _listeners: list[TranscriptListener]
-    _metrics: RuntimeObserver | None
-
-    async def _store_and_deliver_all(
-        self,
-        customer: Customer,
-        conversation: Conversation,
-        news: Sequence[NewMessage],
-        *,
-        replaces: Message | None = None,
-    ) -> list[Message]: ...
-
-    async def _store_and_deliver(
-        self,
-        customer: Customer,
-        conversation: Conversation,
-        new: NewMessage,
-        *,
-        replaces: Message | None = None,
-    ) -> Message: ...
-
-    async def _deliver(
-        self,
-        delivery: Delivery,
-        customer: Customer,
-        conversation: Conversation,
-        stored: Message,
-        *,
-        replaces: Message | None,
-    ) -> None: ...
-
-    def _observe(self, customer: Customer, stored: Message) -> None: ...
-
-    async def _tell_listeners(self, conversation_id: UUID, stored: Message) -> None: ...
+    async def message_stored(self, conversation_id: UUID, message: Message) -> None:
+        """``message`` was stored in the conversation (and, if outbound, delivered)."""
 
 
 class Outbound:
-    """Storing and delivering what the bot and the agents say (mixed into the runtime)."""
+    """Stores and delivers what the bot and the agents say to customers."""
 
-    async def _send(
-        self: _Core,
+    def __init__(
+        self, *, store: Store, feed: ChangeFeed, metrics: RuntimeObserver | None = None
+    ) -> None:
+        self._store = store
+        self._feed = feed
+        self._metrics = metrics
+        self._deliveries: dict[str, Delivery] = {}
+        self._listeners: list[TranscriptListener] = []
+
+    def register_delivery(self, channel: str, delivery: Delivery) -> None:
+        """Push ``channel``'s messages through ``delivery`` (wired once, at start-up)."""
+        self._deliveries[channel] = delivery
+
+    def add_listener(self, listener: TranscriptListener) -> None:
+        """Tell ``listener`` about every stored message (wired once, at start-up)."""
+        self._listeners.append(listener)
+
+    async def reply(
+        self,
         customer: Customer,
         conversation: Conversation,
         reply_to: Message,
         utterances: Sequence[Utterance],
     ) -> list[Message]:
+        """Store and deliver the bot's replies to a customer message."""
         replies = [
             NewMessage(
                 sender=SenderKind.BOT,
@@ -89,100 +72,10 @@ class Outbound:
             )
             for utterance in utterances
         ]
-        return await self._store_and_deliver_all(customer, conversation, replies)
-
-    async def _store_and_deliver(
-        self: _Core,
-        customer: Customer,
-        conversation: Conversation,
-        new: NewMessage,
-        *,
-        replaces: Message | None = None,
-    ) -> Message:
-        [stored] = await self._store_and_deliver_all(
-            customer, conversation, [new], replaces=replaces
-        )
-        return stored
-
-    async def _store_and_deliver_all(
-        self: _Core,
-        customer: Customer,
-        conversation: Conversation,
-        news: Sequence[NewMessage],
-        *,
-        replaces: Message | None = None,
-    ) -> list[Message]:
-        """Store outbound messages in one transaction, then deliver them one by one.
-
-        Push channels get them stored as pending first, so a crash before the channel
-        took them leaves them to be delivered again (see :meth:`_redeliver`).
-        """
-        if not news:
-            return []
-        delivery = self._deliveries.get(customer.channel)
-        if delivery is None:
-            # Pull channels (web chat, terminal) read the transcript themselves.
-            appended = await self._store.append_messages(conversation.id, news)
-            self._feed.publish(customer.id, DESK)
-            for stored, created in appended:
-                if created:
-                    self._observe(customer, stored)
-                    await self._tell_listeners(conversation.id, stored)
-            return [stored for stored, _ in appended]
-        pending = [dataclasses.replace(new, delivery=DeliveryStatus.PENDING) for new in news]
-        appended = await self._store.append_messages(conversation.id, pending)
-        self._feed.publish(customer.id, DESK)
-        for stored, created in appended:
-            if not created and stored.delivery is not DeliveryStatus.PENDING:
-                # A retried request (same external id): the message went out, or failed
-                # visibly, the first time; sending it again would show it twice.
-                continue
-            self._observe(customer, stored)
-            await self._deliver(delivery, customer, conversation, stored, replaces=replaces)
-            await self._tell_listeners(conversation.id, stored)
-        return [stored for stored, _ in appended]
-
-    async def _deliver(
-        self: _Core,
-        delivery: Delivery,
-        customer: Customer,
-        conversation: Conversation,
-        stored: Message,
-        *,
-        replaces: Message | None,
-    ) -> None:
-        try:
-            if replaces is not None and isinstance(delivery, EditingDelivery):
-                await delivery.edit(customer, replaces, stored)
-            else:
-                await delivery.deliver(customer, stored)
-        except DeliveryFailed as exc:
-            log.warning(
-                "delivery failed conversation=%s: %s",
-                conversation.id,
-                exc.reason,
-                extra={"conversation_id": str(conversation.id), "channel": customer.channel},
-            )
-            await self._store.set_delivery(stored.id, DeliveryStatus.FAILED, error=exc.reason)
-            if self._metrics is not None:
-                self._metrics.delivery_failed(customer.channel)
-        else:
-            await self._store.set_delivery(stored.id, DeliveryStatus.SENT)
-
-    def _observe(self: _Core, customer: Customer, stored: Message) -> None:
-        if self._metrics is not None:
-            self._metrics.message_stored(customer.channel, stored)
-
-    async def _tell_listeners(self: _Core, conversation_id: UUID, stored: Message) -> None:
-        for listener in self._listeners:
-            try:
-                await listener.message_stored(conversation_id, stored)
-            except Exception:
-                # A mirror of the conversation must never break the conversation itself.
-                log.exception("listener failed conversation=%s", conversation_id)
+        return await self.send_all(customer, conversation, replies)
 
     async def notify(
-        self: _Core, conversation_id: UUID, utterance: Utterance, *, replaces: Message | None = None
+        self, conversation_id: UUID, utterance: Utterance, *, replaces: Message | None = None
     ) -> Message:
         """Send the customer a bot message nobody asked for (a timer's status update).
 
@@ -201,19 +94,105 @@ class Outbound:
             buttons=utterance.buttons,
             meta=dict(utterance.meta),
         )
-        return await self._store_and_deliver(customer, conversation, new, replaces=replaces)
+        return await self.send(customer, conversation, new, replaces=replaces)
 
-    async def _redeliver(self: _Core, customer: Customer, replies: Sequence[Message]) -> None:
+    async def send(
+        self,
+        customer: Customer,
+        conversation: Conversation,
+        new: NewMessage,
+        *,
+        replaces: Message | None = None,
+    ) -> Message:
+        """Store and deliver one message (see :meth:`send_all`)."""
+        [stored] = await self.send_all(customer, conversation, [new], replaces=replaces)
+        return stored
+
+    async def send_all(
+        self,
+        customer: Customer,
+        conversation: Conversation,
+        news: Sequence[NewMessage],
+        *,
+        replaces: Message | None = None,
+    ) -> list[Message]:
+        """Store outbound messages in one transaction, then deliver them one by one.
+
+        Push channels get them stored as pending first, so a crash before the channel
+        took them leaves them to be delivered again (see :meth:`redeliver`).
+        """
+        if not news:
+            return []
+        delivery = self._deliveries.get(customer.channel)
+        if delivery is None:
+            # Pull channels (web chat, terminal) read the transcript themselves.
+            appended = await self._store.append_messages(conversation.id, news)
+            self._feed.publish(customer.id, DESK)
+            for stored, created in appended:
+                if created:
+                    self._observe(customer, stored)
+                    await self.tell_listeners(conversation.id, stored)
+            return [stored for stored, _ in appended]
+        pending = [dataclasses.replace(new, delivery=DeliveryStatus.PENDING) for new in news]
+        appended = await self._store.append_messages(conversation.id, pending)
+        self._feed.publish(customer.id, DESK)
+        for stored, created in appended:
+            if not created and stored.delivery is not DeliveryStatus.PENDING:
+                # A retried request (same external id): the message went out, or failed
+                # visibly, the first time; sending it again would show it twice.
+                continue
+            self._observe(customer, stored)
+            await self._deliver(delivery, customer, stored, replaces=replaces)
+            await self.tell_listeners(conversation.id, stored)
+        return [stored for stored, _ in appended]
+
+    async def redeliver(self, customer: Customer, replies: Sequence[Message]) -> None:
         """Deliver stored replies that a crash left undelivered (a redelivered update)."""
         delivery = self._deliveries.get(customer.channel)
         if delivery is None:
             return
         for reply in replies:
-            if reply.delivery is not DeliveryStatus.PENDING:
-                continue
+            if reply.delivery is DeliveryStatus.PENDING:
+                await self._deliver(delivery, customer, reply, replaces=None)
+
+    async def tell_listeners(self, conversation_id: UUID, stored: Message) -> None:
+        """Tell the listeners about a stored message; a listener's failure is only logged."""
+        for listener in self._listeners:
             try:
-                await delivery.deliver(customer, reply)
-            except DeliveryFailed as exc:
-                await self._store.set_delivery(reply.id, DeliveryStatus.FAILED, error=exc.reason)
+                await listener.message_stored(conversation_id, stored)
+            except Exception:
+                # A mirror of the conversation must never break the conversation itself.
+                log.exception("listener failed conversation=%s", conversation_id)
+
+    async def _deliver(
+        self,
+        delivery: Delivery,
+        customer: Customer,
+        stored: Message,
+        *,
+        replaces: Message | None,
+    ) -> None:
+        try:
+            if replaces is not None and isinstance(delivery, EditingDelivery):
+                await delivery.edit(customer, replaces, stored)
             else:
-                await self._store.set_delivery(reply.id, DeliveryStatus.SENT)
+                await delivery.deliver(customer, stored)
+        except DeliveryFailed as exc:
+            log.warning(
+                "delivery failed conversation=%s: %s",
+                stored.conversation_id,
+                exc.reason,
+                extra={
+                    "conversation_id": str(stored.conversation_id),
+                    "channel": customer.channel,
+                },
+            )
+            await self._store.set_delivery(stored.id, DeliveryStatus.FAILED, error=exc.reason)
+            if self._metrics is not None:
+                self._metrics.delivery_failed(customer.channel)
+        else:
+            await self._store.set_delivery(stored.id, DeliveryStatus.SENT)
+
+    def _observe(self, customer: Customer, stored: Message) -> None:
+        if self._metrics is not None:
+            self._metrics.message_stored(customer.channel, stored)

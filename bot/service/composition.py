@@ -125,7 +125,6 @@ def build_runtime(
         feed=feed,
         team_names={team.id: team.name for team in settings.teams},
         default_language=settings.default_language,
-        fallbacks_before_handoff=settings.fallbacks_before_handoff,
         max_message_chars=settings.max_message_chars,
         status=build_desk_status(settings, store, phrases),
         policy=settings.handoff_policy(),

@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from bot.desk.status import DeskStatus
-from handoff.model import HandoffReason, Message, SenderKind
+from handoff.model import HandoffReason, Message, MessageKind, SenderKind
 from handoff.store.port import Store
 
 #: The media type of :meth:`Metrics.exposition`.
@@ -24,9 +24,6 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 #: How the team label names the queue of conversations without a team.
 NO_TEAM = "none"
-
-# Bot reply kinds (message meta "kind") counted as answers, clarifications, fallbacks.
-_ANSWER, _CLARIFY, _FALLBACK = "answer", "clarify", "fallback"
 
 
 class RuntimeObserver(Protocol):
@@ -136,12 +133,12 @@ class Metrics:
             return
         if message.sender is not SenderKind.BOT:
             return
-        kind = message.meta.get("kind")
-        if kind == _ANSWER:
+        kind = MessageKind.of(message.meta)
+        if kind is MessageKind.ANSWER:
             self._answers.inc()
-        elif kind == _CLARIFY:
+        elif kind is MessageKind.CLARIFY:
             self._clarifications.inc()
-        elif kind == _FALLBACK:
+        elif kind is MessageKind.FALLBACK:
             self._fallbacks.inc()
 
     def handoff_requested(self, reason: HandoffReason) -> None:

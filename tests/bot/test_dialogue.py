@@ -9,8 +9,8 @@ from bot.dialogue.answer_policy import (
     Thresholds,
     asks_for_person,
     decide,
-    requested_article,
 )
+from handoff.payloads import requested_article
 from knowledge.index import Candidate
 from tests.knowledge.articles import make_article
 

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from handoff.card import TriedArticle, build_card, helpful_verdict, tried_articles
+from handoff.card import TriedArticle, build_card, tried_articles
 from handoff.export import to_markdown
 from handoff.model import Handoff, HandoffReason, SenderKind
+from handoff.payloads import helpful_verdict
 from tests.handoff.desk_samples import (
     CONVERSATION,
     CUSTOMER,

@@ -11,19 +11,11 @@ from dataclasses import dataclass
 
 from telegram import Chat, InlineKeyboardMarkup, Message, Update
 
-from bot.dialogue.answer_policy import HUMAN_COMMAND
-from bot.dialogue.commands import END_COMMAND, HELP_COMMAND, START_COMMAND, UNSUPPORTED_COMMAND
 from bot.runtime.incoming import IncomingMessage
+from handoff import payloads
 
 CHANNEL = "telegram"
 
-# Slash commands a customer may type, and the payload each becomes.
-COMMANDS = {
-    "/start": START_COMMAND,
-    "/help": HELP_COMMAND,
-    "/human": HUMAN_COMMAND,
-    "/end": END_COMMAND,
-}
 
 # Message contents the bot cannot read; the customer gets a polite text-only note.
 MEDIA_KINDS = (
@@ -151,7 +143,7 @@ def _command(text: str) -> str | None:
         return None
     # "/start@helpline_bot payload" names the bot and may carry a deep-link parameter.
     word = text.split(maxsplit=1)[0].split("@", 1)[0].lower()
-    return COMMANDS.get(word)
+    return payloads.TYPED_COMMANDS.get(word)
 
 
 def _media_kind(message: Message) -> str | None:
@@ -177,7 +169,7 @@ def _customer_message(update: Update, message: Message) -> CustomerMessage | Non
         kind = _media_kind(message)
         if kind is None:
             return None  # a service message (pinned, chat settings...): nothing was said
-        text, payload = f"[{kind}]", UNSUPPORTED_COMMAND
+        text, payload = f"[{kind}]", payloads.UNSUPPORTED
     user = message.from_user
     return CustomerMessage(
         IncomingMessage(

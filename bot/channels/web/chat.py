@@ -37,7 +37,7 @@ from handoff import markup
 from handoff.attachments import ONLY_FILES, NewAttachment, refs_of
 from handoff.bearer import token_digest
 from handoff.errors import AttachmentRefused, NotFound
-from handoff.model import Customer, Message, SenderKind
+from handoff.model import Customer, Message, MessageKind, SenderKind
 from handoff.reply_mail import InvalidAddress, check_address
 
 if TYPE_CHECKING:
@@ -444,7 +444,7 @@ def build_router(
         asked = [
             m
             for m in await store.customer_messages(customer.id)
-            if m.meta.get("kind") == "email_ask"
+            if MessageKind.of(m.meta) is MessageKind.EMAIL_ASK
         ]
         if not asked:
             return PostedOut(messages=[], duplicate=False)
@@ -454,12 +454,13 @@ def build_router(
         language = conversation.language or language
         if address is None:
             utterance = Utterance(
-                text=service.phrases.get("email_skipped", language), meta={"kind": "email_skipped"}
+                text=service.phrases.get(MessageKind.EMAIL_SKIPPED, language),
+                meta={"kind": MessageKind.EMAIL_SKIPPED},
             )
         else:
             utterance = Utterance(
-                text=service.phrases.get("email_saved", language, address=address),
-                meta={"kind": "email_saved"},
+                text=service.phrases.get(MessageKind.EMAIL_SAVED, language, address=address),
+                meta={"kind": MessageKind.EMAIL_SAVED},
             )
         said = await service.runtime.notify(conversation.id, utterance)
         return PostedOut(messages=[MessageOut.of(said)], duplicate=False)

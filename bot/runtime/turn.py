@@ -1,0 +1,465 @@
+"""A customer's turn: decide what the bot says to one stored message, and say it.
+
+:class:`CustomerTurns` holds what every turn needs (the store, the actions, the policy, the
+desk); :class:`Turn` is one turn's own state, typed, of which only the Rasa slots
+(:class:`bot.dialogue.turns.Slots`) go to the actions.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.dialogue.answer_policy import asks_for_person
+from bot.dialogue.frustration import detect
+from bot.dialogue.handoff_policy import Trigger, after_answer, before_answer, frustration_rules
+from bot.dialogue.phrases import Phrases
+from bot.dialogue.small_talk import Recognised, SmallTalk, recognise
+from bot.dialogue.turns import (
+    ACTION_ANSWER,
+    ACTION_HAND_OFF,
+    ACTION_NOTICE,
+    ActionResult,
+    ActionRunner,
+    Slots,
+    TurnState,
+    Utterance,
+)
+from bot.runtime.desk import DeskActions
+from bot.runtime.feed import DESK, ChangeFeed
+from bot.runtime.outbound import Outbound
+from bot.settings.model import HandoffPolicy, Routing
+from handoff import attachments, payloads
+from handoff.model import (
+    Button,
+    Conversation,
+    ConversationState,
+    Customer,
+    HandoffReason,
+    Message,
+    MessageKind,
+    Said,
+    SenderKind,
+    TranscriptLine,
+)
+from handoff.questions import questions_of, unresolved
+from handoff.routing import pick_team
+from handoff.store.port import Store
+
+if TYPE_CHECKING:
+    from bot.desk.quote import WaitQuote
+    from bot.desk.status import DeskStatus
+    from bot.service.metrics import RuntimeObserver
+
+log = logging.getLogger(__name__)
+
+# How much of the transcript a turn reads back to rebuild the dialogue's memory (fallbacks
+# in a row, the team of the last answer, the question to hand over, repeated questions).
+# Reading all of it made each turn slower the longer the conversation ran.
+HISTORY_WINDOW = 30
+
+
+@dataclass(slots=True)
+class Turn:
+    """One customer message being answered.
+
+    Attributes:
+        customer: who wrote.
+        conversation: their conversation as the message was stored.
+        message: the stored message.
+        payload: the pressed button's or command's payload, if any.
+        history: the recent transcript, ending with ``message``.
+        language: the language the bot speaks this turn.
+        slots: the dialogue's memory the actions read and set.
+        question: the question a handoff is about.
+        handoff_detail: what triggered the handoff, for the agent.
+        assigned: the conversation as assigned to an agent at once by a handoff.
+        quote: the desk's figure for this turn, once a handoff read it.
+    """
+
+    customer: Customer
+    conversation: Conversation
+    message: Message
+    payload: str | None
+    history: Sequence[Said]
+    language: str
+    slots: Slots = field(default_factory=Slots)
+    question: str | None = None
+    handoff_detail: str | None = None
+    assigned: Conversation | None = None
+    quote: WaitQuote | None = None
+
+
+class CustomerTurns:
+    """Decides and sends the bot's replies to customer messages."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        actions: ActionRunner,
+        phrases: Phrases,
+        feed: ChangeFeed,
+        outbound: Outbound,
+        desk: DeskActions,
+        status: DeskStatus,
+        policy: HandoffPolicy,
+        routing: Routing,
+        default_language: str,
+        max_message_chars: int,
+        metrics: RuntimeObserver | None = None,
+        ask_email_after: timedelta | None = None,
+    ) -> None:
+        self._store = store
+        self._actions = actions
+        self._phrases = phrases
+        self._feed = feed
+        self._outbound = outbound
+        self._desk = desk
+        self._status = status
+        self._policy = policy
+        self._routing = routing
+        self._default_language = default_language
+        self._max_chars = max_message_chars
+        self._metrics = metrics
+        # Web customers are asked for an address (once) when closed or waiting this long;
+        # None: replies are not mailed, so nobody is asked.
+        self._ask_email_after = ask_email_after
+
+    async def respond(
+        self,
+        customer: Customer,
+        conversation: Conversation,
+        message: Message,
+        payload: str | None,
+        history: Sequence[Said],
+    ) -> list[Message]:
+        """Decide and send the replies to ``message``; ``history`` ends with it."""
+        if payload in payloads.COMMANDS:
+            return await self._command(customer, conversation, message, payload)
+        if conversation.state is ConversationState.AGENT:
+            return []  # the owning agent sees it in the console; the bot stays silent
+        # The language of this turn: detected from its text when it could be (the store
+        # made that the conversation's language), else the conversation's.
+        known = conversation.language
+        turn = Turn(
+            customer,
+            conversation,
+            message,
+            payload,
+            history,
+            language=known or self._default_language,
+        )
+        if message.meta.get(attachments.ONLY_FILES):
+            # The bot cannot read a file; it keeps it for a person and says so.
+            kind = (
+                MessageKind.ATTACHMENT_QUEUED
+                if conversation.state is ConversationState.QUEUED
+                else MessageKind.ATTACHMENT_KEPT
+            )
+            return await self._reply(turn, [self.say(kind, turn.language)])
+        if len(message.text) > self._max_chars:
+            return await self._reply(turn, [self.say(MessageKind.TOO_LONG, turn.language)])
+        turn.slots = slots_from(history)
+        # Unknown language: the action answers in the language of the best-matching article.
+        turn.slots.language = known
+        wants_person = payload == payloads.HUMAN or asks_for_person(message.text)
+        if conversation.state is ConversationState.QUEUED:
+            return await self._while_queued(turn, wants_person=wants_person)
+        chat = None if payload is not None or wants_person else recognise(message.text)
+        if chat is not None:
+            reply = await self._small_talk(turn, chat, known)
+            shown = await self._notices(turn) if message.seq == 1 else []
+            return await self._reply(turn, [*shown, reply])
+        return await self._answer(turn)
+
+    async def _while_queued(self, turn: Turn, *, wants_person: bool) -> list[Message]:
+        """In the queue the bot answers only what it is sure of; else: still in line."""
+        utterances: list[Utterance] = []
+        if not wants_person and not payloads.is_helpful(turn.payload):
+            answer = await self._run(ACTION_ANSWER, turn)
+            if answer.slots.get("kb_outcome") == "answer":
+                utterances.extend(answer.utterances)
+        if not utterances:
+            position = await self._store.queue_position(turn.conversation.id) or 1
+            utterances.append(self.say(MessageKind.STILL_QUEUED, turn.language, position=position))
+        return await self._reply(turn, utterances)
+
+    async def _answer(self, turn: Turn) -> list[Message]:
+        """With the bot: answer from the knowledge, or hand over to people."""
+        message = turn.message
+        trigger, instead = await self._before_answer(turn)
+        answered = list(instead)
+        if trigger is None and not instead:
+            turn.slots.requested_article = payloads.requested_article(turn.payload)
+            answer = await self._run(ACTION_ANSWER, turn)
+            answered.extend(answer.utterances)
+            turn.slots.set(answer.slots)
+            trigger = self._after_answer(turn.slots)
+        handed: list[Utterance] = []
+        if trigger is not None:
+            turn.handoff_detail = trigger.detail
+            # The question the handoff is about, and its team: the one still unsolved
+            # (handoff.questions), not merely the latest words or the last article shown.
+            said_now = [
+                TranscriptLine(id=0, seq=message.seq, sender=SenderKind.BOT, text=u.text,
+                               meta=dict(u.meta))
+                for u in answered
+            ]  # fmt: skip
+            question = unresolved(questions_of([*turn.history, *said_now]))
+            turn.question = question.text if question else question_of(turn.history, message)
+            team = question.team if question else None
+            handed = await self._hand_off(turn, trigger.reason, team)
+        # Notices are rendered once the turn knows where the conversation stands, so that
+        # a notice's {eta} and the acknowledgement's wait come from the same figure.
+        notices: list[Utterance] = []
+        if message.seq == 1 or (trigger is not None and turn.assigned is None):
+            notices = await self._notices(turn)
+        if message.seq == 1:
+            utterances = [*notices, *answered, *handed]  # a first message: the notice first
+        else:
+            utterances = [*answered, *notices, *handed]
+        # An agent assigned at once is announced when they open the conversation or reply
+        # (see DeskActions.join), not now: they have not looked yet.
+        return await self._reply(turn, utterances)
+
+    async def _before_answer(self, turn: Turn) -> tuple[Trigger | None, list[Utterance]]:
+        """A handoff trigger that pre-empts the answer, or the bot's reply to feedback.
+
+        Returns:
+            The trigger (or None) and utterances that replace the knowledge answer (the
+            thanks for "yes, that helped"); both empty means: answer the question.
+        """
+        message, language = turn.message, turn.language
+        verdict = payloads.helpful_verdict(turn.payload)
+        if verdict is not None:
+            answers = [m for m in turn.history if MessageKind.of(m.meta) is MessageKind.ANSWER]
+            await self._store.record_feedback(
+                turn.conversation.id,
+                message_id=answers[-1].id if answers else None,
+                helpful=verdict,
+            )
+            trigger = before_answer(
+                self._policy, asked_for_person=False, helpful=verdict, frustration=None
+            )
+            if trigger is not None:
+                return trigger, []
+            kind = MessageKind.HELPFUL_THANKS if verdict else MessageKind.OFFER_PERSON
+            button = Button(self._phrases.get("button_person", language), payloads.HUMAN)
+            return None, [
+                Utterance(
+                    text=self._phrases.get(kind, language),
+                    buttons=() if verdict else (button,),
+                    meta={"kind": kind},
+                )
+            ]
+        asked = turn.payload == payloads.HUMAN or asks_for_person(message.text)
+        earlier = [
+            m.text
+            for m in turn.history
+            if m.sender is SenderKind.CUSTOMER and m.id != message.id and not m.meta.get("payload")
+        ]
+        typed = turn.payload is None
+        frustration = (
+            detect(message.text, earlier, frustration_rules(self._policy)) if typed else None
+        )
+        return before_answer(
+            self._policy, asked_for_person=asked, helpful=None, frustration=frustration
+        ), []
+
+    def _after_answer(self, slots: Slots) -> Trigger | None:
+        answered = slots.kb_outcome == "answer"
+        return after_answer(
+            self._policy,
+            answered_article=str(slots.article_id) if answered else None,
+            article_tags=tuple(slots.article_tags or ()) if answered else (),
+            article_handoff=bool(slots.article_handoff) if answered else False,
+            fallbacks_in_a_row=int(slots.fallback_count or 0),
+        )
+
+    async def _small_talk(self, turn: Turn, chat: Recognised, known: str | None) -> Utterance:
+        """The reply to small talk: a phrase, never a fallback, never a step to a handoff.
+
+        "Thanks" right after an answer says that the answer helped, as the "yes, that helped"
+        button would.
+        """
+        language = chat.language or known or self._default_language
+        if chat.kind is SmallTalk.THANKS:
+            earlier = [m for m in turn.history[:-1] if m.sender is SenderKind.BOT]
+            if earlier and MessageKind.of(earlier[-1].meta) is MessageKind.ANSWER:
+                await self._store.record_feedback(
+                    turn.conversation.id, message_id=earlier[-1].id, helpful=True
+                )
+        buttons: tuple[Button, ...] = ()
+        if chat.kind is SmallTalk.HELP:
+            buttons = (Button(self._phrases.get("button_person", language), payloads.HUMAN),)
+        return Utterance(
+            text=self._phrases.get(f"small_talk_{chat.kind.value}", language),
+            buttons=buttons,
+            meta={"kind": MessageKind.SMALL_TALK, "small_talk": chat.kind.value},
+        )
+
+    async def _command(
+        self, customer: Customer, conversation: Conversation, message: Message, command: str
+    ) -> list[Message]:
+        """Answer a customer command (:data:`handoff.payloads.COMMANDS`) without the knowledge."""
+        language = conversation.language or self._default_language
+        turn = Turn(customer, conversation, message, command, (), language=language)
+        if command == payloads.START:
+            turn.slots = slots_from(await self._store.transcript(conversation.id))
+            notices = await self._notices(turn)
+            utterances = [*notices, self.say(MessageKind.GREETING, language)]
+        elif command == payloads.END:
+            utterances = [self.say(MessageKind.ENDED, language)]
+        else:
+            kind = MessageKind.HELP if command == payloads.HELP else MessageKind.UNSUPPORTED
+            utterances = [self.say(kind, language)]
+        sent = await self._reply(turn, utterances)
+        if command == payloads.END:
+            await self._store.resolve(conversation.id, agent_id=None)
+            self._feed.publish(DESK)
+        return sent
+
+    async def _run(self, action: str, turn: Turn) -> ActionResult:
+        state = TurnState(
+            sender_id=str(turn.conversation.id),
+            text=turn.message.text,
+            slots=turn.slots.as_rasa(),
+        )
+        return await self._actions.run(action, state)
+
+    async def _notices(self, turn: Turn) -> list[Utterance]:
+        message = turn.message
+        active = await self._store.active_notices(message.created_at)
+        if not active:
+            return []
+        if message.seq > HISTORY_WINDOW:
+            # The turn read only the recent transcript: a notice shown before it must not
+            # be shown again.
+            whole = await self._store.transcript(turn.conversation.id)
+            turn.slots.notices_shown = slots_from(whole).notices_shown
+        # Audience and placeholders depend on where the conversation is now.
+        current = await self._store.get_conversation(turn.conversation.id)
+        turn.slots.notices = await self._status.notices(
+            current, message.created_at, turn.language, quote=turn.quote
+        )
+        result = await self._run(ACTION_NOTICE, turn)
+        turn.slots.notices_shown = list(result.slots.get("notices_shown", []))
+        return list(result.utterances)
+
+    async def _hand_off(
+        self, turn: Turn, reason: HandoffReason, team: str | None
+    ) -> list[Utterance]:
+        conversation, message, language = turn.conversation, turn.message, turn.language
+        team = pick_team(
+            article_team=team,
+            language=turn.slots.language,
+            language_teams=self._routing.language_teams,
+            default_team=self._routing.default_team,
+        )
+        await self._store.request_handoff(
+            conversation.id,
+            reason=reason,
+            team=team,
+            summary=turn.question or message.text,
+            detail=turn.handoff_detail,
+        )
+        self._feed.publish(DESK)
+        if self._metrics is not None:
+            self._metrics.handoff_requested(reason)
+        turn.slots.team_name = self._desk.team_label(team, language)
+        log.info(
+            "handoff conversation=%s reason=%s team=%s",
+            conversation.id,
+            reason,
+            team,
+            extra={"conversation_id": str(conversation.id)},
+        )
+        turn.assigned = await self._desk.assign_waiting(conversation.id)
+        if turn.assigned is not None:
+            # Someone has it at once: no queue talk; "Maria has joined" comes when she looks.
+            ack = self._phrases.get("handoff_ack_assigned", language, team=turn.slots.team_name)
+            return [Utterance(text=ack, meta={"kind": MessageKind.HANDOFF, "assigned": True})]
+        position = await self._store.queue_position(conversation.id)
+        turn.slots.queue_position = position or 1
+        result = await self._run(ACTION_HAND_OFF, turn)
+        status: list[Utterance] = []
+        quote: WaitQuote | None = None
+        if position is not None:
+            # The team and the place were just stored and read: asking the store again
+            # would cost the turn two more waits behind other conversations' store calls
+            # when the service is busy. The quote is the turn's one figure: the notices
+            # rendered after this use it too.
+            quote = await self._status.quote_for(team, position, message.created_at)
+            turn.quote = quote
+            status = await self._status.acknowledge(quote, language)
+            promise = self._status.words.promise(quote)
+            if promise is not None and quote.estimate is not None:
+                await self._store.record_promise(
+                    conversation.id,
+                    low_s=promise[0],
+                    high_s=promise[1],
+                    point_s=round(quote.estimate.point_s),
+                )
+        ask = [] if quote is None else await self._ask_email(conversation, quote, language)
+        return [*result.utterances, *status, *ask]
+
+    async def _ask_email(
+        self, conversation: Conversation, quote: WaitQuote, language: str
+    ) -> list[Utterance]:
+        """Ask a web customer for an e-mail address once, if the wait is long or the desk
+        closed: a reply written after they left then reaches them (bot.desk.reply_mail)."""
+        threshold = self._ask_email_after
+        if threshold is None or conversation.channel != "web":
+            return []
+        estimate = quote.estimate
+        long_wait = estimate is None or estimate.point_s >= threshold.total_seconds()
+        if quote.open_now and not long_wait:
+            return []
+        if not await self._store.ask_for_address(conversation.customer_id):
+            return []  # asked before: once is enough
+        return [self.say(MessageKind.EMAIL_ASK, language)]
+
+    async def _reply(self, turn: Turn, utterances: Sequence[Utterance]) -> list[Message]:
+        return await self._outbound.reply(
+            turn.customer, turn.conversation, turn.message, utterances
+        )
+
+    def say(self, kind: MessageKind, language: str | None, **values: object) -> Utterance:
+        """The bot's phrase for a kind of message (the kind is its phrase key)."""
+        return Utterance(text=self._phrases.get(kind, language, **values), meta={"kind": kind})
+
+
+def question_of(history: Sequence[Said], current: Message) -> str:
+    """The customer's question verbatim: their latest typed message that is not a request
+    for a person or a button press (the current message when there is none)."""
+    for message in reversed(history):
+        if (
+            message.sender is SenderKind.CUSTOMER
+            and not message.meta.get("payload")
+            and not asks_for_person(message.text)
+        ):
+            return message.text
+    return current.text
+
+
+def slots_from(history: Sequence[Said]) -> Slots:
+    """Rebuild the dialogue's memory from the transcript, so nothing lives only in RAM."""
+    fallbacks = 0
+    team: str | None = None
+    shown: list[int] = []
+    for message in history:
+        kind = MessageKind.of(message.meta)
+        if message.sender is SenderKind.BOT and kind is MessageKind.FALLBACK:
+            fallbacks += 1
+        elif message.sender is SenderKind.BOT and kind is MessageKind.ANSWER:
+            fallbacks = 0
+            team = message.meta.get("team") or team
+        elif message.sender is SenderKind.BOT and kind is MessageKind.HANDOFF:
+            fallbacks = 0
+        if kind is MessageKind.NOTICE and message.meta.get("notice_id") is not None:
+            shown.append(int(message.meta["notice_id"]))
+    return Slots(fallback_count=fallbacks, article_team=team, notices_shown=shown)
