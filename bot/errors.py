@@ -43,3 +43,8 @@ class MessageRejected(BotError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class UnknownSender(BotError):
+    """A message came from a sender the channel said was registered, and is not (a web
+    chat token of a customer since erased); nothing was stored."""

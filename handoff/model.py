@@ -113,6 +113,24 @@ class DeliveryStatus(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class DeliveryOutcome:
+    """How delivering one stored message went.
+
+    Attributes:
+        message_id: the message.
+        status: sent or failed.
+        error: why it failed.
+        channel_ref: where it landed on the channel (kept in its meta, so a later status
+            update can edit it in place).
+    """
+
+    message_id: int
+    status: DeliveryStatus
+    error: str | None = None
+    channel_ref: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Customer:
     """A person writing to us, identified by their channel and their id on it."""
 

@@ -132,10 +132,14 @@ async def start_service(
     startup_timeout_s: float = 60.0,
     log_name: str = "service.log",
     extra_env: Mapping[str, str] | None = None,
+    code: Path = ROOT,
 ) -> ServiceProcess:
     """Start ``helpline run`` and wait until ``/healthz`` answers.
 
     ``extra_env`` adds settings (``HELPLINE_*``) after the harness's own, e.g. Telegram's.
+    ``code`` is the source tree the service runs (another checkout compares two versions
+    of the code with one load generator, one sample knowledge and one installed set of
+    dependencies).
 
     Raises:
         RuntimeError: the process exited, or did not answer within ``startup_timeout_s``.
@@ -143,7 +147,7 @@ async def start_service(
     port = free_port()
     env = {
         **os.environ,
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(code),
         "HELPLINE_CONFIG": str(config),
         "HELPLINE_DATABASE_URL": database_url,
         "HELPLINE_KNOWLEDGE_DIR": str(KNOWLEDGE_DIR),

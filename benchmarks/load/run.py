@@ -6,6 +6,7 @@ Usage (from the repository root)::
                                   [--levels 10,100,1000] [--duration 20] [--rate 500]
                                   [--person-share 0.1]
                                   [--channel web|telegram] [--telegram-mode polling|webhook]
+                                  [--compare PATH] [--repeat N]
 
 For each level a fresh database (a SQLite file, or a fresh schema of the PostgreSQL
 database) and a fresh service process. Each of the ``level`` customers opens a
@@ -23,6 +24,11 @@ the customer was shown ("lost" counts the failures). Resident memory is the serv
 ``VmRSS``, sampled every 0.5 s. The load generator runs in this process, on the same
 machine, on aiohttp's client with keep-alive connections (about 0.1 ms of CPU a message;
 httpx took 2.5-8 ms and was the bottleneck).
+
+``--compare PATH`` runs each level also against the code of another checkout (a worktree
+of an older commit), alternating with this tree's, ``--repeat`` times each: before and after
+in one run, on the same machine load. Each side's service starts from its own tree; the
+load generator, the sample knowledge and the installed dependencies are this tree's.
 
 ``--channel telegram`` drives customers in private chats of a fake Telegram Bot API instead,
 at rates within Telegram's limits; see ``benchmarks/load/telegram.py``.
@@ -52,6 +58,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from benchmarks.load.harness import (
+    ROOT,
     Refused,
     Sent,
     ServiceProcess,
@@ -91,6 +98,7 @@ class Result:
     load_average: float
     client_cpu_percent: float = 0.0  # the load generator's own CPU (it shares the machine)
     channel: str = "web"
+    code: str = ""  # which source tree the service ran (its commit)
 
     @property
     def per_second(self) -> float:
@@ -113,8 +121,8 @@ class Result:
 HEADER = (
     "| database | conversations | offered msg/s | msg/s | p50 ms | p95 ms | p99 ms "
     "| errors | lost | server RSS MiB | server CPU % | server CPU ms/msg | client CPU % "
-    "| load avg (1 min) |\n"
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "| load avg (1 min) | code |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 )
 
 
@@ -126,7 +134,7 @@ def row(result: Result) -> str:
         f"| {result.percentile(99):.1f} | {result.errors} | {result.lost} "
         f"| {result.rss_mb:.0f} | {result.cpu_percent:.0f} | {result.cpu_ms_per_message:.2f} "
         f"| {result.client_cpu_percent:.0f} "
-        f"| {result.load_average:.2f} |"
+        f"| {result.load_average:.2f} | {result.code} |"
     )
 
 
@@ -305,6 +313,7 @@ async def run_level(
     workdir: Path,
     seed: int,
     processes: int = 1,
+    code: Path = ROOT,
 ) -> Result:
     """Run one level against a fresh database and ``processes`` fresh service processes
     on it (customer ``i`` talks to process ``i % processes``); verify the transcript
@@ -324,6 +333,7 @@ async def run_level(
                         workdir=workdir,
                         config=config,
                         log_name=f"service-{level}-{number}.log",
+                        code=code,
                     )
                 )
             async with httpx.AsyncClient(
@@ -396,6 +406,7 @@ async def run_level(
         cpu_percent=window.percent(window.server_cpu_s),
         client_cpu_percent=window.percent(window.client_cpu_s),
         load_average=load_average,
+        code=commit_of(code),
     )
 
 
@@ -408,9 +419,14 @@ async def run_all(args: argparse.Namespace) -> list[Result]:
 
             print(f"Channel: {telegram.label(args.telegram_mode)}", flush=True)
         print(HEADER, flush=True)
-        for level in args.levels:
+        trees = [ROOT] if args.compare is None else [args.compare, ROOT]
+        runs = [
+            (level, code) for level in args.levels for _ in range(args.repeat) for code in trees
+        ]
+        for level, code in runs:
             if args.channel == "telegram":
                 result = await telegram.run_level(
+                    code=code,
                     database=args.database,
                     level=level,
                     duration_s=args.duration,
@@ -422,6 +438,7 @@ async def run_all(args: argparse.Namespace) -> list[Result]:
                 )
             else:
                 result = await run_level(
+                    code=code,
                     database=args.database,
                     level=level,
                     duration_s=args.duration,
@@ -469,12 +486,40 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default="polling",
         help="how updates reach the service (with --channel telegram)",
     )
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        default=None,
+        help="another checkout of the code (e.g. a worktree of the old commit): each level "
+        "runs against it and this tree, alternating",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of each level (per tree with --compare)"
+    )
     args = parser.parse_args(argv)
+    if args.compare is not None and not (args.compare / "bot" / "cli" / "main.py").is_file():
+        parser.error(f"--compare {args.compare}: not a checkout of this code (no bot/cli/main.py)")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     if args.processes < 1:
         parser.error("--processes must be at least 1")
     if args.processes > 1 and (args.channel != "web" or args.database == "sqlite"):
         parser.error("several processes need the web channel and PostgreSQL (--database URL)")
     return args
+
+
+def commit_of(tree: Path) -> str:
+    """The short commit a source tree is checked out at (with "+" when it has changes)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(tree), *args], capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or tree.name
+    return commit + ("+" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
 def main(argv: Sequence[str] | None = None) -> list[Result]:

@@ -35,12 +35,13 @@ from typing import Literal
 
 import httpx
 
-from benchmarks.load.harness import Refused, questions, start_service, write_config
+from benchmarks.load.harness import ROOT, Refused, questions, start_service, write_config
 from benchmarks.load.run import (
     DRAIN_TIMEOUT_S,
     REQUEST_TIMEOUT_S,
     Counters,
     Result,
+    commit_of,
     fresh_database,
     measured,
     paced,
@@ -281,8 +282,10 @@ async def run_level(
     workdir: Path,
     seed: int,
     mode: Mode = "polling",
+    code: Path = ROOT,
 ) -> Result:
-    """Run one level against a fresh service, database and fake Bot API; verify after."""
+    """Run one level against a fresh service (running the source tree ``code``), database
+    and fake Bot API; verify after."""
     rng = random.Random(seed)
     texts = questions()
     config = write_config(workdir, flood_messages=1_000_000)
@@ -305,6 +308,7 @@ async def run_level(
             config=config,
             log_name=f"service-telegram-{level}.log",
             extra_env=extra_env,
+            code=code,
         )
         counters = Counters()
         limits = httpx.Limits(max_connections=level + 10, max_keepalive_connections=level + 10)
@@ -369,4 +373,5 @@ async def run_level(
         client_cpu_percent=window.percent(window.client_cpu_s),
         load_average=load_average,
         channel=label(mode),
+        code=commit_of(code),
     )

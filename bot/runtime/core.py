@@ -22,7 +22,7 @@ from uuid import UUID
 
 from bot.dialogue.phrases import Phrases
 from bot.dialogue.turns import ActionRunner, Utterance
-from bot.errors import MessageRejected
+from bot.errors import MessageRejected, UnknownSender
 from bot.runtime.desk import DeskActions
 from bot.runtime.feed import DESK, ChangeFeed
 from bot.runtime.incoming import Delivery, Handled, IncomingMessage, clean_text
@@ -31,6 +31,7 @@ from bot.runtime.turn import HISTORY_WINDOW, CustomerTurns
 from bot.settings.model import HandoffPolicy, Routing
 from handoff import attachments, payloads
 from handoff.attachments import NewAttachment
+from handoff.errors import NotFound
 from handoff.model import (
     CHANNEL_REF,
     Agent,
@@ -41,6 +42,7 @@ from handoff.model import (
     MessageKind,
     NewMessage,
     Presence,
+    Received,
     Said,
     SenderKind,
 )
@@ -136,16 +138,13 @@ class Runtime:
 
         Raises:
             MessageRejected: the message has no text and no button payload.
+            UnknownSender: the message says its sender is registered, and it is not.
         """
         new = _customer_message(incoming)
         text = new.text
         async with self._lock(incoming.channel, incoming.sender_id):
             if payloads.rating_of(incoming.payload) is not None:
-                customer = await self._store.upsert_customer(
-                    channel=incoming.channel,
-                    external_id=incoming.sender_id,
-                    display_name=incoming.display_name,
-                )
+                customer = await self._rating_customer(incoming)
                 rated = await self._desk.take_rating(
                     customer, text=text, payload=incoming.payload, external_id=incoming.external_id
                 )
@@ -153,13 +152,8 @@ class Runtime:
                     return Handled(*rated)
             # Commands say nothing about the customer's language; anything else may.
             typed = incoming.payload not in payloads.COMMANDS
-            received = await self._store.receive_message(
-                channel=incoming.channel,
-                sender_id=incoming.sender_id,
-                display_name=incoming.display_name,
-                language=detect_language(text) if typed else None,
-                history=HISTORY_WINDOW,
-                message=new,
+            received = await self._receive(
+                incoming, new, language=detect_language(text) if typed else None
             )
             customer, conversation = received.customer, received.conversation
             message, created = received.message, received.created
@@ -195,15 +189,11 @@ class Runtime:
 
         Raises:
             MessageRejected: the message has no text and no button payload.
+            UnknownSender: the message says its sender is registered, and it is not.
         """
         new = _customer_message(incoming)
         async with self._lock(incoming.channel, incoming.sender_id):
-            received = await self._store.receive_message(
-                channel=incoming.channel,
-                sender_id=incoming.sender_id,
-                display_name=incoming.display_name,
-                message=new,
-            )
+            received = await self._receive(incoming, new, language=None, history=0)
             customer, conversation, message = (
                 received.customer,
                 received.conversation,
@@ -222,12 +212,51 @@ class Runtime:
                 replies = await self._outbound.reply(customer, conversation, message, [flood])
             return Handled(conversation, message, tuple(replies), duplicate=False)
 
+    async def _receive(
+        self,
+        incoming: IncomingMessage,
+        new: NewMessage,
+        *,
+        language: str | None,
+        history: int = HISTORY_WINDOW,
+    ) -> Received:
+        """Store the message (and the customer, unless it must be registered already)."""
+        try:
+            return await self._store.receive_message(
+                channel=incoming.channel,
+                sender_id=incoming.sender_id,
+                display_name=incoming.display_name,
+                language=language,
+                history=history,
+                message=new,
+                create_customer=not incoming.registered,
+            )
+        except NotFound as exc:
+            if incoming.registered and exc.kind == "customer":
+                raise UnknownSender(incoming.channel) from exc
+            raise
+
+    async def _rating_customer(self, incoming: IncomingMessage) -> Customer:
+        if not incoming.registered:
+            return await self._store.upsert_customer(
+                channel=incoming.channel,
+                external_id=incoming.sender_id,
+                display_name=incoming.display_name,
+            )
+        customer = await self._store.find_customer(
+            channel=incoming.channel, external_id=incoming.sender_id
+        )
+        if customer is None:
+            raise UnknownSender(incoming.channel)
+        return customer
+
     async def _link_attachments(
         self, customer: Customer, message: Message, incoming: IncomingMessage
     ) -> None:
         """Give the files sent with a newly stored message to it."""
-        ids = [ref.id for ref in incoming.attachments]
-        await self._store.link_attachments(message.id, customer.id, ids)
+        if incoming.attachments:
+            ids = [ref.id for ref in incoming.attachments]
+            await self._store.link_attachments(message.id, customer.id, ids)
 
     async def _count_and_tell(
         self, customer: Customer, conversation: Conversation, message: Message

@@ -21,6 +21,9 @@ class IncomingMessage:
         payload: what a pressed button sends back, e.g. ``/human``.
         reference: the channel's own id of the message, kept so a later edit finds it.
         attachments: files the customer sent with it, already kept by the store.
+        registered: the sender must be a stored customer already (a web chat token):
+            an unknown one raises UnknownSender and nothing is stored. Checked in the
+            transaction that stores the message, so the check costs no trip of its own.
     """
 
     channel: str
@@ -31,6 +34,7 @@ class IncomingMessage:
     payload: str | None = None
     reference: str | None = None
     attachments: tuple[AttachmentRef, ...] = ()
+    registered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,23 @@ class EditingDelivery(Delivery, Protocol):
 
     async def edit(self, customer: Customer, previous: Message, message: Message) -> None:
         """Show ``message`` in place of ``previous`` on the channel. Raises DeliveryFailed."""
+        ...
+
+
+@runtime_checkable
+class ReferencingDelivery(Delivery, Protocol):
+    """A delivery that says where a message landed instead of recording it itself.
+
+    The runtime then records that with the outcomes of a turn's other replies, in one
+    write to the store instead of two for each reply.
+    """
+
+    async def push(self, customer: Customer, message: Message) -> str | None:
+        """Send ``message``; return the channel's reference of it, if it has one.
+
+        Raises:
+            DeliveryFailed: the channel refused it or kept failing.
+        """
         ...
 
 

@@ -16,8 +16,16 @@ from uuid import UUID
 from bot.dialogue.turns import Utterance
 from bot.errors import DeliveryFailed
 from bot.runtime.feed import DESK, ChangeFeed
-from bot.runtime.incoming import Delivery, EditingDelivery
-from handoff.model import Conversation, Customer, DeliveryStatus, Message, NewMessage, SenderKind
+from bot.runtime.incoming import Delivery, EditingDelivery, ReferencingDelivery
+from handoff.model import (
+    Conversation,
+    Customer,
+    DeliveryOutcome,
+    DeliveryStatus,
+    Message,
+    NewMessage,
+    SenderKind,
+)
 from handoff.store.port import Store
 
 if TYPE_CHECKING:
@@ -136,13 +144,21 @@ class Outbound:
         pending = [dataclasses.replace(new, delivery=DeliveryStatus.PENDING) for new in news]
         appended = await self._store.append_messages(conversation.id, pending)
         self._feed.publish(customer.id, DESK)
+        delivered: list[Message] = []
+        outcomes: list[DeliveryOutcome] = []
         for stored, created in appended:
             if not created and stored.delivery is not DeliveryStatus.PENDING:
                 # A retried request (same external id): the message went out, or failed
                 # visibly, the first time; sending it again would show it twice.
                 continue
             self._observe(customer, stored)
-            await self._deliver(delivery, customer, stored, replaces=replaces)
+            outcomes.append(await self._deliver(delivery, customer, stored, replaces=replaces))
+            delivered.append(stored)
+        # One write for all the outcomes: a crash before it leaves the replies pending, to
+        # be delivered again with the update's redelivery, as a crash between any send
+        # and its own write would.
+        await self._store.record_deliveries(outcomes)
+        for stored in delivered:
             await self.tell_listeners(conversation.id, stored)
         return [stored for stored, _ in appended]
 
@@ -151,9 +167,12 @@ class Outbound:
         delivery = self._deliveries.get(customer.channel)
         if delivery is None:
             return
-        for reply in replies:
-            if reply.delivery is DeliveryStatus.PENDING:
-                await self._deliver(delivery, customer, reply, replaces=None)
+        outcomes = [
+            await self._deliver(delivery, customer, reply, replaces=None)
+            for reply in replies
+            if reply.delivery is DeliveryStatus.PENDING
+        ]
+        await self._store.record_deliveries(outcomes)
 
     async def tell_listeners(self, conversation_id: UUID, stored: Message) -> None:
         """Tell the listeners about a stored message; a listener's failure is only logged."""
@@ -171,10 +190,14 @@ class Outbound:
         stored: Message,
         *,
         replaces: Message | None,
-    ) -> None:
+    ) -> DeliveryOutcome:
+        """Send one stored message; the outcome is for the store to record."""
+        ref: str | None = None
         try:
             if replaces is not None and isinstance(delivery, EditingDelivery):
                 await delivery.edit(customer, replaces, stored)
+            elif isinstance(delivery, ReferencingDelivery):
+                ref = await delivery.push(customer, stored)
             else:
                 await delivery.deliver(customer, stored)
         except DeliveryFailed as exc:
@@ -187,11 +210,10 @@ class Outbound:
                     "channel": customer.channel,
                 },
             )
-            await self._store.set_delivery(stored.id, DeliveryStatus.FAILED, error=exc.reason)
             if self._metrics is not None:
                 self._metrics.delivery_failed(customer.channel)
-        else:
-            await self._store.set_delivery(stored.id, DeliveryStatus.SENT)
+            return DeliveryOutcome(stored.id, DeliveryStatus.FAILED, error=exc.reason)
+        return DeliveryOutcome(stored.id, DeliveryStatus.SENT, channel_ref=ref)
 
     def _observe(self, customer: Customer, stored: Message) -> None:
         if self._metrics is not None:

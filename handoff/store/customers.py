@@ -33,6 +33,12 @@ _BY_IDENTITY_FOR_UPDATE = _BY_IDENTITY.with_for_update()
 _BY_ID = select(_customer).where(_customer.c.id == bindparam("b_id"))
 _BY_ID_FOR_UPDATE = _BY_ID.with_for_update()
 _NEW = insert(_customer).returning(*_customer.c)
+_REACHABLE = (
+    update(_customer)
+    .where(_customer.c.id == bindparam("b_id"))
+    .values(unreachable_at=None)
+    .returning(*_customer.c)
+)
 _RENAME = (
     update(_customer)
     .where(_customer.c.id == bindparam("b_id"))
@@ -141,13 +147,22 @@ def customer_for_message(
     channel: str,
     sender_id: str,
     display_name: str | None,
+    create: bool = True,
 ) -> Row[Any]:
-    """The sender's customer row, locked (PostgreSQL), created when new; a given
-    ``display_name`` replaces the stored one."""
+    """The sender's customer row, locked (PostgreSQL), created when new (unless not
+    ``create``); a given ``display_name`` replaces the stored one, and a customer who writes
+    is reachable again.
+
+    Raises:
+        NotFound: no such customer and not ``create`` (nothing written).
+    """
     customer = connection.execute(
         _BY_IDENTITY_FOR_UPDATE, {"b_channel": channel, "b_external_id": sender_id}
     ).first()
     if customer is None:
+        if not create:
+            # The sender id may be a credential's digest: the error does not repeat it.
+            raise NotFound("customer", channel)
         return connection.execute(
             _NEW,
             {
@@ -158,9 +173,12 @@ def customer_for_message(
             },
         ).one()
     if display_name is not None and customer.display_name != display_name:
-        return connection.execute(
+        customer = connection.execute(
             _RENAME, {"b_id": customer.id, "b_display_name": display_name}
         ).one()
+    if customer.unreachable_at is not None:
+        # They write again, so they unblocked the bot.
+        customer = connection.execute(_REACHABLE, {"b_id": customer.id}).one()
     return customer
 
 

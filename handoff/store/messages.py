@@ -27,6 +27,7 @@ from sqlalchemy.orm import QueryableAttribute
 from handoff.errors import NotFound
 from handoff.model import (
     CHANNEL_REF,
+    DeliveryOutcome,
     DeliveryStatus,
     Message,
     NewMessage,
@@ -102,10 +103,12 @@ class MessagesSql(SqlBase):
         display_name: str | None = None,
         language: str | None = None,
         history: int = 0,
+        create_customer: bool = True,
     ) -> Received:
         """Store a customer's message in their open conversation, in one transaction.
 
-        The customer and the conversation are created when new; ``language``, the
+        The customer (unless ``create_customer`` is False: then an unknown sender raises
+        NotFound) and the conversation are created when new; ``language``, the
         language the message was detected in, becomes the conversation's; ``history``
         messages of the conversation before this one come back with it. Idempotent on
         ``message.external_id``: a redelivered message returns the stored one, with the
@@ -121,6 +124,7 @@ class MessagesSql(SqlBase):
                 display_name=display_name,
                 language=language,
                 history=history,
+                create_customer=create_customer,
             )
         )
 
@@ -208,6 +212,12 @@ class MessagesSql(SqlBase):
         await self._units.write(
             functools.partial(set_delivery, message_id=message_id, status=status, error=error)
         )
+
+    async def record_deliveries(self, outcomes: Sequence[DeliveryOutcome]) -> None:
+        """Record how delivering several messages went, in one transaction. Raises NotFound."""
+        # After the replies to a message on a push channel: one write for all of them.
+        if outcomes:
+            await self._units.write(functools.partial(record_deliveries, outcomes=outcomes))
 
     async def unanswered_messages(
         self, *, since: datetime | None = None, limit: int = 5000
@@ -299,14 +309,24 @@ def receive(
     display_name: str | None,
     language: str | None,
     history: int,
+    create_customer: bool = True,
 ) -> Received:
-    """See :meth:`handoff.store.port.Store.receive_message`."""
+    """See :meth:`handoff.store.port.Store.receive_message`.
+
+    Raises:
+        NotFound: no such customer and ``create_customer`` is False (nothing written).
+    """
     if message.external_id is not None:
         found = _received_before(connection, message.external_id)
         if found is not None:
             return found
     customer = customer_for_message(
-        connection, now=now, channel=channel, sender_id=sender_id, display_name=display_name
+        connection,
+        now=now,
+        channel=channel,
+        sender_id=sender_id,
+        display_name=display_name,
+        create=create_customer,
     )
     conversation = open_for(connection, customer, now, language)
     [(stored, _)] = append(connection, now, conversation.id, [message], looked_up=True)
@@ -386,6 +406,28 @@ def set_delivery(
     ).first()
     if updated is None:
         raise NotFound("message", message_id)
+
+
+def record_deliveries(connection: Connection, outcomes: Sequence[DeliveryOutcome]) -> None:
+    """See :meth:`handoff.store.port.Store.record_deliveries`."""
+    for outcome in outcomes:
+        values: dict[str, Any] = {"delivery": outcome.status.value, "delivery_error": outcome.error}
+        if outcome.channel_ref is not None:
+            row = connection.execute(
+                select(_message.c.meta).where(_message.c.id == outcome.message_id)
+            ).first()
+            if row is None:
+                raise NotFound("message", outcome.message_id)
+            # The text stays as it was said; only delivery bookkeeping changes.
+            values["meta"] = {**(row.meta or {}), CHANNEL_REF: outcome.channel_ref}
+        updated = connection.execute(
+            update(_message)
+            .where(_message.c.id == outcome.message_id)
+            .values(**values)
+            .returning(_message.c.id)
+        ).first()
+        if updated is None:
+            raise NotFound("message", outcome.message_id)
 
 
 def record_channel_ref(connection: Connection, message_id: int, ref: str) -> bool:

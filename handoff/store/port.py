@@ -17,6 +17,7 @@ from handoff.model import (
     Agent,
     Conversation,
     Customer,
+    DeliveryOutcome,
     DeliveryStatus,
     Feedback,
     Handoff,
@@ -87,13 +88,17 @@ class Store(Protocol):
         display_name: str | None = None,
         language: str | None = None,
         history: int = 0,
+        create_customer: bool = True,
     ) -> Received:
         """Store a customer's message in their open conversation, in one transaction.
 
-        Creates the customer (and sets ``display_name`` when given) and the conversation
-        as needed; ``language`` (the message's, when detected) becomes the conversation's.
-        Up to ``history`` messages of the conversation before this one come back with it,
-        as :class:`~handoff.model.TranscriptLine` (none for a redelivery).
+        Creates the customer (unless ``create_customer`` is False: then an unknown sender
+        raises NotFound and nothing is stored; sets ``display_name`` when given) and the
+        conversation as needed, and clears the customer's unreachable flag (they write
+        again, so their channel takes messages); ``language`` (the message's, when
+        detected) becomes the conversation's. Up to ``history`` messages of the
+        conversation before this one come back with it, as
+        :class:`~handoff.model.TranscriptLine` (none for a redelivery).
         Idempotent on ``message.external_id``: a redelivered message returns the stored
         one and the conversation it went to, and opens nothing.
         """
@@ -149,6 +154,13 @@ class Store(Protocol):
         self, message_id: int, status: DeliveryStatus, *, error: str | None = None
     ) -> None:
         """Record the outcome of delivering a message to the customer's channel."""
+
+    async def record_deliveries(self, outcomes: Sequence[DeliveryOutcome]) -> None:
+        """Record how delivering several messages went, in one transaction.
+
+        Raises:
+            NotFound: one of the messages does not exist (nothing is recorded).
+        """
 
     # Handoff and ownership --------------------------------------------------------
 

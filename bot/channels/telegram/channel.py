@@ -219,10 +219,8 @@ class TelegramChannel:
             await self.staff.receive(inbound)
 
     async def _customer_message(self, incoming: IncomingMessage) -> None:
-        known = await self._store.find_customer(channel=CHANNEL, external_id=incoming.sender_id)
-        if known is not None and known.unreachable_at is not None:
-            # They write again, so they unblocked the bot.
-            await self._store.set_unreachable(known.id, False)
+        # Storing the message also clears the customer's unreachable flag: they write
+        # again, so they unblocked the bot.
         try:
             if self._flood.hit(incoming.sender_id):
                 await self._runtime.handle(incoming)

@@ -152,9 +152,24 @@ class TelegramDelivery:
         self._on_unreachable = on_unreachable
 
     async def deliver(self, customer: Customer, message: Message) -> None:
+        """Send ``message`` (see :meth:`push`) and record where it landed.
+
+        Raises:
+            DeliveryFailed: Telegram refused the message or kept failing.
+        """
+        ref = await self.push(customer, message)
+        if ref is not None:
+            # A later status update can then edit it in place instead of adding a message.
+            await self._store.record_channel_ref(message.id, ref)
+
+    async def push(self, customer: Customer, message: Message) -> str | None:
         """Send ``message`` to the customer's chat, split at Telegram's length limit.
 
         The buttons go with the last piece, so they sit under the whole answer.
+
+        Returns:
+            Where the (last piece of the) message landed, ``chat:message``; None when
+            only files went.
 
         Raises:
             DeliveryFailed: Telegram refused the message or kept failing.
@@ -174,10 +189,7 @@ class TelegramDelivery:
         for ref in refs_of(message.meta):
             caption = message.agent_name if only_files and message.agent_name else None
             await self._send_file(chat_id, ref, caption=caption)
-        if sent_id is not None:
-            # Remember where the (last piece of the) message landed, so a later status
-            # update can edit it in place instead of adding a message.
-            await self._store.record_channel_ref(message.id, f"{chat_id}:{sent_id}")
+        return None if sent_id is None else f"{chat_id}:{sent_id}"
 
     async def _send_file(self, chat_id: int, ref: AttachmentRef, *, caption: str | None) -> None:
         """Send a kept file: a picture as a photo, a PDF as a document.

@@ -30,7 +30,7 @@ from bot.channels.web.files import AttachmentOut, file_response, refused
 from bot.channels.web.resume import ResumeRefused
 from bot.channels.web.typing_indicator import TypingRegistry
 from bot.dialogue.turns import Utterance
-from bot.errors import MessageRejected
+from bot.errors import MessageRejected, UnknownSender
 from bot.runtime.feed import typing_key
 from bot.runtime.incoming import IncomingMessage
 from handoff import markup
@@ -280,6 +280,35 @@ def _resume_after(last_event_id: str | None) -> int:
     return min(int(last_event_id), MAX_MESSAGE_ID)
 
 
+class TokenOwners:
+    """Which customer each chat token belongs to, remembered once looked up.
+
+    A message then costs the store one transaction, not a lookup first: the runtime stores
+    it only if the customer still exists (:attr:`IncomingMessage.registered`), so a
+    remembered token of a customer erased since is refused there and forgotten here. A
+    token's customer never changes. Bounded: past ``limit`` tokens it starts afresh.
+    """
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._limit = limit
+        self._owners: dict[str, tuple[int, str]] = {}
+
+    def get(self, digest: str) -> tuple[int, str] | None:
+        """The customer id and channel identity behind a token's digest, if remembered
+        (a resume link's token belongs to the customer known by their first token)."""
+        return self._owners.get(digest)
+
+    def remember(self, digest: str, customer: Customer) -> None:
+        """Remember a token's customer."""
+        if len(self._owners) >= self._limit:
+            self._owners.clear()
+        self._owners[digest] = (customer.id, customer.external_id)
+
+    def forget(self, digest: str) -> None:
+        """Forget a token (its customer is gone)."""
+        self._owners.pop(digest, None)
+
+
 def _unauthorized() -> HTTPException:
     return HTTPException(
         status_code=401,
@@ -339,6 +368,25 @@ def build_router(
         return customer, customer.external_id
 
     Authenticated = Annotated[tuple[Customer, str], Depends(customer_from_token)]  # noqa: N806
+    owners = TokenOwners()
+
+    async def sender_from_token(
+        authorization: Annotated[str | None, Header()] = None,
+    ) -> tuple[int, str, str]:
+        token = _bearer(authorization)
+        if token is None:
+            raise _unauthorized()
+        digest = token_digest(token)
+        known = owners.get(digest)
+        if known is None:
+            customer, _ = await customer_from_token(authorization)
+            owners.remember(digest, customer)
+            known = (customer.id, customer.external_id)
+        return known[0], known[1], digest
+
+    # The customer as far as a message needs it (id, identity, the token's digest): that
+    # they still exist is checked where the message is stored.
+    Sender = Annotated[tuple[int, str, str], Depends(sender_from_token)]  # noqa: N806
 
     # HEAD too: uptime monitors ask with HEAD and count a 405 as down.
     @router.api_route(
@@ -466,29 +514,37 @@ def build_router(
         return PostedOut(messages=[MessageOut.of(said)], duplicate=False)
 
     @router.post("/api/chat/messages", response_model=PostedOut)
-    async def post_message(body: MessageIn, auth: Authenticated) -> PostedOut | JSONResponse:
-        customer, key = auth
+    async def post_message(body: MessageIn, sender: Sender) -> PostedOut | JSONResponse:
+        customer_id, key, digest = sender
         # Checked before anything is stored: a refused message leaves no trace, and the
         # customer is told so in their language (the page keeps the text for a retry).
-        if not flood.hit(customer.id):
+        if not flood.hit(customer_id):
+            customer = await store.find_customer(channel=CHANNEL, external_id=key)
+            if customer is None:
+                owners.forget(digest)
+                raise _unauthorized()
             language = customer.language if customer.language in UI_LANGUAGES else "en"
             return JSONResponse(
                 {"detail": UI_STRINGS[language]["flood"]},
                 status_code=429,
-                headers={"Retry-After": str(flood.retry_after(customer.id))},
+                headers={"Retry-After": str(flood.retry_after(customer_id))},
             )
         try:
             handled = await service.runtime.handle(
                 IncomingMessage(
                     channel=CHANNEL,
                     sender_id=key,
-                    external_id=f"web:{customer.id}:{body.client_id}",
+                    external_id=f"web:{customer_id}:{body.client_id}",
                     text=body.text,
                     payload=body.payload or None,
+                    registered=True,
                 )
             )
         except MessageRejected as exc:
             raise HTTPException(status_code=422, detail=exc.reason) from exc
+        except UnknownSender as exc:
+            owners.forget(digest)
+            raise _unauthorized() from exc
         messages = [handled.message, *handled.replies]
         return PostedOut(messages=[MessageOut.of(m) for m in messages], duplicate=handled.duplicate)
 
