@@ -405,6 +405,8 @@ def build_router(
             strings[key] = service.phrases.get(key, language)
         config = {
             "lang": language,
+            # Message times are on the desk's clock, as the bot's "back at 08:00" is.
+            "time_zone": settings.time_zone,
             "embed": embed,
             "strings": strings,
             "greeting": greeting,

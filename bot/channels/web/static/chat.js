@@ -87,6 +87,34 @@
     });
   }
 
+  // Times ---------------------------------------------------------------------------
+  //
+  // On the desk's clock, in the page's language: the bot's own times ("we are back at
+  // 08:00") are the desk's, so the message times beside them must be too. A customer whose
+  // browser keeps another zone sees the zone's name after each time.
+
+  const deskZone = config.time_zone || "UTC";
+  let elsewhere = false;
+  try {
+    elsewhere = Intl.DateTimeFormat().resolvedOptions().timeZone !== deskZone;
+  } catch (e) {
+    elsewhere = true;
+  }
+  // en-GB: a 24-hour clock and zone names such as "CET", as the bot's own sentences.
+  const clock = new Intl.DateTimeFormat(config.lang === "en" ? "en-GB" : config.lang, {
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZone: deskZone,
+    ...(elsewhere ? { timeZoneName: "short" } : {}),
+  });
+  const dayOf = new Intl.DateTimeFormat("en-CA", {
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    timeZone: deskZone,
+  });
+
   // Helpers -------------------------------------------------------------------------
 
   function uuid() {
@@ -229,7 +257,7 @@
       const when = new Date(m.created_at);
       if (!Number.isNaN(when.getTime())) {
         li.dataset.day = dayKey(when);
-        const time = el("time", "when", when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+        const time = el("time", "when", clock.format(when));
         time.dateTime = when.toISOString();
         li.appendChild(time);
       }
@@ -364,18 +392,17 @@
   }
 
   function dayKey(date) {
-    return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
+    return dayOf.format(date); // YYYY-MM-DD on the desk's clock
   }
 
   function dayLabel(key) {
-    const today = new Date();
-    const yesterday = new Date(today.getFullYear(), today.getMonth(), today.getDate() - 1);
-    if (key === dayKey(today)) return S.today;
-    if (key === dayKey(yesterday)) return S.yesterday;
+    const now = Date.now();
+    if (key === dayKey(new Date(now))) return S.today;
+    if (key === dayKey(new Date(now - 24 * 3600 * 1000))) return S.yesterday;
     const [year, month, date] = key.split("-").map(Number);
-    const options = { weekday: "long", day: "numeric", month: "long" };
-    if (year !== today.getFullYear()) options.year = "numeric";
-    return new Date(year, month - 1, date).toLocaleDateString(config.lang, options);
+    const options = { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" };
+    if (key.slice(0, 4) !== dayKey(new Date(now)).slice(0, 4)) options.year = "numeric";
+    return new Date(Date.UTC(year, month - 1, date, 12)).toLocaleDateString(config.lang, options);
   }
 
   function initials(name) {
