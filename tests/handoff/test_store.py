@@ -11,9 +11,11 @@ import pytest
 
 from handoff.errors import NotFound, StoreUnavailable
 from handoff.model import (
+    CHANNEL_REF,
     Button,
     Conversation,
     ConversationState,
+    DeliveryOutcome,
     DeliveryStatus,
     Message,
     NewMessage,
@@ -372,3 +374,57 @@ async def test_set_delivery_records_the_outcome(
 async def test_set_delivery_of_a_missing_message_is_not_found(store: SqlStore) -> None:
     with pytest.raises(NotFound):
         await store.set_delivery(999, DeliveryStatus.SENT)
+
+
+async def test_record_deliveries_keeps_each_outcome_and_where_it_landed(
+    store: SqlStore, conversation: Conversation
+) -> None:
+    pending = NewMessage(sender=SenderKind.BOT, text="hello", delivery=DeliveryStatus.PENDING)
+    [(sent, _), (failed, _)] = await store.append_messages(conversation.id, [pending, pending])
+    await store.record_deliveries(
+        [
+            DeliveryOutcome(sent.id, DeliveryStatus.SENT, channel_ref="777:12"),
+            DeliveryOutcome(failed.id, DeliveryStatus.FAILED, error="403 blocked"),
+        ]
+    )
+    stored = await store.transcript(conversation.id)
+    assert [(m.delivery, m.delivery_error, m.meta.get(CHANNEL_REF)) for m in stored] == [
+        (DeliveryStatus.SENT, None, "777:12"),
+        (DeliveryStatus.FAILED, "403 blocked", None),
+    ]
+
+
+async def test_record_deliveries_with_a_missing_message_records_nothing(
+    store: SqlStore, conversation: Conversation
+) -> None:
+    reply, _ = await store.append_message(
+        conversation.id,
+        NewMessage(sender=SenderKind.BOT, text="hello", delivery=DeliveryStatus.PENDING),
+    )
+    with pytest.raises(NotFound):
+        await store.record_deliveries(
+            [
+                DeliveryOutcome(reply.id, DeliveryStatus.SENT),
+                DeliveryOutcome(999, DeliveryStatus.SENT),
+            ]
+        )
+    [stored] = await store.transcript(conversation.id)
+    assert stored.delivery is DeliveryStatus.PENDING
+
+
+async def test_a_sender_who_must_exist_and_does_not_leaves_no_trace(store: SqlStore) -> None:
+    with pytest.raises(NotFound):
+        await store.receive_message(
+            channel="web", sender_id="nobody", message=_customer_says("hi"), create_customer=False
+        )
+    assert await store.find_customer(channel="web", external_id="nobody") is None
+
+
+async def test_a_customer_who_writes_is_reachable_again(store: SqlStore) -> None:
+    customer = await store.upsert_customer(channel="telegram", external_id="42")
+    await store.set_unreachable(customer.id, True)
+    received = await store.receive_message(
+        channel="telegram", sender_id="42", message=_customer_says("back again")
+    )
+    stored = await store.get_customer(customer.id)
+    assert (received.customer.unreachable_at, stored.unreachable_at) == (None, None)
