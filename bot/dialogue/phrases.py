@@ -17,6 +17,11 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "I'm not sure I have a good answer to that, and I don't want to guess. "
                 "You can rephrase your question, or talk to a person."
             ),
+            # The fallback of a turn that hands over at once: no "rephrase" before the handoff.
+            "fallback_handoff": (
+                "I'm not sure I have a good answer to that, and I don't want to guess, "
+                "so I'm passing you to a person."
+            ),
             "clarify": "Did you mean one of these?",
             "offer_person": "If this did not help, you can talk to a person.",
             "button_person": "Talk to a person",
@@ -140,6 +145,10 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "fallback": (
                 "Jeg er ikke sikker på, at jeg har et godt svar på det, og jeg vil ikke gætte. "
                 "Du kan formulere spørgsmålet anderledes eller tale med en medarbejder."
+            ),
+            "fallback_handoff": (
+                "Jeg er ikke sikker på, at jeg har et godt svar på det, og jeg vil ikke gætte, "
+                "så jeg giver dig videre til en medarbejder."
             ),
             "clarify": "Mente du en af disse?",
             "offer_person": "Hvis det ikke hjalp, kan du tale med en medarbejder.",

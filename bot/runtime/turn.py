@@ -199,6 +199,9 @@ class CustomerTurns:
             answered.extend(answer.utterances)
             turn.slots.set(answer.slots)
             trigger = self._after_answer(turn.slots)
+            if trigger is not None and trigger.reason is HandoffReason.REPEATED_FALLBACK:
+                # "Rephrase, or talk to a person" would be wrong a line before the handoff.
+                answered = [self._handing_over(u, turn.language) for u in answered]
         handed: list[Utterance] = []
         if trigger is not None:
             turn.handoff_detail = trigger.detail
@@ -427,6 +430,13 @@ class CustomerTurns:
         return await self._outbound.reply(
             turn.customer, turn.conversation, turn.message, utterances
         )
+
+    def _handing_over(self, said: Utterance, language: str | None) -> Utterance:
+        """A fallback reworded for a turn that hands over, without its person button."""
+        if said.meta.get("kind") != MessageKind.FALLBACK:
+            return said
+        text = self._phrases.get("fallback_handoff", language)
+        return Utterance(text=text, meta=said.meta)
 
     def say(self, kind: MessageKind, language: str | None, **values: object) -> Utterance:
         """The bot's phrase for a kind of message (the kind is its phrase key)."""

@@ -78,6 +78,20 @@ async def test_two_fallbacks_in_a_row_hand_off(runtime: Runtime, store: SqlStore
     assert handoff.reason.value == "repeated_fallback"
 
 
+async def test_a_fallback_that_hands_over_does_not_also_offer_to_rephrase(
+    runtime: Runtime,
+) -> None:
+    first = await runtime.handle(said("what is the capital of Mongolia"))
+    handled = await runtime.handle(said("how tall is the Eiffel tower"))
+    fallback, _ack = handled.replies
+    assert "rephrase" in first.replies[0].text  # while the bot may still help
+    assert fallback.text == (
+        "I'm not sure I have a good answer to that, and I don't want to guess, "
+        "so I'm passing you to a person."
+    )
+    assert fallback.buttons == ()  # no "Talk to a person" a line before the handoff
+
+
 async def test_the_article_team_gets_the_handoff(runtime: Runtime, store: SqlStore) -> None:
     await runtime.handle(said("I forgot my password"))
     handled = await runtime.handle(said("that did not work, let me talk to a person"))
