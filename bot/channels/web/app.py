@@ -24,17 +24,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.channels.web import (
-    admin,
-    admin_agents,
-    chat,
-    console,
-    dashboard,
-    files,
-    metrics_route,
-    saved_replies,
-    telegram_webhook,
-)
+from bot.channels.web import chat, console, files, metrics_route, telegram_webhook
 from bot.channels.web.client_address import trust_proxies
 from bot.channels.web.invalid_input import invalid_request
 from bot.channels.web.typing_indicator import TypingRegistry
@@ -221,7 +211,7 @@ def format_markup(text: str) -> Markup:
 
 def console_files(meta: Mapping[str, Any]) -> list[files.AttachmentOut]:
     """The files a message's meta names, as the console links them."""
-    return [files.AttachmentOut.of(ref, prefix=console.FILES_PATH) for ref in refs_of(meta)]
+    return [files.AttachmentOut.of(ref, prefix=files.CONSOLE_FILES) for ref in refs_of(meta)]
 
 
 def format_clock(moment: datetime | None, *, time_zone: tzinfo = UTC) -> str:
@@ -270,10 +260,6 @@ def create_app(service: Service) -> FastAPI:
     app.include_router(
         console.build_router(service, templates, typing=typing, customer_typing=customer_typing)
     )
-    app.include_router(admin.build_router(service, templates))
-    app.include_router(admin_agents.build_router(service, templates))
-    app.include_router(dashboard.build_router(service, templates))
-    app.include_router(saved_replies.build_router(service, templates))
     app.include_router(metrics_route.build_router(service))
     if service.telegram is not None and service.telegram.mode == "webhook":
         app.include_router(telegram_webhook.build_router(service.telegram))

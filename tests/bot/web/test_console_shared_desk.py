@@ -7,7 +7,7 @@ import sqlite3
 
 from sqlalchemy import make_url
 
-from bot.channels.web.console_live import SharedDesk
+from bot.channels.web.console.live import SharedDesk
 from bot.runtime.feed import DESK, ChangeFeed
 from bot.settings.model import Settings
 from handoff.errors import StoreUnavailable

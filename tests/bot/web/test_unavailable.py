@@ -12,7 +12,7 @@ import uuid
 import httpx
 import pytest
 
-from bot.channels.web.console_desk import NOT_YOURS
+from bot.channels.web.console.desk import NOT_YOURS
 from bot.channels.web.unavailable import DETAIL, RETRY_AFTER_S
 from bot.settings.model import Settings
 from tests.bot.web.conftest import ChatCustomer, ConsoleAgent

@@ -1,8 +1,9 @@
 """The console's agents page: list, add, change and deactivate agents. Admins only.
 
-Sessions, CSRF tokens and the logged-in agent come from :mod:`bot.channels.web.console`, as for the
-notices page; passwords are hashed with :mod:`handoff.passwords`, exactly as
-``helpline agents add`` does. Every change is in the audit log.
+Sessions, CSRF tokens and the logged-in agent come from
+:mod:`~bot.channels.web.console.session`, as for the notices page; passwords are hashed
+with :mod:`handoff.passwords`, exactly as ``helpline agents add`` does. Every change is in
+the audit log.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the annotations of the
@@ -12,21 +13,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.templating import Jinja2Templates
 
-from bot.channels.web.console import agent_dependency, check_csrf, csrf_token
+from bot.channels.web.console.session import Console
 from handoff.display_names import DisplayNameRefused, check_display_name
 from handoff.errors import DuplicateLogin, NotFound
 from handoff.model import Agent
 from handoff.passwords import hash_password
 
 if TYPE_CHECKING:
-    from bot.service.composition import Service
+    pass
 
 AGENTS_PATH = "/console/admin/agents"
 MAX_CAPACITY = 50
 
-CsrfField = Annotated[str, Form()]
 ShortField = Annotated[str, Form(max_length=200)]
 PasswordField = Annotated[str, Form(max_length=1000)]
 
@@ -57,27 +56,20 @@ def parse_telegram_user(text: str) -> int | None:
     return int(text)
 
 
-def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
+def build_router(console: Console) -> APIRouter:
     """The agents page under ``/console/admin/agents``.
 
     Args:
-        service: the running service (store, settings).
-        templates: the web templates.
+        console: the console's service, templates and session checks.
 
     Returns:
         A router whose pages answer 403 to agents who are not admins.
     """
-    router = APIRouter(prefix=AGENTS_PATH, include_in_schema=False)
+    router = console.router(AGENTS_PATH)
+    service = console.service
     store = service.store
     settings = service.settings
-    current_agent = agent_dependency(service)
-
-    async def admin(agent: Annotated[Agent, Depends(current_agent)]) -> Agent:
-        if not agent.is_admin:
-            raise HTTPException(status_code=403, detail="only admins manage agents")
-        return agent
-
-    Admin = Annotated[Agent, Depends(admin)]  # noqa: N806 (a type alias)
+    Admin = Annotated[Agent, Depends(console.admin("manage agents"))]  # noqa: N806 (a type alias)
 
     def teams_of(text: str) -> tuple[str, ...]:
         teams = split_list(text)
@@ -97,7 +89,6 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
     ) -> HTMLResponse:
         telegram = await store.telegram_user_ids()
         context: dict[str, Any] = {
-            "csrf": csrf_token(request),
             "agent": agent,
             "error": error,
             "agents": await store.list_agents(),
@@ -105,9 +96,7 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
             "teams": settings.teams,
             "form": form or {"capacity": "3", "languages": "en"},
         }
-        return templates.TemplateResponse(
-            request, "console_agents.html", context, status_code=status
-        )
+        return console.render(request, "console_agents.html", context, status=status)
 
     @router.get("", response_class=HTMLResponse)
     async def agents(request: Request, agent: Admin) -> HTMLResponse:
@@ -117,7 +106,6 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
     async def add_agent(
         request: Request,
         agent: Admin,
-        csrf: CsrfField = "",
         login: ShortField = "",
         name: ShortField = "",
         password: PasswordField = "",
@@ -126,7 +114,6 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         capacity: ShortField = "3",
         is_admin: ShortField = "",
     ) -> Response:
-        check_csrf(request, csrf)
         form = {"login": login, "name": name, "teams": teams, "languages": languages}
         form |= {"capacity": capacity}
         try:
@@ -161,7 +148,6 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         request: Request,
         agent_id: int,
         agent: Admin,
-        csrf: CsrfField = "",
         name: ShortField = "",
         teams: ShortField = "",
         languages: ShortField = "",
@@ -169,7 +155,6 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         is_admin: ShortField = "",
         telegram_user: ShortField = "",
     ) -> Response:
-        check_csrf(request, csrf)
         try:
             changed = await store.get_agent(agent_id)
             # Empty keeps the name (a form without the field, e.g. an older page).
@@ -203,10 +188,8 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         request: Request,
         agent_id: int,
         agent: Admin,
-        csrf: CsrfField = "",
         active: ShortField = "",
     ) -> Response:
-        check_csrf(request, csrf)
         if agent_id == agent.id:
             error = "You cannot deactivate yourself."
             return await agents_page(request, agent, error=error, status=422)

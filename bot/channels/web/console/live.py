@@ -12,22 +12,24 @@ the agent's teams, and those of no team; everything for an agent of no team), ``
 
 # No ``from __future__ import annotations``: FastAPI reads the route annotations below.
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from bot.channels.web.console.desk import readable, team_name
+from bot.channels.web.console.session import Console
 from bot.channels.web.files import CONSOLE_FILES, AttachmentOut
 from bot.channels.web.typing_indicator import TypingRegistry
 from bot.runtime.feed import DESK, ChangeFeed, typing_key
 from handoff import markup
 from handoff.attachments import ONLY_FILES, refs_of
-from handoff.errors import NotFound
-from handoff.model import Agent, ConversationState, Customer, InboxEntry, Message
+from handoff.card import customer_label
+from handoff.model import Agent, ConversationState, InboxEntry, Message
 from handoff.reading import may_read
 from handoff.store.port import Store
 
@@ -107,11 +109,6 @@ class TypingOut(BaseModel):
     """Whether the customer is typing right now."""
 
     typing: bool
-
-
-def customer_name(customer: Customer) -> str:
-    """How the console names a customer (their display name, or channel and number)."""
-    return customer.display_name or f"{customer.channel} customer #{customer.id}"
 
 
 def in_my_teams(agent: Agent, team: str | None) -> bool:
@@ -201,16 +198,13 @@ async def read_inbox(
     ]
     names = {a.id: a.name for a in agents}
 
-    def team_name(team: str | None) -> str:
-        return service.settings.team_name(team) or team or "No team"
-
     return InboxOut(
         filter=chosen,
         items=[
             InboxItemOut(
                 conversation_id=e.conversation.id,
-                customer=customer_name(e.customer),
-                team=team_name(e.conversation.team),
+                customer=customer_label(e.customer),
+                team=team_name(service, e.conversation.team),
                 state=e.conversation.state.value,
                 owner=names.get(e.conversation.owner_agent_id or 0),
                 mine=e.conversation.owner_agent_id == agent.id,
@@ -228,25 +222,36 @@ async def read_inbox(
     )
 
 
-def add_live_routes(
-    router: APIRouter,
-    service: "Service",
-    *,
-    current_agent: Callable[[Request], Awaitable[Agent]],
-    customer_typing: TypingRegistry,
-) -> None:
-    """Add the inbox API and the console's event stream to the console router.
+async def conversation_since(store: Store, conversation_id: UUID, after: int) -> ConversationOut:
+    """The conversation's messages after ``after``, its state and (while it has one) owner."""
+    conversation = await store.get_conversation(conversation_id)
+    owner = None
+    if conversation.owner_agent_id is not None:
+        owner = (await store.get_agent(conversation.owner_agent_id)).name
+    closed = conversation.closed_at is not None
+    return ConversationOut(
+        state="resolved" if closed else conversation.state.value,
+        owner=owner if conversation.state is ConversationState.AGENT and not closed else None,
+        messages=[
+            ConsoleMessageOut.of(m)
+            for m in await store.transcript(conversation_id, after_seq=after)
+        ],
+    )
+
+
+def build_router(console: Console, *, customer_typing: TypingRegistry) -> APIRouter:
+    """The inbox API and the console's event stream.
 
     Args:
-        router: the console router (prefix ``/console``).
-        service: the running service.
-        current_agent: the console's login dependency.
+        console: the console's service, templates and session checks.
         customer_typing: which customers are typing (the web chat writes it).
     """
+    router = console.router()
+    service = console.service
     store = service.store
     feed = service.feed
     shared_desk = SharedDesk(store, feed)
-    CurrentAgent = Annotated[Agent, Depends(current_agent)]  # noqa: N806 (a type alias)
+    CurrentAgent = Annotated[Agent, Depends(console.current_agent)]  # noqa: N806 (a type alias)
     FilterParam = Annotated[str, Query(max_length=16)]  # noqa: N806 (a type alias)
     SearchParam = Annotated[str, Query(max_length=200)]  # noqa: N806 (a type alias)
 
@@ -255,21 +260,6 @@ def add_live_routes(
         agent: CurrentAgent, filter: FilterParam = TEAMS, q: SearchParam = ""
     ) -> InboxOut:
         return await read_inbox(service, agent, filter, q)
-
-    async def conversation_since(conversation_id: UUID, after: int) -> ConversationOut:
-        conversation = await store.get_conversation(conversation_id)
-        owner = None
-        if conversation.owner_agent_id is not None:
-            owner = (await store.get_agent(conversation.owner_agent_id)).name
-        closed = conversation.closed_at is not None
-        return ConversationOut(
-            state="resolved" if closed else conversation.state.value,
-            owner=owner if conversation.state is ConversationState.AGENT and not closed else None,
-            messages=[
-                ConsoleMessageOut.of(m)
-                for m in await store.transcript(conversation_id, after_seq=after)
-            ],
-        )
 
     @router.get("/api/events")
     async def events(
@@ -281,13 +271,7 @@ def add_live_routes(
     ) -> EventSourceResponse:
         customer_id = None
         if conversation is not None:
-            try:
-                found = await store.get_conversation(conversation)
-            except NotFound as exc:
-                raise HTTPException(status_code=404, detail="no such conversation") from exc
-            if not may_read(agent, found, all_teams=service.settings.console_read_all_teams):
-                raise HTTPException(status_code=404, detail="no such conversation")
-            customer_id = found.customer_id
+            customer_id = (await readable(service, agent, conversation)).customer_id
         stream = live(agent, filter, q, conversation, customer_id, after)
         return EventSourceResponse(stream, ping=15, send_timeout=10)
 
@@ -313,7 +297,7 @@ def add_live_routes(
                 yield ServerSentEvent(data=inbox.model_dump_json(), event="inbox")
             if conversation_id is not None and customer_id is not None:
                 if DESK in woken or customer_id in woken:
-                    update = await conversation_since(conversation_id, after)
+                    update = await conversation_since(store, conversation_id, after)
                     if update.messages:
                         after = update.messages[-1].seq
                     yield ServerSentEvent(data=update.model_dump_json(), event="conversation")
@@ -326,3 +310,5 @@ def add_live_routes(
             # Asleep until the feed wakes it; while "typing" shows, also when it runs out.
             until = customer_typing.remaining(customer_id) if customer_id is not None else None
             await feed.wait_any(seen, until)
+
+    return router

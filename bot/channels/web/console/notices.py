@@ -1,7 +1,8 @@
 """The console's admin pages: status notices (post, see, end). Admins only.
 
-Sessions, CSRF tokens and the logged-in agent come from :mod:`bot.channels.web.console`; notices
-are posted and ended through :mod:`bot.desk.notice_board`, the same path as the command line.
+Sessions, CSRF tokens and the logged-in agent come from
+:mod:`~bot.channels.web.console.session`; notices are posted and ended through
+:mod:`bot.desk.notice_board`, the same path as the command line.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the annotations of the
@@ -11,9 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.templating import Jinja2Templates
 
-from bot.channels.web.console import agent_dependency, check_csrf, csrf_token
+from bot.channels.web.console.session import Console
 from bot.desk.notice_board import CHANNELS, NoticeRejected, end_notice, parse_when
 from bot.desk.notice_board import post_notice as post_to_board
 from handoff.errors import NotFound
@@ -22,39 +22,31 @@ from handoff.notices import PLACEHOLDERS, Audience, notice_state
 from handoff.office_hours import zone
 
 if TYPE_CHECKING:
-    from bot.service.composition import Service
+    pass
 
 NOTICES_PATH = "/console/admin/notices"
 #: Ended notices stay on the page this long, for reference.
 SHOW_ENDED_FOR = timedelta(days=7)
 
-CsrfField = Annotated[str, Form()]
 ShortField = Annotated[str, Form(max_length=100)]
 TextField = Annotated[str, Form(max_length=2000)]
 
 
-def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
+def build_router(console: Console) -> APIRouter:
     """The admin routes under ``/console/admin``.
 
     Args:
-        service: the running service (store, settings).
-        templates: the web templates.
+        console: the console's service, templates and session checks.
 
     Returns:
         A router whose pages answer 403 to agents who are not admins.
     """
-    router = APIRouter(prefix="/console/admin", include_in_schema=False)
+    router = console.router("/console/admin")
+    service = console.service
     store = service.store
     settings = service.settings
     local = zone(settings.time_zone)
-    current_agent = agent_dependency(service)
-
-    async def admin(agent: Annotated[Agent, Depends(current_agent)]) -> Agent:
-        if not agent.is_admin:
-            raise HTTPException(status_code=403, detail="only admins manage notices")
-        return agent
-
-    Admin = Annotated[Agent, Depends(admin)]  # noqa: N806 (a type alias)
+    Admin = Annotated[Agent, Depends(console.admin("manage notices"))]  # noqa: N806 (a type alias)
 
     def row(notice: Notice, now: datetime) -> dict[str, Any]:
         state = notice_state(notice, now).value
@@ -82,7 +74,6 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         now = datetime.now(UTC)
         notices = await store.list_notices(since=now - SHOW_ENDED_FOR)
         context = {
-            "csrf": csrf_token(request),
             "agent": agent,
             "error": error,
             "notices": [row(n, now) for n in notices],
@@ -92,9 +83,7 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
             "time_zone": settings.time_zone,
             "form": form or {"starts": "now", "ends": "4h"},
         }
-        return templates.TemplateResponse(
-            request, "console_notices.html", context, status_code=status
-        )
+        return console.render(request, "console_notices.html", context, status=status)
 
     @router.get("/notices", response_class=HTMLResponse)
     async def notices(request: Request, agent: Admin) -> HTMLResponse:
@@ -104,7 +93,6 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
     async def post_notice(
         request: Request,
         agent: Admin,
-        csrf: CsrfField = "",
         text_en: TextField = "",
         text_da: TextField = "",
         starts: ShortField = "now",
@@ -112,7 +100,6 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         team: ShortField = "",
         channel: ShortField = "",
     ) -> Response:
-        check_csrf(request, csrf)
         texts = {"en": text_en, "da": text_da}
         form = {"starts": starts, "ends": ends, "team": team, "channel": channel, **texts}
         if team and settings.team_name(team) is None:
@@ -133,10 +120,7 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         return RedirectResponse(NOTICES_PATH, status_code=303)
 
     @router.post("/notices/{notice_id}/end")
-    async def end(
-        request: Request, notice_id: int, agent: Admin, csrf: CsrfField = ""
-    ) -> RedirectResponse:
-        check_csrf(request, csrf)
+    async def end(request: Request, notice_id: int, agent: Admin) -> RedirectResponse:
         try:
             await end_notice(store, notice_id, now=datetime.now(UTC), actor=f"agent:{agent.login}")
         except NotFound as exc:

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
-from starlette.templating import Jinja2Templates
 
-from bot.channels.web.console import agent_dependency, csrf_token
-from bot.channels.web.console_desk import minutes
+from bot.channels.web.console.desk import minutes
+from bot.channels.web.console.session import Console
 from bot.desk.knowledge_gaps import gaps, unanswered_questions
 from handoff.model import Agent
 from handoff.office_hours import zone
@@ -26,7 +25,7 @@ from handoff.reasons import reason_sentence
 from handoff.stats import desk_figures
 
 if TYPE_CHECKING:
-    from bot.service.composition import Service
+    pass
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
@@ -93,27 +92,20 @@ def row_chart(items: list[tuple[str, int]]) -> list[Bar]:
     ]
 
 
-def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
+def build_router(console: Console) -> APIRouter:
     """The dashboard under ``/console/admin/dashboard``.
 
     Args:
-        service: the running service (store, settings).
-        templates: the web templates.
+        console: the console's service, templates and session checks.
 
     Returns:
         A router whose page answers 403 to agents who are not admins.
     """
-    router = APIRouter(prefix="/console/admin", include_in_schema=False)
+    router = console.router("/console/admin")
+    service = console.service
     store = service.store
     local = zone(service.settings.time_zone)
-    current_agent = agent_dependency(service)
-
-    async def admin(agent: Annotated[Agent, Depends(current_agent)]) -> Agent:
-        if not agent.is_admin:
-            raise HTTPException(status_code=403, detail="only admins see the dashboard")
-        return agent
-
-    Admin = Annotated[Agent, Depends(admin)]  # noqa: N806 (a type alias)
+    Admin = Annotated[Agent, Depends(console.admin("see the dashboard"))]  # noqa: N806 (a type alias)
 
     @router.get("/dashboard", response_class=HTMLResponse)
     async def dashboard(
@@ -134,9 +126,7 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         top_gaps = (await asyncio.to_thread(gaps, questions))[:TOP_GAPS]
         names = {a.id: a.name for a in await store.list_agents()}
         context: dict[str, Any] = {
-            "csrf": csrf_token(request),
             "agent": agent,
-            "error": None,
             "days": days,
             "since": since.astimezone(local),
             "until": until.astimezone(local),
@@ -153,6 +143,6 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
             "label_every": -(-len(figures.per_day) // 14),  # at most 14 day labels
             "per_reason": row_chart([(reason_sentence(r), n) for r, n in figures.by_reason]),
         }
-        return templates.TemplateResponse(request, "console_dashboard.html", context)
+        return console.render(request, "console_dashboard.html", context)
 
     return router

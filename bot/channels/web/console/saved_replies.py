@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.templating import Jinja2Templates
 
-from bot.channels.web.console import agent_dependency, check_csrf, csrf_token
+from bot.channels.web.console.session import Console
 from handoff.errors import DuplicateShortcut, NotFound
 from handoff.model import Agent, SavedReply
 from handoff.saved_replies import PLACEHOLDERS, valid_shortcut
@@ -28,12 +27,12 @@ async def replies_for(service: "Service", agent: Agent) -> list[SavedReply]:
     return await service.store.saved_replies(agent_id=agent.id, teams=agent.teams)
 
 
-def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
+def build_router(console: Console) -> APIRouter:
     """The saved reply page and its forms under ``/console/saved-replies``."""
-    router = APIRouter(prefix=PAGE, include_in_schema=False)
+    router = console.router(PAGE)
+    service = console.service
     store = service.store
-    current_agent = agent_dependency(service)
-    CurrentAgent = Annotated[Agent, Depends(current_agent)]  # noqa: N806 (a type alias)
+    CurrentAgent = Annotated[Agent, Depends(console.current_agent)]  # noqa: N806 (a type alias)
     teams = {team.id: team.name for team in service.settings.teams}
 
     async def page(
@@ -42,7 +41,6 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         listed = await (store.saved_replies() if agent.is_admin else replies_for(service, agent))
         shown = [r for r in listed if r.agent_id in (None, agent.id)]
         context = {
-            "csrf": csrf_token(request),
             "agent": agent,
             "error": error,
             "replies": [(r, teams.get(r.team or "", r.team) if r.team else "Mine") for r in shown],
@@ -50,9 +48,7 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
             + ([(f"team:{i}", n) for i, n in teams.items()] if agent.is_admin else []),
             "placeholders": PLACEHOLDERS,
         }
-        return templates.TemplateResponse(
-            request, "console_saved_replies.html", context, status_code=status
-        )
+        return console.render(request, "console_saved_replies.html", context, status=status)
 
     @router.get("", response_class=HTMLResponse)
     async def saved_replies_page(request: Request, agent: CurrentAgent) -> HTMLResponse:
@@ -62,12 +58,10 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
     async def add(
         request: Request,
         agent: CurrentAgent,
-        csrf: Annotated[str, Form()] = "",
         shortcut: Annotated[str, Form(max_length=40)] = "",
         text: Annotated[str, Form(max_length=4000)] = "",
         scope: Annotated[str, Form(max_length=80)] = MINE,
     ) -> Response:
-        check_csrf(request, csrf)
         shortcut = shortcut.strip().removeprefix("/").lower()
         if not valid_shortcut(shortcut) or not text.strip():
             error = "A shortcut is letters, digits, - or _ (up to 32), and the text is not empty."
@@ -88,10 +82,7 @@ def build_router(service: "Service", templates: Jinja2Templates) -> APIRouter:
         return RedirectResponse(PAGE, status_code=303)
 
     @router.post("/{reply_id}/delete")
-    async def delete(
-        request: Request, reply_id: int, agent: CurrentAgent, csrf: Annotated[str, Form()] = ""
-    ) -> Response:
-        check_csrf(request, csrf)
+    async def delete(request: Request, reply_id: int, agent: CurrentAgent) -> Response:
         reply = next((r for r in await store.saved_replies() if r.id == reply_id), None)
         if reply is None:
             raise HTTPException(status_code=404, detail="no such saved reply")
