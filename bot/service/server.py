@@ -34,6 +34,7 @@ def banner(service: Service, port: int) -> str:
         "Helpline is running.",
         f"  Web chat (customers):   {base}/",
         f"  Agent console (staff):  {base}/console",
+        *([f"  Widget on a demo site:  {base}/demo"] if settings.web_demo_page else []),
         f"  Database:               {settings.shown_database_url()}",
         f"  Knowledge:              {settings.knowledge_dir}",
     ]

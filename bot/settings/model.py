@@ -176,6 +176,8 @@ class Settings(BaseModel):
     # (CSP frame-ancestors; empty: only Helpline's own origin), the per-conversation flood
     # limit, and the console's login throttle (per login; four times as many per address).
     web_embed_origins: tuple[str, ...] = ()
+    # A page to try the widget on, served at /demo (the sample deployment's widget-demo.html).
+    web_demo_page: Path | None = None
     # Reverse proxies (IP addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto
     # are believed (docs/deployment.md); none by default, so nobody can claim an address.
     trusted_proxies: tuple[str, ...] = ()
@@ -369,8 +371,9 @@ def _read_config_file(path: Path) -> tuple[dict[str, Any], str]:
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [helpline] must be a table")
     # Relative paths in the file are relative to the file, not to the working directory.
-    if "knowledge_dir" in table:
-        table["knowledge_dir"] = (path.parent / str(table["knowledge_dir"])).resolve()
+    for name in ("knowledge_dir", "web_demo_page"):
+        if name in table:
+            table[name] = (path.parent / str(table[name])).resolve()
     return table, text
 
 

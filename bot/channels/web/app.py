@@ -24,7 +24,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.channels.web import chat, console, files, metrics_route, telegram_webhook
+from bot.channels.web import chat, console, demo_page, files, metrics_route, telegram_webhook
 from bot.channels.web.client_address import trust_proxies
 from bot.channels.web.invalid_input import invalid_request
 from bot.channels.web.typing_indicator import TypingRegistry
@@ -261,6 +261,8 @@ def create_app(service: Service) -> FastAPI:
         console.build_router(service, templates, typing=typing, customer_typing=customer_typing)
     )
     app.include_router(metrics_route.build_router(service))
+    if service.settings.web_demo_page is not None:
+        app.include_router(demo_page.build_router(service.settings.web_demo_page))
     if service.telegram is not None and service.telegram.mode == "webhook":
         app.include_router(telegram_webhook.build_router(service.telegram))
     app.add_exception_handler(console.LoginRequired, console.redirect_to_login)

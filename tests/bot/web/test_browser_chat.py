@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -31,6 +32,8 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[3]
 DEMO_PAGE = ROOT / "examples" / "it-helpdesk" / "widget-demo.html"
+#: How the sample page loads the widget when Helpline serves it (a relative address).
+WIDGET_LINE = 'src="/widget.js"'
 #: The ordinary site that embeds the widget; Playwright serves its page. It is on
 #: localhost because Chromium lets only a secure context (https, or localhost) with the
 #: "local network access" permission reach a Helpline on 127.0.0.1.
@@ -45,9 +48,14 @@ LINK_ATTACKS = "javascript:alert(1) and [click](javascript:alert(1)) or https://
 
 @pytest.fixture
 def web_settings(web_settings: Settings) -> Settings:
-    """The shared deployment, embeddable by the sample site, with a small flood limit."""
+    """The shared deployment, embeddable by the sample site, with a small flood limit, and
+    serving the sample page itself at ``/demo``."""
     return web_settings.model_copy(
-        update={"web_embed_origins": (SITE,), "web_flood_messages": FLOOD_MESSAGES}
+        update={
+            "web_embed_origins": (SITE,),
+            "web_flood_messages": FLOOD_MESSAGES,
+            "web_demo_page": DEMO_PAGE,
+        }
     )
 
 
@@ -187,10 +195,16 @@ async def test_hostile_customer_text_does_nothing_in_the_chat(
     assert customer.dialogs == []
 
 
-async def _demo_site(route: Route) -> None:
-    # The sample page as it is: it finds Helpline through its ``helpline`` query parameter.
+def _demo_site(base_url: str) -> Callable[[Route], Awaitable[None]]:
+    """The sample page on another site, its widget line naming Helpline's address."""
     page = DEMO_PAGE.read_text(encoding="utf-8")
-    await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=page)
+    assert WIDGET_LINE in page
+    page = page.replace(WIDGET_LINE, f'src="{base_url}/widget.js"')
+
+    async def fulfill(route: Route) -> None:
+        await route.fulfill(status=200, content_type="text/html; charset=utf-8", body=page)
+
+    return fulfill
 
 
 async def test_widget_on_a_sites_page_answers_a_question(
@@ -201,8 +215,8 @@ async def test_widget_on_a_sites_page_answers_a_question(
         viewport={"width": 1280, "height": 800},
         permissions=["local-network-access"],
     )
-    await context.route(f"{SITE}/**", _demo_site)
-    await site.page.goto(f"{SITE}/it-services?helpline={base_url}")
+    await context.route(f"{SITE}/**", _demo_site(base_url))
+    await site.page.goto(f"{SITE}/it-services")
 
     await site.page.get_by_role("button", name="Chat with support").click()
     chat = site.page.frame_locator("#helpline-frame")
@@ -216,12 +230,49 @@ async def test_widget_on_a_sites_page_answers_a_question(
     assert site.problems == []
 
 
+@pytest.mark.parametrize(
+    ("viewport", "lang", "launcher"),
+    [
+        ({"width": 1280, "height": 800}, "en", "Chat with support"),
+        ({"width": 390, "height": 844}, "da", "Chat med support"),
+    ],
+    ids=["desktop-en", "phone-da"],
+)
+async def test_the_demo_page_served_by_helpline_answers_a_question(
+    chromium_browser: Browser,
+    base_url: str,
+    viewport: dict[str, int],
+    lang: str,
+    launcher: str,
+) -> None:
+    context, site = await _page(chromium_browser, viewport=viewport)
+    if lang != "en":
+        # The page as a Danish site would have it: the widget follows its data-lang.
+        await context.route(f"{base_url}/demo", _danish_demo)
+    await site.page.goto(f"{base_url}/demo")
+
+    await site.page.get_by_role("button", name=launcher).click()
+    chat = site.page.frame_locator("#helpline-frame")
+    await chat.get_by_role("textbox").fill(VPN_QUESTION)
+    await chat.get_by_role("textbox").press("Enter")
+    await expect(chat.locator(".msg-bot code").last).to_have_text(VPN_ANSWER)
+    width = await site.page.evaluate("document.documentElement.scrollWidth")
+    await context.close()
+    assert (site.problems, width) == ([], viewport["width"])
+
+
+async def _danish_demo(route: Route) -> None:
+    served = await route.fetch()
+    page = (await served.text()).replace('data-lang="en"', 'data-lang="da"')
+    await route.fulfill(response=served, body=page)
+
+
 async def test_widget_closes_from_the_chat_and_gives_the_focus_back(
     chromium_browser: Browser, base_url: str
 ) -> None:
     context, site = await _page(chromium_browser, permissions=["local-network-access"])
-    await context.route(f"{SITE}/**", _demo_site)
-    await site.page.goto(f"{SITE}/?helpline={base_url}")
+    await context.route(f"{SITE}/**", _demo_site(base_url))
+    await site.page.goto(f"{SITE}/")
     launcher = site.page.get_by_role("button", name="Chat with support")
     await launcher.click()
     await (
@@ -372,8 +423,8 @@ async def test_widget_keeps_the_conversation_across_a_reload_of_the_site(
     chromium_browser: Browser, base_url: str
 ) -> None:
     context, site = await _page(chromium_browser, permissions=["local-network-access"])
-    await context.route(f"{SITE}/**", _demo_site)
-    await site.page.goto(f"{SITE}/?helpline={base_url}")
+    await context.route(f"{SITE}/**", _demo_site(base_url))
+    await site.page.goto(f"{SITE}/")
     await site.page.get_by_role("button", name="Chat with support").click()
     chat = site.page.frame_locator("#helpline-frame")
     await chat.get_by_label("Your message").fill(VPN_QUESTION)
@@ -436,8 +487,8 @@ async def test_the_widget_counts_replies_that_arrive_while_it_is_closed(
     chromium_browser: Browser, base_url: str, maria: ConsoleAgent
 ) -> None:
     context, site = await _page(chromium_browser, permissions=["local-network-access"])
-    await context.route(f"{SITE}/**", _demo_site)
-    await site.page.goto(f"{SITE}/?helpline={base_url}")
+    await context.route(f"{SITE}/**", _demo_site(base_url))
+    await site.page.goto(f"{SITE}/")
     title = await site.page.title()
     launcher = site.page.locator("#helpline-launcher")
     await launcher.click()
@@ -468,8 +519,8 @@ async def test_after_a_reload_the_closed_widget_still_counts_replies(
     chromium_browser: Browser, base_url: str, maria: ConsoleAgent
 ) -> None:
     context, site = await _page(chromium_browser, permissions=["local-network-access"])
-    await context.route(f"{SITE}/**", _demo_site)
-    await site.page.goto(f"{SITE}/?helpline={base_url}")
+    await context.route(f"{SITE}/**", _demo_site(base_url))
+    await site.page.goto(f"{SITE}/")
     launcher = site.page.locator("#helpline-launcher")
     await launcher.click()
     chat = site.page.frame_locator("#helpline-frame")
