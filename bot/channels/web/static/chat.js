@@ -200,26 +200,14 @@
     return fileCopies.get(url);
   }
 
-  // A file of a message: a picture as a preview that opens it, anything else as a download.
+  // A file of a message, shown from the local copy once it is here.
   function attachmentLink(f) {
-    const a = el("a", f.image ? "attachment" : "attachment file", f.image ? undefined : f.name);
-    let img = null;
-    if (f.image) {
-      a.target = "_blank";
-      a.rel = "noopener";
-      img = el("img", "preview");
-      img.alt = f.name;
-      a.appendChild(img);
-    } else {
-      a.download = f.name;
-    }
+    const file = window.HelplineMarkup.attachment(f);
+    file.link.className = f.image ? "attachment" : "attachment file";
     localCopy(f.url)
-      .then((local) => {
-        a.href = local;
-        if (img) img.src = local;
-      })
+      .then(file.show)
       .catch(() => {});
-    return a;
+    return file.link;
   }
 
   function buildMessage(m) {

@@ -45,22 +45,11 @@
 
   // Conversation page ----------------------------------------------------------------------
 
-  // A file of a message: a picture as a preview that opens it, anything else as a download.
   function attachmentBlock(f) {
     const block = el("div", "attachment");
-    const a = el("a", "", f.image ? "" : f.name);
-    a.href = f.url;
-    if (f.image) {
-      a.target = "_blank";
-      a.rel = "noopener";
-      const img = el("img", "preview");
-      img.src = f.url;
-      img.alt = f.name;
-      a.appendChild(img);
-    } else {
-      a.download = f.name;
-    }
-    block.appendChild(a);
+    const file = window.HelplineMarkup.attachment(f);
+    file.show(f.url); // the console's session cookie goes with the address itself
+    block.appendChild(file.link);
     return block;
   }
 

@@ -1,4 +1,4 @@
-// Formatted message text for the chat and the console.
+// Formatted message text, and a message's files, for the chat and the console.
 //
 // The server renders each message's Markdown once (handoff/markup.py) into a small HTML
 // subset. The page never assigns it to innerHTML: the HTML is parsed into an inert
@@ -52,5 +52,28 @@
     return out;
   }
 
-  window.HelplineMarkup = { fragment };
+  // A file of a message: a picture as a preview that opens it, anything else as a download.
+  // Its address comes separately (show): the chat first fetches a copy with its token.
+  function attachment(f) {
+    const link = document.createElement("a");
+    let img = null;
+    if (f.image) {
+      link.target = "_blank";
+      link.rel = "noopener";
+      img = document.createElement("img");
+      img.className = "preview";
+      img.alt = f.name;
+      link.appendChild(img);
+    } else {
+      link.textContent = f.name;
+      link.download = f.name;
+    }
+    function show(url) {
+      link.href = url;
+      if (img) img.src = url;
+    }
+    return { link, show };
+  }
+
+  window.HelplineMarkup = { fragment, attachment };
 })();
