@@ -13,6 +13,7 @@ from typing import Protocol
 from uuid import UUID
 
 from handoff.attachments import AttachmentRef, NewAttachment, StoredFile
+from handoff.avatars import Avatar, NewAvatar
 from handoff.model import (
     Agent,
     Conversation,
@@ -273,6 +274,19 @@ class Store(Protocol):
 
     async def list_agents(self) -> list[Agent]:
         """All agents, by login."""
+
+    async def set_agent_avatar(self, agent_id: int, avatar: NewAvatar | None) -> None:
+        """Keep a checked picture of the agent (replacing any), or with None remove it.
+
+        Raises:
+            NotFound: no such agent.
+        """
+
+    async def agent_avatar(self, agent_id: int) -> Avatar:
+        """The agent's picture. Raises NotFound (no such agent, or no picture)."""
+
+    async def avatar_versions(self) -> dict[int, int]:
+        """The version of each agent's picture, for the agents that have one."""
 
     async def set_password_hash(
         self, agent_id: int, password_hash: str, *, end_sessions: bool = True

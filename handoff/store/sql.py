@@ -16,6 +16,7 @@ from __future__ import annotations
 from handoff.errors import StoreUnavailable
 from handoff.store.agents import AgentsSql
 from handoff.store.attachments import AttachmentsSql
+from handoff.store.avatars import AvatarsSql
 from handoff.store.base import Clock, utc_now
 from handoff.store.conversations import ConversationsSql
 from handoff.store.customers import CustomersSql
@@ -44,6 +45,7 @@ class SqlStore(
     OwnershipSql,
     InboxSql,
     AgentsSql,
+    AvatarsSql,
     SavedRepliesSql,
     FeedbackSql,
     NoticesSql,

@@ -260,6 +260,17 @@ class AgentRow(Base):
         return agent_value(self)
 
 
+class AgentAvatarRow(Base):
+    """An agent's picture (at most one): customers see it beside the agent's name."""
+
+    __tablename__ = "agent_avatar"
+
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agent.id"), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class NoticeRow(Base):
     """A status notice with one text per language."""
 

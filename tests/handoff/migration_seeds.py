@@ -607,6 +607,31 @@ async def check_0009_reply_mail(store: Store) -> None:
     assert customer.id == 1
 
 
+# --- 0010: agents' pictures ------------------------------------------------------------------
+
+
+def write_0010_agent_avatars(connection: Connection) -> None:
+    """A picture of agent 1."""
+    avatar = _table(
+        "agent_avatar",
+        ("agent_id", sa.Integer),
+        ("content_type", sa.String),
+        ("data", sa.LargeBinary),
+        ("updated_at", STAMP),
+    )
+    connection.execute(
+        sa.insert(avatar),
+        [{"agent_id": 1, "content_type": "image/png", "data": SCREENSHOT, "updated_at": T1}],
+    )
+
+
+async def check_0010_agent_avatars(store: Store) -> None:
+    """Agent 1's picture is there, byte for byte, with its version."""
+    avatar = await store.agent_avatar(1)
+    assert (avatar.content_type, avatar.data, avatar.updated_at) == ("image/png", SCREENSHOT, T1)
+    assert await store.avatar_versions() == {1: avatar.version}
+
+
 #: One entry per migration, oldest first.
 SEEDS: tuple[Seed, ...] = (
     Seed("0001", write_0001, check_0001),
@@ -622,4 +647,5 @@ SEEDS: tuple[Seed, ...] = (
     Seed("0007_attachments", write_0007_attachments, check_0007_attachments),
     Seed("0008_saved_replies", write_0008_saved_replies, check_0008_saved_replies),
     Seed("0009_reply_mail", write_0009_reply_mail, check_0009_reply_mail),
+    Seed("0010_agent_avatars", write_0010_agent_avatars, check_0010_agent_avatars),
 )

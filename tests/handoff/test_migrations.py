@@ -18,6 +18,7 @@ from handoff.store.tables import Base
 
 TABLES = {
     "agent",
+    "agent_avatar",
     "attachment",
     "audit_log",
     "conversation",

@@ -24,7 +24,15 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.channels.web import chat, console, demo_page, files, metrics_route, telegram_webhook
+from bot.channels.web import (
+    avatars,
+    chat,
+    console,
+    demo_page,
+    files,
+    metrics_route,
+    telegram_webhook,
+)
 from bot.channels.web.client_address import trust_proxies
 from bot.channels.web.invalid_input import invalid_request
 from bot.channels.web.typing_indicator import TypingRegistry
@@ -179,9 +187,12 @@ async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 def carries_a_file(path: str) -> bool:
-    """Whether requests to ``path`` may carry a file: a chat upload or a console reply."""
+    """Whether requests to ``path`` may carry a file: a chat upload, a console reply or an
+    agent's picture."""
     if path == chat.FILES_PATH:
         return True
+    if path.startswith(console.agents.AGENTS_PATH + "/") and path.endswith("/avatar"):
+        return True  # an agent's picture, checked against its own, smaller limit there
     return path.startswith("/console/conversations/") and path.endswith("/reply")
 
 
@@ -261,6 +272,7 @@ def create_app(service: Service) -> FastAPI:
         console.build_router(service, templates, typing=typing, customer_typing=customer_typing)
     )
     app.include_router(metrics_route.build_router(service))
+    app.include_router(avatars.build_router(service))
     if service.settings.web_demo_page is not None:
         app.include_router(demo_page.build_router(service.settings.web_demo_page))
     if service.telegram is not None and service.telegram.mode == "webhook":

@@ -11,7 +11,7 @@ digest of the token (:mod:`handoff.bearer`).
 # route functions defined inside build_router, which must resolve in that local scope.
 import pathlib
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated
@@ -35,6 +35,7 @@ from bot.runtime.feed import typing_key
 from bot.runtime.incoming import IncomingMessage
 from handoff import markup
 from handoff.attachments import ONLY_FILES, NewAttachment, refs_of
+from handoff.avatars import avatar_path
 from handoff.bearer import token_digest
 from handoff.errors import AttachmentRefused, NotFound
 from handoff.model import Customer, Message, MessageKind, SenderKind
@@ -57,6 +58,9 @@ FILES_PATH = "/api/chat/attachments"
 WIDGET_SCRIPT = pathlib.Path(__file__).parent / "static" / "widget.js"
 #: Sites cache the widget script for an hour, so an upgrade reaches them within the hour.
 WIDGET_CACHE = "public, max-age=3600"
+
+#: No agents' pictures (messages without an agent's).
+EMPTY: Mapping[int, int] = MappingProxyType({})
 
 UI_STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
@@ -153,15 +157,24 @@ class MessageOut(BaseModel):
     #: The message is only its files (its text just names them).
     only_files: bool = False
 
+    #: Where the agent's picture is, when the message is an agent's who has one.
+    agent_avatar: str | None = None
+
     @classmethod
-    def of(cls, message: Message) -> "MessageOut":
-        """The public view of a stored message (no internal metadata)."""
+    def of(cls, message: Message, avatars: Mapping[int, int] = EMPTY) -> "MessageOut":
+        """The public view of a stored message (no internal metadata).
+
+        Args:
+            avatars: the version of each agent's picture (:meth:`Store.avatar_versions`).
+        """
+        version = avatars.get(message.agent_id) if message.agent_id is not None else None
         return cls(
             id=message.id,
             sender=message.sender.value,
             text=message.text,
             html=markup.to_html(message.text),
             agent_name=message.agent_name,
+            agent_avatar=None if version is None else avatar_path(message.agent_id or 0, version),
             buttons=[ButtonOut(title=b.title, payload=b.payload) for b in message.buttons],
             created_at=message.created_at,
             kind=kind if isinstance(kind := message.meta.get("kind"), str) else None,
@@ -608,6 +621,12 @@ def build_router(
             raise HTTPException(status_code=404, detail="no such file")
         return file_response(stored)
 
+    async def avatars_for(messages: Sequence[Message]) -> Mapping[int, int]:
+        # Asked only when an agent wrote: the bot's answers cost no extra query.
+        if any(m.agent_id is not None for m in messages):
+            return await store.avatar_versions()
+        return EMPTY
+
     @router.get("/api/chat/messages")
     async def list_messages(
         auth: Authenticated, after: Annotated[int, Query(ge=0, le=MAX_MESSAGE_ID)] = 0
@@ -615,7 +634,8 @@ def build_router(
         customer, _ = auth
         messages = await store.customer_messages(customer.id, after_id=after)
         await received(customer.id, messages)
-        return [MessageOut.of(m) for m in messages]
+        avatars = await avatars_for(messages)
+        return [MessageOut.of(m, avatars) for m in messages]
 
     async def received(customer_id: int, messages: list[Message]) -> None:
         # An agent's reply the chat received is read: it is not mailed (bot.desk.reply_mail).
@@ -652,10 +672,11 @@ def build_router(
         while True:
             seen = service.feed.version(customer_id)
             messages = await store.customer_messages(customer_id, after_id=after)
+            avatars = await avatars_for(messages)
             for message in messages:
                 after = message.id
                 yield ServerSentEvent(
-                    data=MessageOut.of(message).model_dump_json(),
+                    data=MessageOut.of(message, avatars).model_dump_json(),
                     event="message",
                     id=str(message.id),
                 )

@@ -11,12 +11,13 @@ the audit log.
 import asyncio
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.channels.web.console.session import Console
+from handoff.avatars import MAX_AVATAR_BYTES, NewAvatar, avatar_path, initials
 from handoff.display_names import DisplayNameRefused, check_display_name
-from handoff.errors import DuplicateLogin, NotFound
+from handoff.errors import AttachmentRefused, DuplicateLogin, NotFound
 from handoff.model import Agent
 from handoff.passwords import hash_password
 
@@ -92,6 +93,11 @@ def build_router(console: Console) -> APIRouter:
             "agent": agent,
             "error": error,
             "agents": await store.list_agents(),
+            "pictures": {
+                agent_id: avatar_path(agent_id, version)
+                for agent_id, version in (await store.avatar_versions()).items()
+            },
+            "initials": initials,
             "telegram": telegram,
             "teams": settings.teams,
             "form": form or {"capacity": "3", "languages": "en"},
@@ -199,6 +205,48 @@ def build_router(console: Console) -> APIRouter:
             raise HTTPException(status_code=404, detail="no such agent") from exc
         action = "agent_activated" if active == "yes" else "agent_deactivated"
         await store.audit(actor=f"agent:{agent.login}", action=action, target=f"agent:{agent_id}")
+        return RedirectResponse(AGENTS_PATH, status_code=303)
+
+    @router.post("/{agent_id}/avatar", response_class=HTMLResponse)
+    async def set_picture(
+        request: Request,
+        agent_id: int,
+        agent: Admin,
+        picture: Annotated[UploadFile | None, File()] = None,
+    ) -> Response:
+        # One byte over the limit is enough to know it is too large.
+        data = await picture.read(MAX_AVATAR_BYTES + 1) if picture is not None else b""
+        if not data:
+            return await agents_page(request, agent, error="Choose a picture first.", status=422)
+        try:
+            checked = NewAvatar.check(data)
+        except AttachmentRefused as exc:
+            if exc.reason == "size":
+                limit_kb = MAX_AVATAR_BYTES // 1024
+                error = f"That picture is too large: pictures can be up to {limit_kb} KB."
+                return await agents_page(request, agent, error=error, status=413)
+            error = "Only pictures (PNG, JPEG, GIF, WebP) can be an agent's picture."
+            return await agents_page(request, agent, error=error, status=415)
+        try:
+            await store.set_agent_avatar(agent_id, checked)
+        except NotFound as exc:
+            raise HTTPException(status_code=404, detail="no such agent") from exc
+        await store.audit(
+            actor=f"agent:{agent.login}", action="agent_picture_set", target=f"agent:{agent_id}"
+        )
+        return RedirectResponse(AGENTS_PATH, status_code=303)
+
+    @router.post("/{agent_id}/avatar/remove")
+    async def remove_picture(agent_id: int, agent: Admin) -> Response:
+        try:
+            await store.set_agent_avatar(agent_id, None)
+        except NotFound as exc:
+            raise HTTPException(status_code=404, detail="no such agent") from exc
+        await store.audit(
+            actor=f"agent:{agent.login}",
+            action="agent_picture_removed",
+            target=f"agent:{agent_id}",
+        )
         return RedirectResponse(AGENTS_PATH, status_code=303)
 
     return router

@@ -213,7 +213,11 @@
   function buildMessage(m) {
     const li = el("li", `msg msg-${senderClass(m.sender)}`);
     const who = whoLabel(m);
-    if (who) li.appendChild(el("div", "who", who));
+    if (who) {
+      const line = el("div", "who", who);
+      if (m.agent_avatar) line.prepend(picture(m.agent_avatar, "who-picture"));
+      li.appendChild(line);
+    }
     const bubble = el("div", "bubble");
     if (m.only_files) {
       // The text only names the files, which are shown below.
@@ -339,6 +343,7 @@
       .map((id) => shown.get(id));
     let lastCustomer = 0;
     let agent = null;
+    let agentPicture = null;
     let ended = false;
     let emailAnswered = 0;
     for (const li of messages) {
@@ -348,9 +353,13 @@
         lastCustomer = m.id;
         ended = false;
       }
-      if (m.agent_name) agent = m.agent_name;
+      if (m.agent_name) {
+        agent = m.agent_name;
+        agentPicture = m.agent_avatar || null;
+      }
       if (ENDING_KINDS.has(m.kind)) {
         agent = null;
+        agentPicture = null;
         ended = true;
       }
     }
@@ -375,7 +384,7 @@
         list.insertBefore(separator, li);
       }
     }
-    showWho(agent);
+    showWho(agent, agentPicture);
     newButton.hidden = !ended;
   }
 
@@ -399,11 +408,27 @@
     return letters.map((w) => Array.from(w)[0].toUpperCase()).join("") || "?";
   }
 
-  // The header names who the customer talks to: the agent with them, else Helpline.
-  function showWho(agent) {
+  // An agent's picture (the address the server gave), decorative: the name is beside it.
+  function picture(url, className) {
+    const img = el("img", className);
+    img.src = url;
+    img.alt = "";
+    return img;
+  }
+
+  // The header names who the customer talks to: the agent with them (their picture if they
+  // have one, else their initials), else Helpline.
+  function showWho(agent, agentPicture) {
     heading.textContent = agent || S.title;
     subtitle.textContent = agent ? S.support : S.subtitle;
-    avatar.textContent = initials(agent || S.title);
+    const shown = avatar.querySelector("img");
+    if (agentPicture) {
+      if (!shown || shown.getAttribute("src") !== agentPicture) {
+        avatar.replaceChildren(picture(agentPicture, "avatar-picture"));
+      }
+    } else {
+      avatar.textContent = initials(agent || S.title);
+    }
     avatar.classList.toggle("agent", Boolean(agent));
   }
 
