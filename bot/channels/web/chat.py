@@ -9,6 +9,7 @@ digest of the token (:mod:`handoff.bearer`).
 
 # No ``from __future__ import annotations`` here: FastAPI reads the annotations of the
 # route functions defined inside build_router, which must resolve in that local scope.
+import asyncio
 import pathlib
 import secrets
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -680,7 +681,9 @@ def build_router(
                     event="message",
                     id=str(message.id),
                 )
-            await received(customer_id, messages)
+            # Sent: record it even when the customer closes the chat right now (the stream
+            # is then cancelled), or the reply they read would be mailed to them as well.
+            await asyncio.shield(received(customer_id, messages))
             # No id on typing events: a reconnect resumes after the last message only.
             if (typing_now := typing.who(customer_id)) != shown_typing:
                 shown_typing = typing_now
