@@ -3,13 +3,21 @@
 ``database_url`` gives a real, empty database twice: a SQLite file, and a PostgreSQL schema
 of its own (``HELPLINE_TEST_DATABASE_URL``). Without a PostgreSQL server the PostgreSQL
 half is skipped, unless ``HELPLINE_REQUIRE_POSTGRES=1`` (CI) turns that into a failure.
+
+``migrated_sqlite`` puts a copy of a SQLite file that the migrations brought to the newest
+schema once per session where a test's store is about to open: the store's own start-up
+upgrade then finds it at head, as a restarted service does, instead of running every
+revision again for each test. The migrations themselves are tested on empty databases.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -17,6 +25,7 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from handoff.store.migrate import migrate
 from tests.outage import Outage, postgres_outage, sqlite_outage
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -88,3 +97,29 @@ def outage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Outage]:
     admin: str = request.getfixturevalue("postgres_admin")
     with postgres_outage(admin, postgres_url()) as postgres:
         yield postgres
+
+
+@pytest.fixture(scope="session")
+def sqlite_at_head(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file the migrations brought from empty to the newest schema."""
+    path = tmp_path_factory.mktemp("schema") / "helpline.db"
+    # A thread of its own: a session fixture may be set up while a test's loop exists.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, migrate(f"sqlite+aiosqlite:///{path}")).result()
+    return path
+
+
+@pytest.fixture
+def migrated_sqlite(sqlite_at_head: Path) -> Callable[[str], None]:
+    """Copies the migrated SQLite file to a SQLite URL's path that holds no database yet;
+    leaves any other URL (PostgreSQL, an existing file) alone."""
+
+    def place(url: str) -> None:
+        parsed = make_url(url)
+        if parsed.get_backend_name() != "sqlite" or not parsed.database:
+            return
+        target = Path(parsed.database)
+        if not target.exists():
+            shutil.copyfile(sqlite_at_head, target)
+
+    return place

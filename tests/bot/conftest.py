@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -77,13 +77,17 @@ Report it at once: we lock the device remotely. A person will follow up with you
 }
 
 
-@pytest.fixture
-def knowledge_dir(tmp_path: Path) -> Path:
-    root = tmp_path / "knowledge"
+def write_articles(root: Path) -> Path:
+    """Write the small knowledge folder's articles to ``root`` (created); return it."""
     root.mkdir()
     for name, text in ARTICLES.items():
         (root / name).write_text(text, encoding="utf-8")
     return root
+
+
+@pytest.fixture
+def knowledge_dir(tmp_path: Path) -> Path:
+    return write_articles(tmp_path / "knowledge")
 
 
 @pytest.fixture
@@ -102,7 +106,10 @@ def settings(tmp_path: Path, knowledge_dir: Path) -> Settings:
 
 
 @pytest.fixture
-async def store(settings: Settings) -> AsyncIterator[SqlStore]:
+async def store(
+    settings: Settings, migrated_sqlite: Callable[[str], None]
+) -> AsyncIterator[SqlStore]:
+    migrated_sqlite(settings.database_url)
     opened = await SqlStore.open(settings.database_url, migrate=True)
     yield opened
     await opened.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -37,7 +37,10 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def store(database_url: str, clock: FakeClock) -> AsyncIterator[SqlStore]:
+async def store(
+    database_url: str, clock: FakeClock, migrated_sqlite: Callable[[str], None]
+) -> AsyncIterator[SqlStore]:
+    migrated_sqlite(database_url)
     opened = await SqlStore.open(database_url, migrate=True, clock=clock)
     yield opened
     await opened.close()
