@@ -1,7 +1,11 @@
-"""Fixtures for the web chat and console: a real service served over real HTTP.
+"""Fixtures for the web chat and console: the real service and its app, spoken to over HTTP.
 
-The app runs under uvicorn on 127.0.0.1 (port 0) inside the test's event loop, on a real
-SQLite file and a small knowledge folder in English and Danish.
+The service runs on a real SQLite file and a small knowledge folder in English and Danish.
+Clients reach its app in-process (``httpx.ASGITransport``): the same requests and
+responses, without a server to start and stop for each test. Tests where the socket is the
+point (event streams, per-address limits) are marked ``real_socket``, and tests that use
+``base_url`` (a browser, a client of their own) have it too: all their clients then talk
+to uvicorn on 127.0.0.1 (port 0) inside the test's event loop, one server for all.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ import asyncio
 import os
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -112,8 +116,11 @@ def web_settings(tmp_path: Path, web_knowledge_dir: Path) -> Settings:
 
 
 @pytest.fixture
-async def service(web_settings: Settings) -> AsyncIterator[Service]:
+async def service(
+    web_settings: Settings, migrated_sqlite: Callable[[str], None]
+) -> AsyncIterator[Service]:
     """The whole service, built by the composition root."""
+    migrated_sqlite(web_settings.database_url)
     built = await build_service(web_settings)
     yield built
     await built.close()
@@ -144,10 +151,59 @@ async def base_url(service: Service) -> AsyncIterator[str]:
     await task
 
 
+#: Where in-process clients send their requests; the app sees them come from 127.0.0.1.
+IN_PROCESS_URL = "http://127.0.0.1"
+#: Longer than any answer of the app takes, in-process, on a loaded machine.
+IN_PROCESS_LIMIT_S = 30
+
+
+class InProcess(httpx.ASGITransport):
+    """The app in-process. A response is read whole before it is returned, so an event
+    stream would never return: past the limit the test fails and says how to fix it."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            async with asyncio.timeout(IN_PROCESS_LIMIT_S):
+                return await super().handle_async_request(request)
+        except TimeoutError:
+            raise AssertionError(
+                f"{request.method} {request.url.path} did not finish in {IN_PROCESS_LIMIT_S} s"
+                " in-process; an event stream needs @pytest.mark.real_socket"
+            ) from None
+
+
+#: Opens a new HTTP client of the app (keyword arguments go to ``httpx.AsyncClient``).
+Connect = Callable[..., httpx.AsyncClient]
+
+
 @pytest.fixture
-async def http(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+def connect(request: pytest.FixtureRequest, service: Service) -> Connect:
+    """Opens clients of one app: in-process, or over uvicorn's socket for ``real_socket`` tests
+    and tests that use ``base_url`` (a browser, a client of their own): one server for all."""
+    over_socket = request.node.get_closest_marker("real_socket") is not None
+    if over_socket or "base_url" in request.fixturenames:
+        served: str = request.getfixturevalue("base_url")
+
+        def served_client(**options: Any) -> httpx.AsyncClient:
+            return httpx.AsyncClient(**{"base_url": served, "timeout": 10, **options})
+
+        return served_client
+    # One app for every client of the test, as one server would be. A failing handler is
+    # answered with a 500, as uvicorn would answer it, instead of raised into the test.
+    transport = InProcess(app=create_app(service), raise_app_exceptions=False)
+
+    def in_process(**options: Any) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            **{"transport": transport, "base_url": IN_PROCESS_URL, "timeout": 10, **options}
+        )
+
+    return in_process
+
+
+@pytest.fixture
+async def http(connect: Connect) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client without cookies of its own yet (a customer, or a logged-out agent)."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+    async with connect() as client:
         yield client
 
 
@@ -239,8 +295,8 @@ class ConsoleAgent:
         return data
 
 
-async def _agent(base_url: str, login: str, password: str) -> AsyncIterator[ConsoleAgent]:
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+async def _agent(connect: Connect, login: str, password: str) -> AsyncIterator[ConsoleAgent]:
+    async with connect() as client:
         agent = ConsoleAgent(client)
         response = await agent.login(login, password)
         assert response.status_code == 303, response.text
@@ -248,23 +304,23 @@ async def _agent(base_url: str, login: str, password: str) -> AsyncIterator[Cons
 
 
 @pytest.fixture
-async def maria(base_url: str) -> AsyncIterator[ConsoleAgent]:
+async def maria(connect: Connect) -> AsyncIterator[ConsoleAgent]:
     """Maria (it-support), logged in to the console."""
-    async for agent in _agent(base_url, MARIA[0], MARIA[1]):
+    async for agent in _agent(connect, MARIA[0], MARIA[1]):
         yield agent
 
 
 @pytest.fixture
-async def jonas(base_url: str) -> AsyncIterator[ConsoleAgent]:
+async def jonas(connect: Connect) -> AsyncIterator[ConsoleAgent]:
     """Jonas (it-support), logged in to the console."""
-    async for agent in _agent(base_url, JONAS[0], JONAS[1]):
+    async for agent in _agent(connect, JONAS[0], JONAS[1]):
         yield agent
 
 
 @pytest.fixture
-async def logged_out(base_url: str) -> AsyncIterator[ConsoleAgent]:
+async def logged_out(connect: Connect) -> AsyncIterator[ConsoleAgent]:
     """A console visitor who has not logged in (own cookie jar)."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+    async with connect() as client:
         yield ConsoleAgent(client)
 
 
@@ -328,12 +384,12 @@ SOFIE = ("sofie", "sofie-secret")
 
 
 @pytest.fixture
-async def sofie(service: Service, base_url: str) -> AsyncIterator[ConsoleAgent]:
+async def sofie(service: Service, connect: Connect) -> AsyncIterator[ConsoleAgent]:
     """Sofie, an admin, logged in to the console."""
     await service.store.add_agent(
         login=SOFIE[0], name="Sofie", password_hash=hash_password(SOFIE[1]), is_admin=True
     )
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+    async with connect() as client:
         agent = ConsoleAgent(client)
         response = await agent.login(*SOFIE)
         assert response.status_code == 303, response.text

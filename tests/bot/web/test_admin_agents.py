@@ -1,12 +1,11 @@
-"""The agents admin page over real HTTP: admins add, change and deactivate agents."""
+"""The agents admin page over HTTP: admins add, change and deactivate agents."""
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 from bot.service.composition import Service
-from tests.bot.web.conftest import ConsoleAgent
+from tests.bot.web.conftest import Connect, ConsoleAgent
 
 AGENTS = "/console/admin/agents"
 
@@ -27,11 +26,11 @@ async def test_the_page_lists_the_agents(sofie: ConsoleAgent) -> None:
     assert 'value="it-support"' in page
 
 
-async def test_an_added_agent_can_log_in(sofie: ConsoleAgent, base_url: str) -> None:
+async def test_an_added_agent_can_log_in(sofie: ConsoleAgent, connect: Connect) -> None:
     fields = {"login": "ok-2041", "name": "Ole", "password": "ole-secret", "teams": "it-support"}
     added = await sofie.client.post(AGENTS, data={"csrf": sofie.csrf, **fields, "capacity": "2"})
     assert added.status_code == 303, added.text
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+    async with connect() as client:
         assert (await ConsoleAgent(client).login("ok-2041", "ole-secret")).status_code == 303
 
 
@@ -96,14 +95,14 @@ async def test_an_unknown_team_is_refused(sofie: ConsoleAgent, service: Service)
 
 
 async def test_a_deactivated_agent_cannot_log_in(
-    sofie: ConsoleAgent, service: Service, base_url: str
+    sofie: ConsoleAgent, service: Service, connect: Connect
 ) -> None:
     maria_id = await _id(service, "maria")
     response = await sofie.client.post(
         f"{AGENTS}/{maria_id}/active", data={"csrf": sofie.csrf, "active": "no"}
     )
     assert response.status_code == 303
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+    async with connect() as client:
         assert (await ConsoleAgent(client).login("maria", "maria-secret")).status_code == 401
 
 

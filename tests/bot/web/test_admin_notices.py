@@ -1,4 +1,4 @@
-"""The notices admin page over real HTTP: an admin posts a notice, web customers see it."""
+"""The notices admin page over HTTP: an admin posts a notice, web customers see it."""
 
 from __future__ import annotations
 

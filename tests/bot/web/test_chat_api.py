@@ -1,4 +1,4 @@
-"""The customer web chat: page, JSON API and event stream, over real HTTP."""
+"""The customer web chat: page, JSON API and event stream, over HTTP."""
 
 from __future__ import annotations
 
@@ -187,6 +187,7 @@ async def _stream_ids(
     return ids
 
 
+@pytest.mark.real_socket  # an event stream over a real connection
 async def test_event_stream_pushes_new_messages(customer: ChatCustomer) -> None:
     ticket = await customer.client.post("/api/chat/events/ticket", headers=customer.headers)
     params = {"ticket": ticket.json()["ticket"], "after": 0}
@@ -205,6 +206,7 @@ async def test_event_stream_pushes_new_messages(customer: ChatCustomer) -> None:
     assert [m["id"] for m in pushed] == [m["id"] for m in answer["messages"]]
 
 
+@pytest.mark.real_socket  # an event stream over a real connection
 async def test_event_stream_resumes_after_the_last_event_id(customer: ChatCustomer) -> None:
     answer = await customer.say(VPN_QUESTION)
     ids = [m["id"] for m in answer["messages"]]
@@ -231,6 +233,7 @@ async def test_embedded_page_offers_a_close_button(http: httpx.AsyncClient) -> N
     assert '<body class="embed">' in page
 
 
+@pytest.mark.real_socket  # an event stream over a real connection
 async def test_event_stream_tells_who_is_typing(queued: ChatCustomer, maria: ConsoleAgent) -> None:
     conversation_id = (await maria.queue())["queue"][0]["conversation_id"]
     await maria.act(conversation_id, "claim")

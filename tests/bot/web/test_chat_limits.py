@@ -68,6 +68,7 @@ async def test_new_conversations_are_limited_per_address(base_url: str) -> None:
     assert other_code == 201
 
 
+@pytest.mark.real_socket  # streams held open on real connections
 async def test_a_ticket_opens_one_stream_only(http: httpx.AsyncClient) -> None:
     customer = await _new_customer(http)
     ticket = await _ticket(customer)
@@ -77,6 +78,7 @@ async def test_a_ticket_opens_one_stream_only(http: httpx.AsyncClient) -> None:
         assert after_it_closed == 401
 
 
+@pytest.mark.real_socket  # streams held open on real connections
 async def test_streams_are_limited_per_conversation_and_a_closed_one_frees_its_place(
     http: httpx.AsyncClient,
 ) -> None:
@@ -95,6 +97,7 @@ async def test_streams_are_limited_per_conversation_and_a_closed_one_frees_its_p
                     break
 
 
+@pytest.mark.real_socket  # streams held open on real connections
 async def test_streams_are_limited_per_address(http: httpx.AsyncClient) -> None:
     customers = [await _new_customer(http) for _ in range(STREAMS_PER_ADDRESS)]
     async with AsyncExitStack() as streams:

@@ -1,4 +1,4 @@
-"""The agent console over real HTTP: login, CSRF, queue, claim, reply, resolve, escaping."""
+"""The agent console over HTTP: login, CSRF, queue, claim, reply, resolve, escaping."""
 
 from __future__ import annotations
 

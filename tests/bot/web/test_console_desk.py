@@ -1,4 +1,4 @@
-"""The console's desk features over real HTTP: presence, card, transfers, hand back, filter."""
+"""The console's desk features over HTTP: presence, card, transfers, hand back, filter."""
 
 from __future__ import annotations
 

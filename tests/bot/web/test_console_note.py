@@ -1,4 +1,4 @@
-"""Internal notes in the console over real HTTP: colleagues see them, customers never do."""
+"""Internal notes in the console over HTTP: colleagues see them, customers never do."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The admin dashboard over real HTTP: the period's figures, charts and unanswered questions."""
+"""The admin dashboard over HTTP: the period's figures, charts and unanswered questions."""
 
 from __future__ import annotations
 

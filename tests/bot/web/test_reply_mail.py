@@ -32,7 +32,7 @@ from bot.settings.model import Settings, load_settings
 from handoff.office_hours import WEEKDAYS
 from handoff.store.sql import SqlStore
 from handoff.timers import TimerKind
-from tests.bot.web.conftest import JONAS, MARIA, ChatCustomer, ConsoleAgent
+from tests.bot.web.conftest import JONAS, MARIA, ChatCustomer, Connect, ConsoleAgent
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 OPEN_DAY = (datetime.now(COPENHAGEN) + timedelta(days=3)).weekday()
@@ -186,7 +186,7 @@ async def test_a_wrong_address_is_refused_in_the_customers_language(
 
 
 async def test_replies_to_a_customer_who_left_go_out_in_one_mail_with_a_link_back(
-    customer: ChatCustomer, maria: ConsoleAgent, service: Service, inbox: Inbox
+    customer: ChatCustomer, maria: ConsoleAgent, service: Service, inbox: Inbox, connect: Connect
 ) -> None:
     await _handed_off(customer)
     await _leave_address(customer, ADDRESS)
@@ -218,7 +218,7 @@ async def test_replies_to_a_customer_who_left_go_out_in_one_mail_with_a_link_bac
     assert link.startswith(f"{PUBLIC_URL}/?lang=en#resume=")
     # Another device exchanges the link for a token of its own, on the same conversation.
     fragment = link.partition("#resume=")[2]
-    async with httpx.AsyncClient(base_url=str(customer.client.base_url), timeout=10) as other:
+    async with connect() as other:
         exchanged = await other.post("/api/chat/resume", json={"link": fragment})
         assert exchanged.status_code == 201
         resumed = ChatCustomer(other, exchanged.json()["token"])
@@ -237,6 +237,7 @@ async def test_replies_to_a_customer_who_left_go_out_in_one_mail_with_a_link_bac
     assert len(inbox.mails) == 1
 
 
+@pytest.mark.real_socket  # an event stream over a real connection
 async def test_no_mail_when_the_open_chat_received_the_reply(
     customer: ChatCustomer, maria: ConsoleAgent, service: Service, inbox: Inbox
 ) -> None:

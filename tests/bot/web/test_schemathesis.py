@@ -126,6 +126,7 @@ async def test_a_message_id_past_64_bits_is_refused_with_422(
     [b"\xb2", b"9" * 5000, b"99999999999999999999"],
     ids=["latin-1 digit", "5000 digits", "past 64 bits"],
 )
+@pytest.mark.real_socket  # an event stream over a real connection
 async def test_a_stream_opens_whatever_the_last_event_id(
     customer: ChatCustomer, last_event_id: bytes
 ) -> None:

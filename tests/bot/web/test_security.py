@@ -1,4 +1,4 @@
-"""The web's security promises, over real HTTP: who may read and write what, CSRF, login
+"""The web's security promises, over HTTP: who may read and write what, CSRF, login
 throttling, size and flood limits, and the headers that keep pages from running or being
 framed where they should not."""
 
@@ -14,7 +14,14 @@ import pytest
 from bot.channels.web.login_throttle import DEVICE_COOKIE
 from bot.service.composition import Service
 from bot.settings.model import Settings
-from tests.bot.web.conftest import JONAS, MARIA, VPN_QUESTION, ChatCustomer, ConsoleAgent
+from tests.bot.web.conftest import (
+    JONAS,
+    MARIA,
+    VPN_QUESTION,
+    ChatCustomer,
+    Connect,
+    ConsoleAgent,
+)
 
 EMBEDDING_SITE = "https://intranet.example.org"
 FLOOD_MESSAGES = 3
@@ -60,6 +67,7 @@ async def test_a_token_writes_only_into_its_own_conversation(
     assert await customer.messages() == before
 
 
+@pytest.mark.real_socket  # an event stream over a real connection
 async def test_a_ticket_streams_only_its_own_customers_messages(
     http: httpx.AsyncClient, customer: ChatCustomer
 ) -> None:
@@ -276,11 +284,11 @@ async def test_failures_from_one_address_across_logins_lock_the_address(
     assert response.status_code == 429
 
 
-async def test_parallel_guesses_cannot_race_past_the_limit(base_url: str) -> None:
+async def test_parallel_guesses_cannot_race_past_the_limit(connect: Connect) -> None:
     # Each guess is counted before its password is checked: of many sent at once, only
     # the limit's worth is checked, and the right password among them does not slip in.
     async def guess(password: str) -> int:
-        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+        async with connect(timeout=30) as client:
             return (await ConsoleAgent(client).login(MARIA[0], password)).status_code
 
     guesses = [f"wrong-{n}" for n in range(7)] + [MARIA[1]]
@@ -288,6 +296,7 @@ async def test_parallel_guesses_cannot_race_past_the_limit(base_url: str) -> Non
     assert len([code for code in codes if code != 429]) == MAX_FAILURES
 
 
+@pytest.mark.real_socket  # the stranger's other address is a socket's
 async def test_a_strangers_guesses_do_not_lock_the_owner_out(
     base_url: str, logged_out: ConsoleAgent
 ) -> None:
@@ -370,36 +379,36 @@ async def test_a_forged_or_foreign_device_cookie_counts_as_none(
 # Sessions end on the server --------------------------------------------------------------
 
 
-async def _stolen_cookie_works(base_url: str, agent: ConsoleAgent) -> bool:
-    async with httpx.AsyncClient(base_url=base_url, cookies=agent.client.cookies) as thief:
+async def _stolen_cookie_works(connect: Connect, agent: ConsoleAgent) -> bool:
+    async with connect(cookies=agent.client.cookies) as thief:
         return (await thief.get("/console/api/queue")).status_code == 200
 
 
-async def test_logout_ends_a_copied_session_cookie(base_url: str, maria: ConsoleAgent) -> None:
-    assert await _stolen_cookie_works(base_url, maria)
-    async with httpx.AsyncClient(base_url=base_url, cookies=maria.client.cookies) as thief:
+async def test_logout_ends_a_copied_session_cookie(connect: Connect, maria: ConsoleAgent) -> None:
+    assert await _stolen_cookie_works(connect, maria)
+    async with connect(cookies=maria.client.cookies) as thief:
         response = await maria.client.post("/console/logout", data={"csrf": maria.csrf})
         assert response.status_code == 303
         assert (await thief.get("/console/api/queue")).status_code == 401
 
 
 async def test_a_new_password_ends_the_agents_sessions(
-    service: Service, base_url: str, maria: ConsoleAgent
+    service: Service, connect: Connect, maria: ConsoleAgent
 ) -> None:
     agent = await service.store.agent_credentials(MARIA[0])
     assert agent is not None
     await service.store.set_password_hash(agent[0].id, agent[1])
-    assert not await _stolen_cookie_works(base_url, maria)
+    assert not await _stolen_cookie_works(connect, maria)
 
 
 async def test_deactivation_ends_the_agents_sessions_for_good(
-    service: Service, base_url: str, maria: ConsoleAgent
+    service: Service, connect: Connect, maria: ConsoleAgent
 ) -> None:
     found = await service.store.agent_credentials(MARIA[0])
     assert found is not None
     await service.store.update_agent(found[0].id, active=False)
     await service.store.update_agent(found[0].id, active=True)
-    assert not await _stolen_cookie_works(base_url, maria)
+    assert not await _stolen_cookie_works(connect, maria)
 
 
 # Size and flood limits -------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Team-scoped reading over real HTTP: an agent sees their teams' conversations, an admin
+"""Team-scoped reading over HTTP: an agent sees their teams' conversations, an admin
 all of them, and a deployment setting opens every team's to every agent."""
 
 from __future__ import annotations
@@ -94,6 +94,7 @@ async def test_an_agent_cannot_claim_or_annotate_another_teams_conversation(
     assert (await service.store.get_conversation(incident)).owner_agent_id is None
 
 
+@pytest.mark.real_socket  # an event stream over a real connection
 async def test_an_admin_reads_every_team(sofie: ConsoleAgent, incident: UUID) -> None:
     assert await _reads(sofie, incident) == (200, 200, True)
     assert await _stream_status(sofie, incident) == 200
