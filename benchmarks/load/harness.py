@@ -1,16 +1,17 @@
 """The service as a real process, and customers of its web chat JSON API.
 
 Shared by the load benchmark (``benchmarks/load/run.py``) and the crash-safety test
-(``tests/test_crash_safety.py``): both start ``helpline run`` in a subprocess on a free
-port of 127.0.0.1 and talk to it over real HTTP only.
+(``tests/test_crash_safety.py``): both start ``helpline run`` in a subprocess on port 0
+of 127.0.0.1 (the service binds a free port and its banner says which) and talk to it over
+real HTTP only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
-import socket
 import sys
 import time
 import uuid
@@ -32,12 +33,8 @@ TEAMS = (
 )
 
 
-def free_port() -> int:
-    """A TCP port of 127.0.0.1 that nobody listens on right now (``helpline run`` needs one)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+#: The banner line of ``helpline run`` that names the web chat's address.
+_WEB_CHAT_URL = re.compile(r"Web chat \(customers\): +(http://\S+)/$", re.MULTILINE)
 
 
 def write_config(directory: Path, *, flood_messages: int) -> Path:
@@ -144,7 +141,6 @@ async def start_service(
     Raises:
         RuntimeError: the process exited, or did not answer within ``startup_timeout_s``.
     """
-    port = free_port()
     env = {
         **os.environ,
         "PYTHONPATH": str(code),
@@ -152,7 +148,7 @@ async def start_service(
         "HELPLINE_DATABASE_URL": database_url,
         "HELPLINE_KNOWLEDGE_DIR": str(KNOWLEDGE_DIR),
         "HELPLINE_HOST": "127.0.0.1",
-        "HELPLINE_PORT": str(port),
+        "HELPLINE_PORT": "0",
         "HELPLINE_LOG_LEVEL": "WARNING",
         "HELPLINE_SECRET_KEY": "load-and-crash-harness",
         "OPENBLAS_NUM_THREADS": "1",
@@ -162,6 +158,7 @@ async def start_service(
     env.update(extra_env or {})
     log_path = workdir / log_name
     with log_path.open("ab") as log:
+        written_before = log.tell()  # a restarted service appends to the same log
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-c",
@@ -173,18 +170,30 @@ async def start_service(
             stdout=log,
             stderr=log,
         )
-    service = ServiceProcess(process, f"http://127.0.0.1:{port}", log_path)
+    # Until its banner names the address, the service is known only by its process.
+    service = ServiceProcess(process, "", log_path)
     deadline = time.monotonic() + startup_timeout_s
-    async with httpx.AsyncClient(base_url=service.base_url, timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if process.returncode is not None:
-                raise RuntimeError(f"the service exited at start:\n{service.log_tail()}")
-            try:
-                if (await client.get("/healthz")).status_code == 200:
-                    return service
-            except httpx.TransportError:
-                pass
+    while not service.base_url and time.monotonic() < deadline:
+        if process.returncode is not None:
+            raise RuntimeError(f"the service exited at start:\n{service.log_tail()}")
+        with log_path.open("rb") as log:
+            log.seek(written_before)
+            found = _WEB_CHAT_URL.search(log.read().decode("utf-8", errors="replace"))
+        if found is None:
             await asyncio.sleep(0.1)
+        else:
+            service.base_url = found.group(1)
+    if service.base_url:
+        async with httpx.AsyncClient(base_url=service.base_url, timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                if process.returncode is not None:
+                    raise RuntimeError(f"the service exited at start:\n{service.log_tail()}")
+                try:
+                    if (await client.get("/healthz")).status_code == 200:
+                        return service
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
     await service.kill()
     raise RuntimeError(
         f"the service did not answer in {startup_timeout_s} s:\n{service.log_tail()}"

@@ -9,6 +9,7 @@ own ``ActionExecutor`` (the code path of an action server's ``/webhook``), and
 from __future__ import annotations
 
 import logging
+import socket
 import zlib
 from typing import Any
 
@@ -348,4 +349,10 @@ def serve_actions(settings: Settings, snapshot: KnowledgeSnapshot, *, host: str,
             return json_response({"error": "internal error"}, status=response.status)
         return None
 
-    app.run(host=host, port=port, single_process=True, access_log=False)
+    # Bound here rather than by Sanic so that port 0 (any free port) works: the line printed
+    # says which port the system chose, and nothing else can take it in between.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listening = socket.create_server((host, port), family=family)
+    bound = listening.getsockname()[1]
+    print(f"Rasa action server listening on http://{host}:{bound}", flush=True)
+    app.run(sock=listening, single_process=True, access_log=False)

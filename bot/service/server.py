@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import Callable
 
 import uvicorn
@@ -98,11 +99,15 @@ async def serve(settings: Settings) -> None:
     service = await build_service(settings)
     try:
         server = uvicorn.Server(server_config(service))
-        print(banner(service, settings.port), flush=True)
+        # Bound here rather than by uvicorn so that port 0 (any free port) works: the banner
+        # names the port the system chose, and nothing else can take it in between.
+        family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+        listening = socket.create_server((settings.host, settings.port), family=family)
+        print(banner(service, listening.getsockname()[1]), flush=True)
         if service.telegram is not None:
             await service.telegram.start()
         await service.start_timers()
-        await server.serve()
+        await server.serve(sockets=[listening])
     finally:
         if service.telegram is not None:
             await service.telegram.stop()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -30,6 +30,7 @@ from bot.dialogue.turns import ACTION_ANSWER, ACTION_HAND_OFF, ACTION_NOTICE, Tu
 from bot.errors import ActionFailed
 from bot.service.composition import KnowledgeHolder, load_snapshot
 from bot.settings.model import Settings
+from tests.bot.conftest import write_articles
 
 THRESHOLDS = Thresholds(answer=0.45, clarify_margin=0.04)
 
@@ -93,45 +94,43 @@ async def test_the_executor_speaks_rasas_webhook_format(settings: Settings) -> N
 # The real action server, over HTTP ---------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+LISTENING = re.compile(r"listening on (http://\S+)")
 
 
-@pytest.fixture
-def action_server(knowledge_dir: Path, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    config = tmp_path / "helpline.toml"
+@pytest.fixture(scope="module")
+def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``helpline actions`` on port 0, serving every test of this module (it keeps no state
+    between requests); its address is the one it prints once it has bound the port."""
+    folder = tmp_path_factory.mktemp("action-server")
+    knowledge_dir = write_articles(folder / "knowledge")
+    config = folder / "helpline.toml"
     config.write_text(f'[helpline]\nknowledge_dir = "{knowledge_dir}"\n', encoding="utf-8")
     env = {**os.environ, "HELPLINE_CONFIG": str(config)}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from bot.cli.main import main; main()",
-            "actions",
-            "--port",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    output = folder / "output.log"
+    with output.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from bot.cli.main import main; main()",
+                "actions",
+                "--port",
+                "0",
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
     try:
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
+        while (found := LISTENING.search(output.read_text(errors="replace"))) is None:
             if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read().decode() if process.stdout else ""
-                pytest.fail(f"action server did not start:\n{output}")
-            time.sleep(0.2)
+                pytest.fail(f"action server did not start:\n{output.read_text()}")
+            time.sleep(0.05)
+        base = found.group(1)
+        # The port is bound and listening: this request waits until Sanic serves it.
+        assert httpx.get(f"{base}/health", timeout=30).status_code == 200
         yield base
     finally:
         time.sleep(1.0)  # a SIGTERM right after the first /health can hang rasa-sdk's server
@@ -141,8 +140,6 @@ def action_server(knowledge_dir: Path, tmp_path: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 def _post(base: str, body: Any) -> httpx.Response:
