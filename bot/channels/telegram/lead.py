@@ -52,6 +52,8 @@ class PollerLead:
         self._retry_s = retry_s
         self._check_s = check_s
         self.leading = False
+        #: How often this process asked for the lead while another process held it.
+        self.refused = 0
 
     async def run(self) -> None:
         """Take the lead when it is free and poll while holding it; until cancelled.
@@ -62,7 +64,9 @@ class PollerLead:
         while True:
             try:
                 async with self._store.poller_lead() as check:
-                    if check is not None:
+                    if check is None:
+                        self.refused += 1
+                    else:
                         await self._poll_while(check)
             except InvalidToken:
                 raise

@@ -71,7 +71,7 @@ async def test_one_process_polls_and_another_takes_over_when_it_stops(
     first, first_task = await start_lead(retry_s=0.2)
     await _until(lambda: first.leading)
     second, _ = await start_lead(retry_s=0.2)
-    await asyncio.sleep(1.0)  # several of the standby's attempts
+    await _until(lambda: second.refused >= 3)  # several of the standby's attempts
     assert (first.leading, second.leading) == (True, False)
 
     first_task.cancel()
