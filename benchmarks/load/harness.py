@@ -33,8 +33,8 @@ TEAMS = (
 )
 
 
-#: The banner line of ``helpline run`` that names the web chat's address.
-_WEB_CHAT_URL = re.compile(r"Web chat \(customers\): +(http://\S+)/$", re.MULTILINE)
+#: The banner line of ``helpline run`` that names the address it listens on.
+_LISTENING = re.compile(r"Listening on: +(http://\S+)$", re.MULTILINE)
 
 
 def write_config(directory: Path, *, flood_messages: int) -> Path:
@@ -178,7 +178,7 @@ async def start_service(
             raise RuntimeError(f"the service exited at start:\n{service.log_tail()}")
         with log_path.open("rb") as log:
             log.seek(written_before)
-            found = _WEB_CHAT_URL.search(log.read().decode("utf-8", errors="replace"))
+            found = _LISTENING.search(log.read().decode("utf-8", errors="replace"))
         if found is None:
             await asyncio.sleep(0.1)
         else:

@@ -33,6 +33,7 @@ def banner(service: Service, port: int) -> str:
     lines = [
         "",
         "Helpline is running.",
+        f"  Listening on:           http://{settings.host}:{port}",
         f"  Web chat (customers):   {base}/",
         f"  Agent console (staff):  {base}/console",
         *([f"  Widget on a demo site:  {base}/demo"] if settings.web_demo_page else []),
