@@ -26,11 +26,13 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# One pytest worker per core (pytest-xdist); a test module stays on one worker, so its
+# module fixtures (the action server, the sample search index) are built once.
 test: $(STAMP) chromium
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadscope
 
 # The long measurements (docs/performance.md, docs/knowledge.md); not part of `make test`.
 bench: $(STAMP)
