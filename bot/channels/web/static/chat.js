@@ -826,6 +826,9 @@
   // Start -----------------------------------------------------------------------------------
 
   renderGreeting();
+  // Everything listens now: the message box may take what the customer types.
+  input.disabled = false;
+  document.getElementById("send").disabled = false;
   resumeFromLink().then((resumed) => resumed || loadToken()).then((saved) => {
     token = token || saved; // a message sent meanwhile may have started a conversation
     if (!token) return;
