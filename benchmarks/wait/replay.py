@@ -20,14 +20,13 @@ import argparse
 import asyncio
 import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
+from benchmarks.load.run import fresh_database
 from benchmarks.wait.replay_report import Replayed, format_replay
 from benchmarks.wait.report import Prediction, Result
 from benchmarks.wait.scenarios import Scenario, all_scenarios
@@ -254,37 +253,14 @@ async def _recorded_waits(store: SqlStore, conversations: dict[int, UUID]) -> di
     return waits
 
 
-@asynccontextmanager
-async def fresh_database(spec: str, name: str) -> AsyncIterator[str]:
-    """A SQLite file in a temporary folder, or a fresh schema of a PostgreSQL database."""
-    if spec == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="wait-replay-") as folder:
-            yield f"sqlite+aiosqlite:///{Path(folder) / f'{name}.db'}"
-        return
-    import psycopg
-    from psycopg import sql
-    from sqlalchemy.engine import make_url
-
-    url = make_url(spec)
-    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    schema = f"wait_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    try:
-        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False
-        )
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
-
-
 async def replay_all(scenarios: Sequence[Scenario], *, seed: int, database: str) -> list[Replayed]:
     """Replay each scenario on a fresh database, one after the other."""
     results = []
-    for i, scenario in enumerate(scenarios):
-        async with fresh_database(database, f"scenario-{i}") as url:
-            results.append(await replay(scenario, seed=seed, database_url=url))
+    with tempfile.TemporaryDirectory(prefix="wait-replay-") as folder:
+        for i, scenario in enumerate(scenarios):
+            # The load benchmark's: a SQLite file, or a fresh PostgreSQL schema.
+            async with fresh_database(database, Path(folder), i) as url:
+                results.append(await replay(scenario, seed=seed, database_url=url))
     return results
 
 
