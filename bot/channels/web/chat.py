@@ -30,6 +30,7 @@ from bot.channels.web.client_address import client_address
 from bot.channels.web.files import AttachmentOut, file_response, refused
 from bot.channels.web.resume import ResumeRefused
 from bot.channels.web.typing_indicator import TypingRegistry
+from bot.channels.web.unavailable import StreamRetry
 from bot.dialogue.turns import Utterance
 from bot.errors import MessageRejected, UnknownSender
 from bot.runtime.feed import typing_key
@@ -38,7 +39,7 @@ from handoff import markup
 from handoff.attachments import ONLY_FILES, NewAttachment, refs_of
 from handoff.avatars import avatar_path
 from handoff.bearer import token_digest
-from handoff.errors import AttachmentRefused, NotFound
+from handoff.errors import AttachmentRefused, NotFound, StoreUnavailable
 from handoff.model import Customer, Message, MessageKind, SenderKind
 from handoff.reply_mail import InvalidAddress, check_address
 
@@ -670,10 +671,17 @@ def build_router(
     async def stream(customer_id: int, after: int) -> AsyncIterator[ServerSentEvent]:
         yield ServerSentEvent(retry=2000, comment="connected")
         shown_typing: str | None = None
+        retry = StreamRetry("a customer's event stream")
         while True:
             seen = service.feed.version(customer_id)
-            messages = await store.customer_messages(customer_id, after_id=after)
-            avatars = await avatars_for(messages)
+            try:
+                messages = await store.customer_messages(customer_id, after_id=after)
+                avatars = await avatars_for(messages)
+            except StoreUnavailable as exc:
+                # Read again after a pause (or sooner if the feed wakes the stream).
+                await service.feed.wait(customer_id, retry.failed(exc), seen=seen)
+                continue
+            retry.succeeded()
             for message in messages:
                 after = message.id
                 yield ServerSentEvent(
@@ -683,7 +691,11 @@ def build_router(
                 )
             # Sent: record it even when the customer closes the chat right now (the stream
             # is then cancelled), or the reply they read would be mailed to them as well.
-            await asyncio.shield(received(customer_id, messages))
+            try:
+                await asyncio.shield(received(customer_id, messages))
+            except StoreUnavailable as exc:
+                # Shown but not recorded as read: at worst the reply is also mailed.
+                retry.failed(exc)
             # No id on typing events: a reconnect resumes after the last message only.
             if (typing_now := typing.who(customer_id)) != shown_typing:
                 shown_typing = typing_now

@@ -2,18 +2,24 @@
 
 The console tells an agent the database is unavailable, never "not yours"; its JSON API
 and the customer chat API answer 503 with Retry-After; once the database is back, the
-same requests succeed.
+same requests succeed. Open event streams stay open through the outage and deliver what
+was said once the database is back.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 import uuid
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from bot.channels.web.console.desk import NOT_YOURS
 from bot.channels.web.unavailable import DETAIL, RETRY_AFTER_S
+from bot.service.composition import Service
 from bot.settings.model import Settings
 from tests.bot.web.conftest import ChatCustomer, ConsoleAgent
 from tests.outage import Outage
@@ -80,3 +86,102 @@ async def test_a_new_chat_during_an_outage_is_503(http: httpx.AsyncClient, outag
     finally:
         outage.restore()
     assert (refused.status_code, refused.headers["retry-after"]) == (503, str(RETRY_AFTER_S))
+
+
+async def _data_events(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str, object]]:
+    """The (event, data) pairs of a Server-Sent Events stream, in order."""
+    event = "message"
+    async for line in lines:
+        if line.startswith("event: "):
+            event = line.removeprefix("event: ")
+        elif line.startswith("data: "):
+            yield event, json.loads(line.removeprefix("data: "))
+        elif not line:
+            event = "message"
+
+
+class _Retrying(logging.Handler):
+    """Set once a stream said it failed to read and will read again."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.heard = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "reads again in" in record.getMessage():
+            self.heard.set()
+
+
+async def _stream_meets_the_outage(outage: Outage, service: Service) -> None:
+    """Cut the database, wake every stream (as a process that lost the database's
+    notifications does) and wait until a stream has failed to read and waits to retry."""
+    retrying = _Retrying()
+    logger = logging.getLogger("bot.channels.web.unavailable")
+    logger.addHandler(retrying)
+    outage.cut()
+    try:
+        service.feed.wake_all()
+        async with asyncio.timeout(10):
+            await retrying.heard.wait()
+    finally:
+        outage.restore()
+        logger.removeHandler(retrying)
+
+
+@pytest.mark.real_socket  # an event stream held open over a real connection
+async def test_a_customers_stream_stays_open_through_an_outage(
+    customer: ChatCustomer,
+    service: Service,
+    outage: Outage,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="bot.channels.web.unavailable")
+    seen = await customer.messages()
+    ticket = await customer.client.post("/api/chat/events/ticket", headers=customer.headers)
+    params = {"ticket": ticket.json()["ticket"], "after": seen[-1]["id"] if seen else 0}
+    async with customer.client.stream("GET", "/api/chat/events", params=params) as stream:
+        lines = stream.aiter_lines()
+        async with asyncio.timeout(20):
+            assert (await anext(lines)).startswith(":")
+            await _stream_meets_the_outage(outage, service)
+            sent = await customer.say("is anyone there?")
+            pushed = []
+            async for event, data in _data_events(lines):
+                if event == "message":
+                    pushed.append(data)
+                if len(pushed) == len(sent["messages"]):
+                    break
+    assert pushed == sent["messages"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.real_socket  # an event stream held open over a real connection
+async def test_a_consoles_stream_stays_open_through_an_outage(
+    queued: ChatCustomer,
+    maria: ConsoleAgent,
+    service: Service,
+    outage: Outage,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="bot.channels.web.unavailable")
+    conversation_id = await _claimed(queued, maria)
+    params = {"conversation": conversation_id, "filter": "all"}
+    async with maria.client.stream("GET", "/console/api/events", params=params) as stream:
+        lines = _data_events(stream.aiter_lines())
+        async with asyncio.timeout(20):
+            # The page's first view: the inbox and the conversation so far.
+            assert [event for event, _ in [await anext(lines), await anext(lines)]] == [
+                "inbox",
+                "conversation",
+            ]
+            await _stream_meets_the_outage(outage, service)
+            await queued.say("are you still there?")
+            texts: list[str] = []
+            async for event, data in lines:
+                if event == "conversation":
+                    assert isinstance(data, dict)
+                    texts += [message["text"] for message in data["messages"]]
+                if "are you still there?" in texts:
+                    break
+    assert texts == ["are you still there?"]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -25,10 +25,12 @@ from bot.channels.web.console.desk import readable, team_name
 from bot.channels.web.console.session import Console
 from bot.channels.web.files import CONSOLE_FILES, AttachmentOut
 from bot.channels.web.typing_indicator import TypingRegistry
+from bot.channels.web.unavailable import StreamRetry
 from bot.runtime.feed import DESK, ChangeFeed, typing_key
 from handoff import markup
 from handoff.attachments import ONLY_FILES, refs_of
 from handoff.card import customer_label
+from handoff.errors import StoreUnavailable
 from handoff.model import Agent, ConversationState, InboxEntry, Message
 from handoff.reading import may_read
 from handoff.store.port import Store
@@ -289,18 +291,31 @@ def build_router(console: Console, *, customer_typing: TypingRegistry) -> APIRou
             keys += [customer_id, typing_key(customer_id)]
         seen: dict[object, int | None] = dict.fromkeys(keys)
         shown_typing = False
+        retry = StreamRetry("a console's event stream")
         while True:
             woken = [key for key, last in seen.items() if last != feed.version(key)]
-            seen = {key: feed.version(key) for key in keys}
-            if DESK in woken:
-                inbox = await read_inbox(service, agent, chosen, search, desk=shared_desk)
-                yield ServerSentEvent(data=inbox.model_dump_json(), event="inbox")
-            if conversation_id is not None and customer_id is not None:
-                if DESK in woken or customer_id in woken:
+            before, seen = seen, {key: feed.version(key) for key in keys}
+            try:
+                if DESK in woken:
+                    inbox = await read_inbox(service, agent, chosen, search, desk=shared_desk)
+                    yield ServerSentEvent(data=inbox.model_dump_json(), event="inbox")
+                if (
+                    conversation_id is not None
+                    and customer_id is not None
+                    and (DESK in woken or customer_id in woken)
+                ):
                     update = await conversation_since(store, conversation_id, after)
                     if update.messages:
                         after = update.messages[-1].seq
                     yield ServerSentEvent(data=update.model_dump_json(), event="conversation")
+            except StoreUnavailable as exc:
+                # Read again after a pause, or sooner if the feed wakes the stream anew;
+                # what was woken stays woken, so the next read covers it.
+                await feed.wait_any(seen, retry.failed(exc))
+                seen = before
+                continue
+            retry.succeeded()
+            if conversation_id is not None and customer_id is not None:
                 typing_now = customer_typing.who(customer_id) is not None
                 if typing_now != shown_typing:
                     shown_typing = typing_now
