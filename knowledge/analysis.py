@@ -43,7 +43,8 @@ _STOP_WORDS: dict[str, frozenset[str]] = {
         dem deres sig sin sit sine der her er var være været har havde
         kan kunne vil ville skal skulle må måtte
         hvordan hvad hvilken hvilket hvilke hvem hvornår hvor hvorfor
-        hej tak bare også nogen noget nogle"""
+        hej tak bare også nogen noget nogle
+        når meget lige altså jo nu sådan nok vel dog"""
     ),
 }
 
@@ -205,6 +206,10 @@ class Analyzer:
                 stem for word in self._weak_words for stem in self._stem(word)
             )
         return all(part in self._weak_stems for part in feature.split(" "))
+
+    def stop_word(self, word: str) -> bool:
+        """Whether a word (as :func:`tokenize` gives it) is one of the language's stop words."""
+        return word in self._stop_words
 
     def weak_word(self, word: str) -> bool:
         """Whether a word (as :func:`tokenize` gives it) says little about a topic."""

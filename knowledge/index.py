@@ -142,6 +142,9 @@ _DENSITY_FIT = -4.439
 _DENSITY = 1.727
 _REFERENCE = -13.964
 
+# A part of a split compound (_LanguageIndex.message_words) has at least this many letters.
+_SHORTEST_COMPOUND_PART = 3
+
 # The reference level (_LanguageIndex.reference_level): held-out questions per article and in
 # all (the development bases keep all of theirs: the sample 114 per language, CLINC150 450,
 # Banking77 231), compared in batches of this many; and the level of a language with fewer
@@ -290,6 +293,9 @@ class _LanguageIndex:
             base_language(lang) or "", _OTHER_EMBEDDING_WEIGHT
         )
         self.drops_weak = base_language(lang) != "en"
+        # English writes compounds apart ("key card"); Danish writes them as one word, and a
+        # word split in two ("fraværs besked") is a typing habit (see message_words).
+        self.joins_split = base_language(lang) != "en"
         self.articles = tuple(articles)
         self.variants = tuple(v for article in self.articles for v in article.variants)
         sizes = [len(article.variants) for article in self.articles]
@@ -421,6 +427,40 @@ class _LanguageIndex:
                     [self.embeddable(text, tokenize(text)) for text in background]
                 )
             return known[self.lang]
+
+    def message_words(self, tokens: Sequence[str]) -> list[str]:
+        """A message's words as this language reads them: split compounds joined.
+
+        People split Danish compounds ("fraværs besked", "svindel mail"); when the joined
+        word is one the articles use and its parts are not both known on their own, the two
+        are read as that word. Short words and stop words are never joined ("min computer
+        er" must not become "computerer").
+        """
+        if not self.joins_split or len(tokens) < 2:
+            return list(tokens)
+        words: list[str] = []
+        position = 0
+        while position < len(tokens):
+            pair = tokens[position : position + 2]
+            if len(pair) == 2 and self._split_compound(pair[0], pair[1]):
+                words.append(pair[0] + pair[1])
+                position += 2
+            else:
+                words.append(tokens[position])
+                position += 1
+        return words
+
+    def _split_compound(self, first: str, second: str) -> bool:
+        """Whether two words of a message are one compound the articles use, typed apart."""
+        if any(
+            len(word) < _SHORTEST_COMPOUND_PART or self.analyzer.stop_word(word)
+            for word in (first, second)
+        ):
+            return False
+        stems = self.analyzer.analyze_words([first + second]).stems
+        if not stems or not all(stem in self.known_words for stem in stems):
+            return False
+        return not (self.knows(first) and self.knows(second))
 
     def knows(self, term: str) -> bool:
         """Whether an article of this language uses a word (as the analyzer leaves it)."""
@@ -708,14 +748,17 @@ class SearchIndex:
         tokens = tokenize(text)
         if len(languages) == 1 and self._mixed(languages[0], tokens):
             languages = self._languages
-        # Each language embeds the message its own way (see _LanguageIndex.embeddable).
-        texts = {index.lang: index.embeddable(text, tokens) for index in languages}
+        # Each language reads (message_words) and embeds (embeddable) the message its own way.
+        words = {index.lang: index.message_words(tokens) for index in languages}
+        texts = {index.lang: index.embeddable(text, words[index.lang]) for index in languages}
         distinct = list(dict.fromkeys(texts.values()))
         vectors = dict(zip(distinct, self.embedding.embed(distinct), strict=True))
         pool = [
             found
             for index in languages
-            for found in index.search(tokens, vectors[texts[index.lang]], max(limit, _POOL))
+            for found in index.search(
+                words[index.lang], vectors[texts[index.lang]], max(limit, _POOL)
+            )
         ]
         pool.sort(key=lambda c: (-c.similarity, c.article.id, c.article.lang))
         shares = _shares(pool)
