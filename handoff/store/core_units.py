@@ -35,6 +35,8 @@ from handoff.store.engine import (
     READ_ONLY,
     SQLITE_BUSY_TIMEOUT_MS,
     _on_sqlite_connect,
+    is_broken_sqlite,
+    on_sqlite_error,
 )
 
 T = TypeVar("T")
@@ -68,6 +70,7 @@ class CoreUnits:
             )
             event.listen(self._sync, "connect", _on_sqlite_connect)
             event.listen(self._sync, "begin", _begin_on_sqlite3)
+            event.listen(self._sync, "handle_error", on_sqlite_error)
             # One thread: SQLite has one writer anyway, and reads are short.
             self._threads = ThreadPoolExecutor(1, thread_name_prefix="helpline-sqlite")
         else:
@@ -131,7 +134,11 @@ def _begin_on_sqlite3(connection: Connection) -> None:
     try:
         driver.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
     except sqlite3.Error as exc:
-        # Sent past SQLAlchemy, so not wrapped in its errors: say what it means here.
+        # Sent past SQLAlchemy, so neither wrapped in its errors nor seen by its
+        # handle_error event: say what it means here, and drop a connection that met an
+        # unreadable file, as on_sqlite_error does for statements.
+        if is_broken_sqlite(exc):
+            connection.invalidate(exc)
         raise StoreUnavailable(f"database error: {exc}") from exc
 
 

@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -109,7 +109,27 @@ def _sqlite_engine(url: str) -> AsyncEngine:
     )
     event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
+    event.listen(engine.sync_engine, "handle_error", on_sqlite_error)
     return engine
+
+
+def on_sqlite_error(context: ExceptionContext) -> None:
+    """Discard a SQLite connection that met an unreadable file or a failing disk.
+
+    Such a connection can keep failing ("file is not a database") after the file is
+    readable again, while a new connection reads it fine; marking the error as a
+    disconnect makes the pool replace the connection instead of handing it out again.
+    Lock timeouts, constraint violations and the like leave the connection usable.
+    """
+    if is_broken_sqlite(context.original_exception):
+        context.is_disconnect = True
+
+
+def is_broken_sqlite(error: BaseException) -> bool:
+    """Whether a sqlite3 error says the file or the disk failed (not a lock or a constraint)."""
+    return type(error) is sqlite3.DatabaseError or (
+        isinstance(error, sqlite3.OperationalError) and "disk i/o" in str(error).lower()
+    )
 
 
 def _on_sqlite_connect(dbapi_connection: Any, connection_record: ConnectionPoolEntry) -> None:

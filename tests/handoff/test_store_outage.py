@@ -64,6 +64,31 @@ async def test_each_kind_of_call_says_the_store_is_unavailable(
     assert (await store.transcript(received.conversation.id))[0].text == "hi"
 
 
+async def test_after_an_outage_that_every_kind_of_call_met_every_call_works(
+    store: SqlStore, outage: Outage
+) -> None:
+    # Pooled connections failed in several ways (some inside a transaction, some at its
+    # start); none may stay broken once the database is back.
+    received = await store.receive_message(channel="web", sender_id="x", message=_says("hi"))
+    customer_id = received.conversation.customer_id
+    calls = [
+        lambda s: s.get_customer(customer_id),
+        lambda s: s.customer_messages(customer_id),
+        lambda s: s.upsert_customer(channel="web", external_id="y", display_name="Y"),
+        *CALLS.values(),
+    ]
+    outage.cut()
+    try:
+        for call in calls:
+            with pytest.raises(StoreUnavailable):
+                await call(store)
+    finally:
+        outage.restore()
+    for call in calls + calls:
+        await call(store)
+    assert (await store.transcript(received.conversation.id))[0].text == "hi"
+
+
 @pytest.mark.postgres
 async def test_the_timer_lead_says_the_store_is_unavailable(postgres_admin: str) -> None:
     # On PostgreSQL only: on SQLite the one process always leads, without asking.

@@ -78,6 +78,8 @@ UI_STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "log": "Conversation",
             "sending": "Sending…",
             "offline": "Connection lost. Trying again…",
+            "unavailable": "We have a problem on our side. Your message will be sent "
+            "as soon as it is solved…",
             "failed": "Your message could not be sent. Please try again.",
             "new": "Start a new conversation",
             "typing_bot": "Helpline is typing…",
@@ -108,6 +110,8 @@ UI_STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "log": "Samtale",
             "sending": "Sender…",
             "offline": "Forbindelsen blev afbrudt. Prøver igen…",
+            "unavailable": "Vi har et problem hos os. Din besked bliver sendt, "
+            "så snart det er løst…",
             "failed": "Din besked kunne ikke sendes. Prøv venligst igen.",
             "new": "Start en ny samtale",
             "typing_bot": "Helpline skriver…",

@@ -641,8 +641,13 @@
         }
         return;
       }
-      showStatus(navigator.onLine ? S.offline : S.queued);
-      await Promise.race([whenOnline(), sleep(Math.min(1000 * 2 ** tries, 15000))]);
+      // The server answered but could not store it (e.g. its database is down): say so,
+      // and come back when it asks to (Retry-After), else after a growing pause.
+      showStatus(!navigator.onLine ? S.queued : res ? S.unavailable : S.offline);
+      const hinted = res ? Number(res.headers.get("Retry-After")) : 0;
+      const pause = hinted > 0 ? hinted * 1000 : Math.min(1000 * 2 ** tries, 15000);
+      // Offline, the browser's "online" event is the moment to try again.
+      await (navigator.onLine ? sleep(pause) : whenOnline());
     }
   }
 
@@ -702,9 +707,10 @@
         for (const m of (await res.json()).messages) renderMessage(m);
         startLive();
       } else {
+        // A refusal's reason is written for the customer; a server error's is not.
         let detail = null;
         try {
-          detail = res ? (await res.json()).detail : null;
+          detail = res && res.status < 500 ? (await res.json()).detail : null;
         } catch (e) {
           detail = null;
         }
