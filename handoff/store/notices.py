@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.engine import Connection
 
 from handoff.errors import NotFound
@@ -92,12 +92,15 @@ class NoticesSql(SqlBase):
 # Units ----------------------------------------------------------------------------------
 
 
+_notice = NoticeRow.__table__.c
+# Built once: building and hashing the statement cost as much as running it.
+_ACTIVE = (
+    select(*_notice)
+    .where(_notice.starts_at <= bindparam("b_now"))
+    .where(or_(_notice.ends_at.is_(None), _notice.ends_at > bindparam("b_now")))
+    .order_by(_notice.starts_at, _notice.id)
+)
+
+
 def _active_notices(connection: Connection, now: datetime) -> list[Notice]:
-    notices = NoticeRow.__table__.c
-    query = (
-        select(*notices)
-        .where(notices.starts_at <= now)
-        .where(or_(notices.ends_at.is_(None), notices.ends_at > now))
-        .order_by(notices.starts_at, notices.id)
-    )
-    return [notice_value(row) for row in connection.execute(query)]
+    return [notice_value(row) for row in connection.execute(_ACTIVE, {"b_now": now})]
