@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -28,7 +28,7 @@ from bot.runtime.feed import DESK, ChangeFeed
 from bot.runtime.incoming import Delivery, Handled, IncomingMessage, clean_text
 from bot.runtime.outbound import Outbound, TranscriptListener
 from bot.runtime.turn import HISTORY_WINDOW, CustomerTurns
-from bot.settings.model import HandoffPolicy, Routing
+from bot.settings.model import HandoffPolicy, Routing, Team
 from handoff import attachments, payloads
 from handoff.attachments import NewAttachment
 from handoff.errors import NotFound
@@ -68,7 +68,7 @@ class Runtime:
         actions: ActionRunner,
         phrases: Phrases,
         feed: ChangeFeed,
-        team_names: Mapping[str, str],
+        teams: Sequence[Team],
         status: DeskStatus,
         policy: HandoffPolicy,
         routing: Routing,
@@ -88,7 +88,7 @@ class Runtime:
             phrases=phrases,
             outbound=self._outbound,
             routing=routing,
-            team_names=dict(team_names),
+            teams={team.id: team for team in teams},
             status=status,
         )
         self._turns = CustomerTurns(

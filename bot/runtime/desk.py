@@ -8,7 +8,7 @@ through the :class:`bot.runtime.outbound.Outbound` it is given.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -19,7 +19,7 @@ from bot.errors import MessageRejected
 from bot.runtime.feed import DESK, ChangeFeed
 from bot.runtime.incoming import clean_text
 from bot.runtime.outbound import Outbound
-from bot.settings.model import Routing
+from bot.settings.model import Routing, Team
 from handoff import attachments, payloads
 from handoff.attachments import NewAttachment
 from handoff.errors import NotOwner
@@ -57,7 +57,7 @@ class DeskActions:
         phrases: Phrases,
         outbound: Outbound,
         routing: Routing,
-        team_names: dict[str, str],
+        teams: Mapping[str, Team],
         status: DeskStatus | None = None,
     ) -> None:
         self._store = store
@@ -65,14 +65,19 @@ class DeskActions:
         self._phrases = phrases
         self._outbound = outbound
         self._routing = routing
-        self._team_names = team_names
+        self._teams = teams
         self._status = status
 
     # Routing --------------------------------------------------------------------------
 
     def team_label(self, team: str | None, language: str | None) -> str:
-        """A team's display name, or "our support team" in the customer's language."""
-        return self._team_names.get(team or "") or self._phrases.get("team_default", language)
+        """A team's display name, or "our support team", in the customer's language."""
+        return self.team_name(team, language) or self._phrases.get("team_default", language)
+
+    def team_name(self, team: str | None, language: str | None) -> str | None:
+        """A configured team's display name in the customer's language (None: no such team)."""
+        configured = self._teams.get(team or "")
+        return configured.name_in(language) if configured is not None else None
 
     async def assign_waiting(self, conversation_id: UUID) -> Conversation | None:
         """Give a queued conversation to an available agent, if there is one.
@@ -142,7 +147,7 @@ class DeskActions:
         if conversation.owner_agent_id is None:
             raise ValueError(f"conversation {conversation.id} has no owner to announce")
         agent = await self._store.get_agent(conversation.owner_agent_id)
-        team = self._team_names.get(conversation.team or "")
+        team = self.team_name(conversation.team, conversation.language)
         key = MessageKind.AGENT_JOINED if team else MessageKind.AGENT_JOINED_NO_TEAM
         return await self._system(conversation, key, agent=agent, team=team)
 
@@ -181,7 +186,7 @@ class DeskActions:
         conversation = await self._store.transfer_to_agent(conversation_id, agent_id, to_agent_id)
         self._feed.publish(DESK)
         agent = await self._store.get_agent(to_agent_id)
-        team = self._team_names.get(conversation.team or "")
+        team = self.team_name(conversation.team, conversation.language)
         key = MessageKind.AGENT_JOINED if team else MessageKind.AGENT_JOINED_NO_TEAM
         return await self._system(conversation, key, agent=agent, team=team)
 
@@ -308,7 +313,7 @@ class DeskActions:
         """
         conversation = await self._store.claim(conversation_id, agent_id)
         agent = await self._store.get_agent(agent_id)
-        team = self._team_names.get(conversation.team or "")
+        team = self.team_name(conversation.team, conversation.language)
         key = MessageKind.AGENT_JOINED if team else MessageKind.AGENT_JOINED_NO_TEAM
         return await self._system(conversation, key, agent=agent, team=team)
 

@@ -123,7 +123,7 @@ def build_runtime(
         actions=runner,
         phrases=phrases,
         feed=feed,
-        team_names={team.id: team.name for team in settings.teams},
+        teams=settings.teams,
         default_language=settings.default_language,
         max_message_chars=settings.max_message_chars,
         status=build_desk_status(settings, store, phrases),

@@ -45,10 +45,17 @@ class Team(BaseModel):
 
     id: str
     name: str
+    #: The name customers read in other languages, by language code (``{ da = "IT-support" }``);
+    #: a language without one reads ``name``.
+    names: dict[str, str] = {}
     #: Whether this team's handoffs are mirrored into the Telegram staff group. Every
     #: member of the group sees every topic, so a team whose conversations must stay
     #: with the team (security incidents) is kept out of it and worked in the console.
     telegram_staff_group: bool = True
+
+    def name_in(self, language: str | None) -> str:
+        """The team's name as a customer writing ``language`` reads it."""
+        return self.names.get(language or "", self.name)
 
 
 class DemoAgent(BaseModel):
