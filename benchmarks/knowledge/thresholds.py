@@ -3,6 +3,7 @@
 Usage (from the repository root)::
 
     python benchmarks/knowledge/thresholds.py [--model wordllama|minilm] [--fit]
+        [--from-index] [--seed N] [--rounds N]
 
 It searches the three development protocols (the sample knowledge's realistic cases,
 ``sample``; CLINC150 dev, ``CLINC-dev``; Banking77 with unseen intents, ``B77-unseen``) with
@@ -17,11 +18,11 @@ put into the index, in two steps:
 
 1. logistic regression of "the best candidate is the right answer", each protocol weighing
    the same (a score that reads as a probability);
-2. from there, a seeded random search that moves the coefficients towards the
-   targets at the default threshold: it maximises the smallest margin by which a target
-   is met (:data:`TARGETS`; a negative margin is a miss), and keeps each coefficient on the
-   side its evidence argues for (:data:`SIGNS`: more words no article uses never raise
-   the score).
+2. from there (or, with ``--from-index``, from the index's current coefficients), a seeded
+   random search that moves the coefficients towards the targets at the default
+   threshold: it maximises the smallest margin by which a target is met (:data:`TARGETS`;
+   a negative margin is a miss), and keeps each coefficient on the side its evidence
+   argues for (:data:`SIGNS`: more words no article uses never raise the score).
 """
 
 from __future__ import annotations
@@ -69,13 +70,12 @@ FEATURES = (
 )
 #: The development targets (answer precision, in-knowledge answered right, declined) that the
 #: second step of the fit aims at; 0 is no target. CLINC150's and Banking77's are the issue's.
-#: The sample's are its figures before the reference level (97.0% / 84.2% / 98.6%, rounded
-#: down): the issue's own (95% / 90% / 75%) could only be met on the sample by answering
-#: questions such as "the coffee machine is broken" or by missing Banking77's precision
-#: (docs/knowledge.md), so the fit may move CLINC150 and Banking77 to their targets only
-#: without making the sample worse.
+#: The sample's answered right is the issue's (90%); its precision and declined are stricter
+#: than the issue's (95% / 75%), near its figures before (97.0% / 98.6%): the issue's own
+#: were met by answering questions such as "the heating in the office is not working" and
+#: "har kontoret åbent på lørdag" with IT articles (docs/knowledge.md).
 TARGETS = {
-    "sample": (0.965, 0.842, 0.97),
+    "sample": (0.96, 0.90, 0.97),
     "CLINC-dev": (0.92, 0.85, 0.80),
     "B77-unseen": (0.92, 0.80, 0.0),
 }
@@ -117,7 +117,13 @@ def features(candidate: Candidate) -> list[float]:
     ]
 
 
-def fit_model(trials: dict[str, list[Trial]], *, rounds: int = 2500, seed: int = 0) -> None:
+def fit_model(
+    trials: dict[str, list[Trial]],
+    *,
+    rounds: int = 2500,
+    seed: int = 0,
+    start: tuple[float, Array] | None = None,
+) -> None:
     """Print the confidence model fitted to the development trials (module docstring)."""
     from sklearn.linear_model import LogisticRegression
 
@@ -135,6 +141,9 @@ def fit_model(trials: dict[str, list[Trial]], *, rounds: int = 2500, seed: int =
     bias = float(model.intercept_[0])
     coefficients = _signed(model.coef_[0], signs)
     print(f"\nlogistic regression: bias {bias:.3f}, " + _listed(coefficients))
+    if start is not None:
+        bias, coefficients = start[0], _signed(start[1], signs)
+        print(f"the index's: bias {bias:.3f}, " + _listed(coefficients))
     tables = {name: _Table.of(trials[name]) for name in TARGETS}
 
     def worst(bias: float, coefficients: Array) -> float:
@@ -159,6 +168,27 @@ def fit_model(trials: dict[str, list[Trial]], *, rounds: int = 2500, seed: int =
     print(
         f"towards the targets (smallest margin {best:+.3f}): bias {bias:.3f}, "
         + _listed(coefficients)
+    )
+
+
+def _index_coefficients() -> tuple[float, Array]:
+    """The confidence model in knowledge/index.py, in the order of :data:`FEATURES`."""
+    from knowledge import index
+
+    return index._BIAS, np.asarray(
+        [
+            index._RANKING,
+            index._FIT,
+            index._BEST_VARIANT,
+            index._PROBABILITY,
+            index._UNKNOWN,
+            index._COVERAGE,
+            index._BACKGROUND,
+            index._DENSITY_RANKING,
+            index._DENSITY_FIT,
+            index._DENSITY,
+            index._REFERENCE,
+        ]
     )
 
 
@@ -236,6 +266,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", choices=("wordllama", "minilm"), default="wordllama")
     parser.add_argument("--fit", action="store_true", help="refit the confidence model")
+    parser.add_argument(
+        "--from-index",
+        action="store_true",
+        help="start the search towards the targets from the index's current coefficients",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="the random search's seed")
+    parser.add_argument("--rounds", type=int, default=2500, help="the random search's steps")
     args = parser.parse_args()
     embedding = load_embedding(args.model)
     protocols = {name: bases.build(name) for name in (*DEVELOPMENT[:2], *HELD_OUT)}
@@ -259,7 +296,8 @@ def main() -> None:
             )
         print(f"| {threshold:.2f} | " + " | ".join(cells) + " |")
     if any(t.expected == HANDOFF for t in trials["sample"]) and args.fit:
-        fit_model(trials)
+        start = _index_coefficients() if args.from_index else None
+        fit_model(trials, rounds=args.rounds, seed=args.seed, start=start)
     elif args.fit:
         print("no handoff cases to fit on", file=sys.stderr)
     # A reminder of what a score means: the share of the right answers among the best

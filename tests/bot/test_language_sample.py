@@ -109,6 +109,9 @@ async def test_the_handoff_is_in_the_customers_language(runtime: Runtime) -> Non
         ("kan ikke finde min fraværs besked", "out-of-office"),
         ("min baerbare er meget langsom", "laptop-slow"),
         ("vaer sod at hjaelpe, jeg er laast ude af min konto", "account-locked"),
+        # Long informal Danish messages: their topic words decide, not the filler.
+        ("jeg har glemt min kode til computeren og det er sent om aftenen", "password-reset"),
+        ("min mus er gået i stykker og jeg skal bruge en ny i morgen", "peripherals-request"),
         # English words inside a Danish sentence.
         ("min laptop er mega slow", "laptop-slow"),
         ("kan ikke connecte til vpn", "vpn-connect"),
