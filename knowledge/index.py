@@ -45,7 +45,9 @@ Danish: words that only say that something is wrong ("virker ikke", "fungerer ik
 little in the word vectors and are left out of the embedded text, so "outlook virker ikke"
 is about Outlook; æ, ø and å are compared as ae, oe and aa ("vaer", "laast"); a Danish
 message with words only the English articles use ("min laptop er mega slow") is searched in
-both languages.
+both languages; a compound typed as two words is read as one ("fraværs besked"); a long
+message is embedded with its topic words alone, without the stop words that the
+English-trained model would read as English.
 
 Each language has its own vector spaces: a message is compared with English articles as
 English text and with Danish articles as Danish text, so no language guess is needed. When
