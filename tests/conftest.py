@@ -4,10 +4,12 @@
 of its own (``HELPLINE_TEST_DATABASE_URL``). Without a PostgreSQL server the PostgreSQL
 half is skipped, unless ``HELPLINE_REQUIRE_POSTGRES=1`` (CI) turns that into a failure.
 
-``migrated_sqlite`` puts a copy of a SQLite file that the migrations brought to the newest
-schema once per session where a test's store is about to open: the store's own start-up
-upgrade then finds it at head, as a restarted service does, instead of running every
-revision again for each test. The migrations themselves are tested on empty databases.
+``at_head`` fills an empty test database with a copy of a schema that the migrations brought
+to the newest revision once per worker, where a test's store is about to open: a copy of the
+SQLite file, or on PostgreSQL the ``pg_dump`` of the migrated schema (tables, indexes,
+triggers, sequences and Alembic's version row) replayed into the test's schema. The store's
+own start-up upgrade then finds it at head, as a restarted service does, instead of running
+every revision again for each test. The migrations themselves are tested on empty databases.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +32,7 @@ from handoff.store.migrate import migrate
 from tests.outage import Outage, postgres_outage, sqlite_outage
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SEARCH_PATH_OPTION = "-csearch_path="
 
 
 def postgres_url() -> str:
@@ -70,7 +74,7 @@ def postgres_schema_url(postgres_admin: str) -> Iterator[str]:
     try:
         yield (
             make_url(postgres_url())
-            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .update_query_dict({"options": f"{SEARCH_PATH_OPTION}{schema}"})
             .render_as_string(hide_password=False)
         )
     finally:
@@ -99,27 +103,101 @@ def outage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Outage]:
         yield postgres
 
 
+def _migrate_in_a_thread(url: str) -> None:
+    # A thread of its own: a session fixture may be set up while a test's loop exists.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(asyncio.run, migrate(url)).result()
+
+
 @pytest.fixture(scope="session")
 def sqlite_at_head(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file the migrations brought from empty to the newest schema."""
     path = tmp_path_factory.mktemp("schema") / "helpline.db"
-    # A thread of its own: a session fixture may be set up while a test's loop exists.
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        thread.submit(asyncio.run, migrate(f"sqlite+aiosqlite:///{path}")).result()
+    _migrate_in_a_thread(f"sqlite+aiosqlite:///{path}")
     return path
 
 
+#: Stands for the schema's name in :func:`postgres_at_head`'s script.
+SCHEMA_PLACEHOLDER = "helpline_schema_at_head_0a5c"
+
+
+@pytest.fixture(scope="session")
+def postgres_at_head(postgres_admin: str) -> str | None:
+    """The SQL script of a PostgreSQL schema the migrations brought from empty to the newest
+    revision, as ``pg_dump`` writes it (with the rows of Alembic's version table), its name
+    replaced by :data:`SCHEMA_PLACEHOLDER`; ``None`` without ``pg_dump`` (each store then
+    migrates its empty schema itself)."""
+    pg_dump = shutil.which("pg_dump")
+    if pg_dump is None:
+        return None
+    schema = f"{SCHEMA_PLACEHOLDER}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    try:
+        _migrate_in_a_thread(
+            make_url(postgres_url())
+            .update_query_dict({"options": f"{SEARCH_PATH_OPTION}{schema}"})
+            .render_as_string(hide_password=False)
+        )
+        dumped = subprocess.run(
+            [
+                pg_dump,
+                f"--dbname={postgres_admin}",
+                f"--schema={schema}",
+                "--no-owner",
+                "--no-privileges",
+                "--inserts",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        with psycopg.connect(postgres_admin, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    statements = [
+        line
+        for line in dumped.splitlines()
+        # psql's meta-commands (\restrict) are for psql; the test's schema exists already.
+        if not line.startswith("\\") and line != f"CREATE SCHEMA {schema};"
+    ]
+    return "\n".join(statements).replace(schema, SCHEMA_PLACEHOLDER)
+
+
+def _schema_of(url: str) -> str | None:
+    options = make_url(url).query.get("options")
+    if isinstance(options, str) and options.startswith(SEARCH_PATH_OPTION):
+        return options.removeprefix(SEARCH_PATH_OPTION)
+    return None
+
+
 @pytest.fixture
-def migrated_sqlite(sqlite_at_head: Path) -> Callable[[str], None]:
-    """Copies the migrated SQLite file to a SQLite URL's path that holds no database yet;
-    leaves any other URL (PostgreSQL, an existing file) alone."""
+def at_head(request: pytest.FixtureRequest, sqlite_at_head: Path) -> Callable[[str], None]:
+    """Fills the empty database at a URL with a copy of the schema at head: the migrated
+    SQLite file copied to a path that holds no database yet, or :func:`postgres_at_head`'s
+    script replayed into a test schema that has no table yet. Leaves any other URL alone."""
 
     def place(url: str) -> None:
         parsed = make_url(url)
-        if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and not Path(parsed.database).exists():
+                shutil.copyfile(sqlite_at_head, parsed.database)
             return
-        target = Path(parsed.database)
-        if not target.exists():
-            shutil.copyfile(sqlite_at_head, target)
+        schema = _schema_of(url)
+        if parsed.get_backend_name() != "postgresql" or schema is None:
+            return
+        script: str | None = request.getfixturevalue("postgres_at_head")
+        admin: str = request.getfixturevalue("postgres_admin")
+        if script is None:
+            return
+        with psycopg.connect(admin) as conn:
+            tables = conn.execute(
+                "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE n.nspname = %s",
+                (schema,),
+            ).fetchone()
+            if tables is not None and tables[0] == 0:
+                # One transaction: a failed replay leaves the schema empty, not half made.
+                conn.execute(script.replace(SCHEMA_PLACEHOLDER, schema))
 
     return place

@@ -106,10 +106,8 @@ def settings(tmp_path: Path, knowledge_dir: Path) -> Settings:
 
 
 @pytest.fixture
-async def store(
-    settings: Settings, migrated_sqlite: Callable[[str], None]
-) -> AsyncIterator[SqlStore]:
-    migrated_sqlite(settings.database_url)
+async def store(settings: Settings, at_head: Callable[[str], None]) -> AsyncIterator[SqlStore]:
+    at_head(settings.database_url)
     opened = await SqlStore.open(settings.database_url, migrate=True)
     yield opened
     await opened.close()

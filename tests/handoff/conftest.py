@@ -38,9 +38,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def store(
-    database_url: str, clock: FakeClock, migrated_sqlite: Callable[[str], None]
+    database_url: str, clock: FakeClock, at_head: Callable[[str], None]
 ) -> AsyncIterator[SqlStore]:
-    migrated_sqlite(database_url)
+    at_head(database_url)
     opened = await SqlStore.open(database_url, migrate=True, clock=clock)
     yield opened
     await opened.close()

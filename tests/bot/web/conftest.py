@@ -116,11 +116,9 @@ def web_settings(tmp_path: Path, web_knowledge_dir: Path) -> Settings:
 
 
 @pytest.fixture
-async def service(
-    web_settings: Settings, migrated_sqlite: Callable[[str], None]
-) -> AsyncIterator[Service]:
+async def service(web_settings: Settings, at_head: Callable[[str], None]) -> AsyncIterator[Service]:
     """The whole service, built by the composition root."""
-    migrated_sqlite(web_settings.database_url)
+    at_head(web_settings.database_url)
     built = await build_service(web_settings)
     yield built
     await built.close()
