@@ -153,7 +153,14 @@ class StaticEmbedding:
         # so 100,000 texts at once would cost half a gigabyte for a moment.
         for first in range(0, len(texts), _BATCH):
             batch = list(texts[first : first + _BATCH])
-            encodings = self._tokenizer.encode_batch(batch, add_special_tokens=False)
+            # One text (a message) is encoded in this thread: encode_batch hands its work to
+            # the tokenizer's thread pool, and on a busy machine the wait for a pool thread
+            # to get a core is added to the customer's.
+            encodings = (
+                [self._tokenizer.encode(batch[0], add_special_tokens=False)]
+                if len(batch) == 1
+                else self._tokenizer.encode_batch(batch, add_special_tokens=False)
+            )
             for row, encoding in enumerate(encodings, first):
                 if encoding.ids:
                     ids = np.minimum(np.asarray(encoding.ids, dtype=np.int64), last)
