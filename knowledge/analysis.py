@@ -254,14 +254,14 @@ class Analyzer:
         cached = self._cache.get(term)
         if cached is not None:
             return cached
-        if self._folds:
-            term = term.translate(_DANISH_FOLDING)
-        if len(term) > _MAX_STEMMED_LENGTH or not self._stemmers:
-            return (term,)
+        folded = term.translate(_DANISH_FOLDING) if self._folds else term
+        if len(folded) > _MAX_STEMMED_LENGTH or not self._stemmers:
+            return (folded,)
         with self._lock:
             # dict.fromkeys keeps the first of equal stems, in stemmer order.
-            stems = tuple(dict.fromkeys(stem(term) for stem in self._stemmers))
+            stems = tuple(dict.fromkeys(stem(folded) for stem in self._stemmers))
             if len(self._cache) >= _STEM_CACHE_SIZE:
                 self._cache.clear()
+            # Kept under the word as it was asked for: weak_word() asks with "ø", not "oe".
             self._cache[term] = stems
         return stems
