@@ -145,6 +145,8 @@ class StaticEmbedding:
         Returns:
             An array of shape ``(len(texts), dimensions)``.
         """
+        if len(texts) == 1:
+            return self._embed_one(texts[0])[np.newaxis]
         vectors = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         if not texts:
             return vectors
@@ -153,14 +155,7 @@ class StaticEmbedding:
         # so 100,000 texts at once would cost half a gigabyte for a moment.
         for first in range(0, len(texts), _BATCH):
             batch = list(texts[first : first + _BATCH])
-            # One text (a message) is encoded in this thread: encode_batch hands its work to
-            # the tokenizer's thread pool, and on a busy machine the wait for a pool thread
-            # to get a core is added to the customer's.
-            encodings = (
-                [self._tokenizer.encode(batch[0], add_special_tokens=False)]
-                if len(batch) == 1
-                else self._tokenizer.encode_batch(batch, add_special_tokens=False)
-            )
+            encodings = self._tokenizer.encode_batch(batch, add_special_tokens=False)
             for row, encoding in enumerate(encodings, first):
                 if encoding.ids:
                     ids = np.minimum(np.asarray(encoding.ids, dtype=np.int64), last)
@@ -168,6 +163,27 @@ class StaticEmbedding:
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         np.divide(vectors, norms, out=vectors, where=norms > 0)
         return vectors
+
+    def _embed_one(self, text: str) -> Vectors:
+        """:meth:`embed` of one text (a message), with the same numbers in fewer steps.
+
+        It is encoded in this thread: ``encode_batch`` hands its work to the tokenizer's
+        thread pool, and on a busy machine the wait for a pool thread is added to the
+        customer's. The mean and the norm are the same float32 sums as ``embed``'s.
+        """
+        vector = np.zeros(self.dimensions, dtype=np.float32)
+        ids = self._tokenizer.encode(text, add_special_tokens=False).ids
+        if not ids:
+            return vector
+        last = self._table.shape[0] - 1
+        if max(ids) > last:
+            ids = [min(i, last) for i in ids]
+        np.add.reduce(self._table[ids], axis=0, dtype=np.float32, out=vector)
+        vector /= np.float32(len(ids))
+        norm = np.sqrt(np.add.reduce(vector * vector))
+        if norm > 0:
+            vector /= norm
+        return vector
 
 
 class JointEmbedding:

@@ -156,6 +156,8 @@ _TOPIC_WORDS_ALONE = 4
 # The most words whose knows() answer an index keeps; cleared when full, so that a stream of
 # unique junk words cannot grow it forever.
 _TERM_CACHE_SIZE = 20_000
+# The same for words' letter n-grams, which take more room (about 1 kB a word).
+_NGRAM_CACHE_SIZE = 4_000
 
 # A part of a split compound (_LanguageIndex.message_words) has at least this many letters.
 _SHORTEST_COMPOUND_PART = 3
@@ -326,8 +328,10 @@ class _LanguageIndex:
         ).build_analyzer()
         # Each text's stems, kept while building (see _words).
         self._stems: dict[str, tuple[str, ...]] = {}
-        # Whether the articles use a word (knows), asked for each word of every message.
+        # Whether the articles use a word (knows), asked for each word of every message, and
+        # a message word's letter n-grams (_term_ngrams).
         self._known_terms: dict[str, bool] = {}
+        self._ngrams: dict[str, tuple[str, ...]] = {}
         background = BACKGROUND.get(base_language(lang) or "") or tuple(
             text for texts in BACKGROUND.values() for text in texts
         )
@@ -521,7 +525,7 @@ class _LanguageIndex:
             weight = weights[stem] = self.fields.word_idf(0, stem)
             if stem in self.known_words or any(other.knows(term) for other in self.others):
                 continue
-            grams = self._char_ngrams(term)
+            grams = self._term_ngrams(term)
             known = sum(gram in self.known_chars for gram in grams) / len(grams) if grams else 0.0
             unknown += weight * (1.0 - known)
         total = sum(weights.values())
@@ -551,14 +555,21 @@ class _LanguageIndex:
 
     def word_features(self, words: Sequence[str]) -> tuple[list[str], list[str]]:
         """:meth:`features` of a text that :func:`knowledge.analysis.tokenize` has split."""
-        return self._analysed_features(self.analyzer.analyze_words(words))
-
-    def _analysed_features(self, analysis: Analysis) -> tuple[list[str], list[str]]:
-        """:meth:`features` of a text that this language's analyzer has analysed."""
+        analysis = self.analyzer.analyze_words(words)
         stems = analysis.stems
         words = [*stems, *(f"{a} {b}" for a, b in pairwise(stems))]
         chars = self._char_ngrams(" ".join(analysis.terms)) if analysis.terms else []
         return words, chars
+
+    def _term_ngrams(self, term: str) -> tuple[str, ...]:
+        """The letter n-grams of one word of a message (the character features)."""
+        grams = self._ngrams.get(term)
+        if grams is None:
+            grams = tuple(self._char_ngrams(term))
+            if len(self._ngrams) >= _NGRAM_CACHE_SIZE:
+                self._ngrams.clear()
+            self._ngrams[term] = grams
+        return grams
 
     def search(self, tokens: Sequence[str], query: Vectors, limit: int) -> list[_Found]:
         """Up to ``limit`` articles, best first, with their similarity to a message.
@@ -568,7 +579,11 @@ class _LanguageIndex:
         them once.
         """
         analysis = self.analyzer.analyze_words(tokens)
-        words, chars = self._analysed_features(analysis)
+        stems = analysis.stems
+        words = [*stems, *(f"{a} {b}" for a, b in pairwise(stems))]
+        # The n-grams of the words one after the other are those of the text (char_wb pads
+        # each word on its own), and a message's words recur.
+        chars = [gram for term in analysis.terms for gram in self._term_ngrams(term)]
         if not words or not self.articles:
             return []
         weight = self.embedding_weight
