@@ -72,6 +72,9 @@ _MESSAGES_BY_EXTERNAL_IDS = _with_agent().where(
     _message.c.external_id.in_(bindparam("b_external_ids", expanding=True))
 )
 _MESSAGE_IDS = select(_message.c.id).where(_message.c.id.in_(bindparam("b_ids", expanding=True)))
+# The replies of a turn all answer one message: an expanding IN is rendered again at every
+# execution, which made the check cost half as much again as this one.
+_MESSAGE_ID = select(_message.c.id).where(_message.c.id == bindparam("b_id"))
 _AGENT_NAMES = select(_agent.c.id, _agent.c.name).where(
     _agent.c.id.in_(bindparam("b_ids", expanding=True))
 )
@@ -473,7 +476,11 @@ def _check_replied_to(connection: Connection, ids: set[int | None]) -> None:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return
-    found = set(connection.execute(_MESSAGE_IDS, {"b_ids": sorted(wanted)}).scalars())
+    if len(wanted) == 1:
+        [only] = wanted
+        found = set(connection.execute(_MESSAGE_ID, {"b_id": only}).scalars())
+    else:
+        found = set(connection.execute(_MESSAGE_IDS, {"b_ids": sorted(wanted)}).scalars())
     for message_id in wanted - found:
         raise NotFound("message", message_id)
 
