@@ -191,13 +191,18 @@ def at_head(request: pytest.FixtureRequest, sqlite_at_head: Path) -> Callable[[s
         if script is None:
             return
         with psycopg.connect(admin) as conn:
-            tables = conn.execute(
-                "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                " WHERE n.nspname = %s",
+            found = conn.execute(
+                "SELECT r.rolname, count(c.oid) FROM pg_namespace n"
+                " JOIN pg_roles r ON r.oid = n.nspowner"
+                " LEFT JOIN pg_class c ON c.relnamespace = n.oid"
+                " WHERE n.nspname = %s GROUP BY r.rolname",
                 (schema,),
             ).fetchone()
-            if tables is not None and tables[0] == 0:
-                # One transaction: a failed replay leaves the schema empty, not half made.
+            if found is not None and found[1] == 0:
+                # As the schema's owner, who then owns the tables as if its store had
+                # migrated them (the outage's role does); in one transaction, so that a
+                # failed replay leaves the schema empty, not half made.
+                conn.execute(sql.SQL("SET LOCAL ROLE {}").format(sql.Identifier(found[0])))
                 conn.execute(script.replace(SCHEMA_PLACEHOLDER, schema))
 
     return place
