@@ -1,6 +1,10 @@
 """Fixtures for the web chat and console: the real service and its app, spoken to over HTTP.
 
 The service runs on a real SQLite file and a small knowledge folder in English and Danish.
+Its file starts as a copy of the desk that a first start with the same demo agents left
+behind once per worker (migrated, and the demo agents created by the service's own seeding):
+each test's service starts as a restarted one does, instead of hashing two passwords with
+Argon2 (about 0.4 s of CPU) on every start.
 Clients reach its app in-process (``httpx.ASGITransport``): the same requests and
 responses, without a server to start and stop for each test. Tests where the socket is the
 point (event streams, per-address limits) are marked ``real_socket``, and tests that use
@@ -13,8 +17,10 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +28,13 @@ import httpx
 import pytest
 import uvicorn
 from playwright.async_api import Browser, async_playwright
+from sqlalchemy.engine import make_url
 
 from bot.channels.web import create_app
-from bot.service.composition import Service, build_service
-from bot.settings.model import Settings, load_settings
+from bot.service.composition import Service, build_service, seed_demo_agents
+from bot.settings.model import DemoAgent, Settings, load_settings
 from handoff.passwords import hash_password
+from handoff.store.sql import SqlStore
 
 ARTICLES = {
     "network/vpn.en.md": """---
@@ -115,9 +123,47 @@ def web_settings(tmp_path: Path, web_knowledge_dir: Path) -> Settings:
     )
 
 
+async def _seed(url: str, settings: Settings) -> None:
+    store = await SqlStore.open(url, migrate=True)
+    try:
+        await seed_demo_agents(settings, store)
+    finally:
+        await store.close()
+
+
+@pytest.fixture(scope="session")
+def seeded_desk(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_at_head: Path
+) -> Callable[[Settings], None]:
+    """Copies to a deployment's SQLite path that holds no database yet a file at head in
+    which the service's own seeding created its demo agents (one file per set of demo
+    agents, made on first use); leaves any other URL alone."""
+    made: dict[tuple[DemoAgent, ...], Path] = {}
+
+    def place(settings: Settings) -> None:
+        url = make_url(settings.database_url)
+        if url.get_backend_name() != "sqlite" or not url.database or Path(url.database).exists():
+            return
+        if settings.demo_agents not in made:
+            path = tmp_path_factory.mktemp("desk") / "helpline.db"
+            shutil.copyfile(sqlite_at_head, path)
+            # A thread of its own: the test's event loop is running.
+            with ThreadPoolExecutor(max_workers=1) as thread:
+                thread.submit(asyncio.run, _seed(f"sqlite+aiosqlite:///{path}", settings)).result()
+            made[settings.demo_agents] = path
+        shutil.copyfile(made[settings.demo_agents], url.database)
+
+    return place
+
+
 @pytest.fixture
-async def service(web_settings: Settings, at_head: Callable[[str], None]) -> AsyncIterator[Service]:
+async def service(
+    web_settings: Settings,
+    at_head: Callable[[str], None],
+    seeded_desk: Callable[[Settings], None],
+) -> AsyncIterator[Service]:
     """The whole service, built by the composition root."""
+    seeded_desk(web_settings)
     at_head(web_settings.database_url)
     built = await build_service(web_settings)
     yield built
