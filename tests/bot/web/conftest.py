@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 import uvicorn
 from playwright.async_api import Browser, async_playwright
 from sqlalchemy.engine import make_url
@@ -402,7 +403,7 @@ def screenshots(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def chromium_path() -> Path:
     """Debian's Chromium; skipped when it is not installed (a failure in CI)."""
     if not CHROMIUM.exists():
@@ -413,15 +414,29 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture
-async def chromium_browser(chromium_path: Path) -> AsyncIterator[Browser]:
-    """A headless Chromium driven by Playwright."""
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def chromium(chromium_path: Path) -> AsyncIterator[Browser]:
+    """One headless Chromium per test process, driven by Playwright.
+
+    Starting Playwright's driver and the browser takes one to three seconds; each test
+    gets a fresh browser context instead (its own cookies, storage and pages), which is
+    what isolates one test's browser from another's.
+    """
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
             executable_path=str(chromium_path), args=CHROMIUM_ARGS
         )
         yield launched
         await launched.close()
+
+
+@pytest.fixture
+async def chromium_browser(chromium: Browser) -> AsyncIterator[Browser]:
+    """The process's Chromium, for a test that opens its own contexts; whatever context it
+    leaves open is closed after it, so no page of one test lives on into the next."""
+    yield chromium
+    for context in chromium.contexts:
+        await context.close()
 
 
 SOFIE = ("sofie", "sofie-secret")
