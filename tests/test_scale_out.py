@@ -8,8 +8,11 @@ between the processes. Then:
   reply after its message and before the next one;
 * two agents logged into different processes claim the same queued conversation at the
   same moment, and exactly one wins;
-* a notice starting a few seconds ahead reaches each queued customer exactly once and is
-  announced to the Telegram notice chat exactly once (its timer fired once, in one process);
+* a notice starting a second ahead reaches each queued customer exactly once and is
+  announced to the Telegram notice chat exactly once (its timer fired once, in one process).
+  That nothing fires it again is shown by a later notice: ticks fire the most overdue
+  timer first and one process at a time, so once the later notice has reached everyone,
+  a tick has run that would have fired the first one again had it still been due;
 * exactly one process polls Telegram. The fake Bot API is served under one path prefix
   per process (``/p0/bot<token>/...``, ``/p1/bot<token>/...``, set through
   ``HELPLINE_TELEGRAM_API_URL``), so each ``getUpdates`` says which process sent it,
@@ -21,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -59,6 +61,7 @@ QUESTIONS = (
 TELEGRAM_CHATS = (701, 702, 703)
 NOTICE_CHAT = -100_777
 NOTICE_TEXT = "Scale-out test: the mail server restarts tonight."
+LATER_TEXT = "Scale-out test: the mail server is back."
 PASSWORD = "correct horse battery staple"
 AGENTS = ("ana", "ben")
 TEAMS = ("it-support", "accounts", "security")
@@ -176,8 +179,36 @@ def _order_problems(customer: WebCustomer, transcript: list[dict[str, object]]) 
     return problems
 
 
-def _notices(transcript: list[dict[str, object]]) -> int:
-    return sum(NOTICE_TEXT in str(m["text"]) for m in transcript)
+def _notices(transcript: list[dict[str, object]], text: str = NOTICE_TEXT) -> int:
+    return sum(text in str(m["text"]) for m in transcript)
+
+
+async def _post_notice(database_url: str, text: str, *, ahead_s: float) -> None:
+    """A notice for everyone, starting ``ahead_s`` from now, for an hour."""
+    store = await SqlStore.open(database_url, migrate=False)
+    try:
+        starts_at = datetime.now(UTC) + timedelta(seconds=ahead_s)
+        await post_notice(
+            store,
+            texts={"en": text},
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(hours=1),
+            audience=Audience(),
+            actor="test",
+        )
+    finally:
+        await store.close()
+
+
+async def _until_every_customer_has(
+    client: httpx.AsyncClient, customers: list[WebCustomer], text: str
+) -> None:
+    """Wait until the notice ``text`` is in every customer's transcript."""
+    async with asyncio.timeout(20):
+        while True:
+            if all([_notices(await _transcript(client, c), text) for c in customers]):
+                return
+            await asyncio.sleep(0.2)  # another process delivers it: ask its API again
 
 
 async def _login(client: httpx.AsyncClient, login: str) -> str:
@@ -210,27 +241,12 @@ async def test_two_processes_serve_one_deployment(
             []
         ] * CUSTOMERS
 
-        # A notice a few seconds ahead: its start timer fires once, in one process.
-        store = await SqlStore.open(postgres_schema_url, migrate=False)
-        try:
-            starts_at = datetime.now(UTC) + timedelta(seconds=3)
-            await post_notice(
-                store,
-                texts={"en": NOTICE_TEXT},
-                starts_at=starts_at,
-                ends_at=starts_at + timedelta(hours=1),
-                audience=Audience(),
-                actor="test",
-            )
-        finally:
-            await store.close()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            counts = [_notices(await _transcript(web[0], c)) for c in customers]
-            if all(counts):
-                break
-            await asyncio.sleep(0.5)
-        await asyncio.sleep(2.5)  # more ticks of both processes: nothing may fire again
+        # A notice a second ahead: its start timer fires once, in one process.
+        await _post_notice(postgres_schema_url, NOTICE_TEXT, ahead_s=1)
+        await _until_every_customer_has(web[0], customers, NOTICE_TEXT)
+        # A later notice, due at once: when it has reached everyone, a later tick has run.
+        await _post_notice(postgres_schema_url, LATER_TEXT, ahead_s=0)
+        await _until_every_customer_has(web[1], customers, LATER_TEXT)
         counts = [_notices(await _transcript(web[1], c)) for c in customers]
         assert counts == [1] * CUSTOMERS
         announced = [s for s in bot_api.sent_to(NOTICE_CHAT) if NOTICE_TEXT in s.text]
