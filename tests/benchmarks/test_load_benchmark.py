@@ -1,4 +1,7 @@
-"""The load benchmark runs end to end at a tiny level: a real service, real HTTP, checked."""
+"""The load benchmark runs end to end at a tiny level: a real service, real HTTP, checked.
+
+A second of load is enough: about thirty messages, each checked in the transcript.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from tests.conftest import postgres_url
 
 
 def test_a_tiny_run_prints_its_row_and_loses_nothing(capsys: pytest.CaptureFixture[str]) -> None:
-    (result,) = main(["--levels", "3", "--duration", "3", "--rate", "30"])
+    (result,) = main(["--levels", "3", "--duration", "1", "--rate", "30"])
 
     assert (result.acked, result.errors, result.lost) == (result.sent, 0, 0)
     assert result.acked > 0
@@ -25,6 +28,7 @@ async def test_a_customer_asking_for_a_person_under_load_is_queued(tmp_path: Pat
     result = await run_level(
         database="sqlite",
         level=3,
+        # Seconds of slack for the second message (the request) behind a slow first answer.
         duration_s=3,
         rate=30,
         person_share=1 / 3,
@@ -42,7 +46,7 @@ async def test_a_customer_asking_for_a_person_under_load_is_queued(tmp_path: Pat
 def test_a_tiny_run_on_two_processes_loses_nothing(
     postgres_admin: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    args = ["--levels", "4", "--duration", "3", "--rate", "40", "--processes", "2"]
+    args = ["--levels", "4", "--duration", "1", "--rate", "40", "--processes", "2"]
     (result,) = main([*args, "--database", postgres_url()])
 
     assert (result.acked, result.errors, result.lost) == (result.sent, 0, 0)

@@ -18,7 +18,8 @@ def test_a_tiny_telegram_run_prints_its_row_and_loses_nothing(
     mode: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (result,) = main(
-        ["--channel", "telegram", "--telegram-mode", mode, "--levels", "3", "--duration", "3"]
+        # A message every 2 s per chat from a start within the first 2 s: one from each chat.
+        ["--channel", "telegram", "--telegram-mode", mode, "--levels", "3", "--duration", "2"]
     )
 
     assert (result.acked, result.errors, result.lost) == (result.sent, 0, 0)
