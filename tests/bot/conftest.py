@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from bot.dialogue.turns import KnowledgeSnapshot
 from bot.runtime.core import Runtime
 from bot.runtime.feed import ChangeFeed
 from bot.service.composition import KnowledgeHolder, build_runtime, load_snapshot
@@ -118,19 +121,60 @@ def feed() -> ChangeFeed:
     return ChangeFeed()
 
 
+def _folder_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="session")
+def knowledge_snapshots() -> Callable[[Settings], KnowledgeSnapshot]:
+    """Loads a deployment's knowledge with :func:`load_snapshot`, keeping the last snapshot:
+    a snapshot is never changed once built, so the next test whose settings name the same
+    folder, holding the same files, on the same day, with the same model, is given it
+    again (the sample knowledge's tests share one index instead of building ~1 s of CPU
+    each). Only the last one is kept, as each test's own folder is new."""
+    kept: dict[tuple[Path, str, date, str], KnowledgeSnapshot] = {}
+
+    def load(settings: Settings) -> KnowledgeSnapshot:
+        folder = settings.knowledge_dir
+        key = (folder.resolve(), settings.knowledge_model, date.today(), _folder_digest(folder))
+        if key not in kept:
+            kept.clear()
+            kept[key] = load_snapshot(settings)
+        return kept[key]
+
+    return load
+
+
 @pytest.fixture
-def runtime(settings: Settings, store: SqlStore, feed: ChangeFeed) -> Runtime:
-    built, _ = build_runtime(settings, store, KnowledgeHolder(load_snapshot(settings)), feed)
+def runtime(
+    settings: Settings,
+    store: SqlStore,
+    feed: ChangeFeed,
+    knowledge_snapshots: Callable[[Settings], KnowledgeSnapshot],
+) -> Runtime:
+    knowledge = KnowledgeHolder(knowledge_snapshots(settings))
+    built, _ = build_runtime(settings, store, knowledge, feed)
     return built
 
 
+@pytest.fixture(scope="session")
+def agent_password_hashes() -> tuple[str, str]:
+    """Argon2 hashes of Maria's and Jonas's passwords, made once per worker: each takes
+    about 0.2 s of CPU, and a stored hash does not depend on the test that stores it."""
+    return hash_password("pw1"), hash_password("pw2")
+
+
 @pytest.fixture
-async def agents(store: SqlStore) -> tuple[int, int]:
+async def agents(store: SqlStore, agent_password_hashes: tuple[str, str]) -> tuple[int, int]:
     """Two agents of the it-support team: Maria and Jonas."""
+    maria_hash, jonas_hash = agent_password_hashes
     maria = await store.add_agent(
-        login="maria", name="Maria", password_hash=hash_password("pw1"), teams=["it-support"]
+        login="maria", name="Maria", password_hash=maria_hash, teams=["it-support"]
     )
     jonas = await store.add_agent(
-        login="jonas", name="Jonas", password_hash=hash_password("pw2"), teams=["it-support"]
+        login="jonas", name="Jonas", password_hash=jonas_hash, teams=["it-support"]
     )
     return maria.id, jonas.id
