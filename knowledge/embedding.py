@@ -29,6 +29,9 @@ _WEIGHTS = Path("weights") / "l2_supercat_256.safetensors"
 _TOKENIZER = Path("tokenizers") / "l2_supercat_tokenizer_config.json"
 _TENSOR = "embedding.weight"
 _BATCH = 256
+# Up to this many texts (a message, read in each language) are embedded one by one in the
+# calling thread: see StaticEmbedding._embed_one.
+_FEW = 4
 
 #: The weight of the static embeddings beside MiniLM's in ``minilm`` (see
 #: :class:`JointEmbedding`). On Banking77 dev the two together ranked better than MiniLM
@@ -145,8 +148,9 @@ class StaticEmbedding:
         Returns:
             An array of shape ``(len(texts), dimensions)``.
         """
-        if len(texts) == 1:
-            return self._embed_one(texts[0])[np.newaxis]
+        if 0 < len(texts) <= _FEW:
+            # A message (in one or two languages' readings): see _embed_one.
+            return np.stack([self._embed_one(text) for text in texts])
         vectors = np.zeros((len(texts), self.dimensions), dtype=np.float32)
         if not texts:
             return vectors
