@@ -20,6 +20,7 @@ methods do; database errors become :class:`~handoff.errors.StoreUnavailable`.
 from __future__ import annotations
 
 import asyncio
+import json
 import queue
 import sqlite3
 import threading
@@ -27,6 +28,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any, TypeVar
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -49,6 +51,32 @@ _CONFLICT_ATTEMPTS = 3
 #: Worker threads (and connections) of the PostgreSQL units, besides the async pool.
 PG_UNIT_THREADS = 4
 
+# orjson reads an integer beyond 64 bits as a float where json keeps it exact: a text with
+# 20 digits in a row (anywhere, strings included) is read by json. Digits are found by
+# mapping every ASCII digit to "0" (a regular expression cost more than the decoding).
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 20
+
+
+def json_loads(text: str) -> Any:
+    """The value of a JSON column's text, exactly as :func:`json.loads` gives it.
+
+    A turn reads the ``meta`` of up to 30 earlier messages at every message; orjson decodes
+    them in half the time. What orjson refuses (NaN, lone surrogates, a number not text)
+    goes to json, which gives its own value or error.
+    """
+    if isinstance(text, str):
+        try:
+            digits = text.encode().translate(_DIGITS_AS_ZERO)
+        except UnicodeEncodeError:  # a lone surrogate
+            return json.loads(text)
+        if _LONG_NUMBER not in digits:
+            try:
+                return orjson.loads(text)
+            except orjson.JSONDecodeError:
+                pass
+    return json.loads(text)
+
 
 class CoreUnits:
     """Runs synchronous units of work against the store's database.
@@ -69,6 +97,7 @@ class CoreUnits:
                     "check_same_thread": False,
                 },
                 hide_parameters=True,
+                json_deserializer=json_loads,
             )
             event.listen(self._sync, "connect", _on_sqlite_connect)
             event.listen(self._sync, "begin", _begin_on_sqlite3)
