@@ -12,6 +12,7 @@ paraphrase ("reset my pw" and "forgot my password") that word and character over
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
@@ -79,7 +80,21 @@ def load_embedding(model: ModelName = "wordllama") -> Embedding:
         from knowledge.sentence_embedding import SentenceEmbedding
 
         sentence = SentenceEmbedding.load()
-        return JointEmbedding((sentence, StaticEmbedding.load()), (1.0, _STATIC_BESIDE_SENTENCE))
+        return JointEmbedding((sentence, shared_static_embedding()), (1.0, _STATIC_BESIDE_SENTENCE))
+    return shared_static_embedding()
+
+
+@functools.cache
+def shared_static_embedding() -> StaticEmbedding:
+    """The installed WordLlama model, loaded once per process.
+
+    It is immutable, so every index of the process (each service, each rebuild, each
+    ``kb`` command) can share it instead of reading 16 MB again. A failed load is not
+    remembered: the next call tries again.
+
+    Raises:
+        EmbeddingModelMissing: The package or its model files are not installed.
+    """
     return StaticEmbedding.load()
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge.embedding import JointEmbedding, StaticEmbedding
+from knowledge.embedding import JointEmbedding, StaticEmbedding, load_embedding
 from knowledge.errors import EmbeddingModelMissing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,3 +78,7 @@ def test_a_joint_embedding_averages_its_parts_cosines() -> None:
 def test_a_joint_embedding_needs_a_positive_weight_per_part() -> None:
     with pytest.raises(ValueError, match="one positive weight per part"):
         JointEmbedding((StaticEmbedding.load(),), (0.0,))
+
+
+def test_every_index_of_a_process_shares_one_loaded_model() -> None:
+    assert load_embedding() is load_embedding("wordllama")
