@@ -28,7 +28,6 @@ from handoff.errors import NotFound
 from handoff.model import (
     CHANNEL_REF,
     DeliveryOutcome,
-    DeliveryStatus,
     Message,
     NewMessage,
     Received,
@@ -206,15 +205,6 @@ class MessagesSql(SqlBase):
     async def replies_to(self, message_id: int) -> list[Message]:
         """Messages stored as replies to the given message, in order."""
         return await self._messages(MessageRow.reply_to == message_id, order=MessageRow.id)
-
-    async def set_delivery(
-        self, message_id: int, status: DeliveryStatus, *, error: str | None = None
-    ) -> None:
-        """Record the outcome of delivering a message. Raises NotFound."""
-        # After every reply on a push channel: a Core unit.
-        await self._units.write(
-            functools.partial(set_delivery, message_id=message_id, status=status, error=error)
-        )
 
     async def record_deliveries(self, outcomes: Sequence[DeliveryOutcome]) -> None:
         """Record how delivering several messages went, in one transaction. Raises NotFound."""
@@ -395,20 +385,6 @@ def append(
         (existing[m.external_id], False) if m.external_id in existing else (next(fresh), True)
         for m in messages
     ]
-
-
-def set_delivery(
-    connection: Connection, message_id: int, status: DeliveryStatus, error: str | None
-) -> None:
-    """See :meth:`handoff.store.port.Store.set_delivery`."""
-    updated = connection.execute(
-        update(_message)
-        .where(_message.c.id == message_id)
-        .values(delivery=status.value, delivery_error=error)
-        .returning(_message.c.id)
-    ).first()
-    if updated is None:
-        raise NotFound("message", message_id)
 
 
 def record_deliveries(connection: Connection, outcomes: Sequence[DeliveryOutcome]) -> None:

@@ -19,7 +19,6 @@ from handoff.model import (
     Conversation,
     Customer,
     DeliveryOutcome,
-    DeliveryStatus,
     Feedback,
     Handoff,
     HandoffReason,
@@ -150,11 +149,6 @@ class Store(Protocol):
 
     async def replies_to(self, message_id: int) -> list[Message]:
         """Messages stored as replies to the given message, in order."""
-
-    async def set_delivery(
-        self, message_id: int, status: DeliveryStatus, *, error: str | None = None
-    ) -> None:
-        """Record the outcome of delivering a message to the customer's channel."""
 
     async def record_deliveries(self, outcomes: Sequence[DeliveryOutcome]) -> None:
         """Record how delivering several messages went, in one transaction.

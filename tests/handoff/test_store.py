@@ -355,27 +355,6 @@ async def test_customer_messages_span_conversations(store: SqlStore, clock: Fake
     assert await store.customer_messages(customer.id, after_id=old.id) == [new]
 
 
-@pytest.mark.parametrize(
-    ("status", "error"),
-    [(DeliveryStatus.FAILED, "403 bot was blocked by the user"), (DeliveryStatus.SENT, None)],
-)
-async def test_set_delivery_records_the_outcome(
-    store: SqlStore, conversation: Conversation, status: DeliveryStatus, error: str | None
-) -> None:
-    reply, _ = await store.append_message(
-        conversation.id,
-        NewMessage(sender=SenderKind.BOT, text="hello", delivery=DeliveryStatus.PENDING),
-    )
-    await store.set_delivery(reply.id, status, error=error)
-    [stored] = await store.transcript(conversation.id)
-    assert (stored.delivery, stored.delivery_error) == (status, error)
-
-
-async def test_set_delivery_of_a_missing_message_is_not_found(store: SqlStore) -> None:
-    with pytest.raises(NotFound):
-        await store.set_delivery(999, DeliveryStatus.SENT)
-
-
 async def test_record_deliveries_keeps_each_outcome_and_where_it_landed(
     store: SqlStore, conversation: Conversation
 ) -> None:
