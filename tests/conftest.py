@@ -21,6 +21,7 @@ import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -68,8 +69,14 @@ def postgres_schema_url(postgres_admin: str) -> Iterator[str]:
     tables, Alembic's version table and queries all land in it, and parallel or failed
     tests cannot see each other's rows.
     """
-    schema = f"test_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(postgres_admin, autocommit=True) as conn:
+    with _schema(postgres_admin, f"test_{uuid.uuid4().hex[:16]}") as url:
+        yield url
+
+
+@contextmanager
+def _schema(admin: str, schema: str) -> Iterator[str]:
+    """Create ``schema``, give the URL whose connections see only it, drop it afterwards."""
+    with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     try:
         yield (
@@ -78,7 +85,7 @@ def postgres_schema_url(postgres_admin: str) -> Iterator[str]:
             .render_as_string(hide_password=False)
         )
     finally:
-        with psycopg.connect(postgres_admin, autocommit=True) as conn:
+        with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
@@ -131,14 +138,8 @@ def postgres_at_head(postgres_admin: str) -> str | None:
     if pg_dump is None:
         return None
     schema = f"{SCHEMA_PLACEHOLDER}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(postgres_admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    try:
-        _migrate_in_a_thread(
-            make_url(postgres_url())
-            .update_query_dict({"options": f"{SEARCH_PATH_OPTION}{schema}"})
-            .render_as_string(hide_password=False)
-        )
+    with _schema(postgres_admin, schema) as url:
+        _migrate_in_a_thread(url)
         dumped = subprocess.run(
             [
                 pg_dump,
@@ -152,9 +153,6 @@ def postgres_at_head(postgres_admin: str) -> str | None:
             text=True,
             check=True,
         ).stdout
-    finally:
-        with psycopg.connect(postgres_admin, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
     statements = [
         line
         for line in dumped.splitlines()
