@@ -31,6 +31,12 @@ DETAIL = "the database is unavailable, try again"
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
+def cause_of(exc: BaseException) -> str:
+    """What failed, for the log: the driver error's type, never its message (the
+    database's own text can carry values)."""
+    return type(exc.__cause__).__name__ if exc.__cause__ is not None else "unknown"
+
+
 def _is_console_page(path: str) -> bool:
     return (path == "/console" or path.startswith("/console/")) and not path.startswith(
         "/console/api/"
@@ -45,9 +51,10 @@ def store_unavailable(templates: Jinja2Templates) -> Handler:
     """
 
     async def answer(request: Request, exc: Exception) -> Response:
-        # The database's own message stays out of the log: only what failed, and where.
-        cause = type(exc.__cause__).__name__ if exc.__cause__ is not None else "unknown"
-        log.warning("database unavailable (%s): %s %s", cause, request.method, request.url.path)
+        # Only what failed, and where.
+        log.warning(
+            "database unavailable (%s): %s %s", cause_of(exc), request.method, request.url.path
+        )
         headers = {"Retry-After": str(RETRY_AFTER_S)}
         if _is_console_page(request.url.path):
             return templates.TemplateResponse(
@@ -92,8 +99,9 @@ class StreamRetry:
         last = StreamRetry._last_logged
         if last is None or now - last >= STREAM_LOG_EVERY_S:
             StreamRetry._last_logged = now
-            cause = type(exc.__cause__).__name__ if exc.__cause__ is not None else "unknown"
-            log.warning("database unavailable (%s): %s waits and reads again", cause, self._where)
+            log.warning(
+                "database unavailable (%s): %s waits and reads again", cause_of(exc), self._where
+            )
         longest = min(STREAM_RETRY_LONGEST_S, STREAM_RETRY_FIRST_S * 2 ** (self._failures - 1))
         pause = random.uniform(longest / 2, longest)
         log.debug("database unavailable: %s reads again in %.1f s", self._where, pause)
