@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
@@ -38,8 +39,11 @@ log = logging.getLogger(__name__)
 class KnowledgeHolder:
     """Holds the knowledge currently serving; a reload swaps it whole."""
 
-    def __init__(self, snapshot: KnowledgeSnapshot) -> None:
+    def __init__(
+        self, snapshot: KnowledgeSnapshot, *, after_replace: Callable[[], None] | None = None
+    ) -> None:
         self._snapshot = snapshot
+        self._after_replace = after_replace
 
     def __call__(self) -> KnowledgeSnapshot:
         return self._snapshot
@@ -47,6 +51,8 @@ class KnowledgeHolder:
     def replace(self, snapshot: KnowledgeSnapshot) -> None:
         """Serve ``snapshot`` from now on."""
         self._snapshot = snapshot
+        if self._after_replace is not None:
+            self._after_replace()
 
 
 def load_snapshot(settings: Settings) -> KnowledgeSnapshot:
@@ -235,13 +241,16 @@ async def seed_demo_agents(settings: Settings, store: Store) -> None:
     log.info("created %d demo agents", len(settings.demo_agents))
 
 
-async def build_service(settings: Settings) -> Service:
+async def build_service(
+    settings: Settings, *, after_reload: Callable[[], None] | None = None
+) -> Service:
     """Migrate the database, load the knowledge and wire everything together.
 
-    The knowledge is reloaded whenever its folder changes, until :meth:`Service.close`.
+    The knowledge is reloaded whenever its folder changes, until :meth:`Service.close`;
+    ``after_reload`` is called once a reloaded knowledge serves.
     """
     reloader = KnowledgeReloader(settings.knowledge_dir, model=settings.knowledge_model)
-    knowledge = KnowledgeHolder(reloader.load())
+    knowledge = KnowledgeHolder(reloader.load(), after_replace=after_reload)
     store = await SqlStore.open(settings.database_url, migrate=True)
     await seed_demo_agents(settings, store)
     feed = ChangeFeed()

@@ -13,6 +13,7 @@ from bot.channels.terminal import chat, read_stdin_line
 from bot.channels.web.app import create_app
 from bot.channels.web.http_limits import bounded_protocol
 from bot.runtime.feed import ChangeFeed
+from bot.service import collector
 from bot.service.composition import (
     KnowledgeHolder,
     Service,
@@ -97,7 +98,8 @@ def server_config(service: Service) -> uvicorn.Config:
 
 async def serve(settings: Settings) -> None:
     """Run the service until interrupted."""
-    service = await build_service(settings)
+    # The web chat's tail latency: see bot/service/collector.py.
+    service = await build_service(settings, after_reload=collector.settle)
     try:
         server = uvicorn.Server(server_config(service))
         # Bound here rather than by uvicorn so that port 0 (any free port) works: the banner
@@ -108,6 +110,7 @@ async def serve(settings: Settings) -> None:
         if service.telegram is not None:
             await service.telegram.start()
         await service.start_timers()
+        collector.settle()
         await server.serve(sockets=[listening])
     finally:
         if service.telegram is not None:
