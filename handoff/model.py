@@ -53,6 +53,7 @@ class MessageKind(enum.StrEnum):
     FLOOD = "flood"
     TOO_LONG = "too_long"
     STILL_QUEUED = "still_queued"
+    WITH_AGENT = "with_agent"
     ATTACHMENT_KEPT = "attachment_kept"
     ATTACHMENT_QUEUED = "attachment_queued"
     HELPFUL_THANKS = "helpful_thanks"

@@ -37,6 +37,11 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "You are still in the queue (number {position}); a person will reply here. "
                 "Anything you write now is added to your conversation."
             ),
+            # With an agent who has not joined or written yet (assigned at once).
+            "with_agent": (
+                "Someone from {team} has your conversation and will reply here. "
+                "They can see everything you write."
+            ),
             "agent_joined": "{agent} from {team} has joined the conversation.",
             "agent_joined_no_team": "{agent} has joined the conversation.",
             "resolved": "{agent} has marked this conversation as resolved. Write again any time.",
@@ -164,6 +169,10 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "still_queued": (
                 "Du er stadig i køen (nummer {position}); en medarbejder svarer her. "
                 "Det du skriver nu, bliver føjet til din samtale."
+            ),
+            "with_agent": (
+                "En medarbejder fra {team} har din samtale og svarer dig her. "
+                "Medarbejderen kan se alt, hvad du skriver."
             ),
             "agent_joined": "{agent} fra {team} er kommet med i samtalen.",
             "agent_joined_no_team": "{agent} er kommet med i samtalen.",

@@ -46,6 +46,21 @@ log = logging.getLogger(__name__)
 JOINED_KINDS = frozenset({MessageKind.AGENT_JOINED, MessageKind.AGENT_JOINED_NO_TEAM})
 
 
+def has_joined(messages: Sequence[Message], agent_id: int) -> bool:
+    """Whether ``messages`` announce ``agent_id`` ("Maria has joined") or hold their reply.
+
+    An internal note is not a reply: the customer never sees it.
+    """
+    return any(
+        m.agent_id == agent_id
+        and (
+            MessageKind.of(m.meta) in JOINED_KINDS
+            or (m.sender is SenderKind.AGENT and not m.meta.get("internal"))
+        )
+        for m in messages
+    )
+
+
 class DeskActions:
     """What agents (and the timers on their behalf) do with conversations."""
 
@@ -133,14 +148,19 @@ class DeskActions:
             or conversation.owner_agent_id != agent_id
         ):
             return None
+        if has_joined(await self.since_assignment(conversation_id), agent_id):
+            return None
+        return await self._announce(conversation)
+
+    async def since_assignment(self, conversation_id: UUID) -> list[Message]:
+        """The conversation's messages since its current agent got it, in order.
+
+        The whole transcript when it has no current handoff or the handoff is not claimed.
+        """
         handoff = await self._store.current_handoff(conversation_id)
         since = handoff.claimed_at if handoff is not None else None
-        for message in reversed(await self._store.transcript(conversation_id)):
-            if since is not None and message.created_at < since:
-                break
-            if MessageKind.of(message.meta) in JOINED_KINDS and message.agent_id == agent_id:
-                return None
-        return await self._announce(conversation)
+        transcript = await self._store.transcript(conversation_id)
+        return [m for m in transcript if since is None or m.created_at >= since]
 
     async def _announce(self, conversation: Conversation) -> Message:
         """Tell the customer who took over: "Maria from IT support has joined"."""

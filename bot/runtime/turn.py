@@ -28,7 +28,7 @@ from bot.dialogue.turns import (
     TurnState,
     Utterance,
 )
-from bot.runtime.desk import DeskActions
+from bot.runtime.desk import DeskActions, has_joined
 from bot.runtime.feed import DESK, ChangeFeed
 from bot.runtime.outbound import Outbound
 from bot.settings.model import HandoffPolicy, Routing
@@ -60,6 +60,12 @@ log = logging.getLogger(__name__)
 # in a row, the team of the last answer, the question to hand over, repeated questions).
 # Reading all of it made each turn slower the longer the conversation ran.
 HISTORY_WINDOW = 30
+# While an assigned agent has not joined yet, "someone from IT support has your conversation"
+# answers a customer's message once, then again only to a message this long after it: a
+# burst of lines ("hello?", "are you there?", the problem in three parts) gets one reply,
+# and a customer who writes again after some minutes of silence is told again that someone
+# has it. The inactivity requeue (agent_inactivity_minutes, 10 by default) ends the wait.
+WITH_AGENT_AGAIN_AFTER = timedelta(minutes=5)
 
 
 @dataclass(slots=True)
@@ -141,7 +147,7 @@ class CustomerTurns:
         if payload in payloads.COMMANDS:
             return await self._command(customer, conversation, message, payload)
         if conversation.state is ConversationState.AGENT:
-            return []  # the owning agent sees it in the console; the bot stays silent
+            return await self._with_agent(customer, conversation, message)
         # The language of this turn: detected from its text when it could be (the store
         # made that the conversation's language), else the conversation's.
         known = conversation.language
@@ -175,6 +181,24 @@ class CustomerTurns:
             shown = await self._notices(turn) if message.seq == 1 else []
             return await self._reply(turn, [*shown, reply])
         return await self._answer(turn)
+
+    async def _with_agent(
+        self, customer: Customer, conversation: Conversation, message: Message
+    ) -> list[Message]:
+        """With an agent the bot is silent, the owning agent sees the message in the console;
+        but until that agent has joined or written, the customer hears that a person has
+        their conversation (at most once every :data:`WITH_AGENT_AGAIN_AFTER`)."""
+        owner = conversation.owner_agent_id
+        lines = await self._desk.since_assignment(conversation.id)
+        if owner is None or has_joined(lines, owner):
+            return []
+        told = [m for m in lines if MessageKind.of(m.meta) is MessageKind.WITH_AGENT]
+        if told and message.created_at - told[-1].created_at < WITH_AGENT_AGAIN_AFTER:
+            return []
+        language = conversation.language or self._default_language
+        team = self._desk.team_label(conversation.team, language)
+        turn = Turn(customer, conversation, message, None, (), language=language)
+        return await self._reply(turn, [self.say(MessageKind.WITH_AGENT, language, team=team)])
 
     async def _while_queued(self, turn: Turn, *, wants_person: bool) -> list[Message]:
         """In the queue the bot answers only what it is sure of; else: still in line."""
