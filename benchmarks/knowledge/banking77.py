@@ -1,30 +1,26 @@
-"""Banking77 as knowledge bases: the protocols of ``../shared/eval/README.md``.
+"""Banking77 as knowledge bases (the data: ``benchmarks/knowledge/eval_data.py``).
 
 Each intent becomes one article whose questions are training utterances and whose answer is
-the intent name.
+the intent name. The protocols, all queried with every row of ``dev.csv``:
+
+- ``B77-10shot``: 10 utterances per intent from ``train.csv``, chosen with
+  ``random.Random(0)`` after sorting each intent's utterances; measures top-1;
+- ``B77-full``: all of ``train.csv``; measures top-1;
+- ``B77-unseen``: B77-full without every 4th intent in sorted order (intents 0, 4, 8, ...);
+  the queries of the left-out intents must be handed off. Measures answer precision,
+  in-knowledge answered right and handoff recall.
 """
 
 from __future__ import annotations
 
-import csv
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.knowledge import eval_data
 from knowledge.article import HANDOFF, Article, KnowledgeBase
 from knowledge.loader import Case
-
-#: Where the data lives relative to the repository: a ``shared/eval`` folder beside the
-#: checkout (or beside its parent, for a worktree one level deeper).
-DEFAULT_DATA = next(
-    (
-        p / "shared" / "eval" / "banking77"
-        for p in Path(__file__).resolve().parents[2].parents
-        if (p / "shared" / "eval").is_dir()
-    ),
-    Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "banking77",
-)
 
 PROTOCOLS = ("B77-10shot", "B77-full", "B77-unseen")
 
@@ -38,10 +34,20 @@ class Protocol:
     cases: tuple[Case, ...]
 
 
-def read_rows(path: Path) -> list[tuple[str, str]]:
-    """The ``text,category`` rows of a Banking77 CSV file."""
-    with path.open(encoding="utf-8", newline="") as fh:
-        return [(row["text"], row["category"]) for row in csv.DictReader(fh)]
+Rows = list[tuple[str, str]]
+
+
+def read_splits(data: Path | None) -> tuple[Rows, Rows]:
+    """Banking77's ``train.csv`` and ``dev.csv`` rows.
+
+    Args:
+        data: The ``--data`` folder, if given (else ``HELPLINE_EVAL_DATA``).
+
+    Raises:
+        MissingEvalData: The data is not there (:func:`eval_data.located`).
+    """
+    folder = eval_data.located("banking77", data)
+    return eval_data.read_rows(folder / "train.csv"), eval_data.read_rows(folder / "dev.csv")
 
 
 def knowledge_base(utterances: dict[str, list[str]]) -> KnowledgeBase:

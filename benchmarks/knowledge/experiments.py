@@ -14,7 +14,7 @@ from safetensors.numpy import load_file
 from tokenizers import Tokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from benchmarks.knowledge.banking77 import DEFAULT_DATA, build, read_rows
+from benchmarks.knowledge.banking77 import build, read_splits
 from knowledge.article import HANDOFF
 from knowledge.index import SearchIndex
 
@@ -63,8 +63,8 @@ def tfidf_scores(index, texts):
 
 
 def main() -> None:
-    train = read_rows(DEFAULT_DATA / "train.csv")
-    dev = read_rows(DEFAULT_DATA / "dev.csv")
+    # Banking77 from $HELPLINE_EVAL_DATA (benchmarks/knowledge/eval_data.py).
+    train, dev = read_splits(None)
     for name in ("B77-full", "B77-10shot", "B77-unseen"):
         p = build(name, train, dev)
         t0 = time.perf_counter()

@@ -15,13 +15,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from benchmarks.knowledge.banking77 import DEFAULT_DATA, build, read_rows
+from benchmarks.knowledge.banking77 import build, read_splits
 from benchmarks.knowledge.experiments import embed
 
 
 def main() -> None:
-    train = read_rows(DEFAULT_DATA / "train.csv")
-    dev = read_rows(DEFAULT_DATA / "dev.csv")
+    # Banking77 from $HELPLINE_EVAL_DATA (benchmarks/knowledge/eval_data.py).
+    train, dev = read_splits(None)
     for name in ("B77-full", "B77-10shot"):
         p = build(name, train, dev)
         variants = [v for a in p.knowledge.articles for v in a.variants]

@@ -2,13 +2,17 @@
 
 Usage (from the repository root)::
 
-    python benchmarks/knowledge/run.py [--data ../shared/eval/banking77] [--queries N]
+    python benchmarks/knowledge/run.py [--data DIR] [--queries N]
                                        [--protocols sample,CLINC-dev,...]
                                        [--scale 1000,10000,100000]
 
 Protocols: the sample knowledge's realistic cases (``sample``: the development set,
 ``sample-holdout``: measured only), ``CLINC-dev`` and the Banking77 ones
-(``benchmarks/knowledge/bases.py``, ``benchmarks/knowledge/banking77.py``). Every
+(``benchmarks/knowledge/bases.py``, ``benchmarks/knowledge/banking77.py``). CLINC-dev, the
+Banking77 protocols and the scale run read the public data sets CLINC150 and Banking77 from
+the folder given with ``--data DIR`` or ``HELPLINE_EVAL_DATA`` (its layout:
+``benchmarks/knowledge/eval_data.py``); without them, only
+``--protocols sample,sample-holdout --scale ''`` runs. Every
 (protocol, method) pair runs in its own subprocess, so that its peak resident memory is its
 own. Methods:
 
@@ -53,15 +57,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 if os.environ.get("HELPLINE_BENCH_CODE"):
     sys.path.insert(0, os.environ["HELPLINE_BENCH_CODE"])
 
-from benchmarks.knowledge import bases
-from benchmarks.knowledge.banking77 import (
-    DEFAULT_DATA,
-    PROTOCOLS,
-    Protocol,
-    build,
-    knowledge_base,
-    read_rows,
-)
+from benchmarks.knowledge import bases, eval_data
+from benchmarks.knowledge.banking77 import PROTOCOLS, Protocol, build, knowledge_base, read_splits
 from knowledge.article import HANDOFF, KnowledgeBase
 from knowledge.embedding import ModelName, load_embedding
 from knowledge.evaluation import Metrics, Trial, calibrate, peak_rss_mb, run_cases, score
@@ -210,9 +207,8 @@ def _installed(methods: Sequence[str]) -> list[str]:
 
 def _protocol(args: argparse.Namespace) -> Protocol:
     if args.protocol in bases.PROTOCOLS:
-        return bases.build(args.protocol)
-    train = read_rows(args.data / "train.csv")
-    dev = read_rows(args.data / "dev.csv")
+        return bases.build(args.protocol, args.data)
+    train, dev = read_splits(args.data)
     if args.queries:
         dev = random.Random(1).sample(dev, min(args.queries, len(dev)))
     if args.protocol.startswith("scale-"):
@@ -268,13 +264,13 @@ def _run(args: argparse.Namespace, protocol: str, method: str) -> dict[str, floa
         protocol,
         "--method",
         method,
-        "--data",
-        str(args.data),
         "--queries",
         str(args.queries or 0),
         "--train-per-intent",
         str(args.train_per_intent or 0),
     ]
+    if args.data is not None:
+        command += ["--data", str(args.data)]
     environment = dict(os.environ)
     if method.startswith("previous"):
         environment["HELPLINE_BENCH_CODE"] = str(_previous_code(args))
@@ -306,9 +302,22 @@ def _applies(protocol: str, method: str) -> bool:
     return method != "previous-own" or protocol in bases.PROTOCOLS
 
 
+def _data_sets(protocols: Sequence[str], *, scaled: bool) -> list[str]:
+    """The data sets (:data:`eval_data.DATA_SETS`) the protocols and the scale run read."""
+    needed = {"clinc150"} if "CLINC-dev" in protocols else set()
+    if scaled or any(p in PROTOCOLS for p in protocols):
+        needed.add("banking77")
+    return sorted(needed)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help=f"the folder of Banking77 and CLINC150 (default: ${eval_data.ENVIRONMENT})",
+    )
     parser.add_argument("--queries", type=int, default=0, help="use only N dev queries")
     parser.add_argument("--train-per-intent", type=int, default=0, help="cap train rows")
     parser.add_argument("--scale", default="1000,10000,100000", help="sizes, or '' for none")
@@ -322,15 +331,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         _child(args)
         return
     methods = [m for m in args.methods.split(",") if m]
+    protocols = [p for p in args.protocols.split(",") if p]
+    sizes = [int(s) for s in args.scale.split(",") if s]
+    # Every data set asked for is checked before the first run takes minutes.
+    for data_set in _data_sets(protocols, scaled=bool(sizes)):
+        eval_data.located(data_set, args.data)
     print(
         "| protocol | method | top-1 | answered right | answer precision | handoff recall "
         "| p50 ms | p99 ms | build s | train s | peak RSS MB |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for protocol in (p for p in args.protocols.split(",") if p):
-        if protocol == "CLINC-dev" and not (bases.CLINC / "dev.csv").is_file():
-            print(f"(CLINC-dev left out: no data in {bases.CLINC})", file=sys.stderr)
-            continue
+    for protocol in protocols:
         for method in (m for m in methods if _applies(protocol, m)):
             r = _run(args, protocol, method)
             print(
@@ -340,7 +351,6 @@ def main(argv: Sequence[str] | None = None) -> None:
                 f"| {r['train_s']:.2f} | {r['peak_rss_mb']:.0f} |",
                 flush=True,
             )
-    sizes = [int(s) for s in args.scale.split(",") if s]
     if sizes:
         print()
         print("| variants | method | p50 ms | p99 ms | build s | train s | peak RSS MB |")

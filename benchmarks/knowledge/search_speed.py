@@ -3,14 +3,16 @@
 Usage (from the repository root)::
 
     python benchmarks/knowledge/search_speed.py [--rounds 5] [--bases sample,10000]
-                                                [--compare PATH]
+                                                [--compare PATH] [--data DIR]
 
 ``sample``: every message of the sample knowledge's cases (``examples/it-helpdesk/knowledge``,
 English and Danish), searched in every language (a message whose language is unknown) and in
 the language detected from its words (as the service searches when it knows the
 conversation's language). A number: the scale protocol of ``benchmarks/knowledge/run.py``, a
 base of that many questions (10 per article, from Banking77's ``train.csv``) searched with
-every message of its ``dev.csv`` in the detected language. The article classifier is trained
+every message of its ``dev.csv`` in the detected language; Banking77 is read from the folder
+given with ``--data DIR`` or ``HELPLINE_EVAL_DATA`` (``benchmarks/knowledge/eval_data.py``).
+The article classifier is trained
 first, and one unmeasured round warms the caches as a running service has them.
 
 Each search is timed twice: the process's CPU time, which a busy machine disturbs less, and
@@ -29,6 +31,7 @@ The sample's results are then compared with the record that
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import random
@@ -51,7 +54,7 @@ TOLERANCE = 1e-4
 QUESTIONS_PER_ARTICLE = 10
 
 
-def _worker(code: Path, bases: Sequence[str], data: Path) -> None:
+def _worker(code: Path, bases: Sequence[str], banking77: Path | None) -> None:
     """Build the bases with the product code of ``code``, then search on request.
 
     Reads one command a line from stdin: ``BASE MODE`` (``all`` or ``detected``) runs one
@@ -72,11 +75,13 @@ def _worker(code: Path, bases: Sequence[str], data: Path) -> None:
                 c.text for path in case_files(SAMPLE) for c in load_cases(path, knowledge=knowledge)
             ]
         else:
-            from benchmarks.knowledge.banking77 import knowledge_base, read_rows
+            from benchmarks.knowledge.banking77 import knowledge_base
 
+            if banking77 is None:
+                raise SystemExit(f"base {base}: the worker was started without Banking77")
             # run.py's scale protocol: the same seed, the same articles.
             rng = random.Random(0)
-            train = [text for text, _ in read_rows(data / "train.csv")]
+            train = _texts(banking77 / "train.csv")
             articles = int(base) // QUESTIONS_PER_ARTICLE
             knowledge = knowledge_base(
                 {
@@ -84,7 +89,7 @@ def _worker(code: Path, bases: Sequence[str], data: Path) -> None:
                     for i in range(max(1, articles))
                 }
             )
-            texts = [text for text, _ in read_rows(data / "dev.csv")]
+            texts = _texts(banking77 / "dev.csv")
         indexes[base] = SearchIndex.build(knowledge, training="now")
         messages[base] = [(text, detect_language(text)) for text in texts]
         for text, language in messages[base]:
@@ -106,6 +111,16 @@ def _worker(code: Path, bases: Sequence[str], data: Path) -> None:
         print(json.dumps({"cpu": cpu, "wall": wall}), flush=True)
 
 
+def _texts(path: Path) -> list[str]:
+    """The ``text`` column of a Banking77 file.
+
+    Read here rather than with the benchmarks' reader: a worker imports ``benchmarks`` from
+    the tree it measures, which may predate that reader.
+    """
+    with path.open(encoding="utf-8", newline="") as fh:
+        return [row["text"] for row in csv.DictReader(fh)]
+
+
 def _check(index: Any) -> str | None:
     """Why the sample's results differ from the record, or ``None`` if they do not."""
     worst = 0.0
@@ -125,9 +140,10 @@ def _check(index: Any) -> str | None:
 class _Worker:
     """A worker process searching with one tree's code."""
 
-    def __init__(self, code: Path, bases: Sequence[str], data: Path) -> None:
+    def __init__(self, code: Path, bases: Sequence[str], banking77: Path | None) -> None:
         command = [sys.executable, __file__, "--worker", str(code), "--bases", ",".join(bases)]
-        command += ["--data", str(data)]
+        if banking77 is not None:
+            command += ["--banking77", str(banking77)]
         self.code = code
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT
@@ -172,25 +188,32 @@ def main() -> None:
     parser.add_argument(
         "--compare", type=Path, default=None, help="another checkout of the code to alternate with"
     )
-    parser.add_argument("--data", type=Path, default=None, help="the Banking77 folder")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="the folder of Banking77, for scale bases (default: $HELPLINE_EVAL_DATA)",
+    )
     parser.add_argument("--worker", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--banking77", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     bases = [base for base in args.bases.split(",") if base]
     if args.worker is not None:
-        _worker(args.worker, bases, args.data)
+        _worker(args.worker, bases, args.banking77)
         return
-    if args.data is None:
+    banking77 = None
+    if any(base.isdigit() for base in bases):
         # Imported here: a worker must import the product from its own tree first.
-        from benchmarks.knowledge.banking77 import DEFAULT_DATA
+        from benchmarks.knowledge import eval_data
 
-        args.data = DEFAULT_DATA
+        banking77 = eval_data.located("banking77", args.data)
     if any(base != "sample" and not base.isdigit() for base in bases):
         parser.error(f"--bases {args.bases}: 'sample' or numbers of questions")
     if args.compare is not None and not (args.compare / "knowledge" / "index.py").is_file():
         parser.error(f"--compare {args.compare}: not a checkout of this code")
 
     trees = [ROOT] if args.compare is None else [args.compare.resolve(), ROOT]
-    workers = [_Worker(tree, bases, args.data) for tree in trees]
+    workers = [_Worker(tree, bases, banking77) for tree in trees]
     for worker in workers:
         worker.wait_ready()
     runs = [(base, mode) for base in bases for mode in _modes(base)]

@@ -3,14 +3,15 @@
 Usage (from the repository root)::
 
     python benchmarks/knowledge/thresholds.py [--model wordllama|minilm] [--fit]
-        [--from-index] [--seed N] [--rounds N]
+        [--from-index] [--seed N] [--rounds N] [--data DIR]
 
 It searches the three development protocols (the sample knowledge's realistic cases,
 ``sample``; CLINC150 dev, ``CLINC-dev``; Banking77 with unseen intents, ``B77-unseen``) with
 the product's index and prints, for answer thresholds from 0.50 to 0.95, each protocol's
 answer precision, in-knowledge answered right and out-of-knowledge declined, with the
 bot's own decision rule. The held-out sample cases (``sample-holdout``) are printed beside
-them but never used to choose.
+them but never used to choose. CLINC150 and Banking77 are read from the folder given with
+``--data DIR`` or ``HELPLINE_EVAL_DATA`` (``benchmarks/knowledge/eval_data.py``).
 
 With ``--fit`` it also refits the confidence model (``knowledge/index.py``, ``_confidence``)
 on the best candidate's evidence of every development case and prints the coefficients to
@@ -41,7 +42,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from benchmarks.knowledge import bases
-from benchmarks.knowledge.banking77 import DEFAULT_DATA, build, read_rows
+from benchmarks.knowledge.banking77 import build, read_splits
 from bot.dialogue.answer_policy import Outcome, Thresholds, decide
 from bot.settings.model import Settings
 from knowledge.article import HANDOFF
@@ -273,12 +274,16 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=0, help="the random search's seed")
     parser.add_argument("--rounds", type=int, default=2500, help="the random search's steps")
-    args = parser.parse_args()
-    embedding = load_embedding(args.model)
-    protocols = {name: bases.build(name) for name in (*DEVELOPMENT[:2], *HELD_OUT)}
-    protocols["B77-unseen"] = build(
-        "B77-unseen", read_rows(DEFAULT_DATA / "train.csv"), read_rows(DEFAULT_DATA / "dev.csv")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="the folder of Banking77 and CLINC150 (default: $HELPLINE_EVAL_DATA)",
     )
+    args = parser.parse_args()
+    protocols = {name: bases.build(name, args.data) for name in (*DEVELOPMENT[:2], *HELD_OUT)}
+    protocols["B77-unseen"] = build("B77-unseen", *read_splits(args.data))
+    embedding = load_embedding(args.model)
     trials = {
         name: run_cases(SearchIndex.build(p.knowledge, embedding=embedding), p.cases)
         for name, p in protocols.items()
