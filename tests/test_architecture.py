@@ -104,17 +104,88 @@ def test_bot_is_grouped_by_concern() -> None:
     assert packages == ["channels", "cli", "desk", "dialogue", "runtime", "service", "settings"]
 
 
+# What refers to other files: the code, the tests, the benchmarks and the documents.
+TEXTS = sorted(
+    {
+        *MODULES,
+        *(ROOT / "tests").rglob("*.py"),
+        *(ROOT / "benchmarks").rglob("*.py"),
+        *(ROOT / "benchmarks").rglob("*.md"),
+        *(ROOT / "docs").rglob("*.md"),
+        *ROOT.glob("*.md"),
+    }
+    # This file's own examples of what the checks catch.
+    - {Path(__file__).resolve()}
+)
+# A document named from the root (``docs/deployment.md``, ``README.md``), not as the end of a
+# longer path (``examples/it-helpdesk/README.md`` is not the root's README).
+CITED = re.compile(r"(?<![\w./-])(?:docs/[\w./-]+?\.md|[A-Z]+\.md)\b")
+# A path that climbs: a Markdown link's target is relative to its document; any other path
+# (in code, or in a command the documents show) to the root, where the commands run.
+CLIMBING = re.compile(r"(?P<link>\]\()?(?<![\w.])(?P<path>(?:\.\./)+[^\s`'\"()\]]*)")
+# Climbing paths that are data, not references: a hostile file name an upload must refuse.
+NOT_REFERENCES = {("tests/handoff/test_attachments.py", "../../etc/passwd")}
+
+
 def _cited_documents() -> set[str]:
     cited: set[str] = set()
-    for path in [*MODULES, *(ROOT / "tests").rglob("*.py")]:
-        text = path.read_text(encoding="utf-8")
-        cited.update(re.findall(r"\b(?:docs/[\w./-]+?\.md|[A-Z]+\.md)\b", text))
+    for path in TEXTS:
+        cited.update(CITED.findall(path.read_text(encoding="utf-8")))
     return cited
 
 
-def test_the_code_cites_only_documents_of_the_repository() -> None:
+def test_the_code_and_documents_cite_only_documents_of_the_repository() -> None:
     missing = sorted(name for name in _cited_documents() if not (ROOT / name).exists())
     assert not missing, f"cited but not in the repository: {missing}"
+
+
+def _leaving(document: Path, text: str) -> list[str]:
+    """The paths in ``text``, a file of the repository, that resolve outside it."""
+    leaving = []
+    for match in CLIMBING.finditer(text):
+        if (_rel(document), match["path"]) in NOT_REFERENCES:
+            continue
+        base = document.parent if match["link"] else ROOT
+        if not (base / match["path"]).resolve().is_relative_to(ROOT):
+            leaving.append(f"{_rel(document)}: {match['path']}")
+    return leaving
+
+
+def test_nothing_refers_to_files_outside_the_repository() -> None:
+    """Code and documents name files of the repository; outside data comes by an option."""
+    leaving = [found for path in TEXTS for found in _leaving(path, path.read_text("utf-8"))]
+    assert not leaving, f"paths leaving the repository: {leaving}"
+
+
+@pytest.mark.parametrize(
+    ("text", "leaving"),
+    [
+        ("see ``../shared/eval/README.md``", ["../shared/eval/README.md"]),
+        ("python run.py --data ../shared/eval/banking77", ["../shared/eval/banking77"]),
+        ("git worktree add ../before c907af6", ["../before"]),
+        ("[the guide](../../guide.md)", ["../../guide.md"]),
+        ("[the README](../README.md)", []),
+        ('the API URL ends before the token (".../bot")', []),
+    ],
+    ids=[
+        "cited-document",
+        "data-option",
+        "worktree",
+        "link-above-root",
+        "link-to-root",
+        "ellipsis",
+    ],
+)
+def test_a_path_leaving_the_repository_would_be_caught(text: str, leaving: list[str]) -> None:
+    document = ROOT / "docs" / "knowledge.md"
+    assert _leaving(document, text) == [f"docs/knowledge.md: {path}" for path in leaving]
+
+
+def test_a_document_cited_at_the_end_of_a_longer_path_is_not_the_root_one() -> None:
+    text = (
+        "``../shared/eval/README.md``, examples/it-helpdesk/README.md, docs/knowledge.md, NOTES.md"
+    )
+    assert CITED.findall(text) == ["docs/knowledge.md", "NOTES.md"]
 
 
 def _declared_distributions() -> set[str]:
