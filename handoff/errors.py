@@ -128,6 +128,12 @@ class StoreUnavailable(Exception):
     """
 
 
+def cause_of(exc: BaseException) -> str:
+    """What failed, for a log line or an operator's message: the driver error's type,
+    never its message (the database's own text can carry values)."""
+    return type(exc.__cause__).__name__ if exc.__cause__ is not None else "unknown"
+
+
 class AgentUnavailable(HandoffError):
     """A conversation was sent to an agent who cannot take it (deactivated, or unknown)."""
 

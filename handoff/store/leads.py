@@ -101,6 +101,9 @@ class LeadsSql(SqlBase):
         Yields:
             None when another process leads; else a check that the lead is still held
             (False once the lock's connection is gone).
+
+        Raises:
+            StoreUnavailable: the database does not answer.
         """
         if self._engine.dialect.name != "postgresql":
 
@@ -117,10 +120,17 @@ class LeadsSql(SqlBase):
         give_back = text(
             "SELECT pg_advisory_unlock(CAST(:key AS integer), hashtext(current_schema()))"
         )
-        async with self._engine.connect() as connection:
-            lock = {"key": POLLER_LEAD_LOCK}
+        held = AsyncExitStack()
+        lock = {"key": POLLER_LEAD_LOCK}
+        try:
+            connection = await held.enter_async_context(self._engine.connect())
             leading = bool(await connection.scalar(take, lock))
             await connection.commit()  # the lock is the session's; no transaction stays open
+        except SQLAlchemyError as exc:
+            with contextlib.suppress(SQLAlchemyError, OSError):
+                await held.aclose()
+            raise StoreUnavailable(f"database error: {exc}") from exc
+        async with held:
             if not leading:
                 yield None
                 return

@@ -90,6 +90,8 @@ class TelegramChannel:
         webhook_secret: what Telegram must send in ``X-Telegram-Bot-Api-Secret-Token``.
         staff: the staff group, when one is configured.
         poll_timeout_s: long-polling wait of one ``getUpdates``.
+        poll_retry_s: the pause before polling again after an error (Telegram's or the
+            database's), and before a standby asks for the polling lead again.
         flood_messages: how many messages (and button presses) one chat may send in
             ``flood_window_s`` seconds before the bot stops answering them; beyond it they
             are stored unanswered and the bot says so once per window. A chat cannot be
@@ -111,6 +113,7 @@ class TelegramChannel:
         webhook_secret: str | None = None,
         staff: StaffGroup | None = None,
         poll_timeout_s: int = 30,
+        poll_retry_s: float = 5.0,
         flood_messages: int = 10,
         flood_window_s: float = 10.0,
         clock: Clock = time.monotonic,
@@ -127,9 +130,11 @@ class TelegramChannel:
         self._webhook_url = webhook_url
         self.webhook_secret = webhook_secret
         self.staff = staff
-        self._poller = Poller(application.bot, self.receive, timeout_s=poll_timeout_s)
+        self._poller = Poller(
+            application.bot, self.receive, timeout_s=poll_timeout_s, retry_s=poll_retry_s
+        )
         # Several processes on one PostgreSQL database: only the lead's holder polls.
-        self.poller_lead = PollerLead(store, self._poller)
+        self.poller_lead = PollerLead(store, self._poller, retry_s=poll_retry_s)
         self._task: asyncio.Task[None] | None = None
         self._flood = SlidingWindow(limit=flood_messages, window_s=flood_window_s, clock=clock)
         # Who was told about the flood limit in the current window (once each).
@@ -317,6 +322,7 @@ def build_channel(
     hidden_teams: Collection[str] = (),
     limiter: RateLimiter | None = None,
     poll_timeout_s: int = 30,
+    poll_retry_s: float = 5.0,
     flood_messages: int = 10,
     flood_window_s: float = 10.0,
     clock: Clock = time.monotonic,
@@ -360,6 +366,7 @@ def build_channel(
         webhook_secret=webhook_secret,
         staff=staff,
         poll_timeout_s=poll_timeout_s,
+        poll_retry_s=poll_retry_s,
         flood_messages=flood_messages,
         flood_window_s=flood_window_s,
         clock=clock,

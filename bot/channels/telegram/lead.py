@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from telegram.error import InvalidToken
 
 from bot.channels.telegram.poller import Poller
+from handoff.errors import StoreUnavailable, cause_of
 from handoff.store.port import Store
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ class PollerLead:
         self.leading = False
         #: How often this process asked for the lead while another process held it.
         self.refused = 0
+        # Whether the last try met an outage: it is logged once, not every ``retry_s``.
+        self._store_failed = False
 
     async def run(self) -> None:
         """Take the lead when it is free and poll while holding it; until cancelled.
@@ -64,14 +67,23 @@ class PollerLead:
         while True:
             try:
                 async with self._store.poller_lead() as check:
+                    self._store_failed = False
                     if check is None:
                         self.refused += 1
                     else:
                         await self._poll_while(check)
             except InvalidToken:
                 raise
+            except StoreUnavailable as exc:
+                level = logging.DEBUG if self._store_failed else logging.WARNING
+                self._store_failed = True
+                log.log(
+                    level,
+                    "telegram: polling waits: the database is unavailable (%s)",
+                    cause_of(exc),
+                )
             except Exception:
-                # The database is down or the connection broke: stand by and ask again.
+                # Anything else broke the lead: stand by and ask again.
                 log.warning("telegram: could not take or keep the polling lead", exc_info=True)
             await asyncio.sleep(self._retry_s)
 

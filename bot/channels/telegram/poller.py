@@ -19,7 +19,7 @@ from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.telegram.delivery import retry_after_s
-from handoff.errors import StoreUnavailable
+from handoff.errors import StoreUnavailable, cause_of
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,8 @@ class Poller:
         self._timeout_s = timeout_s
         self._retry_s = retry_s
         self.offset: int | None = None
+        # Whether the database failed the last batch: an outage is logged once, not per retry.
+        self._store_failed = False
 
     async def run(self) -> None:
         """Poll until cancelled.
@@ -82,10 +84,24 @@ class Poller:
             try:
                 await self.handle_batch(updates)
             except StoreUnavailable as exc:
-                log.error("could not store telegram updates (%s); fetching them again", exc)
+                self._store_unavailable(exc)
                 await asyncio.sleep(self._retry_s)
                 continue
+            if self._store_failed:
+                self._store_failed = False
+                log.info("telegram updates are handled again: the database answers")
             self.offset = updates[-1].update_id + 1
+
+    def _store_unavailable(self, exc: StoreUnavailable) -> None:
+        # Unconfirmed, the batch stays with Telegram and is fetched again after the pause.
+        level = logging.DEBUG if self._store_failed else logging.WARNING
+        self._store_failed = True
+        log.log(
+            level,
+            "telegram updates wait: the database is unavailable (%s); fetching them again in %g s",
+            cause_of(exc),
+            self._retry_s,
+        )
 
     async def handle_batch(self, updates: Sequence[Update]) -> None:
         """Handle a batch: chats concurrently, each chat's updates in order.

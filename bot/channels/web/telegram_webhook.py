@@ -15,7 +15,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from bot.channels.telegram.channel import WEBHOOK_PATH, TelegramChannel
-from handoff.errors import StoreUnavailable
+from bot.channels.web.unavailable import DETAIL, RETRY_AFTER_S
+from handoff.errors import StoreUnavailable, cause_of
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,17 @@ def build_router(channel: TelegramChannel) -> APIRouter:
             return JSONResponse({"detail": "not an update"}, status_code=400)
         try:
             await channel.receive_json(update)
-        except StoreUnavailable:
-            log.exception("telegram webhook: the update could not be stored")
-            return JSONResponse({"detail": "try again"}, status_code=503)
+        except StoreUnavailable as exc:
+            # Telegram posts the update again later: no update is lost, and an outage is
+            # no fault of ours to trace.
+            log.warning(
+                "telegram webhook: the database is unavailable (%s); Telegram sends the update"
+                " again",
+                cause_of(exc),
+            )
+            return JSONResponse(
+                {"detail": DETAIL}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)}
+            )
         return Response(status_code=200)
 
     return router

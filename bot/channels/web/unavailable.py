@@ -19,7 +19,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from starlette.templating import Jinja2Templates
 
-from handoff.errors import StoreUnavailable
+from handoff.errors import StoreUnavailable, cause_of
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +29,6 @@ RETRY_AFTER_S = 5
 DETAIL = "the database is unavailable, try again"
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
-
-
-def cause_of(exc: BaseException) -> str:
-    """What failed, for the log: the driver error's type, never its message (the
-    database's own text can carry values)."""
-    return type(exc.__cause__).__name__ if exc.__cause__ is not None else "unknown"
 
 
 def _is_console_page(path: str) -> bool:

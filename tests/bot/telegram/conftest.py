@@ -37,14 +37,21 @@ ChannelFactory = Callable[..., Awaitable[TelegramChannel]]
 
 
 @pytest.fixture
+def poll_retry_s() -> float:
+    """The channels' pause before polling again after an error (the service's default)."""
+    return 5.0
+
+
+@pytest.fixture
 async def start_channel(
-    fake: FakeBotApi, runtime: Runtime, store: SqlStore
+    fake: FakeBotApi, runtime: Runtime, store: SqlStore, poll_retry_s: float
 ) -> AsyncIterator[ChannelFactory]:
     """Starts channels in polling mode (1 s long polls), as a restarted process would;
     keyword arguments go to :func:`build_channel` (the flood limit and its clock)."""
     started: list[TelegramChannel] = []
 
     async def start(**options: Any) -> TelegramChannel:
+        options.setdefault("poll_retry_s", poll_retry_s)
         built = build_channel(
             token=fake.token,
             api_url=fake.base_url,
@@ -89,6 +96,7 @@ async def staff_channel(
     store: SqlStore,
     agents: tuple[int, int],
     hidden_teams: tuple[str, ...],
+    poll_retry_s: float,
 ) -> AsyncIterator[TelegramChannel]:
     """A started channel with the staff group; Maria is registered by her Telegram id."""
     await store.set_agent_telegram_user(agents[0], MARIA_TG)
@@ -103,6 +111,7 @@ async def staff_channel(
         hidden_teams=hidden_teams,
         limiter=fast_limiter(),
         poll_timeout_s=1,
+        poll_retry_s=poll_retry_s,
     )
     await built.start()
     yield built

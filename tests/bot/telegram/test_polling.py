@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import io
 import logging
 from collections.abc import Iterator
 
 import pytest
-from telegram import Update
 
-from bot.channels.telegram.channel import TelegramChannel, build_application
-from bot.channels.telegram.poller import Poller
+from bot.channels.telegram.channel import TelegramChannel
 from bot.service.logs import configure_logging
-from handoff.errors import StoreUnavailable
 from handoff.model import SenderKind
 from handoff.store.sql import SqlStore
 from tests.bot.telegram.conftest import CHAT, ChannelFactory, handled
@@ -70,28 +65,6 @@ async def test_updates_of_one_chat_are_answered_in_order(
     await handled(fake, last)
     texts = [s.text for s in fake.sent_to(CHAT)]
     assert ("vpn.example.org" in texts[0], "password.example.org" in texts[-1]) == (True, True)
-
-
-async def test_a_batch_that_could_not_be_stored_is_fetched_again(fake: FakeBotApi) -> None:
-    seen: list[int] = []
-
-    async def receive(update: Update) -> None:
-        seen.append(update.update_id)
-        if len(seen) == 1:
-            raise StoreUnavailable("database error: the disk is full")
-
-    application = build_application(fake.token, fake.base_url)
-    async with application:
-        poller = Poller(application.bot, receive, timeout_s=1, retry_s=0.05)
-        task = asyncio.create_task(poller.run())
-        update_id = fake.push_text(CHAT, "hello")
-        try:
-            await handled(fake, update_id)
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-    assert seen == [update_id, update_id]
 
 
 @pytest.fixture
