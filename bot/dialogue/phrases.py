@@ -42,6 +42,10 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "Someone from {team} has your conversation and will reply here. "
                 "They can see everything you write."
             ),
+            # Said instead of still_queued once that was said since the customer was queued.
+            "still_queued_again": (
+                "Added to your conversation. You are still number {position} in the queue."
+            ),
             "agent_joined": "{agent} from {team} has joined the conversation.",
             "agent_joined_no_team": "{agent} has joined the conversation.",
             "resolved": "{agent} has marked this conversation as resolved. Write again any time.",
@@ -104,6 +108,30 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "Ask me a question in your own words, like \"my VPN won't connect\", and I'll "
                 'answer from our help articles. To reach a person, write "talk to a person" '
                 "or use the button below; /end ends the conversation."
+            ),
+            # Small talk while queued ({position}: the place in the queue): a person will
+            # reply, and none is offered.
+            "small_talk_greeting_queued": (
+                "Hi! You are number {position} in the queue, and a person will reply here."
+            ),
+            "small_talk_thanks_queued": "You're welcome! A person will reply here.",
+            "small_talk_goodbye_queued": (
+                "Goodbye! You keep your place in the queue, and the reply will be waiting here "
+                "when you come back."
+            ),
+            "small_talk_bot_queued": (
+                "I'm the Helpline bot. You are in the queue for a person, who will reply here; "
+                "meanwhile I can answer questions from our help articles."
+            ),
+            "small_talk_ping_queued": (
+                "Yes, I'm here. You are number {position} in the queue, and a person will "
+                "reply here."
+            ),
+            "small_talk_acknowledge_queued": "Okay. A person will reply here as soon as they can.",
+            "small_talk_help_queued": (
+                "You are in the queue, and a person will reply here; anything you write is "
+                "added to your conversation. Meanwhile you can ask me a question in your own "
+                "words."
             ),
             "attachment_kept": (
                 "Thanks, your file is saved with this conversation. I cannot read files myself: "
@@ -174,6 +202,9 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "En medarbejder fra {team} har din samtale og svarer dig her. "
                 "Medarbejderen kan se alt, hvad du skriver."
             ),
+            "still_queued_again": (
+                "Det er føjet til din samtale. Du er stadig nummer {position} i køen."
+            ),
             "agent_joined": "{agent} fra {team} er kommet med i samtalen.",
             "agent_joined_no_team": "{agent} er kommet med i samtalen.",
             "resolved": "{agent} har markeret samtalen som løst. Skriv igen når som helst.",
@@ -234,6 +265,27 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 'Stil mig et spørgsmål med dine egne ord, fx "min VPN vil ikke forbinde", så '
                 'svarer jeg ud fra vores hjælpeartikler. Skriv "tal med en medarbejder" eller '
                 "brug knappen herunder for at få fat i en person; /end afslutter samtalen."
+            ),
+            "small_talk_greeting_queued": (
+                "Hej! Du er nummer {position} i køen, og en medarbejder svarer her."
+            ),
+            "small_talk_thanks_queued": "Selv tak! En medarbejder svarer her.",
+            "small_talk_goodbye_queued": (
+                "Farvel! Du beholder din plads i køen, og svaret venter her, når du kommer tilbage."
+            ),
+            "small_talk_bot_queued": (
+                "Jeg er Helpline-botten. Du er i køen til en medarbejder, som svarer her; "
+                "imens kan jeg svare på spørgsmål ud fra vores hjælpeartikler."
+            ),
+            "small_talk_ping_queued": (
+                "Ja, jeg er her. Du er nummer {position} i køen, og en medarbejder svarer her."
+            ),
+            "small_talk_acknowledge_queued": (
+                "Okay. En medarbejder svarer her så hurtigt som muligt."
+            ),
+            "small_talk_help_queued": (
+                "Du er i køen, og en medarbejder svarer her; det du skriver, bliver føjet til "
+                "din samtale. Imens kan du stille mig et spørgsmål med dine egne ord."
             ),
             "attachment_kept": (
                 "Tak, din fil er gemt i samtalen. Jeg kan ikke selv læse filer: beskriv "

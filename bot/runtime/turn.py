@@ -173,9 +173,9 @@ class CustomerTurns:
         # Unknown language: the action answers in the language of the best-matching article.
         turn.slots.language = known
         wants_person = payload == payloads.HUMAN or asks_for_person(message.text)
-        if conversation.state is ConversationState.QUEUED:
-            return await self._while_queued(turn, wants_person=wants_person)
         chat = None if payload is not None or wants_person else recognise(message.text)
+        if conversation.state is ConversationState.QUEUED:
+            return await self._while_queued(turn, chat, wants_person=wants_person)
         if chat is not None:
             reply = await self._small_talk(turn, chat, known)
             shown = await self._notices(turn) if message.seq == 1 else []
@@ -200,16 +200,27 @@ class CustomerTurns:
         turn = Turn(customer, conversation, message, None, (), language=language)
         return await self._reply(turn, [self.say(MessageKind.WITH_AGENT, language, team=team)])
 
-    async def _while_queued(self, turn: Turn, *, wants_person: bool) -> list[Message]:
-        """In the queue the bot answers only what it is sure of; else: still in line."""
+    async def _while_queued(
+        self, turn: Turn, chat: Recognised | None, *, wants_person: bool
+    ) -> list[Message]:
+        """In the queue the bot answers small talk with a line that fits the queue and
+        questions only when it is sure; else: still in line, said in full once, then short."""
+        position = await self._store.queue_position(turn.conversation.id) or 1
+        if chat is not None:
+            reply = await self._small_talk(turn, chat, turn.slots.language, queued_at=position)
+            return await self._reply(turn, [reply])
         utterances: list[Utterance] = []
         if not wants_person and not payloads.is_helpful(turn.payload):
             answer = await self._run(ACTION_ANSWER, turn)
             if answer.slots.get("kb_outcome") == "answer":
                 utterances.extend(answer.utterances)
         if not utterances:
-            position = await self._store.queue_position(turn.conversation.id) or 1
-            utterances.append(self.say(MessageKind.STILL_QUEUED, turn.language, position=position))
+            if told_still_queued(turn.history):
+                text = self._phrases.get("still_queued_again", turn.language, position=position)
+                said = Utterance(text=text, meta={"kind": MessageKind.STILL_QUEUED, "again": True})
+            else:
+                said = self.say(MessageKind.STILL_QUEUED, turn.language, position=position)
+            utterances.append(said)
         return await self._reply(turn, utterances)
 
     async def _answer(self, turn: Turn) -> list[Message]:
@@ -307,11 +318,14 @@ class CustomerTurns:
             fallbacks_in_a_row=int(slots.fallback_count or 0),
         )
 
-    async def _small_talk(self, turn: Turn, chat: Recognised, known: str | None) -> Utterance:
+    async def _small_talk(
+        self, turn: Turn, chat: Recognised, known: str | None, *, queued_at: int | None = None
+    ) -> Utterance:
         """The reply to small talk: a phrase, never a fallback, never a step to a handoff.
 
         "Thanks" right after an answer says that the answer helped, as the "yes, that helped"
-        button would.
+        button would. In the queue (``queued_at``: the place in it) the phrase is the
+        kind's ``small_talk_<kind>_queued``: a person will reply, and none is offered.
         """
         language = chat.language or known or self._default_language
         if chat.kind is SmallTalk.THANKS:
@@ -320,6 +334,12 @@ class CustomerTurns:
                 await self._store.record_feedback(
                     turn.conversation.id, message_id=earlier[-1].id, helpful=True
                 )
+        if queued_at is not None:
+            key = f"small_talk_{chat.kind.value}_queued"
+            return Utterance(
+                text=self._phrases.get(key, language, position=queued_at),
+                meta={"kind": MessageKind.SMALL_TALK, "small_talk": chat.kind.value},
+            )
         buttons: tuple[Button, ...] = ()
         if chat.kind is SmallTalk.HELP:
             buttons = (Button(self._phrases.get("button_person", language), payloads.HUMAN),)
@@ -478,6 +498,31 @@ def question_of(history: Sequence[Said], current: Message) -> str:
         ):
             return message.text
     return current.text
+
+
+#: What the customer is told when their conversation (re)enters the queue.
+_QUEUED_KINDS = frozenset(
+    {
+        MessageKind.HANDOFF,
+        MessageKind.RELEASED,
+        MessageKind.AGENT_INACTIVE,
+        MessageKind.TRANSFERRED_TEAM,
+    }
+)
+
+
+def told_still_queued(history: Sequence[Said]) -> bool:
+    """Whether the customer heard "you are still in the queue" since they were queued.
+
+    Then it is said short: the full sentence again would repeat what they just read.
+    """
+    for message in reversed(history):
+        kind = MessageKind.of(message.meta)
+        if kind is MessageKind.STILL_QUEUED:
+            return True
+        if kind in _QUEUED_KINDS:
+            return False
+    return False
 
 
 def slots_from(history: Sequence[Said]) -> Slots:

@@ -160,3 +160,126 @@ async def test_a_colleague_assigned_after_a_release_is_waited_for_again(
     handled = await runtime.handle(said("hello?"))
 
     assert [r.text for r in handled.replies] == [WITH_IT_SUPPORT]
+
+
+async def _queued(runtime: Runtime, ask: str = "can I talk to a person", *, sender: str) -> UUID:
+    """A conversation handed off with nobody online: it waits in the queue."""
+    handled = await runtime.handle(said(ask, sender=sender))
+    conversation = await runtime.store.get_conversation(handled.conversation.id)
+    assert conversation.state is ConversationState.QUEUED
+    return conversation.id
+
+
+# In the queue, small talk gets a short line that fits it: (customer writes, bot replies).
+QUEUED_SMALL_TALK = [
+    ("thanks", "You're welcome! A person will reply here."),
+    ("ok", "Okay. A person will reply here as soon as they can."),
+    ("hello?", "Yes, I'm here. You are number 1 in the queue, and a person will reply here."),
+    ("hi", "Hi! You are number 1 in the queue, and a person will reply here."),
+    (
+        "help",
+        "You are in the queue, and a person will reply here; anything you write is added to "
+        "your conversation. Meanwhile you can ask me a question in your own words.",
+    ),
+    (
+        "are you a bot?",
+        "I'm the Helpline bot. You are in the queue for a person, who will reply here; "
+        "meanwhile I can answer questions from our help articles.",
+    ),
+    (
+        "bye",
+        "Goodbye! You keep your place in the queue, and the reply will be waiting here when "
+        "you come back.",
+    ),
+]
+QUEUED_SMALL_TALK_DA = [
+    ("tak", "Selv tak! En medarbejder svarer her."),
+    ("okay", "Okay. En medarbejder svarer her så hurtigt som muligt."),
+    ("er du der?", "Ja, jeg er her. Du er nummer 1 i køen, og en medarbejder svarer her."),
+    ("hej", "Hej! Du er nummer 1 i køen, og en medarbejder svarer her."),
+    (
+        "hjælp",
+        "Du er i køen, og en medarbejder svarer her; det du skriver, bliver føjet til din "
+        "samtale. Imens kan du stille mig et spørgsmål med dine egne ord.",
+    ),
+    (
+        "er du en bot",
+        "Jeg er Helpline-botten. Du er i køen til en medarbejder, som svarer her; imens kan "
+        "jeg svare på spørgsmål ud fra vores hjælpeartikler.",
+    ),
+    (
+        "farvel",
+        "Farvel! Du beholder din plads i køen, og svaret venter her, når du kommer tilbage.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("ask", "talk"),
+    [
+        ("can I talk to a person", QUEUED_SMALL_TALK),
+        ("kan jeg tale med et menneske", QUEUED_SMALL_TALK_DA),
+    ],
+    ids=["en", "da"],
+)
+async def test_small_talk_in_the_queue_gets_a_short_line_that_fits_it(
+    runtime: Runtime, store: SqlStore, ask: str, talk: list[tuple[str, str]]
+) -> None:
+    conversation_id = await _queued(runtime, ask, sender="carl")
+    got = []
+    for text, _ in talk:
+        (reply,) = (await runtime.handle(said(text, sender="carl"))).replies
+        got.append((text, reply.meta["kind"], reply.text, reply.buttons))
+
+    assert got == [(text, "small_talk", line, ()) for text, line in talk]
+    assert len(await store.handoffs(conversation_id)) == 1
+    conversation = await store.get_conversation(conversation_id)
+    assert conversation.state is ConversationState.QUEUED
+
+
+@pytest.mark.parametrize(
+    ("ask", "unknown", "full", "short"),
+    [
+        (
+            "can I talk to a person",
+            ["what is the capital of Mongolia", "and the capital of Peru", "and of Chile"],
+            "You are still in the queue (number 1); a person will reply here. "
+            "Anything you write now is added to your conversation.",
+            "Added to your conversation. You are still number 1 in the queue.",
+        ),
+        (
+            "kan jeg tale med et menneske",
+            ["hvad er hovedstaden i Mongoliet", "og i Peru", "og i Chile"],
+            "Du er stadig i køen (nummer 1); en medarbejder svarer her. "
+            "Det du skriver nu, bliver føjet til din samtale.",
+            "Det er føjet til din samtale. Du er stadig nummer 1 i køen.",
+        ),
+    ],
+    ids=["en", "da"],
+)
+async def test_the_queue_sentence_is_said_in_full_once_then_short(
+    runtime: Runtime, ask: str, unknown: list[str], full: str, short: str
+) -> None:
+    await _queued(runtime, ask, sender="erik")
+    texts = []
+    for i, text in enumerate(unknown):
+        if i == 1:  # small talk between does not make the full sentence come again
+            await runtime.handle(said("ok", sender="erik"))
+        (reply,) = (await runtime.handle(said(text, sender="erik"))).replies
+        texts.append((reply.meta["kind"], reply.text))
+
+    assert texts == [("still_queued", full), ("still_queued", short), ("still_queued", short)]
+
+
+async def test_back_in_the_queue_the_sentence_is_said_in_full_again(
+    runtime: Runtime, agents: tuple[int, int]
+) -> None:
+    maria, _ = agents
+    conversation_id = await _queued(runtime, sender="erik")
+    await runtime.handle(said("what is the capital of Mongolia", sender="erik"))
+    await runtime.claim(conversation_id, maria)
+    await runtime.release(conversation_id, maria)
+
+    (reply,) = (await runtime.handle(said("and the capital of Peru", sender="erik"))).replies
+
+    assert reply.text.startswith("You are still in the queue (number 1)")
