@@ -11,7 +11,8 @@ import click
 
 from bot.errors import BotError
 from bot.settings.model import Settings, load_settings
-from handoff.errors import HandoffError, StoreUnavailable
+from handoff.errors import HandoffError, StoreUnavailable, cause_of
+from handoff.store.engine import shown_url
 from handoff.store.port import Store
 from handoff.store.sql import SqlStore
 
@@ -33,6 +34,18 @@ def settings_for(config: Path | None) -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
+def database_unavailable(url: str, exc: StoreUnavailable) -> click.ClickException:
+    """The one line an operator reads when the database at ``url`` is unavailable.
+
+    It names the database (its password masked) and the driver's kind of error, never the
+    driver's own text, which can carry values; ``helpline doctor`` shows that text.
+    """
+    return click.ClickException(
+        f"the database is unavailable: {shown_url(url)} ({cause_of(exc)}); "
+        "`helpline doctor` shows what it answered"
+    )
+
+
 def with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
     """Open the deployment's store, run ``work`` on it, close it; errors become messages."""
 
@@ -45,5 +58,7 @@ def with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(run())
-    except (BotError, HandoffError, StoreUnavailable, ValueError) as exc:
+    except StoreUnavailable as exc:
+        raise database_unavailable(settings.database_url, exc) from exc
+    except (BotError, HandoffError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from bot.cli.context import settings_for
+from bot.cli.context import database_unavailable, settings_for
 
 if TYPE_CHECKING:
     from bot.dialogue.answer_policy import Thresholds
@@ -155,7 +155,9 @@ async def _unanswered(database_url: str, since: datetime | None, limit: int) -> 
             return await store.unanswered_messages(since=since, limit=limit)
         finally:
             await store.close()
-    except (HandoffError, StoreUnavailable) as exc:
+    except StoreUnavailable as exc:
+        raise database_unavailable(database_url, exc) from exc
+    except HandoffError as exc:
         raise click.ClickException(f"cannot read the database: {exc}") from exc
 
 
