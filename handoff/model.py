@@ -86,6 +86,11 @@ class MessageKind(enum.StrEnum):
             return None
 
 
+#: In the meta of an ``agent_joined`` message: the agent's team by the name the customer was
+#: told ("Maria from IT support has joined"), which the web chat's header shows beside hers.
+JOINED_TEAM = "team_name"
+
+
 class HandoffReason(enum.StrEnum):
     """Why the bot handed a conversation to people."""
 

@@ -24,6 +24,7 @@ from handoff import attachments, payloads
 from handoff.attachments import NewAttachment
 from handoff.errors import NotOwner
 from handoff.model import (
+    JOINED_TEAM,
     Agent,
     Button,
     Conversation,
@@ -421,8 +422,11 @@ class DeskActions:
     ) -> Message:
         customer = await self._store.get_customer(conversation.customer_id)
         text = self._phrases.get(kind, conversation.language, agent=agent.name, team=team)
+        meta: dict[str, Any] = {"kind": kind}
+        if kind is MessageKind.AGENT_JOINED and team:
+            meta[JOINED_TEAM] = team
         return await self._outbound.send(
             customer,
             conversation,
-            NewMessage(sender=SenderKind.SYSTEM, text=text, agent_id=agent.id, meta={"kind": kind}),
+            NewMessage(sender=SenderKind.SYSTEM, text=text, agent_id=agent.id, meta=meta),
         )

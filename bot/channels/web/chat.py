@@ -41,7 +41,7 @@ from handoff.attachments import ONLY_FILES, NewAttachment, refs_of
 from handoff.avatars import avatar_path
 from handoff.bearer import token_digest
 from handoff.errors import AttachmentRefused, NotFound, StoreUnavailable
-from handoff.model import Customer, Message, MessageKind, SenderKind
+from handoff.model import JOINED_TEAM, Customer, Message, MessageKind, SenderKind
 from handoff.reply_mail import InvalidAddress, check_address
 
 if TYPE_CHECKING:
@@ -166,6 +166,8 @@ class MessageOut(BaseModel):
 
     #: Where the agent's picture is, when the message is an agent's who has one.
     agent_avatar: str | None = None
+    #: The team of the agent who joined, by the name the customer was told (``agent_joined``).
+    agent_team: str | None = None
 
     @classmethod
     def of(cls, message: Message, avatars: Mapping[int, int] = EMPTY) -> "MessageOut":
@@ -182,6 +184,7 @@ class MessageOut(BaseModel):
             html=_html_of(message),
             agent_name=message.agent_name,
             agent_avatar=None if version is None else avatar_path(message.agent_id or 0, version),
+            agent_team=team if isinstance(team := message.meta.get(JOINED_TEAM), str) else None,
             buttons=[ButtonOut(title=b.title, payload=b.payload) for b in message.buttons],
             created_at=message.created_at,
             kind=kind if isinstance(kind := message.meta.get("kind"), str) else None,

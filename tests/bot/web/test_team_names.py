@@ -59,3 +59,28 @@ async def test_the_customer_reads_the_team_in_their_language(
     texts = [message["text"] for message in await customer.messages()]
     assert f" {team}." in texts[-2]  # "I have passed your conversation on to IT support."
     assert texts[-1] == joined
+
+
+@pytest.mark.parametrize(
+    ("question", "ask", "team"),
+    [
+        ("jeg kan ikke komme på vpn hjemmefra", "kan jeg tale med en medarbejder", "IT-support"),
+        ("I can't connect to the VPN from home", "can I talk to a person", "IT support"),
+    ],
+    ids=["da", "en"],
+)
+async def test_the_chat_api_names_the_team_of_the_agent_who_joined(
+    maria: ConsoleAgent, customer: ChatCustomer, question: str, ask: str, team: str
+) -> None:
+    await customer.say(question)
+    await customer.say(ask)
+    (entry,) = (await maria.queue())["queue"]
+    await maria.act(entry["conversation_id"], "claim")
+    await maria.act(entry["conversation_id"], "reply", text="Hi, Maria here")
+    messages = await customer.messages()
+    # The chat's header shows it beside the agent's name; no other message carries a team.
+    assert [(m["kind"], m["agent_name"], m["agent_team"]) for m in messages[-2:]] == [
+        ("agent_joined", "Maria", team),
+        (None, "Maria", None),
+    ]
+    assert {m["agent_team"] for m in messages[:-2]} == {None}

@@ -26,6 +26,10 @@
   const shown = new Map(); // message id -> <li>
   // Messages after which the conversation is over (until the customer writes again).
   const ENDING_KINDS = new Set(["resolved", "ended", "rating_thanks"]);
+  // Messages that say an agent has taken the conversation, and that the agent has left it
+  // (back in the queue, passed to another team, or back with the bot).
+  const JOINED_KINDS = new Set(["agent_joined", "agent_joined_no_team"]);
+  const LEFT_KINDS = new Set(["released", "agent_inactive", "transferred_team", "handed_back"]);
   let lastId = 0;
   let unread = 0; // messages for the customer that arrived while they were not looking
   let frameOpen = false; // inside the widget: whether the site shows us
@@ -342,8 +346,7 @@
       .sort((a, b) => a - b)
       .map((id) => shown.get(id));
     let lastCustomer = 0;
-    let agent = null;
-    let agentPicture = null;
+    let agent = null; // who is with the customer now: { name, picture, team }
     let ended = false;
     let emailAnswered = 0;
     for (const li of messages) {
@@ -353,13 +356,16 @@
         lastCustomer = m.id;
         ended = false;
       }
-      if (m.agent_name) {
-        agent = m.agent_name;
-        agentPicture = m.agent_avatar || null;
+      if (JOINED_KINDS.has(m.kind) && m.agent_name) {
+        agent = { name: m.agent_name, picture: m.agent_avatar || null, team: m.agent_team || null };
+      } else if (m.sender === "agent" && m.agent_name) {
+        // Their own message: the team is known from when they joined, if it was this agent.
+        const team = agent && agent.name === m.agent_name ? agent.team : null;
+        agent = { name: m.agent_name, picture: m.agent_avatar || null, team };
       }
+      if (LEFT_KINDS.has(m.kind)) agent = null;
       if (ENDING_KINDS.has(m.kind)) {
         agent = null;
-        agentPicture = null;
         ended = true;
       }
     }
@@ -384,7 +390,7 @@
         list.insertBefore(separator, li);
       }
     }
-    showWho(agent, agentPicture);
+    showWho(agent);
     newButton.hidden = !ended;
   }
 
@@ -417,17 +423,17 @@
   }
 
   // The header names who the customer talks to: the agent with them (their picture if they
-  // have one, else their initials), else Helpline.
-  function showWho(agent, agentPicture) {
-    heading.textContent = agent || S.title;
-    subtitle.textContent = agent ? S.support : S.subtitle;
+  // have one, else their initials) and their team, else Helpline.
+  function showWho(agent) {
+    heading.textContent = agent ? agent.name : S.title;
+    subtitle.textContent = agent ? agent.team || S.support : S.subtitle;
     const shown = avatar.querySelector("img");
-    if (agentPicture) {
-      if (!shown || shown.getAttribute("src") !== agentPicture) {
-        avatar.replaceChildren(picture(agentPicture, "avatar-picture"));
+    if (agent && agent.picture) {
+      if (!shown || shown.getAttribute("src") !== agent.picture) {
+        avatar.replaceChildren(picture(agent.picture, "avatar-picture"));
       }
     } else {
-      avatar.textContent = initials(agent || S.title);
+      avatar.textContent = initials(agent ? agent.name : S.title);
     }
     avatar.classList.toggle("agent", Boolean(agent));
   }
