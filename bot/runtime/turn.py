@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -213,7 +213,7 @@ class CustomerTurns:
         if not wants_person and not payloads.is_helpful(turn.payload):
             answer = await self._run(ACTION_ANSWER, turn)
             if answer.slots.get("kb_outcome") == "answer":
-                utterances.extend(answer.utterances)
+                utterances.extend(without_person(u) for u in answer.utterances)
         if not utterances:
             if told_still_queued(turn.history):
                 text = self._phrases.get("still_queued_again", turn.language, position=position)
@@ -234,9 +234,10 @@ class CustomerTurns:
             answered.extend(answer.utterances)
             turn.slots.set(answer.slots)
             trigger = self._after_answer(turn.slots)
-            if trigger is not None and trigger.reason is HandoffReason.REPEATED_FALLBACK:
-                # "Rephrase, or talk to a person" would be wrong a line before the handoff.
-                answered = [self._handing_over(u, turn.language) for u in answered]
+        if trigger is not None:
+            # "Rephrase, or talk to a person" (or that button under an answer) would be
+            # wrong a line before the handoff.
+            answered = [self._handing_over(u, turn.language) for u in answered]
         handed: list[Utterance] = []
         if trigger is not None:
             turn.handoff_detail = trigger.detail
@@ -476,15 +477,23 @@ class CustomerTurns:
         )
 
     def _handing_over(self, said: Utterance, language: str | None) -> Utterance:
-        """A fallback reworded for a turn that hands over, without its person button."""
+        """What the bot said, for a turn that hands over: a fallback reworded, and no
+        person button (a person is coming)."""
         if said.meta.get("kind") != MessageKind.FALLBACK:
-            return said
+            return without_person(said)
         text = self._phrases.get("fallback_handoff", language)
         return Utterance(text=text, meta=said.meta)
 
     def say(self, kind: MessageKind, language: str | None, **values: object) -> Utterance:
         """The bot's phrase for a kind of message (the kind is its phrase key)."""
         return Utterance(text=self._phrases.get(kind, language, **values), meta={"kind": kind})
+
+
+def without_person(said: Utterance) -> Utterance:
+    """``said`` without its "talk to a person" button: never offered to someone whom a
+    person will answer (queued, or handed over in this very turn)."""
+    kept = tuple(b for b in said.buttons if b.payload != payloads.HUMAN)
+    return said if kept == said.buttons else replace(said, buttons=kept)
 
 
 def question_of(history: Sequence[Said], current: Message) -> str:

@@ -253,11 +253,14 @@ async def test_after_resolve_the_next_message_starts_a_new_conversation(
     assert handled.replies[0].meta["article_id"] == "vpn-connect"
 
 
-async def test_an_article_marked_handoff_offers_a_person(runtime: Runtime) -> None:
+async def test_an_article_marked_handoff_hands_over_without_offering_a_person(
+    runtime: Runtime,
+) -> None:
     handled = await runtime.handle(said("my work laptop was stolen yesterday"))
     assert handled.replies[0].meta["article_id"] == "lost-device"
-    # After "Did this help?" (yes / no), the person button.
-    assert [b.payload for b in handled.replies[0].buttons][-1] == "/human"
+    # "Did this help?" (yes / no), but no person button: the next line hands over.
+    assert [b.payload for b in handled.replies[0].buttons] == ["/helpful yes", "/helpful no"]
+    assert handled.replies[-1].meta["kind"] == "handoff"
 
 
 async def test_a_clarification_button_answers_the_chosen_article(runtime: Runtime) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 from uuid import UUID
 
 import pytest
@@ -14,8 +15,8 @@ from bot.runtime.core import Runtime
 from bot.runtime.feed import ChangeFeed
 from bot.runtime.incoming import IncomingMessage
 from bot.runtime.turn import WITH_AGENT_AGAIN_AFTER
-from bot.service.composition import KnowledgeHolder, build_runtime
-from bot.settings.model import Settings
+from bot.service.composition import KnowledgeHolder, build_runtime, load_snapshot
+from bot.settings.model import HandoffPolicy, Settings
 from handoff.model import ConversationState, Presence, SenderKind
 from handoff.store.sql import SqlStore
 
@@ -36,6 +37,12 @@ def said(text: str, *, sender: str = "alice", payload: str | None = None) -> Inc
         text=text,
         payload=payload,
     )
+
+
+def _runtime(settings: Settings, store: SqlStore, **changes: Any) -> Runtime:
+    changed = settings.model_copy(update=changes)
+    built, _ = build_runtime(changed, store, KnowledgeHolder(load_snapshot(changed)), ChangeFeed())
+    return built
 
 
 class Clock:
@@ -283,3 +290,61 @@ async def test_back_in_the_queue_the_sentence_is_said_in_full_again(
     (reply,) = (await runtime.handle(said("and the capital of Peru", sender="erik"))).replies
 
     assert reply.text.startswith("You are still in the queue (number 1)")
+
+
+STOLEN = "my work laptop was stolen yesterday"
+HELPFUL = ["/helpful yes", "/helpful no"]
+
+
+@pytest.mark.parametrize(
+    ("article_handoff", "state", "buttons"),
+    [
+        ("hand_off", ConversationState.QUEUED, HELPFUL),  # the handoff is the next line
+        ("offer", ConversationState.BOT, [*HELPFUL, "/human"]),  # offered, not handed over
+    ],
+)
+async def test_a_person_is_offered_under_an_answer_only_when_none_is_coming(
+    settings: Settings,
+    store: SqlStore,
+    article_handoff: Literal["hand_off", "offer"],
+    state: ConversationState,
+    buttons: list[str],
+) -> None:
+    policy = HandoffPolicy(article_handoff=article_handoff)
+    runtime = _runtime(settings, store, handoff=policy)
+
+    handled = await runtime.handle(said(STOLEN))
+
+    conversation = await store.get_conversation(handled.conversation.id)
+    answer = handled.replies[0]
+    assert (answer.meta["article_id"], [b.payload for b in answer.buttons]) == (
+        "lost-device",
+        buttons,
+    )
+    assert conversation.state is state
+
+
+async def test_an_answer_in_the_queue_offers_no_person(runtime: Runtime) -> None:
+    await _queued(runtime, sender="fay")
+
+    handled = await runtime.handle(said(STOLEN, sender="fay"))
+
+    assert [(r.meta["kind"], [b.payload for b in r.buttons]) for r in handled.replies] == [
+        ("answer", HELPFUL)
+    ]
+
+
+async def test_an_answer_handing_over_to_an_agent_at_once_offers_no_person(
+    runtime: Runtime, store: SqlStore
+) -> None:
+    sam = await store.add_agent(login="sam", name="Sam", password_hash="x", teams=["security"])
+    await runtime.set_presence(sam.id, Presence.ONLINE)
+
+    handled = await runtime.handle(said(STOLEN))
+
+    assert [(r.meta["kind"], [b.payload for b in r.buttons]) for r in handled.replies] == [
+        ("answer", HELPFUL),
+        ("handoff", []),
+    ]
+    conversation = await store.get_conversation(handled.conversation.id)
+    assert conversation.state is ConversationState.AGENT
