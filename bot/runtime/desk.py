@@ -36,6 +36,7 @@ from handoff.model import (
     Presence,
     SenderKind,
 )
+from handoff.states import Move, check_move
 from handoff.store.port import Store
 
 if TYPE_CHECKING:
@@ -400,10 +401,23 @@ class DeskActions:
         return told
 
     async def resolve(self, conversation_id: UUID, agent_id: int) -> Message:
-        """Tell the customer the conversation is resolved, then close it. Raises NotOwner."""
+        """Tell the customer the conversation is resolved, then close it.
+
+        Raises:
+            NotOwner: another agent owns it (NotWithAgent: no agent does).
+            IllegalTransition: it is closed already.
+            NotFound: no such conversation.
+        """
         conversation = await self._store.get_conversation(conversation_id)
-        if conversation.owner_agent_id != agent_id:
-            raise NotOwner(conversation_id, agent_id)
+        # Checked before the customer is told; the store checks again as it closes it.
+        check_move(
+            conversation_id,
+            Move.RESOLVE,
+            conversation.state,
+            closed=conversation.closed_at is not None,
+            owner_agent_id=conversation.owner_agent_id,
+            agent_id=agent_id,
+        )
         agent = await self._store.get_agent(agent_id)
         message = await self._system(conversation, MessageKind.RESOLVED, agent=agent)
         await self._store.resolve(conversation_id, agent_id=agent_id)

@@ -23,7 +23,7 @@ from handoff.errors import (
     AgentUnavailable,
     AlreadyClaimed,
     AttachmentRefused,
-    HandoffError,
+    IllegalTransition,
     NotFound,
     NotOwner,
 )
@@ -104,10 +104,13 @@ def build_router(console: Console, pages: ConversationPage, *, typing: TypingReg
         async def endpoint(
             request: Request, conversation_id: UUID, agent: CurrentAgent
         ) -> Response:
+            await desk.readable(service, agent, conversation_id)
             try:
                 await act(conversation_id, agent.id)
-            except HandoffError:
-                return await pages.refused(request, agent, conversation_id, desk.NOT_YOURS)
+            except NotFound as exc:  # erased meanwhile
+                raise HTTPException(status_code=404, detail="no such conversation") from exc
+            except (NotOwner, IllegalTransition) as exc:
+                return await pages.refused(request, agent, conversation_id, desk.refusal(exc))
             return back_to(conversation_id)
 
         return endpoint
@@ -146,8 +149,8 @@ def build_router(console: Console, pages: ConversationPage, *, typing: TypingReg
         except (AgentUnavailable, NotFound):
             error = "That colleague cannot take it."
             return await pages.refused(request, agent, conversation_id, error)
-        except HandoffError:
-            return await pages.refused(request, agent, conversation_id, desk.NOT_YOURS)
+        except (NotOwner, IllegalTransition) as exc:
+            return await pages.refused(request, agent, conversation_id, desk.refusal(exc))
         return back_to(conversation_id)
 
     @router.post("/api/conversations/{conversation_id}/typing", status_code=204)

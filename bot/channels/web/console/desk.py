@@ -12,8 +12,16 @@ from uuid import UUID
 from fastapi import HTTPException
 
 from handoff.card import HandoffCard, build_card, what_the_bot_did
-from handoff.errors import NotFound
-from handoff.model import Agent, Conversation, Customer, Handoff, Message, QueueEntry
+from handoff.errors import IllegalTransition, NotFound, NotOwner, NotWithAgent
+from handoff.model import (
+    Agent,
+    Conversation,
+    ConversationState,
+    Customer,
+    Handoff,
+    Message,
+    QueueEntry,
+)
 from handoff.reading import may_read
 from handoff.reasons import describe_reason
 
@@ -24,8 +32,24 @@ if TYPE_CHECKING:
 SEEN_EVERY = timedelta(seconds=60)
 #: The queue filter values besides a team id.
 MY_TEAMS, ALL_TEAMS = "mine", "all"
-#: What an agent is told who acts on a conversation someone else has (or nobody has) claimed.
+#: What an agent is told who acts on a conversation another agent has claimed.
 NOT_YOURS = "This conversation is not yours (any more): claim it first."
+#: ... on a conversation waiting in the queue (nobody has it).
+IN_THE_QUEUE = "This conversation is waiting in the queue: claim it first."
+#: ... on a conversation the bot has (handed back; nobody has it).
+WITH_THE_BOT = "This conversation is with the bot now: no agent has it."
+#: ... on a conversation that is closed (resolved, or closed by the customer or an admin).
+CLOSED = "This conversation is closed already: the customer's next message starts a new one."
+
+
+def refusal(exc: NotOwner | IllegalTransition) -> str:
+    """What an agent is told when the desk refused their move on a conversation, by what
+    happened to it: closed, waiting in the queue, with the bot, or another agent's."""
+    if isinstance(exc, IllegalTransition) and exc.closed:
+        return CLOSED
+    if isinstance(exc, NotWithAgent):
+        return IN_THE_QUEUE if exc.current is ConversationState.QUEUED else WITH_THE_BOT
+    return NOT_YOURS
 
 
 def counts_as_activity(method: str, path: str) -> bool:
