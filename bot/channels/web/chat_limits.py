@@ -100,10 +100,6 @@ class StreamSlots:
         self._open[client] += 1
         return _Slot(customer_id, address)
 
-    def open_streams(self) -> int:
-        """How many slots are taken (the sum over customers)."""
-        return sum(count for (kind, _), count in self._open.items() if kind == "customer")
-
     def held(self, slot: _Slot, events: AsyncIterator[T]) -> AsyncIterator[T]:
         """Pass ``events`` through, and give the slot back when the stream ends.
 

@@ -79,12 +79,6 @@ def filter_queue(entries: Sequence[QueueEntry], agent: Agent, team_filter: str) 
     return [e for e in entries if e.conversation.team is None or e.conversation.team in wanted]
 
 
-def queue_filters(service: Service) -> list[tuple[str, str]]:
-    """The choices of the queue's team filter: value and label."""
-    teams = [(team.id, team.name) for team in service.settings.teams]
-    return [(MY_TEAMS, "My teams"), (ALL_TEAMS, "All teams"), *teams]
-
-
 async def desk_context(
     service: Service,
     *,
