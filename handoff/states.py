@@ -58,25 +58,6 @@ MOVES: Mapping[Move, Rule] = MappingProxyType(
 )
 
 
-def can_transition(current: ConversationState, target: ConversationState) -> bool:
-    """Tell whether some move takes a conversation from ``current`` to another state ``target``."""
-    return current is not target and any(
-        current in rule.sources and rule.target is target for rule in MOVES.values()
-    )
-
-
-def check_transition(
-    conversation_id: UUID, current: ConversationState, target: ConversationState
-) -> None:
-    """Raise if no move takes a conversation from ``current`` to ``target``.
-
-    Raises:
-        IllegalTransition: no move of the state machine connects the two states.
-    """
-    if not can_transition(current, target):
-        raise IllegalTransition(conversation_id, current, target)
-
-
 def allows(move: Move, current: ConversationState, *, closed: bool = False) -> bool:
     """Tell whether ``move`` may start from ``current`` (never on a closed conversation)."""
     return not closed and current in MOVES[move].sources
