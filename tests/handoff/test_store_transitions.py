@@ -57,6 +57,12 @@ STARTS: list[ConversationState | str] = [BOT, QUEUED, AGENT, CLOSED]
 CASES = [(start, name) for start in STARTS for name in OPERATIONS]
 
 
+def _case_id(case: tuple[ConversationState | str, str]) -> str:
+    """``queued-claim``, ``closed-hand_back``: the starting state, then the operation."""
+    start, name = case
+    return f"{start}-{name}"
+
+
 async def _conversation_in(
     store: SqlStore, conversation: Conversation, start: ConversationState | str, agents: list[int]
 ) -> Conversation:
@@ -72,7 +78,8 @@ async def _conversation_in(
 
 
 @pytest.mark.parametrize(
-    ("start", "name"), [case for case in CASES if case in LEGAL], ids="{0[0]}-{0[1]}".format
+    ("start", "name"),
+    [pytest.param(*case, id=_case_id(case)) for case in CASES if case in LEGAL],
 )
 async def test_a_legal_move_happens(
     store: SqlStore,
@@ -90,7 +97,8 @@ async def test_a_legal_move_happens(
 
 
 @pytest.mark.parametrize(
-    ("start", "name"), [case for case in CASES if case not in LEGAL], ids="{0[0]}-{0[1]}".format
+    ("start", "name"),
+    [pytest.param(*case, id=_case_id(case)) for case in CASES if case not in LEGAL],
 )
 async def test_an_illegal_move_is_refused_naming_real_states(
     store: SqlStore,
