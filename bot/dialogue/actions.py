@@ -213,7 +213,14 @@ def build_executor(
 
 
 def webhook_payload(action_name: str, state: TurnState) -> dict[str, Any]:
-    """The request body Rasa sends an action server's ``/webhook`` for this turn."""
+    """The request body Rasa sends an action server's ``/webhook`` for this turn.
+
+    Helpline itself never sends it: the runtime runs the actions in-process
+    (:class:`RasaActionRunner`), without a webhook body. It is the public contract of the
+    action server that ``helpline actions`` serves (:func:`serve_actions`) to a Rasa
+    assistant, stated once here, next to the domain it carries: the tests drive the
+    executor and the real server with it, as Rasa would.
+    """
     return {
         "next_action": action_name,
         "sender_id": state.sender_id,
