@@ -87,15 +87,6 @@ class TimerRunner:
                 return 0
             return await self._fire_due()
 
-    async def run_due(self) -> int:
-        """Fire every timer due now, without taking the lead (claims stay exclusive).
-
-        Returns:
-            How many timers fired.
-        """
-        async with self._busy:
-            return await self._fire_due()
-
     async def _fire_due(self) -> int:
         await self._give_back()
         fired = 0

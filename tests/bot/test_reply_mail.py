@@ -204,7 +204,7 @@ async def test_two_processes_send_one_mail_and_none_for_a_reply_read_in_either(
                     mail.send_replies(timer, later),
                     TimerRunner(
                         store, {TimerKind.REPLY_MAIL: mail.send_replies}, clock=lambda: later
-                    ).run_due(),
+                    ).tick(),
                 ]
             await asyncio.gather(*work)
 

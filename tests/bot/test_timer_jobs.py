@@ -102,7 +102,7 @@ class Desk:
 
     async def fire(self) -> int:
         await self.timers.arm(self.clock())
-        return await self.runner.run_due()
+        return await self.runner.tick()
 
 
 def desk_settings(tmp_path: Path, knowledge_dir: Path, **overrides: Any) -> Settings:

@@ -95,11 +95,11 @@ async def test_a_tick_during_an_outage_claims_nothing(
     outage.cut()
     try:
         with pytest.raises(StoreUnavailable):
-            await runner.run_due()
+            await runner.tick()
     finally:
         outage.restore()
     assert [t.key for t in await store.pending_timers()] == ["7"]
-    assert await runner.run_due() == 1
+    assert await runner.tick() == 1
     assert (handler.runs, handler.done) == (["7"], ["7"])
 
 
@@ -108,9 +108,9 @@ async def test_a_run_cut_short_by_an_outage_leaves_its_timer_pending(
 ) -> None:
     await store.schedule_timer(TimerKind.NOTICE_START, "7", START)
     handler.cut_next = handler.restore_after = True  # a short outage, during the run
-    assert await runner.run_due() == 0
+    assert await runner.tick() == 0
     assert [t.key for t in await store.pending_timers()] == ["7"]  # not claimed, not lost
-    assert await runner.run_due() == 1
+    assert await runner.tick() == 1
     assert (handler.runs, handler.done) == (["7", "7"], ["7"])
 
 
@@ -121,12 +121,12 @@ async def test_a_timer_cut_short_is_given_back_when_the_database_returns(
     await store.schedule_timer(TimerKind.NOTICE_START, "8", START)
     handler.cut_next = True  # the outage outlasts the tick
     try:
-        assert await runner.run_due() == 0
+        assert await runner.tick() == 0
         with pytest.raises(StoreUnavailable):
-            await runner.run_due()  # still down: nothing more is claimed
+            await runner.tick()  # still down: nothing more is claimed
     finally:
         outage.restore()
-    assert await runner.run_due() == 2
+    assert await runner.tick() == 2
     assert sorted(handler.done) == ["7", "8"]
     assert handler.runs.count("7") + handler.runs.count("8") == 3  # the cut one ran twice
     assert await store.pending_timers() == []
@@ -167,12 +167,12 @@ async def test_an_inactivity_sweep_that_cannot_requeue_is_no_agent_acting(
             await timers.arm(now())
             outage.refuse_changes("conversation")
             with caplog.at_level(logging.WARNING, logger="bot.desk.timer_runner"):
-                await runner.run_due()
+                await runner.tick()
             outage.allow_changes("conversation")
             assert "timer inactivity sweep waits: the database is unavailable" in caplog.messages
             assert (await store.get_conversation(conversation_id)).state is ConversationState.AGENT
             now.advance(minutes=1)
-            await runner.run_due()  # the sweep comes back and finds Maria still silent
+            await runner.tick()  # the sweep comes back and finds Maria still silent
             assert (await store.get_conversation(conversation_id)).state is ConversationState.QUEUED
         finally:
             await store.close()

@@ -1,7 +1,7 @@
 """Timers on a real database: exactly once, across restarts and concurrent runners.
 
-Time is a controllable clock; the runner is called directly, except where the test is
-about APScheduler waking it at start-up.
+Time is a controllable clock; the runner's tick is called directly (as APScheduler calls it),
+except where the test is about APScheduler waking it at start-up.
 """
 
 from __future__ import annotations
@@ -65,9 +65,9 @@ async def test_a_timer_fires_when_due_and_not_before(store: SqlStore, clock: Clo
     runner = TimerRunner(store, fired.handlers(), clock=clock)
     await store.schedule_timer(TimerKind.WAIT_UPDATE, "a", START + timedelta(minutes=5))
     clock.advance(4)
-    assert await runner.run_due() == 0
+    assert await runner.tick() == 0
     clock.advance(1)
-    assert await runner.run_due() == 1
+    assert await runner.tick() == 1
     assert fired.keys == {"a": 1}
 
 
@@ -75,9 +75,9 @@ async def test_a_fired_timer_does_not_fire_again(store: SqlStore, clock: Clock) 
     fired = Fired()
     runner = TimerRunner(store, fired.handlers(), clock=clock)
     await store.schedule_timer(TimerKind.WAIT_UPDATE, "a", START)
-    await runner.run_due()
+    await runner.tick()
     clock.advance(60)
-    await runner.run_due()
+    await runner.tick()
     assert fired.keys == {"a": 1}
 
 
@@ -98,7 +98,7 @@ async def test_a_cancelled_timer_does_not_fire(store: SqlStore, clock: Clock) ->
     fired = Fired()
     await store.schedule_timer(TimerKind.NOTICE_END, "7", START)
     assert await store.cancel_timer(TimerKind.NOTICE_END, "7")
-    await TimerRunner(store, fired.handlers(), clock=clock).run_due()
+    await TimerRunner(store, fired.handlers(), clock=clock).tick()
     assert fired.keys == {}
 
 
@@ -111,7 +111,7 @@ async def test_a_failing_handler_does_not_stop_the_others(store: SqlStore, clock
     handlers = {**fired.handlers(), TimerKind.NOTICE_START: broken}
     await store.schedule_timer(TimerKind.NOTICE_START, "1", START)
     await store.schedule_timer(TimerKind.NOTICE_END, "1", START)
-    assert await TimerRunner(store, handlers, clock=clock).run_due() == 2
+    assert await TimerRunner(store, handlers, clock=clock).tick() == 2
     assert fired.keys == {"1": 1}
 
 
@@ -127,10 +127,10 @@ async def test_a_timer_missed_while_stopped_fires_once_after_restart(
     second = await SqlStore.open(database_url, migrate=True)
     try:
         runner = TimerRunner(second, fired.handlers(), clock=clock)
-        await runner.run_due()
-        await runner.run_due()
+        await runner.tick()
+        await runner.tick()
         clock.advance(120)
-        await runner.run_due()
+        await runner.tick()
     finally:
         await second.close()
     assert fired.keys == {"due-while-down": 1, "later": 1}
@@ -162,13 +162,34 @@ async def test_concurrent_runners_fire_each_timer_once(
             await stores[0].schedule_timer(TimerKind.WAIT_UPDATE, f"t{n}", START)
         fired = Fired()
         runners = [TimerRunner(s, fired.handlers(), clock=clock) for s in stores]
-        counts = await asyncio.gather(*(r.run_due() for r in runners))
+        counts = await asyncio.gather(*(r.tick() for r in runners))
     finally:
         for opened in stores:
             await opened.close()
     assert sum(counts) == 30
     assert set(fired.keys.values()) == {1}
     assert len(fired.keys) == 30
+
+
+@pytest.mark.postgres
+async def test_concurrent_claims_take_each_timer_once(postgres_schema_url: str) -> None:
+    """Without the lead too (one lost mid-tick): the claims alone keep a timer to one run."""
+    stores = [await SqlStore.open(postgres_schema_url, migrate=True) for _ in range(2)]
+
+    async def claim_all(store: SqlStore) -> list[str]:
+        claimed = []
+        while (timer := await store.claim_due_timer(START)) is not None:
+            claimed.append(timer.key)
+        return claimed
+
+    try:
+        for n in range(30):
+            await stores[0].schedule_timer(TimerKind.WAIT_UPDATE, f"t{n}", START)
+        claims = await asyncio.gather(*(claim_all(s) for s in stores))
+    finally:
+        for opened in stores:
+            await opened.close()
+    assert sorted(claims[0] + claims[1]) == sorted(f"t{n}" for n in range(30))
 
 
 @pytest.mark.postgres

@@ -195,7 +195,7 @@ async def test_replies_to_a_customer_who_left_go_out_in_one_mail_with_a_link_bac
     await maria.act(conversation_id, "reply", text="Hi, I reset your **VPN** profile.")
     await maria.act(conversation_id, "reply", text="Please try again now.")
     # The customer has left: no chat of theirs received the replies.
-    assert await _runner(service, timedelta(minutes=3)).run_due() == 1
+    assert await _runner(service, timedelta(minutes=3)).tick() == 1
     [mail] = inbox.mails
     assert (mail["To"], mail["From"]) == (ADDRESS, "support@example.org")
     assert mail["Subject"] == "A reply to your question"
@@ -233,7 +233,7 @@ async def test_replies_to_a_customer_who_left_go_out_in_one_mail_with_a_link_bac
     await service.store.schedule_timer(
         TimerKind.REPLY_MAIL, conversation_id, datetime.now(UTC), if_absent=False
     )
-    assert await _runner(service, timedelta(minutes=3)).run_due() == 1
+    assert await _runner(service, timedelta(minutes=3)).tick() == 1
     assert len(inbox.mails) == 1
 
 
@@ -262,7 +262,7 @@ async def test_no_mail_when_the_open_chat_received_the_reply(
         while state is None or state.seen_through < after + 1:
             await asyncio.sleep(0.05)
             state = await service.store.reply_mail_state(1)
-    assert await _runner(service, timedelta(minutes=3)).run_due() == 1
+    assert await _runner(service, timedelta(minutes=3)).tick() == 1
     assert inbox.attempts == 0
 
 
@@ -277,7 +277,7 @@ async def test_no_mail_without_an_address(
     await maria.act(conversation_id, "claim")
     await maria.act(conversation_id, "reply", text="Hello?")
     assert await service.store.get_timer(TimerKind.REPLY_MAIL, conversation_id) is None
-    assert await _runner(service, timedelta(minutes=3)).run_due() == 0
+    assert await _runner(service, timedelta(minutes=3)).tick() == 0
     assert inbox.attempts == 0
 
 
@@ -290,19 +290,19 @@ async def test_a_failing_server_is_retried_with_backoff_and_the_reply_is_not_los
     await maria.act(conversation_id, "claim")
     await maria.act(conversation_id, "reply", text="Your new password is on its way.")
     inbox.refusals = 2
-    await _runner(service, timedelta(minutes=3)).run_due()
+    await _runner(service, timedelta(minutes=3)).tick()
     first = await service.store.get_timer(TimerKind.REPLY_MAIL, conversation_id)
     assert first is not None
     assert first.fired_at is None  # armed again for the retry
-    await _runner(service, timedelta(minutes=3)).run_due()  # not due yet: nothing tried
+    await _runner(service, timedelta(minutes=3)).tick()  # not due yet: nothing tried
     assert inbox.attempts == 1
-    await _runner(service, timedelta(minutes=4, seconds=30)).run_due()
+    await _runner(service, timedelta(minutes=4, seconds=30)).tick()
     second = await service.store.get_timer(TimerKind.REPLY_MAIL, conversation_id)
     assert second is not None
     # The second failure waits twice as long as the first.
     assert second.due_at - first.due_at >= timedelta(minutes=1, seconds=30)
     assert inbox.attempts == 2
-    await _runner(service, timedelta(minutes=10)).run_due()
+    await _runner(service, timedelta(minutes=10)).tick()
     assert inbox.attempts == 3
     [mail] = inbox.mails
     assert "Your new password is on its way." in mail.get_body().get_content()  # type: ignore[union-attr]
@@ -336,7 +336,7 @@ async def test_two_processes_firing_at_once_send_one_mail(
         await asyncio.gather(
             service.timers.reply_mail(timer, now),
             second.send_replies(timer, now),
-            _runner(service, timedelta(minutes=3)).run_due(),
+            _runner(service, timedelta(minutes=3)).tick(),
         )
     finally:
         await other.close()
@@ -443,7 +443,7 @@ async def test_the_mailed_link_opens_the_conversation_in_another_browser(
     conversation_id = await _conversation_id(maria)
     await maria.act(conversation_id, "claim")
     await maria.act(conversation_id, "reply", text="Your VPN profile is reset.")
-    await _runner(service, timedelta(minutes=3)).run_due()
+    await _runner(service, timedelta(minutes=3)).tick()
     [mail] = inbox.mails
     body = mail.get_body(preferencelist=("plain",))
     assert body is not None
