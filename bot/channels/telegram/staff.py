@@ -118,14 +118,18 @@ class StaffGroup:
             return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(_STOP_GRACE_S):
-                await self._jobs.join()
+                await self.settled()
         self._worker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._worker
         self._worker = None
 
     async def settled(self) -> None:
-        """Return once everything queued so far is posted."""
+        """Return once everything queued so far is posted (or failed and was logged).
+
+        :meth:`stop` waits on it for a few seconds; a test waits on it before reading what
+        the group got, as posting runs in the background.
+        """
         await self._jobs.join()
 
     def _enqueue(self, job: Job) -> None:

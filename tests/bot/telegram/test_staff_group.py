@@ -38,6 +38,18 @@ async def test_the_first_message_is_the_handoff_card_with_the_transcript(
     ) == (True, True, True)
 
 
+async def test_stopping_posts_what_is_queued_first(
+    fake: FakeBotApi, staff_channel: TelegramChannel
+) -> None:
+    await handled(fake, fake.push_text(CHAT, "/human"))  # the topic is queued, not yet posted
+    await staff_of(staff_channel).stop()
+    (topic,) = fake.topics
+    assert (fake.topics[topic], topic_texts(fake, topic)[0].startswith("Ada (telegram,")) == (
+        "[Waiting] Ada",
+        True,
+    )
+
+
 async def test_take_claims_and_renames_the_topic(
     fake: FakeBotApi, staff_channel: TelegramChannel, store: SqlStore
 ) -> None:
