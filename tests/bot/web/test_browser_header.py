@@ -20,6 +20,8 @@ LANGUAGES = {
     "da": ("Din besked", "jeg kan ikke komme på vpn hjemmefra", "kan jeg tale med en medarbejder",
            "IT-support", "Stil et spørgsmål, eller bed om en medarbejder"),
 }  # fmt: skip
+#: Per language: the subtitle while a person will answer (queued, or assigned but not joined).
+WAITING = {"en": "A person will reply here", "da": "En medarbejder svarer her"}
 
 
 @pytest.fixture
@@ -61,6 +63,7 @@ async def test_the_header_names_the_agent_and_team_until_they_hand_back(
     await page.goto(f"{base_url}/?lang={lang}")
     await _header_reads(page, "Helpline", desk, "H")
     conversation_id = await _hand_off(page, maria, lang)
+    await _header_reads(page, "Helpline", WAITING[lang], "H")  # queued: no offer of a person
 
     await maria.act(conversation_id, "claim")
     await expect(page.locator(".msg-system")).to_have_count(1)  # "Maria from IT support..."
@@ -82,7 +85,7 @@ async def test_the_header_names_the_agent_and_team_until_they_hand_back(
 async def test_the_header_leaves_the_agent_who_steps_away(
     chromium_browser: Browser, base_url: str, maria: ConsoleAgent
 ) -> None:
-    team, desk = LANGUAGES["en"][3:]
+    team = LANGUAGES["en"][3]
     context = await chromium_browser.new_context(viewport=PHONE)
     page = await context.new_page()
     await page.goto(f"{base_url}/")
@@ -92,5 +95,5 @@ async def test_the_header_leaves_the_agent_who_steps_away(
 
     await maria.act(conversation_id, "release")  # back in the queue for the next person
     await expect(page.locator(".msg-system")).to_have_count(2)
-    await _header_reads(page, "Helpline", desk, "H")
+    await _header_reads(page, "Helpline", WAITING["en"], "H")
     await context.close()

@@ -30,6 +30,10 @@
   // (back in the queue, passed to another team, or back with the bot).
   const JOINED_KINDS = new Set(["agent_joined", "agent_joined_no_team"]);
   const LEFT_KINDS = new Set(["released", "agent_inactive", "transferred_team", "handed_back"]);
+  // Messages after which a person, not the bot, will answer (until the conversation is
+  // back with the bot or over); the other kinds that leave an agent keep the customer waiting.
+  const WAITING_KINDS = new Set(["handoff"]);
+  const BACK_WITH_BOT_KINDS = new Set(["handed_back", ...ENDING_KINDS]);
   let lastId = 0;
   let unread = 0; // messages for the customer that arrived while they were not looking
   let frameOpen = false; // inside the widget: whether the site shows us
@@ -347,6 +351,7 @@
       .map((id) => shown.get(id));
     let lastCustomer = 0;
     let agent = null; // who is with the customer now: { name, picture, team }
+    let waiting = false; // whether a person will answer: no offer of one in the header
     let ended = false;
     let emailAnswered = 0;
     for (const li of messages) {
@@ -364,6 +369,8 @@
         agent = { name: m.agent_name, picture: m.agent_avatar || null, team };
       }
       if (LEFT_KINDS.has(m.kind)) agent = null;
+      if (WAITING_KINDS.has(m.kind)) waiting = true;
+      if (BACK_WITH_BOT_KINDS.has(m.kind)) waiting = false;
       if (ENDING_KINDS.has(m.kind)) {
         agent = null;
         ended = true;
@@ -390,7 +397,7 @@
         list.insertBefore(separator, li);
       }
     }
-    showWho(agent);
+    showWho(agent, waiting);
     newButton.hidden = !ended;
   }
 
@@ -423,10 +430,11 @@
   }
 
   // The header names who the customer talks to: the agent with them (their picture if they
-  // have one, else their initials) and their team, else Helpline.
-  function showWho(agent) {
+  // have one, else their initials) and their team, else Helpline; a customer waiting for a
+  // person reads that one will reply, not the desk's offer of one.
+  function showWho(agent, waiting) {
     heading.textContent = agent ? agent.name : S.title;
-    subtitle.textContent = agent ? agent.team || S.support : S.subtitle;
+    subtitle.textContent = agent ? agent.team || S.support : waiting ? S.waiting : S.subtitle;
     const shown = avatar.querySelector("img");
     if (agent && agent.picture) {
       if (!shown || shown.getAttribute("src") !== agent.picture) {
