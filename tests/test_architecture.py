@@ -188,22 +188,34 @@ def test_a_document_cited_at_the_end_of_a_longer_path_is_not_the_root_one() -> N
     assert CITED.findall(text) == ["docs/knowledge.md", "NOTES.md"]
 
 
-def _declared_distributions() -> set[str]:
+# The extras whose packages each folder may import, besides the dependencies.
+EXTRAS: dict[str, tuple[str, ...]] = {
+    # The optional retrieval model is imported only when a deployment chose it.
+    **dict.fromkeys(PACKAGES, ("minilm",)),
+    "tests": ("dev",),
+    # The load benchmarks drive the service with the tests' clients; bench has the baselines.
+    "benchmarks": ("dev", "bench"),
+}
+
+
+def _declared_distributions(extras: tuple[str, ...]) -> set[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     requirements = list(project["dependencies"])
-    # The optional retrieval model is imported only when a deployment chose it.
-    requirements += project["optional-dependencies"]["minilm"]
+    for extra in extras:
+        requirements += project["optional-dependencies"][extra]
     return {canonicalize_name(Requirement(r).name) for r in requirements}
 
 
-def test_every_third_party_import_is_declared() -> None:
-    """What the product imports is in pyproject's dependencies, not there by accident."""
+@pytest.mark.parametrize("folder", list(EXTRAS))
+def test_every_third_party_import_is_declared(folder: str) -> None:
+    """What the code imports is in pyproject's dependencies or the folder's extras, not
+    there by accident (pulled in by another package)."""
     ours = {*PACKAGES, "tests", "benchmarks"}
     stdlib = sys.stdlib_module_names
     providers = importlib.metadata.packages_distributions()
-    declared = _declared_distributions()
+    declared = _declared_distributions(EXTRAS[folder])
     undeclared = {}
-    for path in MODULES:
+    for path in sorted((ROOT / folder).rglob("*.py")):
         for name in _imports(path) - ours - stdlib:
             dists = {canonicalize_name(d) for d in providers.get(name, [name])}
             if not dists & declared:
