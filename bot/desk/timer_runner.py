@@ -20,7 +20,7 @@ timer is given back to the store to fire again (at once if the database answers;
 by the first tick that reaches it), and the tick stops there. A process that stops
 during the outage loses that give-back: its timer stays claimed, as after a crash.
 
-This is the only module of ``bot`` that imports ``apscheduler``.
+This is the only module that imports ``apscheduler`` (tests/test_architecture.py).
 """
 
 from __future__ import annotations
