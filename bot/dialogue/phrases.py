@@ -55,6 +55,14 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "button_helpful_yes": "Yes, that helped",
             "button_helpful_no": "No, it did not help",
             "helpful_thanks": "Glad it helped! Ask me anything else any time.",
+            # "Did this help?" pressed while queued ({position}: the place in the queue).
+            "helpful_thanks_queued": (
+                "Glad it helped! You keep your place in the queue, and a person will reply here."
+            ),
+            "not_helpful_queued": (
+                "Sorry that did not help. A person will reply here; you are number {position} "
+                "in the queue."
+            ),
             "handoff_ack_assigned": (
                 "I've passed your conversation to {team}. A person will reply here; you "
                 "don't need to repeat anything."
@@ -215,6 +223,13 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "button_helpful_yes": "Ja, det hjalp",
             "button_helpful_no": "Nej, det hjalp ikke",
             "helpful_thanks": "Godt at det hjalp! Spørg bare igen når som helst.",
+            "helpful_thanks_queued": (
+                "Godt at det hjalp! Du beholder din plads i køen, og en medarbejder svarer her."
+            ),
+            "not_helpful_queued": (
+                "Ærgerligt at det ikke hjalp. En medarbejder svarer her; du er nummer {position} "
+                "i køen."
+            ),
             "handoff_ack_assigned": (
                 "Jeg har sendt din samtale videre til {team}. En medarbejder svarer her; du "
                 "behøver ikke at gentage noget."

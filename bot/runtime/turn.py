@@ -209,6 +209,14 @@ class CustomerTurns:
         if chat is not None:
             reply = await self._small_talk(turn, chat, turn.slots.language, queued_at=position)
             return await self._reply(turn, [reply])
+        verdict = payloads.helpful_verdict(turn.payload)
+        if verdict is not None:
+            # Feedback on an answer given while waiting; the person still comes either way.
+            await self._record_helpful(turn, verdict)
+            kind = MessageKind.HELPFUL_THANKS if verdict else MessageKind.STILL_QUEUED
+            key = "helpful_thanks_queued" if verdict else "not_helpful_queued"
+            text = self._phrases.get(key, turn.language, position=position)
+            return await self._reply(turn, [Utterance(text=text, meta={"kind": kind})])
         utterances: list[Utterance] = []
         if not wants_person and not payloads.is_helpful(turn.payload):
             answer = await self._run(ACTION_ANSWER, turn)
@@ -275,12 +283,7 @@ class CustomerTurns:
         message, language = turn.message, turn.language
         verdict = payloads.helpful_verdict(turn.payload)
         if verdict is not None:
-            answers = [m for m in turn.history if MessageKind.of(m.meta) is MessageKind.ANSWER]
-            await self._store.record_feedback(
-                turn.conversation.id,
-                message_id=answers[-1].id if answers else None,
-                helpful=verdict,
-            )
+            await self._record_helpful(turn, verdict)
             trigger = before_answer(
                 self._policy, asked_for_person=False, helpful=verdict, frustration=None
             )
@@ -308,6 +311,15 @@ class CustomerTurns:
         return before_answer(
             self._policy, asked_for_person=asked, helpful=None, frustration=frustration
         ), []
+
+    async def _record_helpful(self, turn: Turn, verdict: bool) -> None:
+        """Store a "did this help?" press as feedback on the latest answer."""
+        answers = [m for m in turn.history if MessageKind.of(m.meta) is MessageKind.ANSWER]
+        await self._store.record_feedback(
+            turn.conversation.id,
+            message_id=answers[-1].id if answers else None,
+            helpful=verdict,
+        )
 
     def _after_answer(self, slots: Slots) -> Trigger | None:
         answered = slots.kb_outcome == "answer"

@@ -348,3 +348,57 @@ async def test_an_answer_handing_over_to_an_agent_at_once_offers_no_person(
     ]
     conversation = await store.get_conversation(handled.conversation.id)
     assert conversation.state is ConversationState.AGENT
+
+
+@pytest.mark.parametrize(
+    ("ask", "question", "press", "line", "helpful"),
+    [
+        (
+            "can I talk to a person",
+            VPN,
+            ("Yes, that helped", "/helpful yes"),
+            "Glad it helped! You keep your place in the queue, and a person will reply here.",
+            True,
+        ),
+        (
+            "can I talk to a person",
+            VPN,
+            ("No, it did not help", "/helpful no"),
+            "Sorry that did not help. A person will reply here; you are number 1 in the queue.",
+            False,
+        ),
+        (
+            "kan jeg tale med et menneske",
+            "Hvordan forbinder jeg til VPN?",
+            ("Ja, det hjalp", "/helpful yes"),
+            "Godt at det hjalp! Du beholder din plads i køen, og en medarbejder svarer her.",
+            True,
+        ),
+        (
+            "kan jeg tale med et menneske",
+            "Hvordan forbinder jeg til VPN?",
+            ("Nej, det hjalp ikke", "/helpful no"),
+            "Ærgerligt at det ikke hjalp. En medarbejder svarer her; du er nummer 1 i køen.",
+            False,
+        ),
+    ],
+)
+async def test_did_this_help_in_the_queue_is_feedback_and_answered_in_words(
+    runtime: Runtime,
+    store: SqlStore,
+    ask: str,
+    question: str,
+    press: tuple[str, str],
+    line: str,
+    helpful: bool,
+) -> None:
+    conversation_id = await _queued(runtime, ask, sender="gus")
+    (answer,) = (await runtime.handle(said(question, sender="gus"))).replies
+    text, payload = press
+
+    (reply,) = (await runtime.handle(said(text, sender="gus", payload=payload))).replies
+
+    assert (reply.text, reply.buttons) == (line, ())
+    (feedback,) = await store.feedback(conversation_id)
+    assert (feedback.message_id, feedback.helpful) == (answer.id, helpful)
+    assert len(await store.handoffs(conversation_id)) == 1
