@@ -3,7 +3,9 @@
 - :mod:`.session`: the logged-in agent, admins, CSRF (every router's dependencies)
 - :mod:`.auth`: login and logout
 - :mod:`.conversation`: the inbox and conversation pages, the queue and transcript JSON
-- :mod:`.actions`: claim, reply, release, resolve, hand back, transfer, typing, presence
+- :mod:`.actions`: claim, reply, release, resolve, hand back, transfer
+- :mod:`.agent_typing`: the agent's "… is typing" for the customer
+- :mod:`.presence`: the agent's presence (online, away, offline)
 - :mod:`.notes`: internal notes
 - :mod:`.live`: the inbox API and the live event stream
 - :mod:`.saved_replies`: an agent's and their teams' saved replies
@@ -22,6 +24,7 @@ from starlette.templating import Jinja2Templates
 
 from bot.channels.web.console import (
     actions,
+    agent_typing,
     agents,
     auth,
     conversation,
@@ -29,6 +32,7 @@ from bot.channels.web.console import (
     live,
     notes,
     notices,
+    presence,
     saved_replies,
 )
 from bot.channels.web.console.session import Console, LoginRequired, redirect_to_login
@@ -60,13 +64,14 @@ def build_router(
     """
     console = Console.of(service, templates)
     pages = conversation.ConversationPage(console)
+    agents_typing = typing if typing is not None else TypingRegistry()
     router = APIRouter()
     for part in (
         auth.build_router(console),
         conversation.build_router(console, pages),
-        actions.build_router(
-            console, pages, typing=typing if typing is not None else TypingRegistry()
-        ),
+        actions.build_router(console, pages, typing=agents_typing),
+        agent_typing.build_router(console, typing=agents_typing),
+        presence.build_router(console),
         notes.build_router(console, pages),
         live.build_router(
             console,

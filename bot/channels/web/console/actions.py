@@ -1,5 +1,5 @@
-"""The desk's actions on a conversation: claim, reply, release, resolve, hand back,
-transfer, the agent's typing, and the agent's presence.
+"""The desk's actions on a conversation: claim, reply, release, resolve, hand back and
+transfer.
 
 Every route here changes something: the router's dependencies check the login and the CSRF
 token before any of them runs.
@@ -11,7 +11,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from bot.channels.web.console import desk
 from bot.channels.web.console.conversation import ConversationPage, back_to
@@ -27,16 +27,17 @@ from handoff.errors import (
     NotFound,
     NotOwner,
 )
-from handoff.model import Agent, ConversationState, Presence
+from handoff.model import Agent
 
 
 def build_router(console: Console, pages: ConversationPage, *, typing: TypingRegistry) -> APIRouter:
-    """The action forms under ``/console/conversations/{id}``, typing and presence.
+    """The action forms under ``/console/conversations/{id}``.
 
     Args:
         console: the console's service, templates and session checks.
         pages: renders a conversation page again with what went wrong.
-        typing: who is typing to which customer (shared with the web chat).
+        typing: who is typing to which customer (shared with the web chat); a reply ends
+            its agent's "… is typing".
     """
     router = console.router()
     service = console.service
@@ -152,42 +153,5 @@ def build_router(console: Console, pages: ConversationPage, *, typing: TypingReg
         except (NotOwner, IllegalTransition) as exc:
             return await pages.refused(request, agent, conversation_id, desk.refusal(exc))
         return back_to(conversation_id)
-
-    @router.post("/api/conversations/{conversation_id}/typing", status_code=204)
-    async def api_typing(conversation_id: UUID, agent: CurrentAgent) -> Response:
-        try:
-            conversation = await store.get_conversation(conversation_id)
-        except NotFound as exc:
-            raise HTTPException(status_code=404, detail="no such conversation") from exc
-        if (
-            conversation.state is not ConversationState.AGENT
-            or conversation.owner_agent_id != agent.id
-        ):
-            raise HTTPException(status_code=409, detail="this conversation is not yours")
-        typing.ping(conversation.customer_id, agent.name)
-        service.feed.publish(conversation.customer_id)  # wakes the customer's event stream
-        return Response(status_code=204)
-
-    @router.post("/presence")
-    async def set_presence(
-        agent: CurrentAgent,
-        presence: Annotated[str, Form(max_length=16)] = "",
-        back: Annotated[str, Form(max_length=200)] = "/console",
-    ) -> Response:
-        try:
-            chosen = Presence(presence)
-        except ValueError:
-            return Response("unknown presence", status_code=422)
-        before = {c.id for c in await store.agent_conversations(agent.id)}
-        await runtime.set_presence(agent.id, chosen)
-        # Only back to a console page: never an open redirect.
-        target = back if back.startswith("/console") and "//" not in back else "/console"
-        if chosen is Presence.ONLINE:
-            # Coming online may hand the agent waiting customers: show them what they got.
-            now = await store.agent_conversations(agent.id)
-            given = sum(1 for c in now if c.id not in before)
-            if given:
-                target = f"/console?filter=mine&assigned={given}"
-        return RedirectResponse(target, status_code=303)
 
     return router
