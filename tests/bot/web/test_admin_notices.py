@@ -53,6 +53,20 @@ async def test_an_ended_notice_is_not_shown_to_new_customers(
     assert not any("Phones are down" in text for text in bot_texts(answer))
 
 
+async def test_only_a_notice_that_has_not_ended_can_be_ended(sofie: ConsoleAgent) -> None:
+    await post(sofie, text_en="Phones are down", ends="2h")
+    await post(sofie, text_en="Later: the VPN is updated", starts="1h", ends="2h")
+    await post(sofie, text_en="Printer queue is down", ends="2h")
+    await sofie.client.post(f"{NOTICES}/1/end", data={"csrf": sofie.csrf})
+    page = (await sofie.client.get(NOTICES)).text
+    rows = re.findall(r"<td>(\d+)</td>\s*<td>(\w+)</td>", page)
+    endable = re.findall(rf'action="{NOTICES}/(\d+)/end"', page)
+    assert (sorted(rows), sorted(endable)) == (
+        [("1", "ended"), ("2", "scheduled"), ("3", "active")],
+        ["2", "3"],
+    )
+
+
 async def test_a_notice_for_telegram_is_not_shown_in_the_web_chat(
     sofie: ConsoleAgent, customer: ChatCustomer
 ) -> None:

@@ -18,7 +18,7 @@ from bot.desk.notice_board import CHANNELS, NoticeRejected, end_notice, parse_wh
 from bot.desk.notice_board import post_notice as post_to_board
 from handoff.errors import NotFound
 from handoff.model import Agent, Notice
-from handoff.notices import PLACEHOLDERS, Audience, notice_state
+from handoff.notices import PLACEHOLDERS, Audience, NoticeState, notice_state
 from handoff.office_hours import zone
 
 if TYPE_CHECKING:
@@ -49,11 +49,12 @@ def build_router(console: Console) -> APIRouter:
     Admin = Annotated[Agent, Depends(console.admin("manage notices"))]  # noqa: N806 (a type alias)
 
     def row(notice: Notice, now: datetime) -> dict[str, Any]:
-        state = notice_state(notice, now).value
+        state = notice_state(notice, now)
         audience = Audience.parse(notice.audience) if notice.audience else Audience()
         return {
             "id": notice.id,
-            "state": state,
+            "state": state.value,
+            "may_end": state is not NoticeState.ENDED,
             "starts": f"{notice.starts_at.astimezone(local):%Y-%m-%d %H:%M}",
             "ends": ""
             if notice.ends_at is None
