@@ -170,8 +170,10 @@ def build_card(
         now: the current time; the wait ends here unless someone claimed it.
 
     Returns:
-        The card; ``question`` is the customer's question verbatim as the bot recorded it
-        when handing off.
+        The card; ``question`` is the customer's question the handoff is about, verbatim:
+        the one still unsolved when they were handed off (:func:`handoff.questions.unresolved`,
+        the rule the bot routed the handoff by), or None when none was (they asked for a
+        person after small talk only, or after an answer that helped).
     """
     questions = questions_of(transcript)
     led: Question | None = None
@@ -192,7 +194,9 @@ def build_card(
         team=conversation.team if handoff is None else handoff.team,
         reason=None if handoff is None else handoff.reason,
         reason_detail=None if handoff is None else handoff.detail,
-        question=None if handoff is None else handoff.summary,
+        # Read from the transcript as the bot read it, not from the handoff's summary: a
+        # summary stored by an older version may name small talk or an answered question.
+        question=None if led is None else led.text,
         tried=tried_articles(transcript),
         requested_at=None if handoff is None else handoff.requested_at,
         waited_s=waited_s,

@@ -80,7 +80,7 @@ class Turn:
         history: the recent transcript, ending with ``message``.
         language: the language the bot speaks this turn.
         slots: the dialogue's memory the actions read and set.
-        question: the question a handoff is about.
+        question: the question a handoff is about (None when none is unsolved).
         handoff_detail: what triggered the handoff, for the agent.
         assigned: the conversation as assigned to an agent at once by a handoff.
         quote: the desk's figure for this turn, once a handoff read it.
@@ -251,13 +251,16 @@ class CustomerTurns:
             turn.handoff_detail = trigger.detail
             # The question the handoff is about, and its team: the one still unsolved
             # (handoff.questions), not merely the latest words or the last article shown.
+            # With none unsolved (small talk, or every answer helped) there is no question:
+            # the handoff's summary is then the customer's own words asking for a person,
+            # as the card, which reads the question the same way, shows none.
             said_now = [
                 TranscriptLine(id=0, seq=message.seq, sender=SenderKind.BOT, text=u.text,
                                meta=dict(u.meta))
                 for u in answered
             ]  # fmt: skip
             question = unresolved(questions_of([*turn.history, *said_now]))
-            turn.question = question.text if question else question_of(turn.history, message)
+            turn.question = question.text if question else None
             team = question.team if question else None
             handed = await self._hand_off(turn, trigger.reason, team)
         # Notices are rendered once the turn knows where the conversation stands, so that
@@ -506,19 +509,6 @@ def without_person(said: Utterance) -> Utterance:
     person will answer (queued, or handed over in this very turn)."""
     kept = tuple(b for b in said.buttons if b.payload != payloads.HUMAN)
     return said if kept == said.buttons else replace(said, buttons=kept)
-
-
-def question_of(history: Sequence[Said], current: Message) -> str:
-    """The customer's question verbatim: their latest typed message that is not a request
-    for a person or a button press (the current message when there is none)."""
-    for message in reversed(history):
-        if (
-            message.sender is SenderKind.CUSTOMER
-            and not message.meta.get("payload")
-            and not asks_for_person(message.text)
-        ):
-            return message.text
-    return current.text
 
 
 #: What the customer is told when their conversation (re)enters the queue.

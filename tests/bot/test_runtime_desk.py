@@ -159,6 +159,22 @@ async def test_asking_for_a_person_records_the_earlier_question(
     assert handoff.summary == "my VPN keeps dropping every 5 minutes"
 
 
+@pytest.mark.parametrize(
+    ("first", "payload"),
+    [("hi there", None), ("Yes", "/helpful yes")],
+    ids=["small talk", "an answer that helped"],
+)
+async def test_with_no_question_unsolved_the_summary_is_the_request_for_a_person(
+    runtime: Runtime, store: SqlStore, first: str, payload: str | None
+) -> None:
+    if payload is not None:
+        await runtime.handle(said("my VPN keeps dropping every 5 minutes"))
+    await runtime.handle(said(first, payload=payload))
+    handled = await runtime.handle(said("can I talk to a person"))
+    (handoff,) = await store.handoffs(handled.conversation.id)
+    assert handoff.summary == "can I talk to a person"
+
+
 async def test_the_card_lists_every_question_and_marks_the_unsolved_one(
     runtime: Runtime, store: SqlStore
 ) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from handoff.card import TriedArticle, build_card, tried_articles
 from handoff.export import to_markdown
-from handoff.model import Handoff, HandoffReason, SenderKind
+from handoff.model import Handoff, HandoffReason, Message, SenderKind
 from handoff.payloads import helpful_verdict
 from tests.handoff.desk_samples import (
     CONVERSATION,
@@ -131,3 +131,43 @@ def test_the_card_says_what_wait_was_promised_and_whether_it_held(
     assert card.promise is not None
     assert (card.promise.words(), card.promise_kept) == (words, kept)
     assert f"- **Wait promised:** {words}" in to_markdown(card)
+
+
+#: Small talk, then a request for a person: the handoff's summary, as an older version
+#: stored it, names the small talk.
+SMALL_TALK_THEN_PERSON = (
+    message(1, SenderKind.CUSTOMER, "hi there"),
+    message(2, SenderKind.BOT, "Hi! What can I help you with?", meta={"kind": "small_talk"}),
+    message(3, SenderKind.CUSTOMER, "can I talk to a person"),
+    message(4, SenderKind.BOT, "Passed on", meta={"kind": "handoff", "queue_position": 1}),
+)
+
+
+@pytest.mark.parametrize(
+    ("transcript", "summary", "question"),
+    [
+        (TRANSCRIPT, "my vpn <keeps> dropping", "my vpn <keeps> dropping"),
+        (SMALL_TALK_THEN_PERSON, "hi there", None),
+        (
+            (*SMALL_TALK_THEN_PERSON[:2], message(3, SenderKind.CUSTOMER, "my printer jams"),
+             message(4, SenderKind.BOT, "Not sure", meta={"kind": "fallback"}),
+             message(5, SenderKind.CUSTOMER, "can I talk to a person")),
+            "can I talk to a person",
+            "my printer jams",
+        ),
+    ],
+    ids=["the answer did not help", "small talk only", "a greeting, then a question"],
+)  # fmt: skip
+def test_the_cards_question_is_the_one_that_led_to_the_handoff(
+    transcript: tuple[Message, ...], summary: str, question: str | None
+) -> None:
+    handoff = replace(HANDOFF, summary=summary, requested_at=START + timedelta(seconds=10))
+    card = build_card(
+        conversation=CONVERSATION,
+        customer=CUSTOMER,
+        handoff=handoff,
+        transcript=transcript,
+        now=START + timedelta(hours=1),
+    )
+    led = [q.text for q in card.questions if q.message_id == card.handoff_question]
+    assert (card.question, led) == (question, [] if question is None else [question])

@@ -70,3 +70,23 @@ def test_the_card_says_when_on_the_deployments_clock() -> None:
     text = card_text(card, time_zone=ZoneInfo("Europe/Copenhagen")).text
     assert "Handed off: 2026-12-07 00:30 CET" in text
     assert "2026-12-06" not in text
+
+
+def test_a_handoff_after_small_talk_names_no_question() -> None:
+    transcript = (
+        _message(SenderKind.CUSTOMER, "hi there"),
+        replace(
+            _message(SenderKind.BOT, "Hi! What can I help you with?", meta={"kind": "small_talk"}),
+            id=2,
+            seq=2,
+        ),
+        replace(_message(SenderKind.CUSTOMER, "can I talk to a person"), id=3, seq=3),
+    )
+    card = build_card(
+        conversation=CONVERSATION,
+        customer=CUSTOMER,
+        handoff=replace(HANDOFF, summary="hi there", requested_at=WHEN, claimed_at=None),
+        transcript=transcript,
+        now=WHEN,
+    )
+    assert "\nQuestion: -\n" in card_text(card).text
