@@ -8,6 +8,7 @@ the README's ``widget.png`` (``make screenshots`` refreshes it).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 from collections.abc import Awaitable, Callable
@@ -314,17 +315,23 @@ async def test_the_bot_is_shown_typing_while_it_works(
     chromium_browser: Browser, base_url: str
 ) -> None:
     context, customer = await _page(chromium_browser)
+    answer = asyncio.Event()  # a slow answer, as on a busy day: it comes when the test says
 
     async def slow_post(route: Route) -> None:
-        await customer.page.wait_for_timeout(1500)  # a slow answer, as on a busy day
+        if route.request.method == "POST":
+            await answer.wait()
         await route.continue_()
 
     await context.route("**/api/chat/messages", slow_post)
     await customer.page.goto(f"{base_url}/")
     await _say(customer.page, VPN_QUESTION)
-    await expect(customer.page.get_by_role("status").filter(has_text="typing")).to_have_text(
-        "Helpline is typing…"
-    )
+    try:
+        await expect(customer.page.get_by_role("status").filter(has_text="typing")).to_have_text(
+            "Helpline is typing…"
+        )
+        await expect(customer.page.locator(".msg-bot code")).to_have_count(0)  # still waiting
+    finally:
+        answer.set()
     await expect(customer.page.locator(".msg-bot code").last).to_have_text(VPN_ANSWER)
     await expect(customer.page.locator("#typing")).to_be_hidden()
     await context.close()
