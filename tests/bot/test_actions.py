@@ -95,6 +95,8 @@ async def test_the_executor_speaks_rasas_webhook_format(settings: Settings) -> N
 
 
 LISTENING = re.compile(r"listening on (http://\S+)")
+#: What Sanic logs once it has started and serves until a signal stops it.
+WORKER_READY = re.compile(r"Worker ready \[\d+\]")
 
 
 @pytest.fixture(scope="module")
@@ -123,17 +125,23 @@ def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             start_new_session=True,
         )
     deadline = time.monotonic() + 60
-    try:
-        while (found := LISTENING.search(output.read_text(errors="replace"))) is None:
+
+    def printed(pattern: re.Pattern[str]) -> re.Match[str]:
+        while (found := pattern.search(output.read_text(errors="replace"))) is None:
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"action server did not start:\n{output.read_text()}")
             time.sleep(0.05)
-        base = found.group(1)
+        return found
+
+    try:
+        base = printed(LISTENING).group(1)
         # The port is bound and listening: this request waits until Sanic serves it.
         assert httpx.get(f"{base}/health", timeout=30).status_code == 200
+        # Sanic may answer while it still runs its start-up (its SIGTERM handler not yet
+        # settled in the loop it serves from); it logs WORKER_READY once it is.
+        printed(WORKER_READY)
         yield base
     finally:
-        time.sleep(1.0)  # a SIGTERM right after the first /health can hang rasa-sdk's server
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=10)
