@@ -7,27 +7,25 @@ import json
 from datetime import UTC, datetime
 from uuid import UUID
 
-import httpx
-
 from bot.service.composition import Service
 from handoff.card import build_card
 from handoff.export import to_html, to_json, to_markdown
 from handoff.passwords import hash_password
 from handoff.privacy import to_json as privacy_json
-from tests.bot.web.conftest import ChatCustomer, ConsoleAgent
+from tests.bot.web.conftest import ChatCustomer, Connect, ConsoleAgent
 
 LOGIN = "desk-7"
 SHOWN = "Maria Q."
 
 
 async def test_customers_read_the_display_name_never_the_login(
-    queued: ChatCustomer, service: Service, base_url: str
+    queued: ChatCustomer, service: Service, connect: Connect
 ) -> None:
     store = service.store
     await store.add_agent(
         login=LOGIN, name=SHOWN, password_hash=hash_password("desk-secret"), teams=["it-support"]
     )
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+    async with connect() as client:
         desk = ConsoleAgent(client)
         assert (await desk.login(LOGIN, "desk-secret")).status_code == 303
         conversation_id = (await desk.queue())["queue"][0]["conversation_id"]

@@ -326,15 +326,19 @@ async def _lock_the_address(agent: ConsoleAgent) -> None:
     assert (await agent.login(MARIA[0], MARIA[1])).status_code == 429
 
 
-async def _known_device(base_url: str, login: str, password: str) -> str:
+# Every client of these tests, in-process, comes from 127.0.0.1: one address for all (an
+# office, or a proxy that trusted_proxies does not name), which is the case they are about.
+
+
+async def _known_device(connect: Connect, login: str, password: str) -> str:
     """Log in as ``login`` once; return the device cookie the browser keeps."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+    async with connect() as client:
         assert (await ConsoleAgent(client).login(login, password)).status_code == 303
         return client.cookies[DEVICE_COOKIE]
 
 
-async def _from_device(base_url: str, device: str) -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=base_url, timeout=10, cookies={DEVICE_COOKIE: device})
+def _from_device(connect: Connect, device: str) -> httpx.AsyncClient:
+    return connect(cookies={DEVICE_COOKIE: device})
 
 
 async def test_a_login_marks_the_browser_as_a_known_device(logged_out: ConsoleAgent) -> None:
@@ -348,19 +352,18 @@ async def test_a_login_marks_the_browser_as_a_known_device(logged_out: ConsoleAg
 
 
 async def test_a_known_device_logs_in_where_strangers_used_up_the_addresss_budget(
-    base_url: str, logged_out: ConsoleAgent
+    connect: Connect, logged_out: ConsoleAgent
 ) -> None:
-    # One address for all (an office, or a proxy that trusted_proxies does not name).
-    device = await _known_device(base_url, MARIA[0], MARIA[1])
+    device = await _known_device(connect, MARIA[0], MARIA[1])
     await _lock_the_address(logged_out)
-    async with await _from_device(base_url, device) as client:
+    async with _from_device(connect, device) as client:
         assert (await ConsoleAgent(client).login(MARIA[0], MARIA[1])).status_code == 303
 
 
-async def test_a_known_device_has_a_budget_of_its_own(base_url: str) -> None:
+async def test_a_known_device_has_a_budget_of_its_own(connect: Connect) -> None:
     # A copied device cookie buys a thief the same few guesses as anyone, no more.
-    device = await _known_device(base_url, MARIA[0], MARIA[1])
-    async with await _from_device(base_url, device) as client:
+    device = await _known_device(connect, MARIA[0], MARIA[1])
+    async with _from_device(connect, device) as client:
         assert await _fail(ConsoleAgent(client), MARIA[0], MAX_FAILURES + 1) == (
             [401] * MAX_FAILURES + [429]
         )
@@ -368,11 +371,11 @@ async def test_a_known_device_has_a_budget_of_its_own(base_url: str) -> None:
 
 @pytest.mark.parametrize("device", ["forged", "another login's"])
 async def test_a_forged_or_foreign_device_cookie_counts_as_none(
-    base_url: str, logged_out: ConsoleAgent, device: str
+    connect: Connect, logged_out: ConsoleAgent, device: str
 ) -> None:
-    cookie = "forged" if device == "forged" else await _known_device(base_url, JONAS[0], JONAS[1])
+    cookie = "forged" if device == "forged" else await _known_device(connect, JONAS[0], JONAS[1])
     await _lock_the_address(logged_out)
-    async with await _from_device(base_url, cookie) as client:
+    async with _from_device(connect, cookie) as client:
         assert (await ConsoleAgent(client).login(MARIA[0], MARIA[1])).status_code == 429
 
 
