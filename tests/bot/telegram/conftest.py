@@ -11,6 +11,8 @@ import pytest
 from bot.channels.telegram.channel import TelegramChannel, build_channel
 from bot.channels.telegram.limits import RateLimiter
 from bot.runtime.core import Runtime
+from bot.service.composition import Service, build_service
+from bot.settings.model import Settings
 from handoff.store.sql import SqlStore
 from tests.bot.telegram.fake_bot_api import FakeBotApi, serving
 
@@ -19,6 +21,9 @@ STAFF = -1001500  # the staff group
 MARIA_TG = 9001  # Maria's Telegram user id, registered
 STRANGER_TG = 9666  # someone in the staff group who is no agent
 TEAMS = ("it-support", "accounts", "security")
+#: The webhook's secret token and the public address Telegram posts to.
+WEBHOOK_SECRET = "s3cret-token_value"
+PUBLIC_URL = "https://helpline.example.org"
 
 
 def fast_limiter() -> RateLimiter:
@@ -31,6 +36,26 @@ async def fake() -> AsyncIterator[FakeBotApi]:
     async with serving(FakeBotApi()) as served:
         yield served
     assert served.unknown == [], f"the bot called methods the fake does not know: {served.unknown}"
+
+
+@pytest.fixture
+async def webhook_service(settings: Settings, fake: FakeBotApi) -> AsyncIterator[Service]:
+    """The whole service with its Telegram channel in webhook mode, started."""
+    configured = settings.model_copy(
+        update={
+            "telegram_token": fake.token,
+            "telegram_api_url": fake.base_url,
+            "telegram_mode": "webhook",
+            "telegram_webhook_secret": WEBHOOK_SECRET,
+            "public_url": PUBLIC_URL,
+        }
+    )
+    built = await build_service(configured)
+    assert built.telegram is not None
+    await built.telegram.start()
+    yield built
+    await built.telegram.stop()
+    await built.close()
 
 
 ChannelFactory = Callable[..., Awaitable[TelegramChannel]]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -19,11 +19,11 @@ import pytest
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.web.app import create_app
 from bot.channels.web.unavailable import DETAIL, RETRY_AFTER_S
-from bot.service.composition import Service, build_service
+from bot.service.composition import Service
 from bot.settings.model import Settings
 from handoff.model import ConversationState, SenderKind
 from handoff.store.port import Store
-from tests.bot.telegram.conftest import CHAT, MARIA_TG, handled
+from tests.bot.telegram.conftest import CHAT, MARIA_TG, PUBLIC_URL, WEBHOOK_SECRET, handled
 from tests.bot.telegram.fake_bot_api import FakeBotApi
 from tests.bot.telegram.staff_topics import (
     conversation_of,
@@ -35,8 +35,6 @@ from tests.bot.telegram.staff_topics import (
 from tests.outage import Outage
 
 UNAVAILABLE = "the database is unavailable"
-SECRET = "s3cret-token_value"
-PUBLIC_URL = "https://helpline.example.org"
 
 
 @pytest.fixture
@@ -145,25 +143,6 @@ async def test_a_staff_command_is_kept_by_telegram_until_the_database_is_back(
     _said_plainly(caplog)
 
 
-@pytest.fixture
-async def webhook_service(settings: Settings, fake: FakeBotApi) -> AsyncIterator[Service]:
-    configured = settings.model_copy(
-        update={
-            "telegram_token": fake.token,
-            "telegram_api_url": fake.base_url,
-            "telegram_mode": "webhook",
-            "telegram_webhook_secret": SECRET,
-            "public_url": PUBLIC_URL,
-        }
-    )
-    built = await build_service(configured)
-    assert built.telegram is not None
-    await built.telegram.start()
-    yield built
-    await built.telegram.stop()
-    await built.close()
-
-
 async def test_a_webhook_post_is_refused_with_503_and_handled_when_posted_again(
     fake: FakeBotApi,
     webhook_service: Service,
@@ -172,7 +151,7 @@ async def test_a_webhook_post_is_refused_with_503_and_handled_when_posted_again(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     update = {"update_id": 9001, "message": fake.message(CHAT, text="How do I connect to the VPN?")}
-    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
     transport = httpx.ASGITransport(app=create_app(webhook_service))
     async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:
         outage.cut()

@@ -11,30 +11,14 @@ import pytest
 from bot.channels.web.app import create_app
 from bot.service.composition import Service, build_service
 from bot.settings.model import Settings
-from tests.bot.telegram.conftest import CHAT
+from tests.bot.telegram.conftest import CHAT, PUBLIC_URL
+from tests.bot.telegram.conftest import WEBHOOK_SECRET as SECRET
 from tests.bot.telegram.fake_bot_api import FakeBotApi
-
-SECRET = "s3cret-token_value"
-PUBLIC_URL = "https://helpline.example.org"
 
 
 @pytest.fixture
-async def service(settings: Settings, fake: FakeBotApi) -> AsyncIterator[Service]:
-    configured = settings.model_copy(
-        update={
-            "telegram_token": fake.token,
-            "telegram_api_url": fake.base_url,
-            "telegram_mode": "webhook",
-            "telegram_webhook_secret": SECRET,
-            "public_url": PUBLIC_URL,
-        }
-    )
-    built = await build_service(configured)
-    assert built.telegram is not None
-    await built.telegram.start()
-    yield built
-    await built.telegram.stop()
-    await built.close()
+def service(webhook_service: Service) -> Service:
+    return webhook_service
 
 
 @pytest.fixture
