@@ -103,12 +103,50 @@ def check_move(
         )
     if agent_id is None:
         raise ValueError(f"{move} is an agent's move: say which agent")
+    check_owner(
+        conversation_id,
+        current,
+        closed=closed,
+        owner_agent_id=owner_agent_id,
+        agent_id=agent_id,
+        act=move.value,
+        target=rule.target,
+    )
+    return rule.target
+
+
+def check_owner(
+    conversation_id: UUID,
+    current: ConversationState,
+    *,
+    closed: bool,
+    owner_agent_id: int | None,
+    agent_id: int,
+    act: str,
+    target: ConversationState = AGENT,
+) -> None:
+    """Check that ``agent_id`` has the conversation: it is open, with an agent, and theirs.
+
+    What every move of the owning agent's checks, and what an act that moves nothing (a
+    reply to the customer) checks alone.
+
+    Args:
+        conversation_id: the conversation.
+        current: its state now.
+        closed: whether it is closed.
+        owner_agent_id: who owns it now.
+        agent_id: who acts.
+        act: what they do (``reply``, or a move's name), for the error.
+        target: the state the act leads to (an act that moves nothing leaves it with the agent).
+
+    Raises:
+        IllegalTransition: the conversation is closed.
+        NotWithAgent: no agent owns it (it is queued or with the bot).
+        NotOwner: another agent owns it.
+    """
     if closed:
-        raise IllegalTransition(conversation_id, current, rule.target, closed=True, move=move.value)
-    if current not in rule.sources:
-        raise NotWithAgent(
-            conversation_id, agent_id, current=current, target=rule.target, move=move.value
-        )
+        raise IllegalTransition(conversation_id, current, target, closed=True, move=act)
+    if current is not AGENT:
+        raise NotWithAgent(conversation_id, agent_id, current=current, target=target, move=act)
     if owner_agent_id != agent_id:
         raise NotOwner(conversation_id, agent_id)
-    return rule.target

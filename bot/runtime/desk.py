@@ -22,7 +22,6 @@ from bot.runtime.outbound import Outbound
 from bot.settings.model import Routing, Team
 from handoff import attachments, payloads
 from handoff.attachments import NewAttachment
-from handoff.errors import NotOwner
 from handoff.model import (
     JOINED_TEAM,
     Agent,
@@ -36,7 +35,7 @@ from handoff.model import (
     Presence,
     SenderKind,
 )
-from handoff.states import Move, check_move
+from handoff.states import Move, check_move, check_owner
 from handoff.store.port import Store
 
 if TYPE_CHECKING:
@@ -358,18 +357,23 @@ class DeskActions:
             files: checked files sent with the message (kept with the conversation).
 
         Raises:
-            NotOwner: the agent does not own the conversation.
+            NotOwner: another agent owns it (NotWithAgent: no agent does).
+            IllegalTransition: it is closed.
+            NotFound: no such conversation.
             MessageRejected: no text and no file.
         """
         text = clean_text(text)
         if not text and not files:
             raise MessageRejected("empty message")
         conversation = await self._store.get_conversation(conversation_id)
-        if (
-            conversation.state is not ConversationState.AGENT
-            or conversation.owner_agent_id != agent_id
-        ):
-            raise NotOwner(conversation_id, agent_id)
+        check_owner(
+            conversation_id,
+            conversation.state,
+            closed=conversation.closed_at is not None,
+            owner_agent_id=conversation.owner_agent_id,
+            agent_id=agent_id,
+            act="reply",
+        )
         await self.join(conversation_id, agent_id)  # the first reply is also a look
         customer = await self._store.get_customer(conversation.customer_id)
         refs = [await self._store.add_attachment(customer.id, file) for file in files]

@@ -1,6 +1,6 @@
 """What the console says when the desk refuses an agent's move: what happened, over HTTP.
 
-Release, resolve, hand back and transfer name the reason: no such conversation (404), it
+Release, resolve, hand back, transfer and a reply name the reason: no such conversation (404), it
 is closed already, waiting in the queue, with the bot, or another agent's (409).
 """
 
@@ -30,7 +30,14 @@ CASES = [
     ("maria's", ["claim"], "jonas", "resolve", NOT_YOURS),
     ("maria's", ["claim"], "jonas", "hand-back", NOT_YOURS),
     ("maria's", ["claim"], "jonas", "transfer", NOT_YOURS),
+    ("resolved", ["claim", "resolve"], "maria", "reply", CLOSED),
+    ("queued", [], "maria", "reply", IN_THE_QUEUE),
+    ("released", ["claim", "release"], "maria", "reply", IN_THE_QUEUE),
+    ("handed back", ["claim", "hand-back"], "maria", "reply", WITH_THE_BOT),
+    ("maria's", ["claim"], "jonas", "reply", NOT_YOURS),
 ]
+#: What each form sends besides its CSRF token.
+FIELDS = {"transfer": {"to": "team:it-support"}, "reply": {"text": "Try restarting it."}}
 
 
 @pytest.mark.parametrize(
@@ -50,12 +57,12 @@ async def test_a_refused_move_says_what_happened(
     for move in before:
         assert (await maria.act(conversation_id, move)).status_code == 303, move
     agent = {"maria": maria, "jonas": jonas}[who]
-    response = await agent.act(conversation_id, action, to="team:it-support")
+    response = await agent.act(conversation_id, action, **FIELDS.get(action, {}))
     said = [text for text in REFUSALS if escape(text) in response.text]
     assert (response.status_code, said) == (409, [told])
 
 
-@pytest.mark.parametrize("action", ["release", "resolve", "hand-back", "transfer"])
+@pytest.mark.parametrize("action", ["release", "resolve", "hand-back", "transfer", "reply"])
 async def test_a_move_on_no_conversation_is_404(maria: ConsoleAgent, action: str) -> None:
-    response = await maria.act(str(uuid.uuid4()), action, to="team:it-support")
+    response = await maria.act(str(uuid.uuid4()), action, **FIELDS.get(action, {}))
     assert (response.status_code, response.json()) == (404, {"detail": "no such conversation"})

@@ -70,6 +70,7 @@ def build_router(console: Console, pages: ConversationPage, *, typing: TypingReg
         reply_id: Annotated[str, Form(max_length=64)] = "",
         file: Annotated[UploadFile | None, File()] = None,
     ) -> Response:
+        await desk.readable(service, agent, conversation_id)
         # The form's one-time id makes a double-clicked Send store the reply once.
         external_id = f"console:{agent.id}:{reply_id}" if reply_id.isalnum() else None
         try:
@@ -91,8 +92,10 @@ def build_router(console: Console, pages: ConversationPage, *, typing: TypingReg
             return await pages.render(
                 request, agent, conversation_id, error="Write a reply first.", status=422
             )
-        except NotOwner:
-            return await pages.refused(request, agent, conversation_id, desk.NOT_YOURS)
+        except NotFound as exc:  # erased meanwhile
+            raise HTTPException(status_code=404, detail="no such conversation") from exc
+        except (NotOwner, IllegalTransition) as exc:
+            return await pages.refused(request, agent, conversation_id, desk.refusal(exc))
         # The reply is there: the customer's "… is typing" ends now, not when the ping expires.
         typing.stop((await store.get_conversation(sent.conversation_id)).customer_id)
         return back_to(conversation_id)
