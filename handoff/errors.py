@@ -13,6 +13,7 @@ Every error carries the data its message needs.
 
 from __future__ import annotations
 
+import enum
 from uuid import UUID
 
 from handoff.model import ConversationState
@@ -102,6 +103,29 @@ class NotWithAgent(NotOwner, IllegalTransition):
     ) -> None:
         IllegalTransition.__init__(self, conversation_id, current, target, move=move)
         self.agent_id = agent_id
+
+
+class Refusal(enum.StrEnum):
+    """Why the desk refused an agent's act on a conversation, in the terms an agent is told:
+    every channel says the same thing in its own words."""
+
+    CLOSED = "closed"  # resolved, or closed by the customer or an admin
+    IN_THE_QUEUE = "in the queue"  # nobody has it
+    WITH_THE_BOT = "with the bot"  # handed back; nobody has it
+    NOT_YOURS = "not yours"  # another agent has it
+
+
+def refusal_of(exc: NotOwner | IllegalTransition) -> Refusal:
+    """What happened to a conversation that refused an agent's act (from the state the
+    desk read as it refused)."""
+    if isinstance(exc, IllegalTransition):
+        if exc.closed:
+            return Refusal.CLOSED
+        if exc.current is ConversationState.QUEUED:
+            return Refusal.IN_THE_QUEUE
+        if exc.current is ConversationState.BOT:
+            return Refusal.WITH_THE_BOT
+    return Refusal.NOT_YOURS
 
 
 class NotFound(HandoffError):

@@ -46,7 +46,17 @@ from bot.channels.telegram.updates import StaffMessage
 from bot.errors import DeliveryFailed, MessageRejected
 from bot.runtime.core import Runtime
 from handoff.card import build_card, customer_label
-from handoff.errors import HandoffError, StoreUnavailable
+from handoff.errors import (
+    AgentUnavailable,
+    AlreadyClaimed,
+    HandoffError,
+    IllegalTransition,
+    NotFound,
+    NotOwner,
+    Refusal,
+    StoreUnavailable,
+    refusal_of,
+)
 from handoff.model import Agent, Conversation, ConversationState, Message, SenderKind
 from handoff.reading import may_read
 from handoff.store.port import Store
@@ -59,6 +69,27 @@ STAFF_REF = "staff-topic:"
 LEFT_FOR_HIDDEN_TEAM = (
     "Passed to a team that works outside this group; this topic is no longer updated."
 )
+#: What an agent is told in a topic when the desk refused their command, by what happened
+#: to the conversation (the console's meanings; ``/take`` is how a topic claims).
+REFUSALS = {
+    Refusal.CLOSED: (
+        "This conversation is closed already: the customer's next message starts a new one."
+    ),
+    Refusal.IN_THE_QUEUE: "This conversation is waiting in the queue: /take it first.",
+    Refusal.WITH_THE_BOT: "This conversation is with the bot now: no agent has it.",
+    Refusal.NOT_YOURS: "This conversation is another agent's, not yours.",
+}
+#: ... on ``/take`` of a conversation a colleague has taken (``{name}``), or they have already.
+TAKEN_BY = "Already taken by {name}."
+YOURS_ALREADY = "You have this conversation already."
+#: ... when the conversation was erased meanwhile.
+NO_SUCH_CONVERSATION = "This conversation no longer exists."
+#: ... when the colleague of ``/transfer LOGIN`` cannot take it (deactivated meanwhile).
+COLLEAGUE_CANNOT = "That colleague cannot take it."
+#: ... when a reply has no text left once control characters are removed.
+WRITE_FIRST = "Write a reply first."
+#: ... for any other refusal (logged with its reason).
+NOT_DONE = "That could not be done."
 _STOP_GRACE_S = 5.0  # how long stopping waits for posts still queued
 
 Job = Callable[[], Awaitable[None]]
@@ -233,7 +264,7 @@ class StaffGroup:
             # not work (or write into) a conversation they may not read.
             conversation = await self._store.get_conversation(conversation_id)
             if not may_read(agent, conversation, all_teams=self._read_all_teams):
-                raise _Refused("the conversation is another team's")
+                raise _Refused("This conversation is another team's.")
             if command == "/take":
                 await self._runtime.claim(conversation_id, agent.id)
             elif command == "/back":
@@ -244,7 +275,7 @@ class StaffGroup:
                 await self._transfer(conversation_id, agent, rest.strip())
             elif command == "/note":
                 if not rest.strip():
-                    raise _Refused("write /note TEXT")
+                    raise _Refused("Write the note after /note.")
                 # Into the transcript: the console shows it, and the mirror posts it here.
                 await self._runtime.add_note(conversation_id, agent.id, rest.strip())
             else:
@@ -257,7 +288,27 @@ class StaffGroup:
         except StoreUnavailable:
             raise
         except (HandoffError, MessageRejected, _Refused) as exc:
-            self._say(thread, f"Not done: {exc}")
+            self._say(thread, await self._refusal(exc, agent))
+
+    async def _refusal(self, exc: HandoffError | MessageRejected | _Refused, agent: Agent) -> str:
+        """What an agent is told in the topic when their command was refused: what happened,
+        in the console's terms, never an error's own text (it names internal ids)."""
+        if isinstance(exc, _Refused):
+            return str(exc)
+        if isinstance(exc, MessageRejected):
+            return WRITE_FIRST
+        if isinstance(exc, AlreadyClaimed) and not exc.closed and exc.owner_agent_id is not None:
+            if exc.owner_agent_id == agent.id:
+                return YOURS_ALREADY
+            return TAKEN_BY.format(name=(await self._store.get_agent(exc.owner_agent_id)).name)
+        if isinstance(exc, NotOwner | IllegalTransition):
+            return REFUSALS[refusal_of(exc)]
+        if isinstance(exc, AgentUnavailable) or (isinstance(exc, NotFound) and exc.kind == "agent"):
+            return COLLEAGUE_CANNOT
+        if isinstance(exc, NotFound) and exc.kind == "conversation":
+            return NO_SUCH_CONVERSATION
+        log.warning("telegram staff group: a command was refused: %s", exc)
+        return NOT_DONE
 
     async def _transfer(self, conversation_id: UUID, agent: Agent, target: str) -> None:
         """``/transfer LOGIN`` or ``/transfer team:ID``. Raises _Refused or HandoffError."""
@@ -265,14 +316,14 @@ class StaffGroup:
         if kind == "team":
             if team not in self._teams:
                 known = ", ".join(sorted(self._teams)) or "none"
-                raise _Refused(f"no team {team!r} (teams: {known})")
+                raise _Refused(f"There is no team {team!r}. The teams are: {known}.")
             await self._runtime.transfer_to_team(conversation_id, agent.id, team)
             return
         if not target:
-            raise _Refused("write /transfer LOGIN or /transfer team:ID")
+            raise _Refused("Write /transfer and a colleague's login, or /transfer team:ID.")
         colleague = next((a for a in await self._store.list_agents() if a.login == target), None)
         if colleague is None or not colleague.active:
-            raise _Refused(f"no agent with the login {target!r}")
+            raise _Refused(f"No colleague has the login {target!r}.")
         await self._runtime.transfer_to_agent(conversation_id, agent.id, colleague.id)
 
     def _say(self, topic: int, text: str) -> None:

@@ -19,6 +19,7 @@ from tests.bot.telegram.fake_bot_api import FakeBotApi, serving
 CHAT = 777001
 STAFF = -1001500  # the staff group
 MARIA_TG = 9001  # Maria's Telegram user id, registered
+JONAS_TG = 9002  # Jonas's Telegram user id (registered by the tests that need him)
 STRANGER_TG = 9666  # someone in the staff group who is no agent
 TEAMS = ("it-support", "accounts", "security")
 #: The webhook's secret token and the public address Telegram posts to.

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from bot.channels.telegram.channel import TelegramChannel
-from bot.channels.telegram.staff import LEFT_FOR_HIDDEN_TEAM
+from bot.channels.telegram.staff import LEFT_FOR_HIDDEN_TEAM, REFUSALS, TAKEN_BY, YOURS_ALREADY
+from bot.runtime.core import Runtime
+from handoff.errors import Refusal
 from handoff.model import ConversationState
 from handoff.store.sql import SqlStore
-from tests.bot.telegram.conftest import CHAT, STAFF, STRANGER_TG, handled
+from tests.bot.telegram.conftest import CHAT, JONAS_TG, MARIA_TG, STAFF, STRANGER_TG, handled
 from tests.bot.telegram.fake_bot_api import FakeBotApi
 from tests.bot.telegram.staff_topics import (
     conversation_of,
@@ -118,7 +120,7 @@ async def test_another_teams_conversation_is_not_worked_from_its_topic(
     ) == (
         (ConversationState.QUEUED, "security", None),
         True,
-        "Not done: the conversation is another team's",
+        "This conversation is another team's.",
     )
 
 
@@ -199,7 +201,9 @@ async def test_transfer_to_an_unknown_team_is_refused_in_the_topic(
     topic = await handed_off(fake, staff_channel)
     await in_topic(fake, staff_channel, topic, "/take")
     await in_topic(fake, staff_channel, topic, "/transfer team:nowhere")
-    assert topic_texts(fake, topic)[-1].startswith("Not done: no team 'nowhere'")
+    assert topic_texts(fake, topic)[-1] == (
+        "There is no team 'nowhere'. The teams are: accounts, it-support, security."
+    )
 
 
 async def test_a_deleted_topic_is_opened_again_with_the_card_and_transcript(
@@ -212,3 +216,55 @@ async def test_a_deleted_topic_is_opened_again_with_the_card_and_transcript(
     reopened = [t for t in fake.topics if t != topic]
     card = topic_texts(fake, reopened[0])[0]
     assert (len(reopened), "Why:" in card, "Customer: Anyone there?" in card) == (1, True, True)
+
+
+# Maria's commands before the refused one; then who writes what, and what the topic says.
+REFUSED = [
+    ("resolved", ["/take", "/done"], MARIA_TG, "/back", REFUSALS[Refusal.CLOSED]),
+    ("resolved", ["/take", "/done"], MARIA_TG, "/take", REFUSALS[Refusal.CLOSED]),
+    ("resolved", ["/take", "/done"], MARIA_TG, "Hello", REFUSALS[Refusal.CLOSED]),
+    ("queued", [], MARIA_TG, "/done", REFUSALS[Refusal.IN_THE_QUEUE]),
+    ("queued", [], MARIA_TG, "Hello", REFUSALS[Refusal.IN_THE_QUEUE]),
+    ("released", ["/take", "/back"], MARIA_TG, "/transfer jonas", REFUSALS[Refusal.IN_THE_QUEUE]),
+    ("maria's", ["/take"], JONAS_TG, "/done", REFUSALS[Refusal.NOT_YOURS]),
+    ("maria's", ["/take"], JONAS_TG, "/back", REFUSALS[Refusal.NOT_YOURS]),
+    ("maria's", ["/take"], JONAS_TG, "Hello", REFUSALS[Refusal.NOT_YOURS]),
+    ("maria's", ["/take"], JONAS_TG, "/take", TAKEN_BY.format(name="Maria")),
+    ("maria's", ["/take"], MARIA_TG, "/take", YOURS_ALREADY),
+]
+
+
+@pytest.mark.parametrize(
+    ("before", "user_id", "command", "told"),
+    [pytest.param(*case[1:], id=f"{case[3]} {case[0]} by {case[2]}") for case in REFUSED],
+)
+async def test_a_refused_command_says_what_happened_in_a_sentence(
+    fake: FakeBotApi,
+    staff_channel: TelegramChannel,
+    store: SqlStore,
+    agents: tuple[int, int],
+    before: list[str],
+    user_id: int,
+    command: str,
+    told: str,
+) -> None:
+    await store.set_agent_telegram_user(agents[1], JONAS_TG)
+    topic = await handed_off(fake, staff_channel)
+    for move in before:
+        await in_topic(fake, staff_channel, topic, move)
+    await in_topic(fake, staff_channel, topic, command, user_id=user_id)
+    assert topic_texts(fake, topic)[-1] == told
+
+
+async def test_a_command_on_a_conversation_handed_back_says_the_bot_has_it(
+    fake: FakeBotApi,
+    staff_channel: TelegramChannel,
+    store: SqlStore,
+    runtime: Runtime,
+    agents: tuple[int, int],
+) -> None:
+    topic = await handed_off(fake, staff_channel)
+    await in_topic(fake, staff_channel, topic, "/take")
+    await runtime.hand_back(await conversation_of(store, topic), agents[0])  # from the console
+    await in_topic(fake, staff_channel, topic, "/done")
+    assert topic_texts(fake, topic)[-1] == REFUSALS[Refusal.WITH_THE_BOT]

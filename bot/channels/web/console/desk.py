@@ -12,11 +12,10 @@ from uuid import UUID
 from fastapi import HTTPException
 
 from handoff.card import HandoffCard, build_card, what_the_bot_did
-from handoff.errors import IllegalTransition, NotFound, NotOwner, NotWithAgent
+from handoff.errors import IllegalTransition, NotFound, NotOwner, Refusal, refusal_of
 from handoff.model import (
     Agent,
     Conversation,
-    ConversationState,
     Customer,
     Handoff,
     Message,
@@ -40,16 +39,18 @@ IN_THE_QUEUE = "This conversation is waiting in the queue: claim it first."
 WITH_THE_BOT = "This conversation is with the bot now: no agent has it."
 #: ... on a conversation that is closed (resolved, or closed by the customer or an admin).
 CLOSED = "This conversation is closed already: the customer's next message starts a new one."
+_REFUSALS = {
+    Refusal.NOT_YOURS: NOT_YOURS,
+    Refusal.IN_THE_QUEUE: IN_THE_QUEUE,
+    Refusal.WITH_THE_BOT: WITH_THE_BOT,
+    Refusal.CLOSED: CLOSED,
+}
 
 
 def refusal(exc: NotOwner | IllegalTransition) -> str:
     """What an agent is told when the desk refused their move on a conversation, by what
-    happened to it: closed, waiting in the queue, with the bot, or another agent's."""
-    if isinstance(exc, IllegalTransition) and exc.closed:
-        return CLOSED
-    if isinstance(exc, NotWithAgent):
-        return IN_THE_QUEUE if exc.current is ConversationState.QUEUED else WITH_THE_BOT
-    return NOT_YOURS
+    happened to it (:func:`handoff.errors.refusal_of`)."""
+    return _REFUSALS[refusal_of(exc)]
 
 
 def counts_as_activity(method: str, path: str) -> bool:
