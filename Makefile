@@ -27,12 +27,13 @@ chromium:
 	fi
 
 # One pytest worker per core (pytest-xdist); a test module stays on one worker, so its
-# module fixtures (the action server, the sample search index) are built once.
+# module fixtures (the action server, the sample search index) are built once. The long
+# modules go first (tests/conftest.py), so that neither worker ends the run alone on one.
 test: $(STAMP) chromium
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy
-	$(BIN)/pytest -n auto --dist loadscope
+	$(BIN)/pytest -n auto --dist loadscope --no-loadscope-reorder
 
 # The long measurements (docs/performance.md, docs/knowledge.md); not part of `make test`.
 bench: $(STAMP)

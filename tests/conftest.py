@@ -36,6 +36,25 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SEARCH_PATH_OPTION = "-csearch_path="
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules marked ``long`` first, then the others, most tests first; each module's tests
+    stay together and in their order.
+
+    ``make test`` runs pytest-xdist with ``--dist loadscope --no-loadscope-reorder``: each
+    worker takes a whole module at a time, in this order. A long module taken last keeps
+    one worker busy after the other has run out of work; taken first, the short modules
+    even out the end.
+    """
+    modules: dict[Path, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(item.path, []).append(item)
+
+    def order(tests: list[pytest.Item]) -> tuple[bool, int]:
+        return (not any(t.get_closest_marker("long") for t in tests), -len(tests))
+
+    items[:] = [item for tests in sorted(modules.values(), key=order) for item in tests]
+
+
 def postgres_url() -> str:
     """The SQLAlchemy URL of the test PostgreSQL database."""
     return os.environ.get("HELPLINE_TEST_DATABASE_URL", DEFAULT_POSTGRES_URL)

@@ -31,6 +31,8 @@ from benchmarks.load.harness import (
 )
 from benchmarks.load.verify import sqlite_integrity, transcript_problems
 
+pytestmark = pytest.mark.long
+
 CUSTOMERS = 20
 MAX_MESSAGES_EACH = 200  # far more than fit before the kill; bounds the loop
 ACKED_BEFORE_KILL = 120

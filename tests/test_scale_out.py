@@ -48,7 +48,7 @@ from handoff.passwords import hash_password
 from handoff.store.sql import SqlStore
 from tests.bot.telegram.fake_bot_api import FakeBotApi, serving
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.long]
 
 PROCESSES = 2
 CUSTOMERS = 6

@@ -17,6 +17,8 @@ import pytest
 
 from benchmarks.knowledge.eval_data import ENVIRONMENT, MissingEvalData, located
 
+pytestmark = pytest.mark.long
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "knowledge" / "run.py"
 

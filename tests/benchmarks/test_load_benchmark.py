@@ -14,6 +14,8 @@ from handoff.model import HandoffReason
 from tests.benchmarks.queued import queued_handoffs
 from tests.conftest import postgres_url
 
+pytestmark = pytest.mark.long
+
 
 def test_a_tiny_run_prints_its_row_and_loses_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     (result,) = main(["--levels", "3", "--duration", "1", "--rate", "30"])

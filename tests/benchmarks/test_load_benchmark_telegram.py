@@ -12,6 +12,8 @@ from benchmarks.load.run import HEADER, PERSON, main
 from handoff.model import HandoffReason
 from tests.benchmarks.queued import queued_handoffs
 
+pytestmark = pytest.mark.long
+
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])
 def test_a_tiny_telegram_run_prints_its_row_and_loses_nothing(

@@ -16,6 +16,8 @@ from benchmarks.wait.report import score
 from benchmarks.wait.scenarios import Scenario, stationary, working_day
 from tests.conftest import postgres_url
 
+pytestmark = pytest.mark.long
+
 SEED = 3
 SCENARIOS = (stationary(3, 1.1, hours=6), working_day(days=1))
 

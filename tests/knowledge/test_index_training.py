@@ -13,6 +13,8 @@ from knowledge.embedding import StaticEmbedding
 from knowledge.index import SearchIndex
 from tests.knowledge.articles import make_article
 
+pytestmark = pytest.mark.long
+
 # Enough questions x articles (3,000 x 200) that training takes about a second: far longer
 # than the microseconds between build() returning and the first search.
 ARTICLES = 200

@@ -24,6 +24,8 @@ from knowledge.front_matter import KNOWN_FIELDS
 from knowledge.index import SearchIndex
 from knowledge.loader import LoadResult, load_knowledge
 
+pytestmark = pytest.mark.long
+
 #: Any code point at all, surrogates included (st.characters() leaves them out by default).
 any_character = st.characters(exclude_categories=())
 any_text = st.text(any_character, max_size=40)

@@ -12,9 +12,13 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 from handoff.model import SenderKind
 from handoff.store.sql import SqlStore
 from tests.bot.telegram.fake_bot_api import FakeBotApi
+
+pytestmark = pytest.mark.long
 
 ROOT = Path(__file__).resolve().parents[3]
 CHATS = (501, 502, 503)

@@ -29,7 +29,7 @@ from playwright.async_api import (
 from bot.settings.model import Settings
 from tests.bot.web.conftest import MARIA, VPN_ANSWER, VPN_QUESTION, ChatCustomer, ConsoleAgent
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.long]
 
 ROOT = Path(__file__).resolve().parents[3]
 DEMO_PAGE = ROOT / "examples" / "it-helpdesk" / "widget-demo.html"

@@ -15,7 +15,7 @@ from playwright.async_api import Browser, BrowserContext, Dialog, Page, expect
 from bot.service.composition import Service
 from tests.bot.web.conftest import MARIA, VPN_QUESTION, ChatCustomer
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.long]
 
 TIMEOUT_MS = 15_000
 

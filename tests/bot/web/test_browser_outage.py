@@ -20,7 +20,7 @@ from bot.settings.model import Settings
 from tests.bot.web.conftest import VPN_ANSWER, VPN_QUESTION, ChatCustomer
 from tests.outage import Outage
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.long]
 
 TIMEOUT_MS = 15_000
 

@@ -28,6 +28,8 @@ from bot.service.composition import Service
 from bot.settings.model import Settings
 from tests.bot.web.conftest import ChatCustomer
 
+pytestmark = pytest.mark.long
+
 #: Every operation of the chat API; a test below checks that the schema has no others.
 OPERATIONS = [
     ("POST", "/api/chat/session"),

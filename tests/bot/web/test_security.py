@@ -23,6 +23,8 @@ from tests.bot.web.conftest import (
     ConsoleAgent,
 )
 
+pytestmark = pytest.mark.long
+
 EMBEDDING_SITE = "https://intranet.example.org"
 FLOOD_MESSAGES = 3
 MAX_FAILURES = 2

@@ -13,6 +13,8 @@ from handoff.attachments import META_KEY, NewAttachment
 from handoff.model import HandoffReason, NewMessage, SenderKind
 from tests.bot.web.conftest import ConsoleAgent
 
+pytestmark = pytest.mark.long
+
 INCIDENT = "my laptop was stolen with the VPN token in it"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

@@ -24,6 +24,8 @@ from bot.settings.model import Settings
 from tests.bot.web.conftest import ChatCustomer, ConsoleAgent
 from tests.outage import Outage
 
+pytestmark = pytest.mark.long
+
 
 @pytest.fixture
 def web_settings(web_settings: Settings, outage: Outage) -> Settings:
