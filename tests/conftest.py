@@ -29,11 +29,12 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from handoff.store.changes import libpq_dsn
 from handoff.store.migrate import migrate
 from tests.outage import Outage, postgres_outage, sqlite_outage
+from tests.pg_urls import in_schema, schema_of, with_test_options
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-SEARCH_PATH_OPTION = "-csearch_path="
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -56,12 +57,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def postgres_url() -> str:
-    """The SQLAlchemy URL of the test PostgreSQL database."""
-    return os.environ.get("HELPLINE_TEST_DATABASE_URL", DEFAULT_POSTGRES_URL)
+    """The SQLAlchemy URL of the test PostgreSQL database, with the libpq options of every
+    test connection (tests/pg_urls.py)."""
+    return with_test_options(os.environ.get("HELPLINE_TEST_DATABASE_URL", DEFAULT_POSTGRES_URL))
 
 
 def _libpq_conninfo(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return libpq_dsn(url)
 
 
 @pytest.fixture(scope="session")
@@ -98,11 +100,7 @@ def _schema(admin: str, schema: str) -> Iterator[str]:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     try:
-        yield (
-            make_url(postgres_url())
-            .update_query_dict({"options": f"{SEARCH_PATH_OPTION}{schema}"})
-            .render_as_string(hide_password=False)
-        )
+        yield in_schema(postgres_url(), schema)
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
@@ -181,13 +179,6 @@ def postgres_at_head(postgres_admin: str) -> str | None:
     return "\n".join(statements).replace(schema, SCHEMA_PLACEHOLDER)
 
 
-def _schema_of(url: str) -> str | None:
-    options = make_url(url).query.get("options")
-    if isinstance(options, str) and options.startswith(SEARCH_PATH_OPTION):
-        return options.removeprefix(SEARCH_PATH_OPTION)
-    return None
-
-
 @pytest.fixture
 def at_head(request: pytest.FixtureRequest, sqlite_at_head: Path) -> Callable[[str], None]:
     """Fills the empty database at a URL with a copy of the schema at head: the migrated
@@ -200,7 +191,7 @@ def at_head(request: pytest.FixtureRequest, sqlite_at_head: Path) -> Callable[[s
             if parsed.database and not Path(parsed.database).exists():
                 shutil.copyfile(sqlite_at_head, parsed.database)
             return
-        schema = _schema_of(url)
+        schema = schema_of(url)
         if parsed.get_backend_name() != "postgresql" or schema is None:
             return
         script: str | None = request.getfixturevalue("postgres_at_head")

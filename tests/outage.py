@@ -26,6 +26,8 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from tests.pg_urls import in_schema
+
 
 class Outage(Protocol):
     """Cuts the database behind :attr:`url` off, and restores it."""
@@ -79,11 +81,11 @@ class PostgresOutage:
     """A schema reached through a role whose logins are refused during the cut."""
 
     def __init__(self, admin: str, base_url: str, role: str, schema: str) -> None:
-        self.url = (
+        self.url = in_schema(
             make_url(base_url)
             .set(username=role, password=None)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
+            .render_as_string(hide_password=False),
+            schema,
         )
         self._admin = admin
         self._role = role

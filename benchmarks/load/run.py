@@ -148,15 +148,19 @@ async def fresh_database(spec: str, workdir: Path, level: int) -> AsyncIterator[
     from psycopg import sql
     from sqlalchemy.engine import make_url
 
+    from handoff.store.changes import libpq_dsn
+
     url = make_url(spec)
-    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    conninfo = libpq_dsn(spec)
     schema = f"load_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    # The URL's own libpq options (if any) stay; the schema's search_path comes last.
+    options = " ".join(
+        o for o in (str(url.query.get("options", "")), f"-csearch_path={schema}") if o
+    )
     try:
-        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False
-        )
+        yield url.update_query_dict({"options": options}).render_as_string(hide_password=False)
     finally:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))

@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 from sqlalchemy.engine import make_url
 
 log = logging.getLogger(__name__)
@@ -30,9 +31,25 @@ RECONNECT_S = 1.0
 
 
 def libpq_dsn(url: str) -> str:
-    """The libpq connection string of a ``postgresql+psycopg://`` SQLAlchemy URL."""
-    parsed = make_url(url).set(drivername="postgresql")
-    return parsed.render_as_string(hide_password=False)
+    """The libpq connection string of a ``postgresql+psycopg://`` SQLAlchemy URL.
+
+    Written as ``key=value`` pairs, not as a URI: a URI renders the spaces of a query value
+    as ``+``, which libpq does not decode, so ``options`` with several ``-c`` settings
+    would reach the server as one wrong value.
+    """
+    parsed = make_url(url)
+    query = {
+        key: value if isinstance(value, str) else value[-1] for key, value in parsed.query.items()
+    }
+    return make_conninfo(
+        "",
+        host=parsed.host,
+        port=parsed.port,
+        dbname=parsed.database,
+        user=parsed.username,
+        password=parsed.password,
+        **query,
+    )
 
 
 class ChangeListener:

@@ -17,7 +17,6 @@ from uuid import UUID
 import psycopg
 import pytest
 from psycopg import sql
-from sqlalchemy.engine import make_url
 
 from handoff.model import Agent, NewMessage, Notice, SenderKind
 from handoff.store.backup import (
@@ -29,6 +28,7 @@ from handoff.store.backup import (
 )
 from handoff.store.sql import SqlStore
 from handoff.timers import SWEEP, Timer, TimerKind
+from tests.pg_urls import schema_of
 
 NOON = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 WRITERS = 4
@@ -141,7 +141,8 @@ async def _run(command: str) -> None:
 async def test_the_documented_postgres_commands_back_up_under_load_and_restore(
     postgres_schema_url: str, postgres_admin: str, tmp_path: Path
 ) -> None:
-    schema = make_url(postgres_schema_url).query["options"].split("=", 1)[1]
+    schema = schema_of(postgres_schema_url)
+    assert schema is not None
     dump, restore = postgres_commands(postgres_schema_url, tmp_path / "desk.dump")
     assert f"--schema={schema}" in dump
     store = await SqlStore.open(postgres_schema_url)

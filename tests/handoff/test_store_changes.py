@@ -5,13 +5,28 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
 from handoff.model import HandoffReason, NewMessage, SenderKind
-from handoff.store.changes import ChangeListener
+from handoff.store.changes import ChangeListener, libpq_dsn
 from handoff.store.sql import SqlStore
+from tests.conftest import postgres_url
 
 pytestmark = pytest.mark.postgres
+
+
+def test_the_listeners_connection_string_keeps_every_libpq_option(postgres_admin: str) -> None:
+    # A URI would carry the space between the two settings as "+", which libpq keeps.
+    url = (
+        make_url(postgres_url())
+        .update_query_dict({"options": "-cwork_mem=4321kB -csearch_path=pg_catalog"})
+        .render_as_string(hide_password=False)
+    )
+    with psycopg.connect(libpq_dsn(url)) as conn:
+        assert conn.execute("SHOW work_mem").fetchone() == ("4321kB",)
+        assert conn.execute("SHOW search_path").fetchone() == ("pg_catalog",)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 from telegram import Update
 
 from bot.channels.telegram.channel import build_application
@@ -17,6 +16,7 @@ from bot.channels.telegram.poller import Poller
 from handoff.store.leads import POLLER_LEAD_LOCK
 from handoff.store.sql import SqlStore
 from tests.bot.telegram.fake_bot_api import FakeBotApi
+from tests.pg_urls import schema_of
 
 pytestmark = pytest.mark.postgres
 
@@ -85,7 +85,8 @@ async def test_a_leader_whose_lock_connection_dies_stops_polling(
     postgres_admin: str,
     postgres_schema_url: str,
 ) -> None:
-    schema = str(make_url(postgres_schema_url).query["options"]).split("=", 1)[1]
+    schema = schema_of(postgres_schema_url)
+    assert schema is not None
     first, _ = await start_lead(retry_s=30)  # once out, it stays out for this test
     await _until(lambda: first.leading)
     second, _ = await start_lead(retry_s=0.2)
