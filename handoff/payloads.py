@@ -21,7 +21,23 @@ COMMANDS = frozenset({START, HELP, END, UNSUPPORTED})
 """The commands answered without the knowledge (``/human`` is not one: words ask too)."""
 
 TYPED_COMMANDS = {"/start": START, "/help": HELP, "/human": HUMAN, "/end": END}
-"""Slash commands a customer may type on a channel, and the payload each becomes."""
+"""Slash commands a customer may type on a channel, and the payload each becomes.
+
+Every chat channel understands the same ones (the bot's help names them to any customer).
+"""
+
+
+def typed_command(text: str) -> str | None:
+    """The payload of the slash command a customer's text starts with, if it is one.
+
+    ``/end``, ``/END now`` and Telegram's ``/start@helpline_bot PARAMETER`` (naming the bot,
+    with a deep-link parameter) are commands; ``/ends`` and ``what does /end do?`` are not.
+    """
+    if not text.startswith("/"):
+        return None
+    word = text.split(maxsplit=1)[0].split("@", 1)[0].lower()
+    return TYPED_COMMANDS.get(word)
+
 
 _ARTICLE = "/article "
 _HELPFUL = "/helpful "

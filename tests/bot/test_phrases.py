@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.dialogue.phrases import Phrases
+from handoff import payloads
 
 
 def test_danish_and_english_defaults() -> None:
@@ -40,3 +43,12 @@ def test_the_danish_phrases_offer_a_medarbejder_as_the_button_does() -> None:
     assert phrases.get("handed_back", "da") == (
         "Du er tilbage hos botten. Spørg mig om noget, eller bed om en medarbejder."
     )
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+@pytest.mark.parametrize("key", ["help", "small_talk_help"])
+def test_every_command_the_help_names_is_one_a_customer_can_type(key: str, language: str) -> None:
+    # The help is the same on every channel, and every channel reads a typed command alike.
+    named = re.findall(r"(?<![\w/])/\w+", Phrases().get(key, language))
+    unknown = [word for word in named if payloads.typed_command(word) is None]
+    assert (bool(named), unknown) == (True, [])

@@ -42,3 +42,21 @@ def test_commands_typed_on_a_channel_are_the_commands_the_runtime_answers() -> N
         {payloads.HUMAN},
         {payloads.UNSUPPORTED},
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "payload"),
+    [
+        ("/end", payloads.END),
+        ("/END now", payloads.END),
+        ("/help", payloads.HELP),
+        ("/human", payloads.HUMAN),
+        ("/start@helpline_bot vpn", payloads.START),
+        ("/ends", None),
+        ("what does /end do?", None),
+        ("/rate 5", None),
+        ("", None),
+    ],
+)
+def test_a_typed_command_is_read_by_its_first_word(text: str, payload: str | None) -> None:
+    assert payloads.typed_command(text) == payload

@@ -138,14 +138,6 @@ def _text(message: Message) -> str:
     return (message.text or message.caption or "").strip()
 
 
-def _command(text: str) -> str | None:
-    if not text.startswith("/"):
-        return None
-    # "/start@helpline_bot payload" names the bot and may carry a deep-link parameter.
-    word = text.split(maxsplit=1)[0].split("@", 1)[0].lower()
-    return payloads.TYPED_COMMANDS.get(word)
-
-
 def _media_kind(message: Message) -> str | None:
     return next((kind for kind in MEDIA_KINDS if getattr(message, kind, None)), None)
 
@@ -164,7 +156,7 @@ def _file(message: Message) -> IncomingFile | None:
 
 def _customer_message(update: Update, message: Message) -> CustomerMessage | None:
     text = _text(message)
-    payload = _command(text)
+    payload = payloads.typed_command(text)
     if not text:
         kind = _media_kind(message)
         if kind is None:

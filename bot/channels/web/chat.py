@@ -36,7 +36,7 @@ from bot.dialogue.turns import Utterance
 from bot.errors import MessageRejected, UnknownSender
 from bot.runtime.feed import typing_key
 from bot.runtime.incoming import IncomingMessage
-from handoff import markup
+from handoff import markup, payloads
 from handoff.attachments import ONLY_FILES, NewAttachment, refs_of
 from handoff.avatars import avatar_path
 from handoff.bearer import token_digest
@@ -579,7 +579,8 @@ def build_router(
                     sender_id=key,
                     external_id=f"web:{customer_id}:{body.client_id}",
                     text=body.text,
-                    payload=body.payload or None,
+                    # A typed "/end" is the command, as on Telegram: the bot's help names it.
+                    payload=body.payload or payloads.typed_command(body.text.strip()),
                     registered=True,
                 )
             )

@@ -252,3 +252,29 @@ async def test_event_stream_tells_who_is_typing(queued: ChatCustomer, maria: Con
                 if line.startswith("data: "):
                     break
     assert json.loads(line.removeprefix("data: ")) == {"name": "Maria"}
+
+
+@pytest.mark.parametrize(
+    ("ask", "told", "ended"),
+    [
+        ("what can you do?", "/end ends the conversation", "This conversation has ended."),
+        ("hvad kan du?", "/end afslutter samtalen", "Samtalen er afsluttet."),
+    ],
+)
+async def test_typing_end_as_the_help_says_ends_the_conversation(
+    customer: ChatCustomer, ask: str, told: str, ended: str
+) -> None:
+    helped = await customer.say(ask)
+    answer = await customer.say("/end")
+    assert (
+        told in helped["messages"][1]["text"],
+        [(m["kind"], m["text"].startswith(ended)) for m in answer["messages"][1:]],
+    ) == (True, [("ended", True)])
+
+
+@pytest.mark.parametrize(("typed", "kind"), [("/help", "help"), ("/HELP please", "help")])
+async def test_a_typed_command_is_answered_as_on_telegram(
+    customer: ChatCustomer, typed: str, kind: str
+) -> None:
+    answer = await customer.say(typed)
+    assert [m["kind"] for m in answer["messages"][1:]] == [kind]
