@@ -216,6 +216,8 @@ def what_the_bot_did(question: Question) -> str:
         return "asked back which article was meant"
     if question.bot_did is BotDid.COULD_NOT_ANSWER:
         return "could not answer"
+    if question.bot_did is BotDid.NOT_TRIED:
+        return "did not try: asked for a person in the same message"
     verdict = {None: "", True: " (helped)", False: " (did not help)"}[question.helped]
     person = "; the article needs a person" if question.needs_person else ""
     return f"answered with {question.article_id}{verdict}{person}"

@@ -5,6 +5,9 @@ A question is a message the customer typed that the bot tried to answer: it repl
 article (``answer``), asked back (``clarify``) or said it could not answer (``fallback``).
 Messages the bot did not try to answer (a request for a person, a button press) are not
 questions; a chosen article or a "Did this help?" press belongs to the question before it.
+One exception: a request for a person that also says what about ("I need a person, my
+printer is on fire") is a question the bot handed over without trying (``not_tried``): the
+bot's reply that hands it over says so in its meta (:data:`STATED_WITH_THE_ASK`).
 
 Which question the handoff is about (:func:`unresolved`), in this order:
 
@@ -12,7 +15,7 @@ Which question the handoff is about (:func:`unresolved`), in this order:
 2. else the latest one answered with an article that always needs a person;
 3. else the latest one answered without the customer saying it helped: asking for a person
    after it says it did not solve their problem;
-4. else the latest one the bot could not answer or asked back about;
+4. else the latest one the bot could not answer, asked back about, or did not try;
 5. else none (every answer helped, or nothing was asked).
 
 An answered question outranks later words the bot did not recognise: the knowledge knows
@@ -38,6 +41,12 @@ class BotDid(enum.StrEnum):
     ANSWERED = "answered"
     ASKED_BACK = "asked_back"
     COULD_NOT_ANSWER = "could_not_answer"
+    NOT_TRIED = "not_tried"  # the same words asked for a person: handed over at once
+
+
+#: In the meta of the bot's reply that hands over a message asking for a person that also
+#: says what about: that message is a question (:attr:`BotDid.NOT_TRIED`).
+STATED_WITH_THE_ASK = "question_with_the_ask"
 
 
 _KINDS = {
@@ -89,6 +98,10 @@ def questions_of(transcript: Iterable[Said]) -> tuple[Question, ...]:
                 pending = (message.id, message.text)
             continue
         kind = MessageKind.of(meta) if message.sender is SenderKind.BOT else None
+        if message.sender is SenderKind.BOT and meta.get(STATED_WITH_THE_ASK) and pending:
+            found.append(Question(pending[0], pending[1], BotDid.NOT_TRIED))
+            pending = None
+            continue
         did = _KINDS.get(kind) if kind is not None else None
         if did is None:
             continue

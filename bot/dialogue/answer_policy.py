@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from handoff import payloads
+from knowledge.analysis import Analyzer, tokenize
 
 if TYPE_CHECKING:
     from knowledge.index import Candidate
@@ -43,9 +44,55 @@ _HUMAN_REQUEST = re.compile(
 )
 
 
+# Words that go with asking for a person but say nothing of what about: the people asked
+# for, wanting and asking, politeness, hurry, greetings, and the bot and what the customer
+# thinks of it. Besides them, stop words and words that only say something is wrong ("not
+# working", "virker ikke") say nothing of a topic either (knowledge.analysis).
+_ASK_WORDS = frozenset(
+    word
+    for words in (
+        # The people asked for, and how.
+        "human humans person people agent agents someone somebody operator staff",
+        "representative supporter technician man woman being real actual live",
+        "menneske mennesker medarbejder medarbejdere nogen kollega tekniker rigtig rigtigt",
+        "levende",
+        # Asking and wanting.
+        "talk speak chat write connect transfer put through want need get give let like id",
+        "would love rather prefer possible ok okay yes sure",
+        "tale snakke chatte skrive gerne have få lov brug venligst",
+        # Hurry and greetings.
+        "now right away asap immediately urgent urgently quickly soon today instead still",
+        "again morning afternoon evening good",
+        "nu straks hurtigt haster idag dag igen stadig godmorgen goddag godt",
+        # The bot, and what the customer thinks of it.
+        "bot robot chatbot machine nothing anything useless stupid dumb terrible",
+        "botten robotten intet ingenting ubrugelig elendig dum dårlig",
+    )
+    for word in words.split()
+)
+# Without a known language: the stop and weak words of English and Danish.
+_WORDS = Analyzer(None)
+
+
 def asks_for_person(text: str) -> bool:
     """Tell whether the customer asks to talk to a person (English or Danish wording)."""
     return text.strip().lower() == payloads.HUMAN or _HUMAN_REQUEST.search(text) is not None
+
+
+def says_more_than_the_ask(text: str) -> bool:
+    """Tell whether a message that asks for a person also says what about.
+
+    "I need a person, my printer is on fire" does; "can I talk to a real person now,
+    please?" does not. With the words that ask removed, a word must remain that names a
+    topic: not a stop word, not one that only says something is wrong, and not one that goes
+    with the ask (:data:`_ASK_WORDS`).
+    """
+    rest = _HUMAN_REQUEST.sub(" ", text)
+    return any(
+        not (_WORDS.stop_word(word) or _WORDS.weak_word(word) or word in _ASK_WORDS)
+        for word in tokenize(rest)
+        if not word.isdigit()
+    )
 
 
 class Outcome(enum.StrEnum):

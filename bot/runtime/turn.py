@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.dialogue.answer_policy import asks_for_person
+from bot.dialogue.answer_policy import asks_for_person, says_more_than_the_ask
 from bot.dialogue.frustration import detect
 from bot.dialogue.handoff_policy import Trigger, after_answer, before_answer, frustration_rules
 from bot.dialogue.phrases import Phrases
@@ -45,7 +45,7 @@ from handoff.model import (
     SenderKind,
     TranscriptLine,
 )
-from handoff.questions import questions_of, unresolved
+from handoff.questions import STATED_WITH_THE_ASK, questions_of, unresolved
 from handoff.routing import pick_team
 from handoff.store.port import Store
 
@@ -259,10 +259,25 @@ class CustomerTurns:
                                meta=dict(u.meta))
                 for u in answered
             ]  # fmt: skip
+            # Words that ask for a person and also say what about ("I need a person, my
+            # printer is on fire") are the question, handed over without the bot trying it:
+            # the handoff's reply says so, for the card to read (handoff.questions).
+            stated = (
+                trigger.reason is HandoffReason.CUSTOMER_ASKED
+                and turn.payload is None
+                and says_more_than_the_ask(message.text)
+            )
+            if stated:
+                said_now.append(
+                    TranscriptLine(id=0, seq=message.seq, sender=SenderKind.BOT, text="",
+                                   meta={STATED_WITH_THE_ASK: True})
+                )  # fmt: skip
             question = unresolved(questions_of([*turn.history, *said_now]))
             turn.question = question.text if question else None
             team = question.team if question else None
             handed = await self._hand_off(turn, trigger.reason, team)
+            if stated:
+                handed = [_stated_with_the_ask(u) for u in handed]
         # Notices are rendered once the turn knows where the conversation stands, so that
         # a notice's {eta} and the acknowledgement's wait come from the same figure.
         notices: list[Utterance] = []
@@ -502,6 +517,14 @@ class CustomerTurns:
     def say(self, kind: MessageKind, language: str | None, **values: object) -> Utterance:
         """The bot's phrase for a kind of message (the kind is its phrase key)."""
         return Utterance(text=self._phrases.get(kind, language, **values), meta={"kind": kind})
+
+
+def _stated_with_the_ask(said: Utterance) -> Utterance:
+    """``said`` marked as handing over the question stated with the ask, if it is the
+    handoff's acknowledgement."""
+    if said.meta.get("kind") != MessageKind.HANDOFF:
+        return said
+    return replace(said, meta={**said.meta, STATED_WITH_THE_ASK: True})
 
 
 def without_person(said: Utterance) -> Utterance:

@@ -9,6 +9,7 @@ from bot.dialogue.answer_policy import (
     Thresholds,
     asks_for_person,
     decide,
+    says_more_than_the_ask,
 )
 from handoff.payloads import requested_article
 from knowledge.index import Candidate
@@ -48,6 +49,29 @@ def test_person_requests_are_recognised(text: str) -> None:
 @pytest.mark.parametrize("text", NOT_PERSON_REQUESTS)
 def test_questions_are_not_person_requests(text: str) -> None:
     assert not asks_for_person(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "more"),
+    [
+        ("I need a person, my printer is on fire", True),
+        ("jeg vil gerne tale med en person, min printer virker ikke", True),
+        ("I want to talk to a person about my invoice", True),
+        ("hej, jeg vil gerne tale med en medarbejder om min løn", True),
+        ("talk to a person, outlook keeps crashing", True),
+        ("I want a person", False),
+        ("Can I talk to a real person right now, please?", False),
+        ("I'd like to speak with someone, it's urgent", False),
+        ("hello, I need a human asap", False),
+        ("kan jeg få lov at tale med en medarbejder tak", False),
+        ("jeg vil gerne snakke med en rigtig person nu", False),
+        ("I need a human, this is not working", False),
+        ("this bot is useless, I want a person", False),
+        ("I want to talk to a person, not a bot", False),
+    ],
+)
+def test_a_request_for_a_person_may_also_say_what_about(text: str, more: bool) -> None:
+    assert (asks_for_person(text), says_more_than_the_ask(text)) == (True, more)
 
 
 def _candidate(article_id: str, score: float) -> Candidate:

@@ -175,6 +175,50 @@ async def test_with_no_question_unsolved_the_summary_is_the_request_for_a_person
     assert handoff.summary == "can I talk to a person"
 
 
+@pytest.mark.parametrize(
+    ("first", "question", "did"),
+    [
+        (
+            "I need a person, my printer is on fire",
+            "I need a person, my printer is on fire",
+            ["did not try: asked for a person in the same message"],
+        ),
+        (
+            "jeg vil gerne tale med en person, min printer virker ikke",
+            "jeg vil gerne tale med en person, min printer virker ikke",
+            ["did not try: asked for a person in the same message"],
+        ),
+        ("I want a person", None, []),
+        ("kan jeg tale med et menneske", None, []),
+    ],
+    ids=[
+        "a problem stated with the ask",
+        "the same in Danish",
+        "only the ask",
+        "only the ask in Danish",
+    ],
+)
+async def test_a_problem_stated_with_the_ask_for_a_person_is_the_cards_question(
+    runtime: Runtime, store: SqlStore, first: str, question: str | None, did: list[str]
+) -> None:
+    handled = await runtime.handle(said(first))
+    conversation = await store.get_conversation(handled.conversation.id)
+    (handoff,) = await store.handoffs(conversation.id)
+    card = build_card(
+        conversation=conversation,
+        customer=await store.get_customer(conversation.customer_id),
+        handoff=handoff,
+        transcript=await store.transcript(conversation.id),
+        now=handoff.requested_at,
+    )
+    assert (
+        card.question,
+        [what_the_bot_did(q) for q in card.questions],
+        handoff.summary,
+        handoff.reason,
+    ) == (question, did, first, "customer_asked")
+
+
 async def test_the_card_lists_every_question_and_marks_the_unsolved_one(
     runtime: Runtime, store: SqlStore
 ) -> None:

@@ -11,6 +11,7 @@ from handoff.card import TriedArticle, build_card, tried_articles
 from handoff.export import to_markdown
 from handoff.model import Handoff, HandoffReason, Message, SenderKind
 from handoff.payloads import helpful_verdict
+from handoff.questions import STATED_WITH_THE_ASK
 from tests.handoff.desk_samples import (
     CONVERSATION,
     CUSTOMER,
@@ -155,8 +156,22 @@ SMALL_TALK_THEN_PERSON = (
             "can I talk to a person",
             "my printer jams",
         ),
+        (
+            (message(1, SenderKind.CUSTOMER, "I need a person, my printer is on fire"),
+             message(2, SenderKind.BOT, "Passed on",
+                     meta={"kind": "handoff", STATED_WITH_THE_ASK: True})),
+            "I need a person, my printer is on fire",
+            "I need a person, my printer is on fire",
+        ),
+        (
+            (message(1, SenderKind.CUSTOMER, "I want a person"),
+             message(2, SenderKind.BOT, "Passed on", meta={"kind": "handoff"})),
+            "I want a person",
+            None,
+        ),
     ],
-    ids=["the answer did not help", "small talk only", "a greeting, then a question"],
+    ids=["the answer did not help", "small talk only", "a greeting, then a question",
+         "a problem stated with the ask", "only the ask"],
 )  # fmt: skip
 def test_the_cards_question_is_the_one_that_led_to_the_handoff(
     transcript: tuple[Message, ...], summary: str, question: str | None

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from handoff.model import Message, SenderKind
-from handoff.questions import BotDid, Question, questions_of, unresolved
+from handoff.questions import STATED_WITH_THE_ASK, BotDid, Question, questions_of, unresolved
 from tests.handoff.desk_samples import message
 
 VPN = {"kind": "answer", "article_id": "vpn-connect", "team": "it-support"}
@@ -16,6 +16,7 @@ UNSURE = {"kind": "fallback", "best_article_id": None}
 CLARIFY = {"kind": "clarify", "candidates": [{"article_id": "password-reset", "score": 0.4}]}
 PASSWORD = {"kind": "answer", "article_id": "password-reset", "team": "accounts"}
 HANDOFF = {"kind": "handoff"}
+HANDOFF_OF_STATED = {"kind": "handoff", STATED_WITH_THE_ASK: True}
 
 
 def talk(*turns: tuple[str, str, dict[str, Any] | None]) -> list[Message]:
@@ -73,6 +74,23 @@ CONVERSATIONS = [
         talk(("c", "/human", HUMAN), ("b", "Passed", HANDOFF)),
         None, None,
     ),
+    (
+        "only words asking for a person: no question",
+        talk(("c", "I want a person", None), ("b", "Passed", HANDOFF)),
+        None, None,
+    ),
+    (
+        "a request for a person that says what about: the question",
+        talk(("c", "I need a person, my printer is on fire", None),
+             ("b", "Passed", HANDOFF_OF_STATED)),
+        "I need a person, my printer is on fire", None,
+    ),
+    (
+        "a Danish request for a person that says what about: the question",
+        talk(("c", "jeg vil gerne tale med en person, min printer virker ikke", None),
+             ("b", "Sendt videre", HANDOFF_OF_STATED)),
+        "jeg vil gerne tale med en person, min printer virker ikke", None,
+    ),
 ]  # fmt: skip
 
 
@@ -93,4 +111,16 @@ def test_every_question_says_what_the_bot_did() -> None:
     assert questions_of(transcript) == (
         Question(1, "vpn is down", BotDid.ANSWERED, "vpn-connect", "it-support", helped=False),
         Question(4, "what's the weather tomorrow", BotDid.COULD_NOT_ANSWER),
+    )
+
+
+def test_a_question_stated_with_the_ask_was_not_tried() -> None:
+    transcript = talk(
+        ("c", "hi", None),
+        ("b", "Hi! What can I help you with?", {"kind": "small_talk"}),
+        ("c", "I need a person, my printer is on fire", None),
+        ("b", "Passed", HANDOFF_OF_STATED),
+    )
+    assert questions_of(transcript) == (
+        Question(3, "I need a person, my printer is on fire", BotDid.NOT_TRIED),
     )
