@@ -140,9 +140,16 @@ def row(result: Result) -> str:
 
 @asynccontextmanager
 async def fresh_database(spec: str, workdir: Path, level: int) -> AsyncIterator[str]:
-    """A SQLite file under ``workdir``, or a fresh schema of a PostgreSQL database."""
+    """A new SQLite file under ``workdir``, or a fresh schema of a PostgreSQL database.
+
+    The file of an earlier run of the level is removed first: it would hold that run's rows
+    (and, with ``--compare``, the other side's schema). The last run's file stays to be read.
+    """
     if spec == "sqlite":
-        yield f"sqlite+aiosqlite:///{workdir / f'load-{level}.db'}"
+        path = workdir / f"load-{level}.db"
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        yield f"sqlite+aiosqlite:///{path}"
         return
     import psycopg
     from psycopg import sql
