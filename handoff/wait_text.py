@@ -72,21 +72,22 @@ _TEMPLATES = {
         "range_min": "cirka {low}-{high} minutter",
         "less_than_h": "mindre end {high} timer",
         "range_h": "cirka {low}-{high} timer",
+        # Danish names the day before the time ("i morgen kl. 8.00").
         "back_today": "vi er tilbage kl. {time}",
-        "back_tomorrow": "vi er tilbage kl. {time} i morgen",
-        "back_weekday": "vi er tilbage kl. {time} {weekday}",
-        "back_date": "vi er tilbage kl. {time} den {day}. {month}",
+        "back_tomorrow": "vi er tilbage i morgen kl. {time}",
+        "back_weekday": "vi er tilbage {weekday} kl. {time}",
+        "back_date": "vi er tilbage den {day}. {month} kl. {time}",
         "unknown": "en medarbejder svarer, så snart der er en ledig",
         "eta_back_today": "svar fra kl. {time}",
-        "eta_back_tomorrow": "svar fra kl. {time} i morgen",
-        "eta_back_weekday": "svar fra kl. {time} {weekday}",
-        "eta_back_date": "svar fra kl. {time} den {day}. {month}",
+        "eta_back_tomorrow": "svar fra i morgen kl. {time}",
+        "eta_back_weekday": "svar fra {weekday} kl. {time}",
+        "eta_back_date": "svar fra den {day}. {month} kl. {time}",
         "eta_unknown": "svar, så snart en medarbejder er ledig",
         "open_now": "nu",
         "open_today": "kl. {time}",
-        "open_tomorrow": "kl. {time} i morgen",
-        "open_weekday": "kl. {time} {weekday}",
-        "open_date": "kl. {time} den {day}. {month}",
+        "open_tomorrow": "i morgen kl. {time}",
+        "open_weekday": "{weekday} kl. {time}",
+        "open_date": "den {day}. {month} kl. {time}",
         "open_unknown": "så snart en medarbejder er ledig",
     },
 }
@@ -206,7 +207,7 @@ def _format_back(wording: WaitWording, lang: str, prefix: str = "back") -> str:
     at = wording.back_at
     if at is None:
         return templates["unknown"]
-    clock = f"{at:%H:%M}" + (f" {wording.zone_label}" if wording.zone_label else "")
+    clock = _clock(at, lang) + (f" {wording.zone_label}" if wording.zone_label else "")
     if wording.days_ahead <= 0:
         return templates[f"{prefix}_today"].format(time=clock)
     if wording.days_ahead == 1:
@@ -216,6 +217,13 @@ def _format_back(wording: WaitWording, lang: str, prefix: str = "back") -> str:
         return templates[f"{prefix}_weekday"].format(time=clock, weekday=weekdays[at.weekday()])
     months = _DA_MONTHS if lang == "da" else _EN_MONTHS
     return templates[f"{prefix}_date"].format(time=clock, day=at.day, month=months[at.month - 1])
+
+
+def _clock(at: datetime, lang: str) -> str:
+    """The time of day as people write it: "08:00" in English, "8.00" in Danish."""
+    if lang == "da":
+        return f"{at.hour}.{at:%M}"
+    return f"{at:%H:%M}"
 
 
 def eta_phrase(wording: WaitWording, language: str) -> str:

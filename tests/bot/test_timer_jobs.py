@@ -197,10 +197,10 @@ AT_NIGHT = [
         "da",
         "Jeg vil gerne tale med en medarbejder om min VPN",
         [
-            "To kolleger er syge i dag: forvent svar fra kl. 08:00 i morgen.",
+            "To kolleger er syge i dag: forvent svar fra i morgen kl. 8.00.",
             "Jeg har sendt din samtale videre til vores supportteam. Du er den næste i køen. "
             "En medarbejder svarer her; du behøver ikke at gentage noget.",
-            "Vores team er ikke til stede lige nu: vi er tilbage kl. 08:00 i morgen. Du "
+            "Vores team er ikke til stede lige nu: vi er tilbage i morgen kl. 8.00. Du "
             "beholder din plads i køen og får en besked her, når en medarbejder tager din "
             "samtale.",
         ],

@@ -67,13 +67,15 @@ def test_formats_buckets(wording: WaitWording, language: str, expected: str) -> 
 
 BACK = [
     (datetime(2026, 3, 6, 18, 0), "en", "we are back at 18:00"),
-    (datetime(2026, 3, 6, 18, 0), "da", "vi er tilbage kl. 18:00"),
+    (datetime(2026, 3, 6, 18, 0), "da", "vi er tilbage kl. 18.00"),
     (datetime(2026, 3, 7, 9, 0), "en", "we are back at 09:00 tomorrow"),
-    (datetime(2026, 3, 7, 9, 0), "da", "vi er tilbage kl. 09:00 i morgen"),
+    (datetime(2026, 3, 7, 9, 0), "da", "vi er tilbage i morgen kl. 9.00"),
+    (datetime(2026, 3, 7, 8, 30), "en", "we are back at 08:30 tomorrow"),
+    (datetime(2026, 3, 7, 8, 30), "da", "vi er tilbage i morgen kl. 8.30"),
     (datetime(2026, 3, 9, 8, 0), "en", "we are back at 08:00 on Monday"),
-    (datetime(2026, 3, 9, 8, 0), "da", "vi er tilbage kl. 08:00 mandag"),
+    (datetime(2026, 3, 9, 8, 0), "da", "vi er tilbage mandag kl. 8.00"),
     (datetime(2026, 3, 16, 8, 0), "en", "we are back at 08:00 on 16 March"),
-    (datetime(2026, 3, 16, 8, 0), "da", "vi er tilbage kl. 08:00 den 16. marts"),
+    (datetime(2026, 3, 16, 8, 0), "da", "vi er tilbage den 16. marts kl. 8.00"),
 ]
 
 

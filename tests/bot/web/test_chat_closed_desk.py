@@ -63,10 +63,10 @@ CASES = [
         "da",
         "VPN virker ikke hjemmefra, jeg vil gerne tale med en medarbejder",
         [
-            f"To kolleger er syge i dag: forvent svar fra kl. 08:00 {DA_DAYS[OPEN_DAY]}.",
+            f"To kolleger er syge i dag: forvent svar fra {DA_DAYS[OPEN_DAY]} kl. 8.00.",
             "Jeg har sendt din samtale videre til vores supportteam. Du er den næste i køen. En "
             "medarbejder svarer her; du behøver ikke at gentage noget.",
-            f"Vores team er ikke til stede lige nu: vi er tilbage kl. 08:00 {DA_DAYS[OPEN_DAY]}. "
+            f"Vores team er ikke til stede lige nu: vi er tilbage {DA_DAYS[OPEN_DAY]} kl. 8.00. "
             "Du beholder din plads i køen og får en besked her, når en medarbejder tager din "
             "samtale.",
         ],
