@@ -31,11 +31,19 @@ class Gap:
 
 
 def unanswered_questions(messages: Sequence[Message]) -> list[Message]:
-    """The unanswered messages that are questions: asking for a person is left out."""
+    """The unanswered messages that are questions.
+
+    Asking for a person is left out, and so is a "Did this help?" verdict: a "no, it did
+    not help" hands over (the default policy) but is feedback on an answer, not a question
+    for an article. Small talk never gets here (its reply is neither a fallback nor a
+    handoff).
+    """
     return [
         m
         for m in messages
-        if m.meta.get("payload") != payloads.HUMAN and not asks_for_person(m.text)
+        if m.meta.get("payload") != payloads.HUMAN
+        and not payloads.is_helpful(m.meta.get("payload"))
+        and not asks_for_person(m.text)
     ]
 
 
