@@ -300,6 +300,16 @@ def pick_language(query: str | None, accept_language: str | None) -> str:
     return min(ranked)[2] if ranked else UI_LANGUAGES[0]
 
 
+def _say_language(response: Response, language: str | None) -> None:
+    """Tell the page the conversation's language (``Content-Language``), if it has words in it.
+
+    The page starts in the site's language; once the bot knows the customer's (from what
+    they wrote), its own words (title, placeholder, day names) follow the bot's.
+    """
+    if language in UI_LANGUAGES:
+        response.headers["Content-Language"] = language
+
+
 def _bearer(authorization: str | None) -> str | None:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -430,6 +440,17 @@ def build_router(
     Sender = Annotated[tuple[int, str, str], Depends(sender_from_token)]  # noqa: N806
 
     # HEAD too: uptime monitors ask with HEAD and count a 405 as down.
+    def page_words(language: str) -> dict[str, object]:
+        greeting = service.phrases.get("greeting", language)
+        strings = dict(UI_STRINGS[language])
+        for key in EMAIL_PHRASES:
+            strings[key] = service.phrases.get(key, language)
+        return {
+            "strings": strings,
+            "greeting": greeting,
+            "greeting_html": markup.to_html(greeting),
+        }
+
     @router.api_route(
         "/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False
     )
@@ -440,18 +461,15 @@ def build_router(
         accept_language: Annotated[str | None, Header()] = None,
     ) -> HTMLResponse:
         language = pick_language(lang, accept_language)
-        greeting = service.phrases.get("greeting", language)
-        strings = dict(UI_STRINGS[language])
-        for key in EMAIL_PHRASES:
-            strings[key] = service.phrases.get(key, language)
         config = {
+            # The page starts in the site's language and follows the conversation's once
+            # the bot knows it (the API says it in Content-Language): every language's
+            # strings come along.
             "lang": language,
             # Message times are on the desk's clock, as the bot's "back at 08:00" is.
             "time_zone": settings.time_zone,
             "embed": embed,
-            "strings": strings,
-            "greeting": greeting,
-            "greeting_html": markup.to_html(greeting),
+            "languages": {code: page_words(code) for code in UI_LANGUAGES},
         }
         return templates.TemplateResponse(
             request,
@@ -557,7 +575,9 @@ def build_router(
         return PostedOut(messages=[MessageOut.of(said)], duplicate=False)
 
     @router.post("/api/chat/messages", response_model=PostedOut)
-    async def post_message(body: MessageIn, sender: Sender) -> PostedOut | JSONResponse:
+    async def post_message(
+        body: MessageIn, sender: Sender, response: Response
+    ) -> PostedOut | JSONResponse:
         customer_id, key, digest = sender
         # Checked before anything is stored: a refused message leaves no trace, and the
         # customer is told so in their language (the page keeps the text for a retry).
@@ -590,6 +610,7 @@ def build_router(
             owners.forget(digest)
             raise _unauthorized() from exc
         messages = [handled.message, *handled.replies]
+        _say_language(response, handled.conversation.language)
         return PostedOut(messages=[MessageOut.of(m) for m in messages], duplicate=handled.duplicate)
 
     @router.post("/api/chat/typing", status_code=204)
@@ -603,6 +624,7 @@ def build_router(
     @router.post(FILES_PATH, response_model=PostedOut)
     async def post_attachment(
         request: Request,
+        response: Response,
         auth: Authenticated,
         client_id: UUID,
         name: Annotated[str, Query(max_length=255)] = "",
@@ -632,6 +654,7 @@ def build_router(
             )
         )
         messages = [handled.message, *handled.replies]
+        _say_language(response, handled.conversation.language)
         return PostedOut(messages=[MessageOut.of(m) for m in messages], duplicate=handled.duplicate)
 
     @router.get(FILES_PATH + "/{attachment_id}", include_in_schema=False)
@@ -658,11 +681,16 @@ def build_router(
 
     @router.get("/api/chat/messages")
     async def list_messages(
-        auth: Authenticated, after: Annotated[int, Query(ge=0, le=MAX_MESSAGE_ID)] = 0
+        auth: Authenticated,
+        response: Response,
+        after: Annotated[int, Query(ge=0, le=MAX_MESSAGE_ID)] = 0,
     ) -> list[MessageOut]:
         customer, _ = auth
         messages = await store.customer_messages(customer.id, after_id=after)
         await received(customer.id, messages)
+        if messages:  # a reload: the latest conversation's language, as when it was shown
+            latest = await store.get_conversation(messages[-1].conversation_id)
+            _say_language(response, latest.language)
         avatars = await avatars_for(messages)
         return [MessageOut.of(m, avatars) for m in messages]
 

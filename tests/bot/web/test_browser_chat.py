@@ -21,6 +21,7 @@ from playwright.async_api import (
     BrowserContext,
     ConsoleMessage,
     Dialog,
+    FrameLocator,
     Page,
     Route,
     expect,
@@ -392,6 +393,52 @@ async def test_the_chat_speaks_danish(chromium_browser: Browser, base_url: str) 
     await expect(page.get_by_role("button", name="Send")).to_be_visible()
     await expect(page.locator(".msg-bot .who").last).to_have_text("Helpline-bot")
     await context.close()
+
+
+async def _speaks(chat: Page | FrameLocator, lang: str, words: dict[str, str]) -> None:
+    """The chat's own words (its language, message box, bot's name, day) are ``lang``'s."""
+    await expect(chat.locator("html")).to_have_attribute("lang", lang)
+    await expect(chat.get_by_role("textbox")).to_have_attribute("placeholder", words["placeholder"])
+    await expect(chat.locator(".msg-bot .who").last).to_have_text(words["bot"])
+    await expect(chat.locator(".day").first).to_have_text(words["today"])
+
+
+DANISH_WORDS = {"placeholder": "Skriv dit spørgsmål…", "bot": "Helpline-bot", "today": "I dag"}
+ENGLISH_WORDS = {"placeholder": "Type your question…", "bot": "Helpline bot", "today": "Today"}
+
+
+async def test_the_chat_follows_the_language_the_customer_writes(
+    chromium_browser: Browser, base_url: str
+) -> None:
+    context, customer = await _page(chromium_browser, viewport={"width": 390, "height": 844})
+    page = customer.page
+    await page.goto(f"{base_url}/?lang=en")
+    await expect(page.get_by_role("textbox")).to_have_attribute(
+        "placeholder", ENGLISH_WORDS["placeholder"]
+    )
+    await _say(page, "hej")
+    await expect(page.locator(".msg-bot")).to_have_count(2)  # the greeting and the answer
+    await _speaks(page, "da", DANISH_WORDS)
+    await page.reload()
+    await expect(page.locator(".msg-customer .bubble")).to_have_text(["hej"])
+    await _speaks(page, "da", DANISH_WORDS)
+    await context.close()
+    assert customer.problems == []
+
+
+async def test_the_widget_follows_the_language_the_customer_writes(
+    chromium_browser: Browser, base_url: str
+) -> None:
+    context, site = await _page(chromium_browser, viewport={"width": 390, "height": 844})
+    await site.page.goto(f"{base_url}/demo")
+    await site.page.get_by_role("button", name="Chat with support").click()
+    chat = site.page.frame_locator("#helpline-frame")
+    await chat.get_by_role("textbox").fill("hej")
+    await chat.get_by_role("textbox").press("Enter")
+    await expect(chat.locator(".msg-bot")).to_have_count(2)
+    await _speaks(chat, "da", DANISH_WORDS)
+    await context.close()
+    assert site.problems == []
 
 
 async def test_the_chat_keeps_the_conversation_across_a_reload(

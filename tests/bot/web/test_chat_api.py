@@ -104,6 +104,19 @@ async def test_question_gets_the_article_answer(customer: ChatCustomer) -> None:
     assert any(m["sender"] == "bot" and VPN_ANSWER in m["text"] for m in answer["messages"])
 
 
+async def test_the_conversations_language_is_told_with_answers_and_history(
+    customer: ChatCustomer,
+) -> None:
+    # The session started in English (the site's); the customer writes Danish.
+    body = {"client_id": str(uuid.uuid4()), "text": "hej", "payload": None}
+    posted = await customer.client.post("/api/chat/messages", json=body, headers=customer.headers)
+    listed = await customer.client.get("/api/chat/messages", headers=customer.headers)
+    assert (posted.headers.get("Content-Language"), listed.headers.get("Content-Language")) == (
+        "da",
+        "da",
+    )
+
+
 async def test_retry_with_the_same_client_id_is_stored_once(customer: ChatCustomer) -> None:
     client_id = str(uuid.uuid4())
     first = await customer.say(VPN_QUESTION, client_id=client_id)

@@ -7,7 +7,10 @@
   "use strict";
 
   const config = JSON.parse(document.getElementById("chat-config").textContent);
-  const S = config.strings;
+  // The page's own words start in the site's language and follow the conversation's once
+  // the bot knows it (useLanguage).
+  let lang = config.lang;
+  let S = config.languages[lang].strings;
   const TOKEN_KEY = "helpline.chat.token";
   const POLL_MS = 3000;
 
@@ -109,13 +112,16 @@
     elsewhere = true;
   }
   // en-GB: a 24-hour clock and zone names such as "CET", as the bot's own sentences.
-  const clock = new Intl.DateTimeFormat(config.lang === "en" ? "en-GB" : config.lang, {
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-    timeZone: deskZone,
-    ...(elsewhere ? { timeZoneName: "short" } : {}),
-  });
+  function clockFor(code) {
+    return new Intl.DateTimeFormat(code === "en" ? "en-GB" : code, {
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZone: deskZone,
+      ...(elsewhere ? { timeZoneName: "short" } : {}),
+    });
+  }
+  let clock = clockFor(lang);
   const dayOf = new Intl.DateTimeFormat("en-CA", {
     year: "numeric",
     month: "2-digit",
@@ -412,7 +418,7 @@
     const [year, month, date] = key.split("-").map(Number);
     const options = { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" };
     if (key.slice(0, 4) !== dayKey(new Date(now)).slice(0, 4)) options.year = "numeric";
-    return new Date(Date.UTC(year, month - 1, date, 12)).toLocaleDateString(config.lang, options);
+    return new Date(Date.UTC(year, month - 1, date, 12)).toLocaleDateString(lang, options);
   }
 
   function initials(name) {
@@ -472,9 +478,54 @@
   document.addEventListener("visibilitychange", seen);
 
   function renderGreeting() {
-    list.appendChild(
-      buildMessage({ sender: "bot", text: config.greeting, html: config.greeting_html, buttons: [] }),
-    );
+    const words = config.languages[lang];
+    const greeting = { sender: "bot", text: words.greeting, html: words.greeting_html, buttons: [] };
+    const li = buildMessage(greeting);
+    li.message = greeting;
+    list.appendChild(li);
+  }
+
+  // Language ------------------------------------------------------------------------------
+  //
+  // The server names the conversation's language (Content-Language) once the bot knows it,
+  // from what the customer wrote: a customer who writes Danish on an English site reads the
+  // page's own words in Danish too, as the bot's answers are.
+
+  function useLanguage(code) {
+    if (!code || code === lang || !Object.prototype.hasOwnProperty.call(config.languages, code)) {
+      return;
+    }
+    lang = code;
+    S = config.languages[code].strings;
+    clock = clockFor(code);
+    document.documentElement.lang = code;
+    input.placeholder = S.placeholder;
+    document.querySelector('label[for="message-text"]').textContent = S.label;
+    document.getElementById("send").textContent = S.send;
+    const attach = document.getElementById("attach");
+    attach.setAttribute("aria-label", S.attach);
+    attach.title = S.attach;
+    if (closeButton) closeButton.setAttribute("aria-label", S.close);
+    list.setAttribute("aria-label", S.log);
+    newButton.textContent = S.new;
+    for (const li of list.querySelectorAll(".msg")) {
+      const who = li.querySelector(":scope > .who");
+      if (who && li.message) who.lastChild.textContent = whoLabel(li.message);
+      const time = li.querySelector(":scope > time.when");
+      if (time) time.textContent = clock.format(new Date(time.dateTime));
+      const ask = li.querySelector(":scope > .email-ask");
+      if (ask) {
+        ask.querySelector("label").textContent = S.email_field;
+        ask.querySelector("button[type=submit]").textContent = S.email_save;
+        ask.querySelector("button.skip").textContent = S.email_skip;
+      }
+    }
+    showTyping();
+    settle(); // the header and the day separators
+  }
+
+  function languageOf(res) {
+    useLanguage(res.headers.get("Content-Language"));
   }
 
   // API -----------------------------------------------------------------------------------
@@ -491,7 +542,7 @@
   }
 
   async function newSession() {
-    const res = await fetch(`/api/chat/session?lang=${encodeURIComponent(config.lang)}`, {
+    const res = await fetch(`/api/chat/session?lang=${encodeURIComponent(lang)}`, {
       method: "POST",
     });
     if (!res.ok) throw new Error(`session: HTTP ${res.status}`);
@@ -512,7 +563,9 @@
       return;
     }
     if (!res.ok) throw new Error(`messages: HTTP ${res.status}`);
-    for (const m of await res.json()) renderMessage(m, initialLoaded);
+    const listed = await res.json();
+    languageOf(res);
+    for (const m of listed) renderMessage(m, initialLoaded);
     initialLoaded = true;
   }
 
@@ -630,6 +683,7 @@
       if (answer) {
         item.li.remove();
         showStatus("");
+        languageOf(res);
         for (const m of answer.messages) renderMessage(m);
         startLive();
         return;
@@ -718,7 +772,9 @@
       li.remove();
       if (res && res.ok) {
         showStatus("");
-        for (const m of (await res.json()).messages) renderMessage(m);
+        const answer = await res.json();
+        languageOf(res);
+        for (const m of answer.messages) renderMessage(m);
         startLive();
       } else {
         // A refusal's reason is written for the customer; a server error's is not.
