@@ -15,7 +15,7 @@ from typing import Any
 from bot.desk.quote import QuoteWords, WaitQuote
 from bot.desk.recent_waits import RecentWaits
 from bot.dialogue.phrases import Phrases
-from bot.dialogue.turns import Utterance
+from bot.dialogue.turns import Staffing, Utterance
 from handoff.estimate import (
     AgentLoad,
     CapacityChange,
@@ -135,6 +135,13 @@ class DeskStatus:
             return [closed]
         wait = self.wait_sentence(quote, language)
         return [] if wait is None else [wait]
+
+    def staffing(self, quote: WaitQuote) -> Staffing:
+        """Who is there to take the conversation, as its acknowledgement tells it."""
+        if quote.open_now and quote.estimate is None:
+            # Open, but no capacity now nor scheduled: nobody from the team is online.
+            return Staffing.NOBODY
+        return Staffing.PEOPLE
 
     # Office hours ----------------------------------------------------------------------
 

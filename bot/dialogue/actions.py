@@ -28,6 +28,7 @@ from bot.dialogue.turns import (
     KnowledgeProvider,
     KnowledgeSnapshot,
     Slots,
+    Staffing,
     TurnState,
     Utterance,
 )
@@ -170,7 +171,12 @@ class HandOff(Action):  # type: ignore[misc]
         language: str | None = tracker.get_slot("language")
         position = int(tracker.get_slot("queue_position") or 1)
         team = tracker.get_slot("team_name") or self._phrases.get("team_default", language)
-        key = "handoff_ack_first" if position <= 1 else "handoff_ack"
+        staffing = Staffing(tracker.get_slot("staffing") or Staffing.PEOPLE)
+        # Nobody there: "a person will reply here" would read as "soon"; the customer is
+        # told so, and that their place is kept.
+        key = "handoff_ack" if staffing is Staffing.PEOPLE else f"handoff_ack_{staffing.value}"
+        if position <= 1:
+            key = f"{key}_first"
         dispatcher.utter_message(
             text=self._phrases.get(key, language, team=team, position=position),
             custom={"kind": MessageKind.HANDOFF, "queue_position": position},

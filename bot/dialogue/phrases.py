@@ -33,6 +33,19 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "I've passed your conversation to {team}. You are next in the queue. "
                 "A person will reply here; you don't need to repeat anything."
             ),
+            # Open, but nobody from the team online (the wait has no number).
+            "handoff_ack_nobody": (
+                "I've passed your conversation to {team}. Nobody from the team is available "
+                "at the moment. You are number {position} in the queue and keep your place; "
+                "you will get a message here when someone picks up your conversation, and "
+                "you don't need to repeat anything."
+            ),
+            "handoff_ack_nobody_first": (
+                "I've passed your conversation to {team}. Nobody from the team is available "
+                "at the moment. You are next in the queue and keep your place; you will get a "
+                "message here when someone picks up your conversation, and you don't need to "
+                "repeat anything."
+            ),
             "still_queued": (
                 "You are still in the queue (number {position}); a person will reply here. "
                 "Anything you write now is added to your conversation."
@@ -201,6 +214,16 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "handoff_ack_first": (
                 "Jeg har sendt din samtale videre til {team}. Du er den næste i køen. "
                 "En medarbejder svarer her; du behøver ikke at gentage noget."
+            ),
+            "handoff_ack_nobody": (
+                "Jeg har sendt din samtale videre til {team}. Ingen fra teamet er ledige lige "
+                "nu. Du er nummer {position} i køen og beholder din plads; du får en besked "
+                "her, når en medarbejder tager din samtale, og du behøver ikke at gentage noget."
+            ),
+            "handoff_ack_nobody_first": (
+                "Jeg har sendt din samtale videre til {team}. Ingen fra teamet er ledige lige "
+                "nu. Du er den næste i køen og beholder din plads; du får en besked her, når "
+                "en medarbejder tager din samtale, og du behøver ikke at gentage noget."
             ),
             "still_queued": (
                 "Du er stadig i køen (nummer {position}); en medarbejder svarer her. "

@@ -6,6 +6,7 @@ back an :class:`ActionResult` made of plain values.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
@@ -17,6 +18,13 @@ from knowledge.index import SearchIndex
 ACTION_ANSWER = "action_answer_from_knowledge"
 ACTION_HAND_OFF = "action_hand_off"
 ACTION_NOTICE = "action_post_status_notice"
+
+
+class Staffing(enum.StrEnum):
+    """Who is there to take a handed-over conversation: what its acknowledgement says."""
+
+    PEOPLE = "people"  # someone is on shift: "a person will reply here"
+    NOBODY = "nobody"  # open, but nobody from the team is online
 
 
 @dataclass(slots=True)
@@ -38,6 +46,8 @@ class Slots:
         article_tags: that article's tags.
         queue_position: the place in the queue after a handoff.
         team_name: the display name of the team the conversation went to.
+        staffing: whether people are there to take it (a :class:`Staffing` value; None:
+            not known, said as if they were).
         notices: the notices to show, rendered: ``[{"id", "text"}]``.
         notices_shown: ids of the notices this conversation has seen.
     """
@@ -52,6 +62,7 @@ class Slots:
     article_tags: list[str] | None = None
     queue_position: int | None = None
     team_name: str | None = None
+    staffing: str | None = None
     notices: list[dict[str, Any]] | None = None
     notices_shown: list[int] = field(default_factory=list)
 

@@ -463,16 +463,18 @@ class CustomerTurns:
             return [Utterance(text=ack, meta={"kind": MessageKind.HANDOFF, "assigned": True})]
         position = await self._store.queue_position(conversation.id)
         turn.slots.queue_position = position or 1
-        result = await self._run(ACTION_HAND_OFF, turn)
-        status: list[Utterance] = []
         quote: WaitQuote | None = None
         if position is not None:
             # The team and the place were just stored and read: asking the store again
             # would cost the turn two more waits behind other conversations' store calls
-            # when the service is busy. The quote is the turn's one figure: the notices
-            # rendered after this use it too.
+            # when the service is busy. The quote is the turn's one figure: the
+            # acknowledgement and the notices rendered after this use it too.
             quote = await self._status.quote_for(team, position, message.created_at)
             turn.quote = quote
+            turn.slots.staffing = self._status.staffing(quote).value
+        result = await self._run(ACTION_HAND_OFF, turn)
+        status: list[Utterance] = []
+        if quote is not None:
             status = await self._status.acknowledge(quote, language)
             promise = self._status.words.promise(quote)
             if promise is not None and quote.estimate is not None:

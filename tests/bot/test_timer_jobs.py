@@ -173,6 +173,7 @@ async def test_out_of_hours_the_customer_is_told_when_people_are_back(
     assert conversation.state is ConversationState.QUEUED
 
 
+PERSON_DA = "Jeg vil gerne tale med en medarbejder om min VPN"
 SUNDAY_NIGHT = datetime(2026, 3, 1, 22, 30, tzinfo=UTC)  # 23:30 in Copenhagen
 
 ILL = {
@@ -254,6 +255,53 @@ async def test_the_acknowledgement_carries_the_expected_wait(desk: Desk) -> None
     replies = await desk.queue_up("alice")
     (wait,) = [r for r in replies if r.meta.get("kind") == "expected_wait"]
     assert wait.text == "Expected wait: less than 15 minutes."
+
+
+NOBODY = {
+    "en": [
+        "I've passed your conversation to our support team. Nobody from the team is available "
+        "at the moment. You are next in the queue and keep your place; you will get a message "
+        "here when someone picks up your conversation, and you don't need to repeat anything.",
+    ],
+    "da": [
+        "Jeg har sendt din samtale videre til vores supportteam. Ingen fra teamet er ledige "
+        "lige nu. Du er den næste i køen og beholder din plads; du får en besked her, når en "
+        "medarbejder tager din samtale, og du behøver ikke at gentage noget.",
+    ],
+}
+MAIL = {
+    "smtp_host": "127.0.0.1",
+    "smtp_security": "none",
+    "mail_from": "support@example.org",
+    "public_url": "https://help.example.org",
+}
+
+
+@pytest.mark.parametrize("overrides", [{}, OFFICE_HOURS], ids=["no hours", "open hours"])
+@pytest.mark.parametrize(("language", "text"), [("en", "/human"), ("da", PERSON_DA)])
+async def test_nobody_online_the_customer_is_told_so_and_keeps_their_place(
+    desk: Desk, language: str, text: str
+) -> None:
+    await desk.store.add_agent(login="maria", name="Maria", password_hash="x")  # offline
+    payload = "/human" if text == "/human" else None
+    replies = await desk.say(f"nobody-{language}", text, payload=payload, channel="telegram")
+    assert [r.text for r in replies] == NOBODY[language]
+
+
+@pytest.mark.parametrize("overrides", [MAIL])
+async def test_nobody_online_a_web_customer_is_also_asked_for_an_address(desk: Desk) -> None:
+    replies = await desk.queue_up("alice")
+    assert [r.meta.get("kind") for r in replies] == ["handoff", "email_ask"]
+    assert replies[0].text == NOBODY["en"][0]
+
+
+async def test_with_someone_online_a_person_will_reply(desk: Desk) -> None:
+    await busy_agent(desk, "maria")
+    (ack, _wait) = await desk.queue_up("alice")
+    assert ack.text == (
+        "I've passed your conversation to our support team. You are next in the queue. "
+        "A person will reply here; you don't need to repeat anything."
+    )
 
 
 async def test_nobody_on_shift_means_no_number(desk: Desk) -> None:
