@@ -28,6 +28,7 @@ from bot.dialogue.turns import (
     TurnState,
     Utterance,
 )
+from bot.dialogue.verdict import recognise as recognise_verdict
 from bot.runtime.desk import DeskActions, has_joined
 from bot.runtime.feed import DESK, ChangeFeed
 from bot.runtime.outbound import Outbound
@@ -76,9 +77,12 @@ class Turn:
         customer: who wrote.
         conversation: their conversation as the message was stored.
         message: the stored message.
-        payload: the pressed button's or command's payload, if any.
+        payload: the pressed button's or command's payload, if any (a typed verdict's,
+            once read: see ``verdict``).
         history: the recent transcript, ending with ``message``.
         language: the language the bot speaks this turn.
+        verdict: the customer's answer to "Did this help?", pressed or typed right after
+            the answer; stored as feedback on that answer.
         slots: the dialogue's memory the actions read and set.
         question: the question a handoff is about (None when none is unsolved).
         handoff_detail: what triggered the handoff, for the agent.
@@ -92,6 +96,7 @@ class Turn:
     payload: str | None
     history: Sequence[Said]
     language: str
+    verdict: bool | None = None
     slots: Slots = field(default_factory=Slots)
     question: str | None = None
     handoff_detail: str | None = None
@@ -174,6 +179,7 @@ class CustomerTurns:
         turn.slots.language = known
         wants_person = payload == payloads.HUMAN or asks_for_person(message.text)
         chat = None if payload is not None or wants_person else recognise(message.text)
+        chat = await self._take_verdict(turn, chat, wants_person=wants_person)
         if conversation.state is ConversationState.QUEUED:
             return await self._while_queued(turn, chat, wants_person=wants_person)
         if chat is not None:
@@ -209,10 +215,9 @@ class CustomerTurns:
         if chat is not None:
             reply = await self._small_talk(turn, chat, turn.slots.language, queued_at=position)
             return await self._reply(turn, [reply])
-        verdict = payloads.helpful_verdict(turn.payload)
+        verdict = turn.verdict
         if verdict is not None:
             # Feedback on an answer given while waiting; the person still comes either way.
-            await self._record_helpful(turn, verdict)
             kind = MessageKind.HELPFUL_THANKS if verdict else MessageKind.STILL_QUEUED
             key = "helpful_thanks_queued" if verdict else "not_helpful_queued"
             text = self._phrases.get(key, turn.language, position=position)
@@ -299,9 +304,8 @@ class CustomerTurns:
             thanks for "yes, that helped"); both empty means: answer the question.
         """
         message, language = turn.message, turn.language
-        verdict = payloads.helpful_verdict(turn.payload)
+        verdict = turn.verdict
         if verdict is not None:
-            await self._record_helpful(turn, verdict)
             trigger = before_answer(
                 self._policy, asked_for_person=False, helpful=verdict, frustration=None
             )
@@ -330,13 +334,50 @@ class CustomerTurns:
             self._policy, asked_for_person=asked, helpful=None, frustration=frustration
         ), []
 
-    async def _record_helpful(self, turn: Turn, verdict: bool) -> None:
-        """Store a "did this help?" press as feedback on the latest answer."""
+    async def _take_verdict(
+        self, turn: Turn, chat: Recognised | None, *, wants_person: bool
+    ) -> Recognised | None:
+        """Read the customer's answer to "Did this help?" and store it as feedback.
+
+        A press of a button under an answer is one. So is a message typed right after an
+        answer that is a verdict as a whole (:mod:`bot.dialogue.verdict`: "no", "nej det
+        hjalp ikke", "yes, that helped", "thanks"): the turn then goes on as the press's,
+        and the stored message carries the press's payload, so that the transcript's
+        readers (the handoff's question, the card, the unanswered questions) take it for
+        the press too. Anywhere else "no" or "ja" stays what it is.
+
+        Returns:
+            The small talk to reply with: thanks keeps its phrase, but a "ja" that small
+            talk would take for "okay" is the verdict.
+        """
+        pressed = payloads.helpful_verdict(turn.payload)
+        if pressed is not None:
+            turn.verdict = pressed
+            await self._record_helpful(turn, pressed)
+            return chat
+        if turn.payload is not None or wants_person or not asked_did_it_help(turn.history):
+            return chat
+        typed = recognise_verdict(turn.message.text)
+        if typed is None:
+            return chat
+        payload = payloads.helpful(typed.helped)
+        turn.message = replace(turn.message, meta={**turn.message.meta, "payload": payload})
+        turn.history = [*turn.history[:-1], turn.message]
+        turn.payload, turn.verdict = payload, typed.helped
+        turn.language = typed.language or turn.language
+        await self._record_helpful(turn, typed.helped, typed_in=turn.message.id)
+        return chat if chat is not None and chat.kind is SmallTalk.THANKS else None
+
+    async def _record_helpful(
+        self, turn: Turn, verdict: bool, *, typed_in: int | None = None
+    ) -> None:
+        """Store a "did this help?" verdict as feedback on the latest answer."""
         answers = [m for m in turn.history if MessageKind.of(m.meta) is MessageKind.ANSWER]
         await self._store.record_feedback(
             turn.conversation.id,
             message_id=answers[-1].id if answers else None,
             helpful=verdict,
+            typed_in=typed_in,
         )
 
     def _after_answer(self, slots: Slots) -> Trigger | None:
@@ -355,16 +396,11 @@ class CustomerTurns:
         """The reply to small talk: a phrase, never a fallback, never a step to a handoff.
 
         "Thanks" right after an answer says that the answer helped, as the "yes, that helped"
-        button would. In the queue (``queued_at``: the place in it) the phrase is the
-        kind's ``small_talk_<kind>_queued``: a person will reply, and none is offered.
+        button would (:meth:`_take_verdict` stored it). In the queue (``queued_at``: the
+        place in it) the phrase is the kind's ``small_talk_<kind>_queued``: a person will
+        reply, and none is offered.
         """
         language = chat.language or known or self._default_language
-        if chat.kind is SmallTalk.THANKS:
-            earlier = [m for m in turn.history[:-1] if m.sender is SenderKind.BOT]
-            if earlier and MessageKind.of(earlier[-1].meta) is MessageKind.ANSWER:
-                await self._store.record_feedback(
-                    turn.conversation.id, message_id=earlier[-1].id, helpful=True
-                )
         if queued_at is not None:
             key = f"small_talk_{chat.kind.value}_queued"
             return Utterance(
@@ -558,6 +594,17 @@ def told_still_queued(history: Sequence[Said]) -> bool:
             return True
         if kind in _QUEUED_KINDS:
             return False
+    return False
+
+
+def asked_did_it_help(history: Sequence[Said]) -> bool:
+    """Whether the bot's last turn before the latest message (the customer's, ending
+    ``history``) answered from the knowledge: its answer asks "Did this help?"."""
+    for message in reversed(history[:-1]):
+        if message.sender is SenderKind.CUSTOMER:
+            return False
+        if message.sender is SenderKind.BOT and MessageKind.of(message.meta) is MessageKind.ANSWER:
+            return True
     return False
 
 

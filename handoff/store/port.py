@@ -350,8 +350,14 @@ class Store(Protocol):
         agent_id: int | None = None,
         helpful: bool | None = None,
         rating: int | None = None,
+        typed_in: int | None = None,
     ) -> Feedback:
-        """Store a verdict credited to ``agent_id`` (None: the bot). Raises ValueError."""
+        """Store a verdict credited to ``agent_id`` (None: the bot). Raises ValueError.
+
+        ``typed_in``: the customer's message that gave a helpful/not helpful verdict in
+        words; its meta gets the "Did this help?" payload it stands for. NotFound when
+        the conversation (or that message in it) does not exist.
+        """
 
     async def feedback(self, conversation_id: UUID) -> list[Feedback]:
         """The feedback given in a conversation, oldest first."""

@@ -12,12 +12,14 @@ from datetime import timedelta
 
 import pytest
 
-from handoff.errors import AgentUnavailable, NotOwner
+from handoff.errors import AgentUnavailable, NotFound, NotOwner
 from handoff.model import (
     Conversation,
     ConversationState,
     HandoffReason,
+    NewMessage,
     Presence,
+    SenderKind,
 )
 from handoff.store.sql import SqlStore
 from tests.handoff.conftest import FakeClock
@@ -203,6 +205,40 @@ async def test_malformed_feedback_is_refused(
 ) -> None:
     with pytest.raises(ValueError, match=r"feedback|rating"):
         await store.record_feedback(conversation.id, helpful=helpful, rating=rating)
+
+
+async def test_a_verdict_typed_in_a_message_marks_it_with_the_buttons_payload(
+    store: SqlStore, conversation: Conversation
+) -> None:
+    typed, _ = await store.append_message(
+        conversation.id,
+        NewMessage(sender=SenderKind.CUSTOMER, text="nej det hjalp ikke", meta={"x": 1}),
+    )
+
+    stored = await store.record_feedback(conversation.id, helpful=False, typed_in=typed.id)
+
+    (marked,) = await store.transcript(conversation.id)
+    assert (marked.text, marked.meta) == ("nej det hjalp ikke", {"x": 1, "payload": "/helpful no"})
+    assert stored.helpful is False
+
+
+async def test_a_typed_verdict_must_be_a_message_of_the_conversation(
+    store: SqlStore, conversation: Conversation
+) -> None:
+    other = await store.open_conversation(
+        (await store.upsert_customer(channel="web", external_id="w1")).id
+    )
+    elsewhere, _ = await store.append_message(
+        other.id, NewMessage(sender=SenderKind.CUSTOMER, text="no")
+    )
+
+    with pytest.raises(NotFound):
+        await store.record_feedback(conversation.id, helpful=False, typed_in=elsewhere.id)
+    with pytest.raises(ValueError, match="typed"):
+        await store.record_feedback(conversation.id, rating=2, typed_in=elsewhere.id)
+    assert await store.feedback(conversation.id) == []
+    (unmarked,) = await store.transcript(other.id)
+    assert unmarked.meta == {}
 
 
 async def test_a_handoff_remembers_its_detail(store: SqlStore, conversation: Conversation) -> None:
