@@ -63,6 +63,8 @@ class MessageKind(enum.StrEnum):
     # The desk's status.
     EXPECTED_WAIT = "expected_wait"
     WAIT_UPDATE = "wait_update"
+    # No longer sent (the handoff acknowledgement says when people are back); kept so
+    # that transcripts stored before still read.
     OUT_OF_HOURS = "out_of_hours"
     EMAIL_ASK = "email_ask"
     EMAIL_SAVED = "email_saved"

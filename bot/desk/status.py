@@ -28,7 +28,7 @@ from handoff.notices import for_conversation, render, text_in, used_placeholders
 from handoff.office_hours import DeskHours, zone
 from handoff.routing import effective_presence, serves_team
 from handoff.store.port import Store
-from handoff.wait_text import WaitKind, format_wait
+from handoff.wait_text import WaitKind, format_wait, opening_phrase
 
 #: Meta kinds of the bot's status messages (the acknowledgement's estimate, updates).
 STATUS_KINDS = (MessageKind.EXPECTED_WAIT, MessageKind.WAIT_UPDATE)
@@ -123,40 +123,51 @@ class DeskStatus:
     # Runtime hooks ---------------------------------------------------------------------
 
     async def acknowledge(self, quote: WaitQuote, language: str) -> list[Utterance]:
-        """What follows a handoff acknowledgement: office hours, else the expected wait.
+        """What follows a handoff acknowledgement: the expected wait, while open.
+
+        Out of hours the acknowledgement itself says when people are back
+        (:meth:`back_when`), which says more than a wait counted in hours.
 
         Args:
             quote: the turn's figure, read right after the handoff was stored.
             language: the language of the reply.
         """
-        # Out of hours, when people are back says more than a wait counted in hours.
-        closed = self.closed_note(quote, language)
-        if closed is not None:
-            return [closed]
+        if not quote.open_now:
+            return []
         wait = self.wait_sentence(quote, language)
         return [] if wait is None else [wait]
 
     def staffing(self, quote: WaitQuote) -> Staffing:
         """Who is there to take the conversation, as its acknowledgement tells it."""
-        if quote.open_now and quote.estimate is None:
+        wording = self.words.opening_wording(quote)
+        if wording is not None:
+            return Staffing.CLOSED if wording.kind is WaitKind.BACK_AT else Staffing.CLOSED_UNKNOWN
+        if quote.estimate is None:
             # Open, but no capacity now nor scheduled: nobody from the team is online.
             return Staffing.NOBODY
         return Staffing.PEOPLE
 
     # Office hours ----------------------------------------------------------------------
 
-    def closed_note(self, quote: WaitQuote, language: str) -> Utterance | None:
-        """The out-of-hours sentence for a handoff; None while people are in."""
+    def back_when(self, quote: WaitQuote, language: str) -> str | None:
+        """When people are back, as a clause ("we are back at 08:00 tomorrow"); None while
+        open, or when no opening is ahead."""
         wording = self.words.opening_wording(quote)
-        if wording is None:
+        if wording is None or wording.kind is not WaitKind.BACK_AT:
             return None
-        if wording.kind is WaitKind.BACK_AT:
-            key, values = "closed_until", {"when": format_wait(wording, language)}
-        else:
-            key, values = "closed_unknown", {}
-        return Utterance(
-            text=self._phrases.get(key, language, **values), meta={"kind": MessageKind.OUT_OF_HOURS}
-        )
+        return format_wait(wording, language)
+
+    def away_reminder(self, team: str | None, now: datetime, language: str) -> str | None:
+        """While ``team`` is closed, the short sentence that ends a queued customer's
+        reply: when people are back. None while open."""
+        if self._hours.is_open(team, now):
+            return None
+        opening = self._hours.next_open(team, now)
+        away = WaitQuote(team, 1, None, open_now=False, opening=opening, now=now)
+        wording = self.words.opening_wording(away)
+        if wording is None or wording.kind is not WaitKind.BACK_AT:
+            return self._phrases.get("queued_closed_unknown", language)
+        return self._phrases.get("queued_closed", language, at=opening_phrase(wording, language))
 
     # Wait estimate ---------------------------------------------------------------------
 

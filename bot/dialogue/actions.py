@@ -172,13 +172,16 @@ class HandOff(Action):  # type: ignore[misc]
         position = int(tracker.get_slot("queue_position") or 1)
         team = tracker.get_slot("team_name") or self._phrases.get("team_default", language)
         staffing = Staffing(tracker.get_slot("staffing") or Staffing.PEOPLE)
-        # Nobody there: "a person will reply here" would read as "soon"; the customer is
-        # told so, and that their place is kept.
+        # Nobody there (or the desk closed): "a person will reply here" would read as
+        # "soon"; the customer is told so (and when people are back), and that their
+        # place is kept, in one message.
         key = "handoff_ack" if staffing is Staffing.PEOPLE else f"handoff_ack_{staffing.value}"
         if position <= 1:
             key = f"{key}_first"
         dispatcher.utter_message(
-            text=self._phrases.get(key, language, team=team, position=position),
+            text=self._phrases.get(
+                key, language, team=team, position=position, when=tracker.get_slot("back_when")
+            ),
             custom={"kind": MessageKind.HANDOFF, "queue_position": position},
         )
         return [SlotSet("fallback_count", 0)]

@@ -46,6 +46,34 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "message here when someone picks up your conversation, and you don't need to "
                 "repeat anything."
             ),
+            # Out of office hours ({when}: "we are back at 08:00 tomorrow").
+            "handoff_ack_closed": (
+                "I've passed your conversation to {team}. Our team is away right now: {when}. "
+                "You are number {position} in the queue and keep your place; you will get a "
+                "message here when someone picks up your conversation, and you don't need to "
+                "repeat anything."
+            ),
+            "handoff_ack_closed_first": (
+                "I've passed your conversation to {team}. Our team is away right now: {when}. "
+                "You are next in the queue and keep your place; you will get a message here "
+                "when someone picks up your conversation, and you don't need to repeat anything."
+            ),
+            # Out of office hours with no opening ahead.
+            "handoff_ack_closed_unknown": (
+                "I've passed your conversation to {team}. Our team is away right now. You are "
+                "number {position} in the queue and keep your place; you will get a message "
+                "here when someone picks up your conversation, and you don't need to repeat "
+                "anything."
+            ),
+            "handoff_ack_closed_unknown_first": (
+                "I've passed your conversation to {team}. Our team is away right now. You are "
+                "next in the queue and keep your place; you will get a message here when "
+                "someone picks up your conversation, and you don't need to repeat anything."
+            ),
+            # Ends a queued customer's reply while the desk is closed ({at}: "at 08:00
+            # tomorrow").
+            "queued_closed": "Our team is away now and back {at}.",
+            "queued_closed_unknown": "Our team is away right now.",
             "still_queued": (
                 "You are still in the queue (number {position}); a person will reply here. "
                 "Anything you write now is added to your conversation."
@@ -94,14 +122,6 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "empty": "I didn't catch anything there. Could you type your question?",
             "error": "Something went wrong on our side. Your message is saved; please try again.",
             # Desk time: office hours, wait updates, inactivity.
-            "closed_until": (
-                "Our team is away right now: {when}. Your place in the queue is kept, and you "
-                "will get a message here when someone picks up your conversation."
-            ),
-            "closed_unknown": (
-                "Our team is away right now. Your place in the queue is kept, and you will "
-                "get a message here when someone picks up your conversation."
-            ),
             "expected_wait": "Expected wait: {eta}.",
             "wait_update": "Update: you are number {position} in the queue. Expected wait: {eta}.",
             "wait_update_first": "Update: you are next in the queue. Expected wait: {eta}.",
@@ -225,6 +245,31 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "nu. Du er den næste i køen og beholder din plads; du får en besked her, når "
                 "en medarbejder tager din samtale, og du behøver ikke at gentage noget."
             ),
+            "handoff_ack_closed": (
+                "Jeg har sendt din samtale videre til {team}. Vores team er ikke til stede "
+                "lige nu: {when}. Du er nummer {position} i køen og beholder din plads; du får "
+                "en besked her, når en medarbejder tager din samtale, og du behøver ikke at "
+                "gentage noget."
+            ),
+            "handoff_ack_closed_first": (
+                "Jeg har sendt din samtale videre til {team}. Vores team er ikke til stede "
+                "lige nu: {when}. Du er den næste i køen og beholder din plads; du får en "
+                "besked her, når en medarbejder tager din samtale, og du behøver ikke at "
+                "gentage noget."
+            ),
+            "handoff_ack_closed_unknown": (
+                "Jeg har sendt din samtale videre til {team}. Vores team er ikke til stede "
+                "lige nu. Du er nummer {position} i køen og beholder din plads; du får en "
+                "besked her, når en medarbejder tager din samtale, og du behøver ikke at "
+                "gentage noget."
+            ),
+            "handoff_ack_closed_unknown_first": (
+                "Jeg har sendt din samtale videre til {team}. Vores team er ikke til stede "
+                "lige nu. Du er den næste i køen og beholder din plads; du får en besked her, "
+                "når en medarbejder tager din samtale, og du behøver ikke at gentage noget."
+            ),
+            "queued_closed": "Vores team er ikke til stede nu og er tilbage {at}.",
+            "queued_closed_unknown": "Vores team er ikke til stede lige nu.",
             "still_queued": (
                 "Du er stadig i køen (nummer {position}); en medarbejder svarer her. "
                 "Det du skriver nu, bliver føjet til din samtale."
@@ -270,14 +315,6 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             ),
             "empty": "Jeg fangede ikke noget. Kan du skrive dit spørgsmål?",
             "error": "Noget gik galt hos os. Din besked er gemt; prøv venligst igen.",
-            "closed_until": (
-                "Vores team er ikke til stede lige nu: {when}. Du beholder din plads i køen "
-                "og får en besked her, når en medarbejder tager din samtale."
-            ),
-            "closed_unknown": (
-                "Vores team er ikke til stede lige nu. Du beholder din plads i køen og får en "
-                "besked her, når en medarbejder tager din samtale."
-            ),
             "expected_wait": "Forventet ventetid: {eta}.",
             "wait_update": "Nyt: du er nummer {position} i køen. Forventet ventetid: {eta}.",
             "wait_update_first": "Nyt: du er den næste i køen. Forventet ventetid: {eta}.",

@@ -25,6 +25,8 @@ class Staffing(enum.StrEnum):
 
     PEOPLE = "people"  # someone is on shift: "a person will reply here"
     NOBODY = "nobody"  # open, but nobody from the team is online
+    CLOSED = "closed"  # out of office hours, back at a known time (the slot back_when)
+    CLOSED_UNKNOWN = "closed_unknown"  # out of office hours, no opening ahead
 
 
 @dataclass(slots=True)
@@ -48,6 +50,8 @@ class Slots:
         team_name: the display name of the team the conversation went to.
         staffing: whether people are there to take it (a :class:`Staffing` value; None:
             not known, said as if they were).
+        back_when: when people are back, as a clause ("we are back at 08:00 tomorrow"),
+            while the desk is closed.
         notices: the notices to show, rendered: ``[{"id", "text"}]``.
         notices_shown: ids of the notices this conversation has seen.
     """
@@ -63,6 +67,7 @@ class Slots:
     queue_position: int | None = None
     team_name: str | None = None
     staffing: str | None = None
+    back_when: str | None = None
     notices: list[dict[str, Any]] | None = None
     notices_shown: list[int] = field(default_factory=list)
 

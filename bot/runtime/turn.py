@@ -214,14 +214,16 @@ class CustomerTurns:
         position = await self._store.queue_position(turn.conversation.id) or 1
         if chat is not None:
             reply = await self._small_talk(turn, chat, turn.slots.language, queued_at=position)
-            return await self._reply(turn, [reply])
+            language = chat.language or turn.language  # the small talk's own, as its reply
+            return await self._reply(turn, [self._while_away(turn, reply, language)])
         verdict = turn.verdict
         if verdict is not None:
             # Feedback on an answer given while waiting; the person still comes either way.
             kind = MessageKind.HELPFUL_THANKS if verdict else MessageKind.STILL_QUEUED
             key = "helpful_thanks_queued" if verdict else "not_helpful_queued"
             text = self._phrases.get(key, turn.language, position=position)
-            return await self._reply(turn, [Utterance(text=text, meta={"kind": kind})])
+            said = Utterance(text=text, meta={"kind": kind})
+            return await self._reply(turn, [self._while_away(turn, said, turn.language)])
         utterances: list[Utterance] = []
         if not wants_person and not payloads.is_helpful(turn.payload):
             answer = await self._run(ACTION_ANSWER, turn)
@@ -233,8 +235,14 @@ class CustomerTurns:
                 said = Utterance(text=text, meta={"kind": MessageKind.STILL_QUEUED, "again": True})
             else:
                 said = self.say(MessageKind.STILL_QUEUED, turn.language, position=position)
-            utterances.append(said)
+            utterances.append(self._while_away(turn, said, turn.language))
         return await self._reply(turn, utterances)
+
+    def _while_away(self, turn: Turn, said: Utterance, language: str) -> Utterance:
+        """A queue reply ending, while the desk is closed, with when people are back: "a
+        person will reply here" alone would read as "soon" at night."""
+        away = self._status.away_reminder(turn.conversation.team, turn.message.created_at, language)
+        return said if away is None else replace(said, text=f"{said.text} {away}")
 
     async def _answer(self, turn: Turn) -> list[Message]:
         """With the bot: answer from the knowledge, or hand over to people."""
@@ -508,6 +516,7 @@ class CustomerTurns:
             quote = await self._status.quote_for(team, position, message.created_at)
             turn.quote = quote
             turn.slots.staffing = self._status.staffing(quote).value
+            turn.slots.back_when = self._status.back_when(quote, language)
         result = await self._run(ACTION_HAND_OFF, turn)
         status: list[Utterance] = []
         if quote is not None:

@@ -164,17 +164,98 @@ async def test_out_of_hours_the_customer_is_told_when_people_are_back(
 ) -> None:
     clock.now = SATURDAY
     replies = await desk.queue_up("alice")
-    closed = [r for r in replies if r.meta.get("kind") == "out_of_hours"]
-    assert [r.text for r in closed] == [
-        "Our team is away right now: we are back at 08:00 on Monday. Your place in the queue "
-        "is kept, and you will get a message here when someone picks up your conversation."
+    assert [r.text for r in replies] == [
+        "I've passed your conversation to our support team. Our team is away right now: we "
+        "are back at 08:00 on Monday. You are next in the queue and keep your place; you will "
+        "get a message here when someone picks up your conversation, and you don't need to "
+        "repeat anything."
     ]
     conversation = await desk.store.get_conversation(replies[0].conversation_id)
     assert conversation.state is ConversationState.QUEUED
 
 
-PERSON_DA = "Jeg vil gerne tale med en medarbejder om min VPN"
 SUNDAY_NIGHT = datetime(2026, 3, 1, 22, 30, tzinfo=UTC)  # 23:30 in Copenhagen
+PERSON_DA = "Jeg vil gerne tale med en medarbejder om min VPN"
+AWAY_HELLO = [
+    (
+        "en",
+        "/human",
+        "hello?",
+        "Yes, I'm here. You are number 1 in the queue, and a person will reply here. Our team "
+        "is away now and back at 08:00 tomorrow.",
+    ),
+    (
+        "da",
+        PERSON_DA,
+        "hallo?",
+        "Ja, jeg er her. Du er nummer 1 i køen, og en medarbejder svarer her. Vores team er "
+        "ikke til stede nu og er tilbage i morgen kl. 8.00.",
+    ),
+]
+
+
+@pytest.mark.parametrize("overrides", [OFFICE_HOURS])
+@pytest.mark.parametrize(("language", "ask", "hello", "expected"), AWAY_HELLO)
+async def test_while_closed_a_queued_customer_is_reminded_when_people_are_back(
+    desk: Desk, clock: Clock, language: str, ask: str, hello: str, expected: str
+) -> None:
+    clock.now = SUNDAY_NIGHT
+    await desk.say(f"away-{language}", ask, payload="/human" if ask == "/human" else None)
+    (reply,) = await desk.say(f"away-{language}", hello)
+    assert reply.text == expected
+
+
+@pytest.mark.parametrize("overrides", [OFFICE_HOURS])
+async def test_while_closed_still_in_the_queue_says_when_people_are_back(
+    desk: Desk, clock: Clock
+) -> None:
+    clock.now = SUNDAY_NIGHT
+    await desk.queue_up("bob")
+    await desk.queue_up("alice")
+    (reply,) = await desk.say("alice", "what is the capital of Mongolia")
+    assert reply.text == (
+        "You are still in the queue (number 2); a person will reply here. Anything you write "
+        "now is added to your conversation. Our team is away now and back at 08:00 tomorrow."
+    )
+
+
+NEVER_OPEN = {"office_hours": [{"weekly": {}}]}
+
+
+@pytest.mark.parametrize("overrides", [NEVER_OPEN])
+async def test_closed_with_no_opening_ahead_nothing_is_promised(desk: Desk) -> None:
+    replies = await desk.queue_up("alice")
+    (reply,) = await desk.say("alice", "hello?")
+    assert [r.text for r in [*replies, reply]] == [
+        "I've passed your conversation to our support team. Our team is away right now. You "
+        "are next in the queue and keep your place; you will get a message here when someone "
+        "picks up your conversation, and you don't need to repeat anything.",
+        "Yes, I'm here. You are number 1 in the queue, and a person will reply here. Our team "
+        "is away right now.",
+    ]
+
+
+@pytest.mark.parametrize("overrides", [OFFICE_HOURS])
+async def test_in_hours_a_queued_customer_hears_no_reminder(desk: Desk) -> None:
+    await desk.queue_up("alice")
+    (reply,) = await desk.say("alice", "hello?")
+    assert reply.text == (
+        "Yes, I'm here. You are number 1 in the queue, and a person will reply here."
+    )
+
+
+@pytest.mark.parametrize("overrides", [OFFICE_HOURS])
+async def test_out_of_hours_the_second_in_line_hears_their_number(desk: Desk, clock: Clock) -> None:
+    clock.now = SUNDAY_NIGHT
+    await desk.queue_up("bob")
+    replies = await desk.say("alice", PERSON_DA)
+    assert [r.text for r in replies] == [
+        "Jeg har sendt din samtale videre til vores supportteam. Vores team er ikke til stede "
+        "lige nu: vi er tilbage i morgen kl. 8.00. Du er nummer 2 i køen og beholder din "
+        "plads; du får en besked her, når en medarbejder tager din samtale, og du behøver "
+        "ikke at gentage noget."
+    ]
+
 
 ILL = {
     "en": "Two colleagues are ill today: expect {eta}.",
@@ -187,11 +268,10 @@ AT_NIGHT = [
         "/human",
         [
             "Two colleagues are ill today: expect a reply from 08:00 tomorrow.",
-            "I've passed your conversation to our support team. You are next in the queue. "
-            "A person will reply here; you don't need to repeat anything.",
-            "Our team is away right now: we are back at 08:00 tomorrow. Your place in the "
-            "queue is kept, and you will get a message here when someone picks up your "
-            "conversation.",
+            "I've passed your conversation to our support team. Our team is away right now: "
+            "we are back at 08:00 tomorrow. You are next in the queue and keep your place; you "
+            "will get a message here when someone picks up your conversation, and you don't "
+            "need to repeat anything.",
         ],
     ),
     (
@@ -199,11 +279,10 @@ AT_NIGHT = [
         "Jeg vil gerne tale med en medarbejder om min VPN",
         [
             "To kolleger er syge i dag: forvent svar fra i morgen kl. 8.00.",
-            "Jeg har sendt din samtale videre til vores supportteam. Du er den næste i køen. "
-            "En medarbejder svarer her; du behøver ikke at gentage noget.",
-            "Vores team er ikke til stede lige nu: vi er tilbage i morgen kl. 8.00. Du "
-            "beholder din plads i køen og får en besked her, når en medarbejder tager din "
-            "samtale.",
+            "Jeg har sendt din samtale videre til vores supportteam. Vores team er ikke til "
+            "stede lige nu: vi er tilbage i morgen kl. 8.00. Du er den næste i køen og beholder "
+            "din plads; du får en besked her, når en medarbejder tager din samtale, og du "
+            "behøver ikke at gentage noget.",
         ],
     ),
 ]

@@ -52,11 +52,10 @@ CASES = [
         "I can't connect to the VPN from home, can I talk to a person",
         [
             f"Two colleagues are ill today: expect a reply from 08:00 on {EN_DAYS[OPEN_DAY]}.",
-            "I've passed your conversation to our support team. You are next in the queue. "
-            "A person will reply here; you don't need to repeat anything.",
-            f"Our team is away right now: we are back at 08:00 on {EN_DAYS[OPEN_DAY]}. Your "
-            "place in the queue is kept, and you will get a message here when someone picks "
-            "up your conversation.",
+            "I've passed your conversation to our support team. Our team is away right now: "
+            f"we are back at 08:00 on {EN_DAYS[OPEN_DAY]}. You are next in the queue and keep "
+            "your place; you will get a message here when someone picks up your conversation, "
+            "and you don't need to repeat anything.",
         ],
     ),
     (
@@ -64,11 +63,10 @@ CASES = [
         "VPN virker ikke hjemmefra, jeg vil gerne tale med en medarbejder",
         [
             f"To kolleger er syge i dag: forvent svar fra {DA_DAYS[OPEN_DAY]} kl. 8.00.",
-            "Jeg har sendt din samtale videre til vores supportteam. Du er den næste i køen. En "
-            "medarbejder svarer her; du behøver ikke at gentage noget.",
-            f"Vores team er ikke til stede lige nu: vi er tilbage {DA_DAYS[OPEN_DAY]} kl. 8.00. "
-            "Du beholder din plads i køen og får en besked her, når en medarbejder tager din "
-            "samtale.",
+            "Jeg har sendt din samtale videre til vores supportteam. Vores team er ikke til "
+            f"stede lige nu: vi er tilbage {DA_DAYS[OPEN_DAY]} kl. 8.00. Du er den næste i køen "
+            "og beholder din plads; du får en besked her, når en medarbejder tager din samtale, "
+            "og du behøver ikke at gentage noget.",
         ],
     ),
 ]
