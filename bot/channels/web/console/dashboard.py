@@ -33,7 +33,12 @@ TOP_GAPS = 10
 
 #: The size of a chart in SVG user units (it scales with the page).
 CHART_WIDTH, CHART_HEIGHT = 640, 180
+#: A phone's charts are drawn narrower, about as many units as the screen has pixels: the
+#: wide ones, shrunk to a phone's width, would have text a few pixels high.
+PHONE_CHART_WIDTH = 360
 LABEL_HEIGHT = 16
+#: The most day labels under a chart, wide and on a phone.
+DAY_LABELS, PHONE_DAY_LABELS = 14, 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +53,12 @@ class Bar:
     height: float
 
 
-def column_chart(items: list[tuple[str, int]]) -> list[Bar]:
+def column_chart(items: list[tuple[str, int]], *, width: float = CHART_WIDTH) -> list[Bar]:
     """Vertical bars for a series (e.g. handoffs per day), scaled to the largest value."""
     if not items:
         return []
     top = max(value for _, value in items) or 1
-    slot = CHART_WIDTH / len(items)
+    slot = width / len(items)
     room = CHART_HEIGHT - 2 * LABEL_HEIGHT
     bars = []
     for n, (label, value) in enumerate(items):
@@ -92,6 +97,30 @@ def row_chart(items: list[tuple[str, int]]) -> list[Bar]:
     ]
 
 
+def labelled_row_chart(items: list[tuple[str, int]]) -> list[Bar]:
+    """Horizontal bars for a phone, each under its label (a sentence needs the whole width)."""
+    if not items:
+        return []
+    top = max(value for _, value in items) or 1
+    room = PHONE_CHART_WIDTH * 0.85
+    return [
+        Bar(
+            label=label,
+            value=value,
+            x=0,
+            y=n * (2 * LABEL_HEIGHT + 8) + LABEL_HEIGHT,
+            width=round(max(room * value / top, 1.0), 1),
+            height=LABEL_HEIGHT,
+        )
+        for n, (label, value) in enumerate(items)
+    ]
+
+
+def every(count: int, most: int) -> int:
+    """Label every how-many-th bar of ``count`` so that at most ``most`` are labelled."""
+    return max(1, -(-count // most))
+
+
 def build_router(console: Console) -> APIRouter:
     """The dashboard under ``/console/admin/dashboard``.
 
@@ -125,6 +154,8 @@ def build_router(console: Console) -> APIRouter:
         # Grouping is CPU work (vectors, similarities): keep it off the event loop.
         top_gaps = (await asyncio.to_thread(gaps, questions))[:TOP_GAPS]
         names = {a.id: a.name for a in await store.list_agents()}
+        days_of = [(f"{d:%d %b}", n) for d, n in figures.per_day]
+        reasons = [(reason_sentence(r), n) for r, n in figures.by_reason]
         context: dict[str, Any] = {
             "agent": agent,
             "days": days,
@@ -138,10 +169,18 @@ def build_router(console: Console) -> APIRouter:
                 for s in figures.by_agent
             ],
             "gaps": top_gaps,
-            "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT, "label": LABEL_HEIGHT},
-            "per_day": column_chart([(f"{d:%d %b}", n) for d, n in figures.per_day]),
-            "label_every": -(-len(figures.per_day) // 14),  # at most 14 day labels
-            "per_reason": row_chart([(reason_sentence(r), n) for r, n in figures.by_reason]),
+            "chart": {
+                "width": CHART_WIDTH,
+                "phone_width": PHONE_CHART_WIDTH,
+                "height": CHART_HEIGHT,
+                "label": LABEL_HEIGHT,
+            },
+            "per_day": column_chart(days_of),
+            "label_every": every(len(days_of), DAY_LABELS),
+            "per_day_phone": column_chart(days_of, width=PHONE_CHART_WIDTH),
+            "phone_label_every": every(len(days_of), PHONE_DAY_LABELS),
+            "per_reason": row_chart(reasons),
+            "per_reason_phone": labelled_row_chart(reasons),
         }
         return console.render(request, "console_dashboard.html", context)
 
