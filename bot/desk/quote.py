@@ -2,7 +2,8 @@
 
 A :class:`WaitQuote` is read once per turn (by :class:`bot.desk.status.DeskStatus`) and
 everything said in that turn is worded from it by :class:`QuoteWords`, which is pure: the
-notice's placeholders, the expected-wait sentence and the out-of-hours note never disagree.
+notice's placeholders, the expected-wait sentence and the closed-desk acknowledgement never
+disagree.
 
 Times are worded on the wall clock of the team's office hours (else the deployment's time
 zone); a team that keeps its hours in another zone than the deployment's gets the zone's
