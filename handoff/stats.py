@@ -51,7 +51,8 @@ class DeskFigures:
 
     Attributes:
         conversations: Conversations started in the period.
-        answered_by_bot: Of those, how many never went to people.
+        never_handed_off: Of those, how many never went to people (the bot answered, or
+            could not and the customer did not ask for a person).
         handed_off: Handoffs requested in the period.
         by_reason: Handoffs per reason, most frequent first (reasons with none left out).
         per_day: Handoffs per day of the period, in order, days without any included.
@@ -64,7 +65,7 @@ class DeskFigures:
     """
 
     conversations: int
-    answered_by_bot: int
+    never_handed_off: int
     handed_off: int
     by_reason: tuple[tuple[HandoffReason, int], ...]
     per_day: tuple[tuple[date, int], ...]
@@ -89,7 +90,7 @@ def desk_figures(activity: PeriodActivity, *, time_zone: tzinfo) -> DeskFigures:
     since, until = activity.since, activity.until
     in_period = [h for h in activity.handoffs if since <= h.requested_at < until]
     handed_off_ids = {h.conversation_id for h in activity.handoffs}
-    answered_by_bot = sum(1 for c in activity.conversations if c.id not in handed_off_ids)
+    never_handed_off = sum(1 for c in activity.conversations if c.id not in handed_off_ids)
     reasons = Counter(h.reason for h in in_period)
     waits = [
         (h.claimed_at - h.requested_at).total_seconds()
@@ -103,7 +104,7 @@ def desk_figures(activity: PeriodActivity, *, time_zone: tzinfo) -> DeskFigures:
     ]
     return DeskFigures(
         conversations=len(activity.conversations),
-        answered_by_bot=answered_by_bot,
+        never_handed_off=never_handed_off,
         handed_off=len(in_period),
         by_reason=tuple(sorted(reasons.items(), key=lambda item: (-item[1], item[0].value))),
         per_day=per_day(in_period, since=since, until=until, time_zone=time_zone),

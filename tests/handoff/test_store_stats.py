@@ -51,7 +51,7 @@ async def test_counts_conversations_bot_alone_and_handoffs(
     store: SqlStore, clock: FakeClock, busy_day: int
 ) -> None:
     figures = await _figures(store, clock)
-    assert (figures.conversations, figures.answered_by_bot, figures.handed_off) == (3, 1, 2)
+    assert (figures.conversations, figures.never_handed_off, figures.handed_off) == (3, 1, 2)
 
 
 async def test_counts_handoffs_by_reason(store: SqlStore, clock: FakeClock, busy_day: int) -> None:

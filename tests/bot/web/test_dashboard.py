@@ -41,8 +41,30 @@ async def test_the_page_shows_the_periods_figures(
     queued: ChatCustomer, sofie: ConsoleAgent
 ) -> None:
     page = (await sofie.client.get(DASHBOARD)).text
-    figures = [_figure(page, name) for name in ("conversations", "bot", "handed-off")]
+    figures = [_figure(page, name) for name in ("conversations", "never-handed-off", "handed-off")]
     assert figures == ["1", "0", "1"]
+
+
+async def test_a_conversation_the_bot_could_not_answer_counts_as_never_handed_off(
+    customer: ChatCustomer, sofie: ConsoleAgent
+) -> None:
+    # Not "answered by the bot": it had no answer, and nobody was asked for.
+    await customer.say(QUESTIONS[0])
+    page = (await sofie.client.get(DASHBOARD)).text
+    row = re.search(r'<dt>([^<]*)</dt><dd id="fig-never-handed-off">([^<]*)</dd>', page)
+    assert row is not None
+    assert row.groups() == ("Never handed off", "1")
+
+
+async def test_the_median_wait_says_how_many_handoffs_it_is_over(
+    queued: ChatCustomer, sofie: ConsoleAgent
+) -> None:
+    conversation_id = (await sofie.queue())["queue"][0]["conversation_id"]
+    assert (await sofie.act(conversation_id, "claim")).status_code == 303
+    page = (await sofie.client.get(DASHBOARD)).text
+    median = re.search(r'<dd id="fig-median-wait">(.*?)</dd>', page)
+    assert median is not None
+    assert re.sub(r"<[^>]+>", "", median.group(1)) == "under a minute (1 handoff claimed)"
 
 
 async def test_the_reason_chart_names_each_reason_in_words(
