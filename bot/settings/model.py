@@ -28,6 +28,7 @@ from pydantic import (
 from bot.dialogue.answer_policy import ANSWER_THRESHOLD, CLARIFY_MARGIN
 from bot.errors import ConfigError
 from bot.settings.locate import locate
+from handoff.display_names import DisplayNameRefused, check_display_name
 from handoff.office_hours import DeskHours, build_office_hours, zone
 from handoff.reply_mail import InvalidAddress, check_address
 from handoff.store.engine import shown_url, url_password
@@ -69,6 +70,17 @@ class DemoAgent(BaseModel):
     teams: tuple[str, ...] = ()
     languages: tuple[str, ...] = ("en",)
     is_admin: bool = False
+
+    @model_validator(mode="after")
+    def _check_name(self) -> DemoAgent:
+        # The rule of the agents page and ``helpline agents add``: customers see the name,
+        # so the login must not be guessable from it (else the console would refuse to
+        # save the demo agent's own row).
+        try:
+            check_display_name(self.name, login=self.login)
+        except DisplayNameRefused as exc:
+            raise ValueError(f"demo agent {self.login!r}: {exc}") from None
+        return self
 
 
 class Closure(BaseModel):

@@ -127,9 +127,9 @@ BROKEN = [
     (
         "demo agents",
         "",
-        '[[helpline.demo_agents]]\nlogin = "demo"\nname = "Demo"\npassword = "demo"\n',
+        '[[helpline.demo_agents]]\nlogin = "d-0001"\nname = "Demo"\npassword = "demo"\n',
         "warning",
-        "demo agents with published passwords are configured (demo)",
+        "demo agents with published passwords are configured (d-0001)",
     ),
     ("short secret", 'secret_key = "abc"', "", "warning", "secret_key is short"),
     (
@@ -212,7 +212,7 @@ async def test_a_database_of_a_newer_version_is_an_error(deployment: Path) -> No
 async def test_a_database_not_created_yet_is_fine(tmp_path: Path, knowledge_dir: Path) -> None:
     # Start-up creates it, and the demo agent it creates serves every team.
     teams = ", ".join(f'"{team}"' for team in TEAMS)
-    demo = '[[helpline.demo_agents]]\nlogin = "maria"\nname = "Maria"\npassword = "x"\n'
+    demo = '[[helpline.demo_agents]]\nlogin = "mh-4711"\nname = "Maria"\npassword = "x"\n'
     report = await _diagnose(_settings_file(tmp_path, tables=f"{demo}teams = [{teams}]\n"))
     assert [f.subject for f in report.findings] == ["go-live"]
     assert not (tmp_path / "helpline.db").exists()

@@ -25,7 +25,7 @@ id = "it"
 name = "IT support"
 
 [[helpline.demo_agents]]
-login = "maria"
+login = "mh-4711"
 name = "Maria"
 password = "demo"
 teams = ["it"]
@@ -91,6 +91,15 @@ def test_an_unknown_setting_in_the_file_is_an_error(tmp_path: Path) -> None:
         load_settings(environ={}, config_file=path)
 
 
+def test_a_demo_agent_whose_login_contains_the_name_is_refused(tmp_path: Path) -> None:
+    # As on the agents page: customers see the name, so the login must not contain it.
+    path = tmp_path / "helpline.toml"
+    demo = '[[helpline.demo_agents]]\nlogin = "maria.h"\nname = "Maria"\npassword = "x"\n'
+    path.write_text(demo, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"demo agent 'maria\.h': Customers see this name"):
+        load_settings(environ={}, config_file=path)
+
+
 def test_malformed_toml_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "helpline.toml"
     path.write_text("[helpline\n", encoding="utf-8")
@@ -140,8 +149,8 @@ def test_the_sample_found_by_falling_back_brings_no_demo_accounts(
     named = load_settings(environ={}, config_file=Path("examples/it-helpdesk/helpline.toml"))
     by_environment = load_settings(environ={"HELPLINE_CONFIG": str(sample)})
     assert (fallen_back.port, fallen_back.demo_agents) == (9000, ())
-    assert [a.login for a in named.demo_agents] == ["maria"]
-    assert [a.login for a in by_environment.demo_agents] == ["maria"]
+    assert [a.login for a in named.demo_agents] == ["mh-4711"]
+    assert [a.login for a in by_environment.demo_agents] == ["mh-4711"]
 
 
 def test_a_bare_folder_brings_no_demo_accounts(

@@ -86,8 +86,8 @@ Gå til https://password.example.org og vælg **Glemt adgangskode**.
 }
 
 #: The demo agents: both in the it-support team.
-MARIA = ("maria", "maria-secret", "Maria")
-JONAS = ("jonas", "jonas-secret", "Jonas")
+MARIA = ("mh-4711", "maria-secret", "Maria")
+JONAS = ("jn-4712", "jonas-secret", "Jonas")
 
 #: A question the VPN article answers, worded unlike any of its questions.
 VPN_QUESTION = "I can't connect to the VPN from home"

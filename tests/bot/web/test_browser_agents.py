@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.bot.web.conftest import SOFIE, ConsoleAgent
+from tests.bot.web.conftest import MARIA, SOFIE, ConsoleAgent
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ async def test_the_agents_page_fits_a_phone(
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
     )
     # Each agent's form is still there to use, inside the screen.
-    save = page.locator('tr[data-login="maria"]').get_by_role("button", name="Save")
+    save = page.locator(f'tr[data-login="{MARIA[0]}"]').get_by_role("button", name="Save")
     box = await save.bounding_box()
     await context.close()
     assert widths == [PHONE["width"], PHONE["width"]]

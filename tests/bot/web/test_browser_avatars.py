@@ -43,7 +43,7 @@ async def test_a_picture_uploaded_on_the_agents_page_shows_there(
     await page.get_by_label("Password").fill(SOFIE[1])
     await page.get_by_role("button", name="Log in").click()
     await page.goto(f"{base_url}/console/admin/agents")
-    row = page.locator('tr[data-login="maria"]')
+    row = page.locator(f'tr[data-login="{MARIA[0]}"]')
     await expect(row.locator(".agent-face")).to_have_text("M")
 
     await page.get_by_label("Picture of Maria").set_input_files(

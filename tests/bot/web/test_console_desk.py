@@ -6,7 +6,7 @@ import re
 
 from bot.service.composition import Service
 from handoff.model import ConversationState, Presence
-from tests.bot.web.conftest import VPN_QUESTION, ChatCustomer, ConsoleAgent
+from tests.bot.web.conftest import JONAS, MARIA, VPN_QUESTION, ChatCustomer, ConsoleAgent
 
 
 async def _queued_id(agent: ConsoleAgent) -> str:
@@ -30,7 +30,7 @@ async def _set_presence(agent: ConsoleAgent, presence: str) -> int:
 
 async def test_the_presence_select_sets_presence(maria: ConsoleAgent, service: Service) -> None:
     assert await _set_presence(maria, "online") == 303
-    agent = await service.store.get_agent(await _agent_id(service, "maria"))
+    agent = await service.store.get_agent(await _agent_id(service, MARIA[0]))
     assert agent.presence is Presence.ONLINE
 
 
@@ -99,7 +99,7 @@ async def test_transfer_to_a_colleague(
 ) -> None:
     conversation_id = await _queued_id(maria)
     await maria.act(conversation_id, "claim")
-    jonas = await _agent_id(service, "jonas")
+    jonas = await _agent_id(service, JONAS[0])
     response = await maria.act(conversation_id, "transfer", to=f"agent:{jonas}")
     assert response.status_code == 303
     texts = [m["text"] for m in await queued.messages()]
@@ -147,7 +147,7 @@ async def test_the_queue_filter_shows_one_team_or_all(
 async def test_a_page_counts_as_activity_but_polling_does_not(
     maria: ConsoleAgent, service: Service
 ) -> None:
-    agent_id = await _agent_id(service, "maria")
+    agent_id = await _agent_id(service, MARIA[0])
     before = (await service.store.get_agent(agent_id)).last_seen_at
     await maria.queue()
     assert (await service.store.get_agent(agent_id)).last_seen_at == before

@@ -70,9 +70,9 @@ async def test_behind_a_busy_agent_the_threshold_decides(
     http: httpx.AsyncClient, service: Service, asked: bool
 ) -> None:
     agents = {a.login: a for a in await service.store.list_agents()}
-    for login in ("maria", "jonas"):
+    for login in (MARIA[0], JONAS[0]):
         await service.store.update_agent(agents[login].id, capacity=1)
-    await service.store.set_presence(agents["maria"].id, Presence.ONLINE)
+    await service.store.set_presence(agents[MARIA[0]].id, Presence.ONLINE)
     # The first customer goes to Maria at once: someone has them, nothing to ask.
     assert not await _asked(await _customer(http))
     kinds = await _kinds(await _customer(http))

@@ -273,7 +273,7 @@ async def test_a_locked_login_refuses_the_right_password_too(logged_out: Console
 
 async def test_a_locked_login_does_not_lock_another_login(logged_out: ConsoleAgent) -> None:
     await _fail(logged_out, MARIA[0], MAX_FAILURES)
-    response = await logged_out.login("jonas", "jonas-secret")
+    response = await logged_out.login(JONAS[0], JONAS[1])
     assert response.status_code == 303
 
 
@@ -282,7 +282,7 @@ async def test_failures_from_one_address_across_logins_lock_the_address(
 ) -> None:
     for number in range(4 * MAX_FAILURES):
         await _fail(logged_out, f"guess{number}", 1)
-    response = await logged_out.login("jonas", "jonas-secret")
+    response = await logged_out.login(JONAS[0], JONAS[1])
     assert response.status_code == 429
 
 
@@ -421,7 +421,7 @@ async def test_deactivation_ends_the_agents_sessions_for_good(
 
 async def test_a_huge_login_form_is_refused_with_413(logged_out: ConsoleAgent) -> None:
     response = await logged_out.client.post(
-        "/console/login", data={"login": "maria", "password": "x" * 100_000, "csrf": ""}
+        "/console/login", data={"login": MARIA[0], "password": "x" * 100_000, "csrf": ""}
     )
     assert response.status_code == 413
 
