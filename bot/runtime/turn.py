@@ -211,13 +211,14 @@ class CustomerTurns:
     ) -> list[Message]:
         """In the queue the bot answers small talk with a line that fits the queue and
         questions only when it is sure; else: still in line, said in full once, then short."""
-        position = await self._store.queue_position(turn.conversation.id) or 1
         if chat is not None:
+            position = await self._place_in_queue(turn)
             reply = await self._small_talk(turn, chat, turn.slots.language, queued_at=position)
             language = chat.language or turn.language  # the small talk's own, as its reply
             return await self._reply(turn, [self._while_away(turn, reply, language)])
         verdict = turn.verdict
         if verdict is not None:
+            position = await self._place_in_queue(turn)
             # Feedback on an answer given while waiting; the person still comes either way.
             kind = MessageKind.HELPFUL_THANKS if verdict else MessageKind.STILL_QUEUED
             key = "helpful_thanks_queued" if verdict else "not_helpful_queued"
@@ -230,6 +231,7 @@ class CustomerTurns:
             if answer.slots.get("kb_outcome") == "answer":
                 utterances.extend(without_person(u) for u in answer.utterances)
         if not utterances:
+            position = await self._place_in_queue(turn)
             if told_still_queued(turn.history):
                 text = self._phrases.get("still_queued_again", turn.language, position=position)
                 said = Utterance(text=text, meta={"kind": MessageKind.STILL_QUEUED, "again": True})
@@ -237,6 +239,12 @@ class CustomerTurns:
                 said = self.say(MessageKind.STILL_QUEUED, turn.language, position=position)
             utterances.append(self._while_away(turn, said, turn.language))
         return await self._reply(turn, utterances)
+
+    async def _place_in_queue(self, turn: Turn) -> int:
+        # Asked only for a reply that says it: most messages in the queue are questions the
+        # knowledge answers, and a store call per message cost them about a tenth of their
+        # CPU under load (docs/performance.md).
+        return await self._store.queue_position(turn.conversation.id) or 1
 
     def _while_away(self, turn: Turn, said: Utterance, language: str) -> Utterance:
         """A queue reply ending, while the desk is closed, with when people are back: "a
