@@ -400,6 +400,10 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
 )
 
 
+#: Every sentence a deployment may override, in any language.
+PHRASE_KEYS: frozenset[str] = frozenset(key for table in _DEFAULTS.values() for key in table)
+
+
 class Phrases:
     """Looks up the bot's sentences by key and language, with deployment overrides."""
 

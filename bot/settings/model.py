@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from bot.dialogue.answer_policy import ANSWER_THRESHOLD, CLARIFY_MARGIN
+from bot.dialogue.phrases import PHRASE_KEYS
 from bot.errors import ConfigError
 from bot.settings.locate import locate
 from handoff.display_names import DisplayNameRefused, check_display_name
@@ -292,6 +293,20 @@ class Settings(BaseModel):
         if "fallbacks_in_a_row" in self.handoff.model_fields_set:
             return self.handoff
         return self.handoff.model_copy(update={"fallbacks_in_a_row": self.fallbacks_before_handoff})
+
+    @field_validator("phrases")
+    @classmethod
+    def _known_phrases(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        # An override of a sentence the bot no longer says (renamed or merged in an
+        # upgrade) would be dropped without a word; the deployment must hear of it.
+        for language, table in value.items():
+            unknown = sorted(set(table) - PHRASE_KEYS)
+            if unknown:
+                raise ValueError(
+                    f"[helpline.phrases.{language}] overrides no sentence the bot says: "
+                    f"{', '.join(unknown)}; the sentences are listed in bot/dialogue/phrases.py"
+                )
+        return value
 
     @field_validator("web_embed_origins", "trusted_proxies", mode="before")
     @classmethod

@@ -91,6 +91,21 @@ def test_an_unknown_setting_in_the_file_is_an_error(tmp_path: Path) -> None:
         load_settings(environ={}, config_file=path)
 
 
+def test_an_override_of_a_sentence_the_bot_does_not_say_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "helpline.toml"
+    phrases = '[helpline.phrases.da]\nclosed_until = "Vi er væk: {when}."\n'
+    path.write_text(phrases, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"phrases\.da\] overrides no sentence .*: closed_until"):
+        load_settings(environ={}, config_file=path)
+
+
+def test_an_override_of_a_known_sentence_is_taken(tmp_path: Path) -> None:
+    path = tmp_path / "helpline.toml"
+    path.write_text('[helpline.phrases.en]\nhelpful_thanks = "Great!"\n', encoding="utf-8")
+    settings = load_settings(environ={}, config_file=path)
+    assert settings.phrases == {"en": {"helpful_thanks": "Great!"}}
+
+
 def test_a_demo_agent_whose_login_contains_the_name_is_refused(tmp_path: Path) -> None:
     # As on the agents page: customers see the name, so the login must not contain it.
     path = tmp_path / "helpline.toml"
