@@ -236,13 +236,13 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "En medarbejder svarer her; du behøver ikke at gentage noget."
             ),
             "handoff_ack_nobody": (
-                "Jeg har sendt din samtale videre til {team}. Ingen fra teamet er ledige lige "
-                "nu. Du er nummer {position} i køen og beholder din plads; du får en besked "
+                "Jeg har sendt din samtale videre til {team}. Der er ingen ledige medarbejdere "
+                "lige nu. Du er nummer {position} i køen og beholder din plads; du får en besked "
                 "her, når en medarbejder tager din samtale, og du behøver ikke at gentage noget."
             ),
             "handoff_ack_nobody_first": (
-                "Jeg har sendt din samtale videre til {team}. Ingen fra teamet er ledige lige "
-                "nu. Du er den næste i køen og beholder din plads; du får en besked her, når "
+                "Jeg har sendt din samtale videre til {team}. Der er ingen ledige medarbejdere "
+                "lige nu. Du er den næste i køen og beholder din plads; du får en besked her, når "
                 "en medarbejder tager din samtale, og du behøver ikke at gentage noget."
             ),
             "handoff_ack_closed": (

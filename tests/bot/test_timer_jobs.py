@@ -343,9 +343,9 @@ NOBODY = {
         "here when someone picks up your conversation, and you don't need to repeat anything.",
     ],
     "da": [
-        "Jeg har sendt din samtale videre til vores supportteam. Ingen fra teamet er ledige "
-        "lige nu. Du er den næste i køen og beholder din plads; du får en besked her, når en "
-        "medarbejder tager din samtale, og du behøver ikke at gentage noget.",
+        "Jeg har sendt din samtale videre til vores supportteam. Der er ingen ledige "
+        "medarbejdere lige nu. Du er den næste i køen og beholder din plads; du får en besked "
+        "her, når en medarbejder tager din samtale, og du behøver ikke at gentage noget.",
     ],
 }
 MAIL = {
