@@ -9,22 +9,11 @@ import pytest
 
 from bot.errors import MessageRejected
 from bot.runtime.core import HISTORY_WINDOW, Runtime
-from bot.runtime.incoming import IncomingMessage, clean_text
+from bot.runtime.incoming import clean_text
 from handoff.errors import AlreadyClaimed, NotOwner
 from handoff.model import ConversationState, Customer, Message, NewMessage, SenderKind
 from handoff.store.sql import SqlStore
-
-_counter = iter(range(1, 1_000_000))
-
-
-def said(text: str, *, sender: str = "alice", payload: str | None = None) -> IncomingMessage:
-    return IncomingMessage(
-        channel="web",
-        sender_id=sender,
-        external_id=f"web:{sender}:{next(_counter)}",
-        text=text,
-        payload=payload,
-    )
+from tests.bot.customers import said
 
 
 async def test_a_paraphrased_question_gets_the_article(runtime: Runtime) -> None:

@@ -6,39 +6,18 @@ and the handoff reason that must follow.
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 import pytest
 
 from bot.runtime.core import Runtime
-from bot.runtime.feed import ChangeFeed
-from bot.runtime.incoming import IncomingMessage
-from bot.service.composition import KnowledgeHolder, build_runtime, load_snapshot
 from bot.settings.model import HandoffPolicy, Routing, Settings
-from handoff.card import build_card, what_the_bot_did
+from handoff.card import what_the_bot_did
 from handoff.model import ConversationState, Presence, SenderKind
 from handoff.store.sql import SqlStore
-
-_counter = iter(range(1, 1_000_000))
+from tests.bot.customers import handoff_card, runtime_with, said
 
 Turn = tuple[str, str | None]  # (text, button payload)
-
-
-def said(text: str, *, payload: str | None = None, sender: str = "alice") -> IncomingMessage:
-    return IncomingMessage(
-        channel="web",
-        sender_id=sender,
-        external_id=f"web:{sender}:{next(_counter)}",
-        text=text,
-        payload=payload,
-    )
-
-
-def _runtime(settings: Settings, store: SqlStore, **changes: Any) -> Runtime:
-    changed = settings.model_copy(update=changes)
-    built, _ = build_runtime(changed, store, KnowledgeHolder(load_snapshot(changed)), ChangeFeed())
-    return built
 
 
 VPN = "How do I connect to the VPN?"
@@ -111,7 +90,7 @@ async def test_the_policy_table_is_configurable(
     kinds: list[str],
     reason: str | None,
 ) -> None:
-    runtime = _runtime(settings, store, handoff=policy)
+    runtime = runtime_with(settings, store, handoff=policy)
     for text, payload in turns:
         handled = await runtime.handle(said(text, payload=payload))
     assert [r.meta.get("kind") for r in handled.replies] == kinds
@@ -204,13 +183,7 @@ async def test_a_problem_stated_with_the_ask_for_a_person_is_the_cards_question(
     handled = await runtime.handle(said(first))
     conversation = await store.get_conversation(handled.conversation.id)
     (handoff,) = await store.handoffs(conversation.id)
-    card = build_card(
-        conversation=conversation,
-        customer=await store.get_customer(conversation.customer_id),
-        handoff=handoff,
-        transcript=await store.transcript(conversation.id),
-        now=handoff.requested_at,
-    )
+    card = await handoff_card(store, conversation.id)
     assert (
         card.question,
         [what_the_bot_did(q) for q in card.questions],
@@ -225,15 +198,7 @@ async def test_the_card_lists_every_question_and_marks_the_unsolved_one(
     await runtime.handle(said("the VPN won't connect when I work from home"))
     await runtime.handle(said("what's the weather tomorrow"))
     handled = await runtime.handle(said("can I talk to a person"))
-    conversation = await store.get_conversation(handled.conversation.id)
-    (handoff,) = await store.handoffs(conversation.id)
-    card = build_card(
-        conversation=conversation,
-        customer=await store.get_customer(conversation.customer_id),
-        handoff=handoff,
-        transcript=await store.transcript(conversation.id),
-        now=handoff.requested_at,
-    )
+    card = await handoff_card(store, handled.conversation.id)
     assert (card.question, card.team) == (
         "the VPN won't connect when I work from home",
         "it-support",
@@ -262,7 +227,7 @@ async def test_an_agent_who_speaks_the_customers_language_gets_the_handoff(
 async def test_a_language_team_takes_handoffs_without_article_team(
     settings: Settings, store: SqlStore
 ) -> None:
-    runtime = _runtime(settings, store, routing=Routing(language_teams={"da": "accounts"}))
+    runtime = runtime_with(settings, store, routing=Routing(language_teams={"da": "accounts"}))
     handled = await runtime.handle(said("kan jeg tale med et menneske"))
     assert (await store.get_conversation(handled.conversation.id)).team == "accounts"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 import pytest
@@ -13,36 +13,18 @@ import pytest
 from bot.dialogue.turns import KnowledgeSnapshot
 from bot.runtime.core import Runtime
 from bot.runtime.feed import ChangeFeed
-from bot.runtime.incoming import IncomingMessage
 from bot.runtime.turn import WITH_AGENT_AGAIN_AFTER
-from bot.service.composition import KnowledgeHolder, build_runtime, load_snapshot
+from bot.service.composition import KnowledgeHolder, build_runtime
 from bot.settings.model import HandoffPolicy, Settings
 from handoff.model import ConversationState, Presence, SenderKind
 from handoff.store.sql import SqlStore
-
-_counter = iter(range(1, 1_000_000))
+from tests.bot.customers import runtime_with, said
 
 VPN = "How do I connect to the VPN?"
 WITH_IT_SUPPORT = (
     "Someone from IT support has your conversation and will reply here. "
     "They can see everything you write."
 )
-
-
-def said(text: str, *, sender: str = "alice", payload: str | None = None) -> IncomingMessage:
-    return IncomingMessage(
-        channel="web",
-        sender_id=sender,
-        external_id=f"web:{sender}:{next(_counter)}",
-        text=text,
-        payload=payload,
-    )
-
-
-def _runtime(settings: Settings, store: SqlStore, **changes: Any) -> Runtime:
-    changed = settings.model_copy(update=changes)
-    built, _ = build_runtime(changed, store, KnowledgeHolder(load_snapshot(changed)), ChangeFeed())
-    return built
 
 
 class Clock:
@@ -311,7 +293,7 @@ async def test_a_person_is_offered_under_an_answer_only_when_none_is_coming(
     buttons: list[str],
 ) -> None:
     policy = HandoffPolicy(article_handoff=article_handoff)
-    runtime = _runtime(settings, store, handoff=policy)
+    runtime = runtime_with(settings, store, handoff=policy)
 
     handled = await runtime.handle(said(STOLEN))
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-from typing import Any
 from uuid import UUID
 
 import pytest
@@ -11,31 +9,13 @@ import pytest
 from bot.desk.knowledge_gaps import unanswered_questions
 from bot.dialogue.verdict import Verdict, recognise
 from bot.runtime.core import Runtime
-from bot.runtime.feed import ChangeFeed
-from bot.runtime.incoming import IncomingMessage
-from bot.service.composition import KnowledgeHolder, build_runtime, load_snapshot
 from bot.settings.model import HandoffPolicy, Settings
-from handoff.card import build_card
 from handoff.model import ConversationState, Message
 from handoff.store.sql import SqlStore
-
-_ids = itertools.count()
+from tests.bot.customers import handoff_card, runtime_with, said
 
 VPN_EN = "How do I connect to the VPN?"
 VPN_DA = "Hvordan forbinder jeg til VPN?"
-
-
-def said(text: str, *, sender: str, payload: str | None = None) -> IncomingMessage:
-    n = next(_ids)
-    return IncomingMessage(
-        channel="web", sender_id=sender, external_id=f"verdict{n}", text=text, payload=payload
-    )
-
-
-def _runtime(settings: Settings, store: SqlStore, **changes: Any) -> Runtime:
-    changed = settings.model_copy(update=changes)
-    built, _ = build_runtime(changed, store, KnowledgeHolder(load_snapshot(changed)), ChangeFeed())
-    return built
 
 
 def _shown(replies: list[Message]) -> list[tuple[str, str, list[str]]]:
@@ -106,13 +86,7 @@ async def test_a_typed_no_after_an_answer_is_the_not_helpful_button(
         conversation = await store.get_conversation(handled.conversation.id)
         (handoff,) = await store.handoffs(conversation.id)
         (feedback,) = await store.feedback(conversation.id)
-        card = build_card(
-            conversation=conversation,
-            customer=await store.get_customer(conversation.customer_id),
-            handoff=handoff,
-            transcript=await store.transcript(conversation.id),
-            now=handoff.requested_at,
-        )
+        card = await handoff_card(store, conversation.id)
         outcomes.append(
             (
                 _shown(handled.replies),
@@ -147,7 +121,7 @@ async def test_a_typed_no_is_never_a_fallback_nor_counted_towards_the_fallback_h
 ) -> None:
     # Without the not-helpful handoff the button offers a person; two fallbacks in a row
     # hand over (the default).
-    runtime = _runtime(settings, store, handoff=HandoffPolicy(not_helpful=False))
+    runtime = runtime_with(settings, store, handoff=HandoffPolicy(not_helpful=False))
     sender = f"offer-{typed}"
     await runtime.handle(said(question, sender=sender))
 
