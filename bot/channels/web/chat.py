@@ -439,7 +439,15 @@ def build_router(
     # they still exist is checked where the message is stored.
     Sender = Annotated[tuple[int, str, str], Depends(sender_from_token)]  # noqa: N806
 
-    # HEAD too: uptime monitors ask with HEAD and count a 405 as down.
+    async def refusal_language(customer: Customer) -> str:
+        # The language the bot now speaks with the customer: the latest conversation's
+        # follows what they write, the customer's is only the page's at the first visit.
+        latest = await store.customer_conversations(customer.id, limit=1)
+        for language in [latest[0].language if latest else None, customer.language]:
+            if language is not None and language in UI_LANGUAGES:
+                return language
+        return UI_LANGUAGES[0]
+
     def page_words(language: str) -> dict[str, object]:
         greeting = service.phrases.get("greeting", language)
         strings = dict(UI_STRINGS[language])
@@ -451,6 +459,7 @@ def build_router(
             "greeting_html": markup.to_html(greeting),
         }
 
+    # HEAD too: uptime monitors ask with HEAD and count a 405 as down.
     @router.api_route(
         "/", methods=["GET", "HEAD"], response_class=HTMLResponse, include_in_schema=False
     )
@@ -540,12 +549,12 @@ def build_router(
     async def leave_email(body: EmailIn, auth: Authenticated) -> PostedOut:
         # The answer to the bot's question (kind "email_ask"): saved, or declined.
         customer, _ = auth
-        language = customer.language if customer.language in UI_LANGUAGES else "en"
         address = None
         if body.address is not None:
             try:
                 address = check_address(body.address)
             except InvalidAddress as exc:
+                language = await refusal_language(customer)
                 raise HTTPException(
                     status_code=422, detail=service.phrases.get("email_invalid", language)
                 ) from exc
@@ -560,7 +569,7 @@ def build_router(
         conversation = await store.get_conversation(asked[-1].conversation_id)
         if conversation.closed_at is not None:
             return PostedOut(messages=[], duplicate=False)  # nothing left to confirm in
-        language = conversation.language or language
+        language = conversation.language or await refusal_language(customer)
         if address is None:
             utterance = Utterance(
                 text=service.phrases.get(MessageKind.EMAIL_SKIPPED, language),
@@ -586,7 +595,7 @@ def build_router(
             if customer is None:
                 owners.forget(digest)
                 raise _unauthorized()
-            language = customer.language if customer.language in UI_LANGUAGES else "en"
+            language = await refusal_language(customer)
             return JSONResponse(
                 {"detail": UI_STRINGS[language]["flood"]},
                 status_code=429,
@@ -632,8 +641,8 @@ def build_router(
     ) -> PostedOut | JSONResponse:
         # The body is the file itself; its type is read from its content, never the name.
         customer, key = auth
-        language = customer.language if customer.language in UI_LANGUAGES else "en"
         if not flood.hit(customer.id):
+            language = await refusal_language(customer)
             return JSONResponse(
                 {"detail": UI_STRINGS[language]["flood"]},
                 status_code=429,
@@ -642,6 +651,7 @@ def build_router(
         try:
             file = NewAttachment.check(await request.body(), name)
         except AttachmentRefused as exc:
+            language = await refusal_language(customer)
             raise refused(exc, dict(UI_STRINGS[language])) from exc
         ref = await store.add_attachment(customer.id, file)
         handled = await service.runtime.handle(

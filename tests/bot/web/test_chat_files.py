@@ -70,6 +70,16 @@ async def test_hostile_uploads_get_a_clear_refusal(
     assert await customer.messages() == []
 
 
+async def test_a_refused_file_is_explained_in_the_language_the_customer_writes(
+    customer: ChatCustomer,
+) -> None:
+    # The page started in English (the site's); the customer writes Danish.
+    await customer.say("hej, min vpn virker ikke")
+    response = await _send_file(customer, b"PK\x03\x04" + b"\x00" * 64, "rapport.pdf")
+    assert response.status_code == 415
+    assert "Der kan kun sendes billeder" in response.json()["detail"]
+
+
 async def test_a_body_far_over_the_limit_is_cut_off(customer: ChatCustomer) -> None:
     response = await _send_file(customer, PNG + b"\x00" * (2 * MAX_BYTES), "huge.png")
     assert response.status_code == 413

@@ -463,6 +463,21 @@ async def test_the_flood_answer_speaks_the_customers_language(http: httpx.AsyncC
     assert "Vent venligst et øjeblik" in response.json()["detail"]
 
 
+async def test_the_flood_answer_follows_the_language_the_customer_writes(
+    customer: ChatCustomer,
+) -> None:
+    # The page started in English (the site's); the customer writes Danish.
+    for text in ("hej", "min vpn virker ikke", "tak"):
+        await customer.say(text)
+    response = await customer.client.post(
+        "/api/chat/messages",
+        json={"client_id": str(uuid.uuid4()), "text": "en til", "payload": None},
+        headers=customer.headers,
+    )
+    assert response.status_code == 429
+    assert "Vent venligst et øjeblik" in response.json()["detail"]
+
+
 async def test_the_flood_limit_counts_per_conversation(
     http: httpx.AsyncClient, customer: ChatCustomer
 ) -> None:
