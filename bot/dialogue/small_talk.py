@@ -109,6 +109,14 @@ _ORDER = (
 )
 # Longer messages are questions even when they start like small talk.
 _MAX_CHARS = 60
+# What decorates an emoji without changing what it says: the emoji presentation
+# selector, the joiner and the five skin tones ("👍🏽" is a thumbs-up).
+_DECORATION = frozenset("\ufe0f\u200d\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
+
+
+def emoji_symbols(text: str) -> list[str]:
+    """The characters of ``text`` but spaces and emoji decoration."""
+    return [c for c in text if not c.isspace() and c not in _DECORATION]
 
 
 def recognise(text: str) -> Recognised | None:
@@ -123,7 +131,7 @@ def recognise(text: str) -> Recognised | None:
     stripped = text.strip()
     if not stripped or len(stripped) > _MAX_CHARS:
         return None
-    symbols = [c for c in stripped if not c.isspace() and c not in "\ufe0f\u200d"]
+    symbols = emoji_symbols(stripped)
     if symbols and all(c in _EMOJI or c in "!." for c in symbols):
         kinds = {_EMOJI[c] for c in symbols if c in _EMOJI}
         return Recognised(kinds.pop(), None) if len(kinds) == 1 else None

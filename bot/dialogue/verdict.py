@@ -11,7 +11,8 @@ verdict's words ("no", "it didn't work", "virkede ikke", "ja", "it worked") and 
 word of politeness or regret around them ("sorry", "unfortunately", "tak", "desværre").
 A message that says more ("no, and now outlook crashes too") states a problem: it is a
 question. Thanks right after an answer ("thanks!", "perfekt, tak", "det hjalp"; small talk,
-``bot.dialogue.small_talk``) is a "yes" too.
+``bot.dialogue.small_talk``) is a "yes" too, and a thumb up or down alone is a "yes" or a
+"no".
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ _PATTERNS: dict[bool, dict[str, re.Pattern[str]]] = {
 }
 # Longer messages say more than a verdict.
 _MAX_CHARS = 60
+# A thumb up or down, alone, is how many people answer "Did this help?".
+_THUMBS = {"\U0001f44d": True, "\U0001f44e": False}
 
 
 def recognise(text: str) -> Verdict | None:
@@ -102,6 +105,9 @@ def recognise(text: str) -> Verdict | None:
     stripped = text.strip()
     if not stripped or len(stripped) > _MAX_CHARS:
         return None
+    symbols = {c for c in small_talk.emoji_symbols(stripped) if c not in "!."}
+    if len(symbols) == 1 and (thumb := symbols.pop()) in _THUMBS:
+        return Verdict(_THUMBS[thumb], None)
     chat = small_talk.recognise(stripped)
     if chat is not None and chat.kind is small_talk.SmallTalk.THANKS:
         return Verdict(True, chat.language)

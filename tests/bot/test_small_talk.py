@@ -45,6 +45,7 @@ def said(text: str, *, sender: str = "carol", payload: str | None = None) -> Inc
         ("ok", SmallTalk.ACKNOWLEDGE, None),
         ("fint", SmallTalk.ACKNOWLEDGE, "da"),
         ("\U0001f44d", SmallTalk.ACKNOWLEDGE, None),
+        ("\U0001f44d\U0001f3fd", SmallTalk.ACKNOWLEDGE, None),  # a skin tone says the same
         ("help", SmallTalk.HELP, "en"),
         ("hjælp", SmallTalk.HELP, "da"),
         ("what can you do?", SmallTalk.HELP, "en"),

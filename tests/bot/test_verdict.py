@@ -44,6 +44,11 @@ def _shown(replies: list[Message]) -> list[tuple[str, str, list[str]]]:
         ("det hjalp", Verdict(True, "da")),
         ("perfekt, tak", Verdict(True, "da")),
         ("ja det virker", Verdict(True, "da")),
+        ("\U0001f44d", Verdict(True, None)),
+        ("\U0001f44d\U0001f3fd!", Verdict(True, None)),
+        ("\U0001f44e", Verdict(False, None)),
+        ("\U0001f44e\U0001f3fb\U0001f44e\U0001f3fb", Verdict(False, None)),
+        ("\U0001f44d\U0001f44e", None),
         # More than a verdict: a new problem, a question, another subject.
         ("no, and now outlook crashes too", None),
         ("nej, og nu crasher outlook også", None),
@@ -69,6 +74,8 @@ TYPED_NO = [
     (VPN_DA, "nej det hjalp ikke", "Nej, det hjalp ikke"),
     (VPN_DA, "nej", "Nej, det hjalp ikke"),
     (VPN_DA, "virkede ikke", "Nej, det hjalp ikke"),
+    (VPN_EN, "\U0001f44e", "No, it did not help"),
+    (VPN_DA, "\U0001f44e\U0001f3fc", "Nej, det hjalp ikke"),
 ]
 
 
@@ -148,6 +155,8 @@ async def test_a_typed_no_is_never_a_fallback_nor_counted_towards_the_fallback_h
         (VPN_DA, "ja", "Godt at det hjalp! Spørg bare igen når som helst."),
         (VPN_DA, "det hjalp", "Selv tak! Spørg bare igen når som helst."),
         (VPN_DA, "perfekt, tak", "Selv tak! Spørg bare igen når som helst."),
+        (VPN_EN, "\U0001f44d", "Glad it helped! Ask me anything else any time."),
+        (VPN_DA, "\U0001f44d\U0001f3fd", "Godt at det hjalp! Spørg bare igen når som helst."),
     ],
 )
 async def test_a_typed_yes_after_an_answer_is_feedback_and_thanked(
