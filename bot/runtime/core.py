@@ -5,8 +5,9 @@ idempotently, decide, store the replies, then deliver them. Messages of one cust
 handled one at a time, in arrival order.
 
 :class:`Runtime` is the one object channels, the console, the timers and the CLI talk to;
-it is made of three collaborators: :class:`bot.runtime.turn.CustomerTurns` (what the bot
-says), :class:`bot.runtime.desk.DeskActions` (what agents do) and
+it is made of four collaborators: :class:`bot.runtime.turn.CustomerTurns` (what the bot
+says), :class:`bot.runtime.handover.Handover` (a turn's handoff to people),
+:class:`bot.runtime.desk.DeskActions` (what agents do) and
 :class:`bot.runtime.outbound.Outbound` (store, then deliver).
 """
 
@@ -25,6 +26,7 @@ from bot.dialogue.turns import ActionRunner, Utterance
 from bot.errors import MessageRejected, UnknownSender
 from bot.runtime.desk import DeskActions
 from bot.runtime.feed import DESK, ChangeFeed
+from bot.runtime.handover import Handover
 from bot.runtime.incoming import Delivery, Handled, IncomingMessage, clean_text
 from bot.runtime.outbound import Outbound, TranscriptListener
 from bot.runtime.turn import HISTORY_WINDOW, CustomerTurns
@@ -91,6 +93,17 @@ class Runtime:
             teams={team.id: team for team in teams},
             status=status,
         )
+        handover = Handover(
+            store=store,
+            actions=actions,
+            phrases=phrases,
+            feed=feed,
+            desk=self._desk,
+            status=status,
+            routing=routing,
+            metrics=metrics,
+            ask_email_after=ask_email_after,
+        )
         self._turns = CustomerTurns(
             store=store,
             actions=actions,
@@ -99,12 +112,10 @@ class Runtime:
             outbound=self._outbound,
             desk=self._desk,
             status=status,
+            handover=handover,
             policy=policy,
-            routing=routing,
             default_language=default_language,
             max_message_chars=max_message_chars,
-            metrics=metrics,
-            ask_email_after=ask_email_after,
         )
         self._locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = (
             weakref.WeakValueDictionary()

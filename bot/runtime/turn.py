@@ -1,15 +1,15 @@
 """A customer's turn: decide what the bot says to one stored message, and say it.
 
 :class:`CustomerTurns` holds what every turn needs (the store, the actions, the policy, the
-desk); :class:`Turn` is one turn's own state, typed, of which only the Rasa slots
-(:class:`bot.dialogue.turns.Slots`) go to the actions.
+desk) and decides; :class:`bot.runtime.handover.Handover` does a turn's handoff;
+:class:`bot.runtime.turn_state.Turn` is one turn's own state, typed, of which only the Rasa
+slots (:class:`bot.dialogue.turns.Slots`) go to the actions.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -18,21 +18,20 @@ from bot.dialogue.frustration import detect
 from bot.dialogue.handoff_policy import Trigger, after_answer, before_answer, frustration_rules
 from bot.dialogue.phrases import Phrases
 from bot.dialogue.small_talk import Recognised, SmallTalk, recognise
-from bot.dialogue.turns import (
-    ACTION_ANSWER,
-    ACTION_HAND_OFF,
-    ACTION_NOTICE,
-    ActionResult,
-    ActionRunner,
-    Slots,
-    TurnState,
-    Utterance,
-)
+from bot.dialogue.turns import ACTION_ANSWER, ACTION_NOTICE, ActionRunner, Slots, Utterance
 from bot.dialogue.verdict import recognise as recognise_verdict
 from bot.runtime.desk import DeskActions, has_joined
 from bot.runtime.feed import DESK, ChangeFeed
+from bot.runtime.handover import Handover, stated_with_the_ask
 from bot.runtime.outbound import Outbound
-from bot.settings.model import HandoffPolicy, Routing
+from bot.runtime.turn_state import (
+    Turn,
+    asked_did_it_help,
+    run_action,
+    slots_from,
+    told_still_queued,
+)
+from bot.settings.model import HandoffPolicy
 from handoff import attachments, payloads
 from handoff.model import (
     Button,
@@ -47,15 +46,10 @@ from handoff.model import (
     TranscriptLine,
 )
 from handoff.questions import STATED_WITH_THE_ASK, questions_of, unresolved
-from handoff.routing import pick_team
 from handoff.store.port import Store
 
 if TYPE_CHECKING:
-    from bot.desk.quote import WaitQuote
     from bot.desk.status import DeskStatus
-    from bot.service.metrics import RuntimeObserver
-
-log = logging.getLogger(__name__)
 
 # How much of the transcript a turn reads back to rebuild the dialogue's memory (fallbacks
 # in a row, the team of the last answer, the question to hand over, repeated questions).
@@ -67,41 +61,6 @@ HISTORY_WINDOW = 30
 # and a customer who writes again after some minutes of silence is told again that someone
 # has it. The inactivity requeue (agent_inactivity_minutes, 10 by default) ends the wait.
 WITH_AGENT_AGAIN_AFTER = timedelta(minutes=5)
-
-
-@dataclass(slots=True)
-class Turn:
-    """One customer message being answered.
-
-    Attributes:
-        customer: who wrote.
-        conversation: their conversation as the message was stored.
-        message: the stored message.
-        payload: the pressed button's or command's payload, if any (a typed verdict's,
-            once read: see ``verdict``).
-        history: the recent transcript, ending with ``message``.
-        language: the language the bot speaks this turn.
-        verdict: the customer's answer to "Did this help?", pressed or typed right after
-            the answer; stored as feedback on that answer.
-        slots: the dialogue's memory the actions read and set.
-        question: the question a handoff is about (None when none is unsolved).
-        handoff_detail: what triggered the handoff, for the agent.
-        assigned: the conversation as assigned to an agent at once by a handoff.
-        quote: the desk's figure for this turn, once a handoff read it.
-    """
-
-    customer: Customer
-    conversation: Conversation
-    message: Message
-    payload: str | None
-    history: Sequence[Said]
-    language: str
-    verdict: bool | None = None
-    slots: Slots = field(default_factory=Slots)
-    question: str | None = None
-    handoff_detail: str | None = None
-    assigned: Conversation | None = None
-    quote: WaitQuote | None = None
 
 
 class CustomerTurns:
@@ -117,12 +76,10 @@ class CustomerTurns:
         outbound: Outbound,
         desk: DeskActions,
         status: DeskStatus,
+        handover: Handover,
         policy: HandoffPolicy,
-        routing: Routing,
         default_language: str,
         max_message_chars: int,
-        metrics: RuntimeObserver | None = None,
-        ask_email_after: timedelta | None = None,
     ) -> None:
         self._store = store
         self._actions = actions
@@ -131,14 +88,10 @@ class CustomerTurns:
         self._outbound = outbound
         self._desk = desk
         self._status = status
+        self._handover = handover
         self._policy = policy
-        self._routing = routing
         self._default_language = default_language
         self._max_chars = max_message_chars
-        self._metrics = metrics
-        # Web customers are asked for an address (once) when closed or waiting this long;
-        # None: replies are not mailed, so nobody is asked.
-        self._ask_email_after = ask_email_after
 
     async def respond(
         self,
@@ -227,7 +180,7 @@ class CustomerTurns:
             return await self._reply(turn, [self._while_away(turn, said, turn.language)])
         utterances: list[Utterance] = []
         if not wants_person and not payloads.is_helpful(turn.payload):
-            answer = await self._run(ACTION_ANSWER, turn)
+            answer = await run_action(self._actions, ACTION_ANSWER, turn)
             if answer.slots.get("kb_outcome") == "answer":
                 utterances.extend(without_person(u) for u in answer.utterances)
         if not utterances:
@@ -259,7 +212,7 @@ class CustomerTurns:
         answered = list(instead)
         if trigger is None and not instead:
             turn.slots.requested_article = payloads.requested_article(turn.payload)
-            answer = await self._run(ACTION_ANSWER, turn)
+            answer = await run_action(self._actions, ACTION_ANSWER, turn)
             answered.extend(answer.utterances)
             turn.slots.set(answer.slots)
             trigger = self._after_answer(turn.slots)
@@ -296,9 +249,9 @@ class CustomerTurns:
             question = unresolved(questions_of([*turn.history, *said_now]))
             turn.question = question.text if question else None
             team = question.team if question else None
-            handed = await self._hand_off(turn, trigger.reason, team)
+            handed = await self._handover.hand_off(turn, trigger.reason, team)
             if stated:
-                handed = [_stated_with_the_ask(u) for u in handed]
+                handed = [stated_with_the_ask(u) for u in handed]
         # Notices are rendered once the turn knows where the conversation stands, so that
         # a notice's {eta} and the acknowledgement's wait come from the same figure.
         notices: list[Utterance] = []
@@ -453,14 +406,6 @@ class CustomerTurns:
             self._feed.publish(DESK)
         return sent
 
-    async def _run(self, action: str, turn: Turn) -> ActionResult:
-        state = TurnState(
-            sender_id=str(turn.conversation.id),
-            text=turn.message.text,
-            slots=turn.slots.as_rasa(),
-        )
-        return await self._actions.run(action, state)
-
     async def _notices(self, turn: Turn) -> list[Utterance]:
         message = turn.message
         active = await self._store.active_notices(message.created_at)
@@ -476,85 +421,9 @@ class CustomerTurns:
         turn.slots.notices = await self._status.notices(
             current, message.created_at, turn.language, quote=turn.quote
         )
-        result = await self._run(ACTION_NOTICE, turn)
+        result = await run_action(self._actions, ACTION_NOTICE, turn)
         turn.slots.notices_shown = list(result.slots.get("notices_shown", []))
         return list(result.utterances)
-
-    async def _hand_off(
-        self, turn: Turn, reason: HandoffReason, team: str | None
-    ) -> list[Utterance]:
-        conversation, message, language = turn.conversation, turn.message, turn.language
-        team = pick_team(
-            article_team=team,
-            language=turn.slots.language,
-            language_teams=self._routing.language_teams,
-            default_team=self._routing.default_team,
-        )
-        await self._store.request_handoff(
-            conversation.id,
-            reason=reason,
-            team=team,
-            summary=turn.question or message.text,
-            detail=turn.handoff_detail,
-        )
-        self._feed.publish(DESK)
-        if self._metrics is not None:
-            self._metrics.handoff_requested(reason)
-        turn.slots.team_name = self._desk.team_label(team, language)
-        log.info(
-            "handoff conversation=%s reason=%s team=%s",
-            conversation.id,
-            reason,
-            team,
-            extra={"conversation_id": str(conversation.id)},
-        )
-        turn.assigned = await self._desk.assign_waiting(conversation.id)
-        if turn.assigned is not None:
-            # Someone has it at once: no queue talk; "Maria has joined" comes when she looks.
-            ack = self._phrases.get("handoff_ack_assigned", language, team=turn.slots.team_name)
-            return [Utterance(text=ack, meta={"kind": MessageKind.HANDOFF, "assigned": True})]
-        position = await self._store.queue_position(conversation.id)
-        turn.slots.queue_position = position or 1
-        quote: WaitQuote | None = None
-        if position is not None:
-            # The team and the place were just stored and read: asking the store again
-            # would cost the turn two more waits behind other conversations' store calls
-            # when the service is busy. The quote is the turn's one figure: the
-            # acknowledgement and the notices rendered after this use it too.
-            quote = await self._status.quote_for(team, position, message.created_at)
-            turn.quote = quote
-            turn.slots.staffing = self._status.staffing(quote).value
-            turn.slots.back_when = self._status.back_when(quote, language)
-        result = await self._run(ACTION_HAND_OFF, turn)
-        status: list[Utterance] = []
-        if quote is not None:
-            status = await self._status.acknowledge(quote, language)
-            promise = self._status.words.promise(quote)
-            if promise is not None and quote.estimate is not None:
-                await self._store.record_promise(
-                    conversation.id,
-                    low_s=promise[0],
-                    high_s=promise[1],
-                    point_s=round(quote.estimate.point_s),
-                )
-        ask = [] if quote is None else await self._ask_email(conversation, quote, language)
-        return [*result.utterances, *status, *ask]
-
-    async def _ask_email(
-        self, conversation: Conversation, quote: WaitQuote, language: str
-    ) -> list[Utterance]:
-        """Ask a web customer for an e-mail address once, if the wait is long or the desk
-        closed: a reply written after they left then reaches them (bot.desk.reply_mail)."""
-        threshold = self._ask_email_after
-        if threshold is None or conversation.channel != "web":
-            return []
-        estimate = quote.estimate
-        long_wait = estimate is None or estimate.point_s >= threshold.total_seconds()
-        if quote.open_now and not long_wait:
-            return []
-        if not await self._store.ask_for_address(conversation.customer_id):
-            return []  # asked before: once is enough
-        return [self.say(MessageKind.EMAIL_ASK, language)]
 
     async def _reply(self, turn: Turn, utterances: Sequence[Utterance]) -> list[Message]:
         return await self._outbound.reply(
@@ -574,71 +443,8 @@ class CustomerTurns:
         return Utterance(text=self._phrases.get(kind, language, **values), meta={"kind": kind})
 
 
-def _stated_with_the_ask(said: Utterance) -> Utterance:
-    """``said`` marked as handing over the question stated with the ask, if it is the
-    handoff's acknowledgement."""
-    if said.meta.get("kind") != MessageKind.HANDOFF:
-        return said
-    return replace(said, meta={**said.meta, STATED_WITH_THE_ASK: True})
-
-
 def without_person(said: Utterance) -> Utterance:
     """``said`` without its "talk to a person" button: never offered to someone whom a
     person will answer (queued, or handed over in this very turn)."""
     kept = tuple(b for b in said.buttons if b.payload != payloads.HUMAN)
     return said if kept == said.buttons else replace(said, buttons=kept)
-
-
-#: What the customer is told when their conversation (re)enters the queue.
-_QUEUED_KINDS = frozenset(
-    {
-        MessageKind.HANDOFF,
-        MessageKind.RELEASED,
-        MessageKind.AGENT_INACTIVE,
-        MessageKind.TRANSFERRED_TEAM,
-    }
-)
-
-
-def told_still_queued(history: Sequence[Said]) -> bool:
-    """Whether the customer heard "you are still in the queue" since they were queued.
-
-    Then it is said short: the full sentence again would repeat what they just read.
-    """
-    for message in reversed(history):
-        kind = MessageKind.of(message.meta)
-        if kind is MessageKind.STILL_QUEUED:
-            return True
-        if kind in _QUEUED_KINDS:
-            return False
-    return False
-
-
-def asked_did_it_help(history: Sequence[Said]) -> bool:
-    """Whether the bot's last turn before the latest message (the customer's, ending
-    ``history``) answered from the knowledge: its answer asks "Did this help?"."""
-    for message in reversed(history[:-1]):
-        if message.sender is SenderKind.CUSTOMER:
-            return False
-        if message.sender is SenderKind.BOT and MessageKind.of(message.meta) is MessageKind.ANSWER:
-            return True
-    return False
-
-
-def slots_from(history: Sequence[Said]) -> Slots:
-    """Rebuild the dialogue's memory from the transcript, so nothing lives only in RAM."""
-    fallbacks = 0
-    team: str | None = None
-    shown: list[int] = []
-    for message in history:
-        kind = MessageKind.of(message.meta)
-        if message.sender is SenderKind.BOT and kind is MessageKind.FALLBACK:
-            fallbacks += 1
-        elif message.sender is SenderKind.BOT and kind is MessageKind.ANSWER:
-            fallbacks = 0
-            team = message.meta.get("team") or team
-        elif message.sender is SenderKind.BOT and kind is MessageKind.HANDOFF:
-            fallbacks = 0
-        if kind is MessageKind.NOTICE and message.meta.get("notice_id") is not None:
-            shown.append(int(message.meta["notice_id"]))
-    return Slots(fallback_count=fallbacks, article_team=team, notices_shown=shown)
