@@ -21,10 +21,13 @@ SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "it-helpdesk" / "kno
 RECORD = Path(__file__).with_name("sample_search_results.json")
 # Messages beside the cases: off-topic, a stop-word question, a repeated word.
 EXTRA = ("tell me a joke", "who are you?", "printer printer printer", "æøå")
-# Different CPUs' BLAS kernels sum the float32 embeddings in another order: the record made
-# on an Intel machine and a run on an AMD EPYC one differ by up to 1.0e-5. A change to the
-# method moves a score by far more than this, and the candidates' order is compared exactly.
-TOLERANCE = 1e-4
+# Different CPUs' BLAS kernels sum the float32 embeddings in another order, and the
+# classifier's training carries the difference on: against the record, a run on an AMD EPYC
+# machine differs by up to 1.0e-5, one on an Intel Xeon whose OpenBLAS picks its SkylakeX
+# kernels by up to 1.3e-4 (the VPN questions, where the classifier weighs most). The
+# candidates and their order are compared exactly, and the scores to about four times the
+# largest difference seen between machines.
+TOLERANCE = 5e-4
 
 Result = dict[str, Any]
 
