@@ -417,6 +417,11 @@ class Phrases:
         self._default_language = default_language if default_language in _DEFAULTS else "en"
 
     @property
+    def default_language(self) -> str:
+        """The language of a customer whose language is not known yet."""
+        return self._default_language
+
+    @property
     def languages(self) -> frozenset[str]:
         """Languages the bot can speak its own sentences in."""
         return frozenset(_DEFAULTS) | frozenset(self._overrides)

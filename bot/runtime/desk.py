@@ -222,7 +222,7 @@ class DeskActions:
         agent = await self._store.get_agent(agent_id)
         label = self.team_label(team, conversation.language)
         told = await self._system(
-            conversation, MessageKind.TRANSFERRED_TEAM, agent=agent, team=label
+            conversation, MessageKind.TRANSFERRED_TEAM, agent=agent, team=label, queued=True
         )
         await self.assign_waiting(conversation_id)
         return told
@@ -322,7 +322,9 @@ class DeskActions:
         conversation = await self._store.release(conversation_id, agent_id)
         self._feed.publish(DESK)
         agent = await self._store.get_agent(agent_id)
-        told = await self._system(conversation, MessageKind.AGENT_INACTIVE, agent=agent)
+        told = await self._system(
+            conversation, MessageKind.AGENT_INACTIVE, agent=agent, queued=True
+        )
         await self.assign_waiting(conversation_id)  # to someone else: routing skips the silent one
         return told
 
@@ -400,7 +402,7 @@ class DeskActions:
         """Put a conversation back in the queue. Raises NotOwner."""
         conversation = await self._store.release(conversation_id, agent_id)
         agent = await self._store.get_agent(agent_id)
-        told = await self._system(conversation, MessageKind.RELEASED, agent=agent)
+        told = await self._system(conversation, MessageKind.RELEASED, agent=agent, queued=True)
         await self.assign_waiting(conversation_id)  # to someone else: routing skips the releaser
         return told
 
@@ -437,9 +439,17 @@ class DeskActions:
         *,
         agent: Agent,
         team: str | None = None,
+        queued: bool = False,
     ) -> Message:
+        """Tell the customer what an agent did; ``queued``: it put them back in a queue."""
         customer = await self._store.get_customer(conversation.customer_id)
         text = self._phrases.get(kind, conversation.language, agent=agent.name, team=team)
+        if queued and self._status is not None:
+            # "Back in the queue for the next person" at night would read as "soon": said
+            # with when people are back, as the queue's other replies are.
+            language = conversation.language or self._phrases.default_language
+            away = self._status.away_reminder(conversation.team, conversation.updated_at, language)
+            text = text if away is None else f"{text} {away}"
         meta: dict[str, Any] = {"kind": kind}
         if kind is MessageKind.AGENT_JOINED and team:
             meta[JOINED_TEAM] = team

@@ -464,6 +464,41 @@ async def test_a_silent_agent_loses_the_conversation(desk: Desk, clock: Clock) -
     )
 
 
+FRIDAY_BEFORE_CLOSING = datetime(2026, 3, 6, 14, 55, tzinfo=UTC)  # 15:55 in Copenhagen
+
+
+@pytest.mark.parametrize("overrides", [OFFICE_HOURS])
+async def test_back_in_the_queue_after_closing_the_customer_hears_when_people_are_back(
+    desk: Desk, clock: Clock
+) -> None:
+    clock.now = FRIDAY_BEFORE_CLOSING
+    await _claimed(desk)
+    clock.advance(minutes=10)  # the desk closed at 16:00
+    await desk.fire()
+    last = (await desk.transcript("alice"))[-1]
+    assert (last.meta["kind"], last.text) == (
+        "agent_inactive",
+        "Maria could not reply in time; you are back in the queue for the next person. Our "
+        "team is away now and back at 08:00 on Monday.",
+    )
+
+
+@pytest.mark.parametrize("overrides", [OFFICE_HOURS])
+async def test_released_after_closing_a_danish_customer_hears_when_people_are_back(
+    desk: Desk, clock: Clock
+) -> None:
+    clock.now = FRIDAY_BEFORE_CLOSING
+    agent = await desk.store.add_agent(login="maria", name="Maria", password_hash="x")
+    (*_, ack) = await desk.say("bo", PERSON_DA)
+    await desk.runtime.claim(ack.conversation_id, agent.id)
+    clock.advance(minutes=6)
+    told = await desk.runtime.release(ack.conversation_id, agent.id)
+    assert told.text == (
+        "Maria måtte gå fra; du er tilbage i køen til den næste medarbejder. Vores team er ikke "
+        "til stede nu og er tilbage mandag kl. 8.00."
+    )
+
+
 async def test_an_agent_who_answered_keeps_the_conversation(desk: Desk, clock: Clock) -> None:
     agent_id, reply = await _claimed(desk)
     clock.advance(minutes=2)
