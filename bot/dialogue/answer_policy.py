@@ -36,8 +36,11 @@ _HUMAN_REQUEST = re.compile(
     rf"(?:talk|speak|chat|write)\s+(?:to|with)\s+{_PEOPLE_EN}"
     rf"|(?:connect|transfer|put)\s+me\s+(?:to|through\s+to|with)\s+{_PEOPLE_EN}"
     rf"|(?:i\s+want|i\s+need|can\s+i\s+get|get\s+me|give\s+me)\s+{_PEOPLE_EN}"
-    rf"|(?:tale|snakke|chatte|skrive)\s+med\s+{_PEOPLE_DA}"
+    # "tal med en medarbejder" too: the bot's own help tells Danish customers to write it.
+    rf"|(?:tale|tal|snakke|snak|chatte|chat|skrive|skriv)\s+med\s+{_PEOPLE_DA}"
     rf"|(?:jeg\s+vil\s+have|jeg\s+har\s+brug\s+for|giv\s+mig)\s+{_PEOPLE_DA}"
+    rf"|(?:få|have)\s+fat\s+i\s+{_PEOPLE_DA}"
+    rf"|(?:stil|send)\s+mig\s+videre\s+til\s+{_PEOPLE_DA}"
     r")\b"
     r"|^\s*(?:human|person|agent|operator|menneske|medarbejder)\s*[.!?]*\s*$",
     re.IGNORECASE,
@@ -59,7 +62,8 @@ _ASK_WORDS = frozenset(
         # Asking and wanting.
         "talk speak chat write connect transfer put through want need get give let like id",
         "would love rather prefer possible ok okay yes sure",
-        "tale snakke chatte skrive gerne have få lov brug venligst",
+        "tale tal snakke snak chatte chat skrive skriv gerne have få fat lov brug venligst",
+        "stil send videre",
         # Hurry and greetings.
         "now right away asap immediately urgent urgently quickly soon today instead still",
         "again morning afternoon evening good",

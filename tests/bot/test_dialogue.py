@@ -29,6 +29,10 @@ PERSON_REQUESTS = [
     "jeg vil gerne snakke med en rigtig person",
     "jeg har brug for en medarbejder",
     "medarbejder",
+    "tal med en medarbejder",
+    "Snak med et menneske",
+    "kan jeg få fat i en medarbejder?",
+    "stil mig videre til en medarbejder",
 ]
 
 NOT_PERSON_REQUESTS = [
@@ -64,6 +68,9 @@ def test_questions_are_not_person_requests(text: str) -> None:
         ("I'd like to speak with someone, it's urgent", False),
         ("hello, I need a human asap", False),
         ("kan jeg få lov at tale med en medarbejder tak", False),
+        ("tal med en medarbejder", False),
+        ("jeg vil gerne have fat i en medarbejder nu", False),
+        ("stil mig videre til en medarbejder, min skærm er gået i stykker", True),
         ("jeg vil gerne snakke med en rigtig person nu", False),
         ("I need a human, this is not working", False),
         ("this bot is useless, I want a person", False),
