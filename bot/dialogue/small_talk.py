@@ -73,8 +73,10 @@ _PATTERNS: dict[SmallTalk, dict[str, str]] = {
         "da": r"(?:hallo|hej|er der nogen|er der nogen der|er du der|test|tester)",
     },
     SmallTalk.ACKNOWLEDGE: {
-        "en": r"(?:ok|okay|k|kk|fine|alright|all right|got it|i see|sure|cool|great|nice|good)",
-        "da": r"(?:ok|okay|fint|godt|forstået|javel|nå|nå okay|super|fedt|fint nok|ja|jo)",
+        "en": r"(?:ok|okay|k|kk|fine|alright|all right|got it|i see|sure|cool|great|nice|good"
+        r"|no thanks|no thank you)",
+        "da": r"(?:ok|okay|fint|godt|forstået|javel|nå|nå okay|super|fedt|fint nok|ja|jo"
+        r"|nej tak|nej tak det er fint|det er fint)",
     },
     SmallTalk.HELP: {
         "en": r"(?:help|help me|help please|please help|i need help|what can you do"

@@ -8,7 +8,8 @@ press (``bot.runtime.turn``); anywhere else it stays what it was.
 
 The rule: only a message that is a verdict as a whole counts, in English or Danish: the
 verdict's words ("no", "it didn't work", "virkede ikke", "ja", "it worked") and at most a
-word of politeness or regret around them ("sorry", "unfortunately", "tak", "desværre").
+word of regret around them ("sorry", "unfortunately", "desværre"); "no thanks" and "nej
+tak" decline an offer and are small talk.
 A message that says more ("no, and now outlook crashes too") states a problem: it is a
 question. Thanks right after an answer ("thanks!", "perfekt, tak", "det hjalp"; small talk,
 ``bot.dialogue.small_talk``) is a "yes" too, and a thumb up or down alone is a "yes" or a
@@ -67,9 +68,11 @@ _DA_HELPED = (
 )
 _DA_YES = r"(?:ja|jep|jeps|jo|jamen|jada|ja da|jo da|korrekt|det gjorde det|ja det gjorde)"
 
+# Not "thanks": "no thanks" / "nej tak" declines an offer (the answer's "you can talk to a
+# person"); it is small talk, not "it did not help".
 _REGRET = {
-    "en": r"(?: (?:sorry|unfortunately|sadly|though|thanks|thank you))?",
-    "da": r"(?: (?:desværre|altså|tak|beklager))?",
+    "en": r"(?: (?:sorry|unfortunately|sadly|though))?",
+    "da": r"(?: (?:desværre|altså|beklager))?",
 }
 _THANKS = {
     "en": r"(?: (?:thanks|thank you|thx|cheers|great|perfect))?",

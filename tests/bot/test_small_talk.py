@@ -44,6 +44,8 @@ def said(text: str, *, sender: str = "carol", payload: str | None = None) -> Inc
         ("er du et menneske?", SmallTalk.BOT, "da"),
         ("ok", SmallTalk.ACKNOWLEDGE, None),
         ("fint", SmallTalk.ACKNOWLEDGE, "da"),
+        ("no thanks", SmallTalk.ACKNOWLEDGE, "en"),
+        ("Nej tak!", SmallTalk.ACKNOWLEDGE, "da"),
         ("\U0001f44d", SmallTalk.ACKNOWLEDGE, None),
         ("\U0001f44d\U0001f3fd", SmallTalk.ACKNOWLEDGE, None),  # a skin tone says the same
         ("help", SmallTalk.HELP, "en"),

@@ -57,6 +57,10 @@ def _shown(replies: list[Message]) -> list[tuple[str, str, list[str]]]:
         ("the printer does not work", None),
         ("ok", None),
         ("yes please, how do I reset my password", None),
+        # Declining an offer (the answer's "you can talk to a person"): small talk.
+        ("no thanks", None),
+        ("nej tak", None),
+        ("Nej tak, det er fint", None),
     ],
 )
 def test_only_a_whole_message_of_verdict_words_is_a_verdict(
@@ -172,6 +176,28 @@ async def test_a_typed_yes_after_an_answer_is_feedback_and_thanked(
     assert (feedback.helpful, feedback.message_id) == (True, answer.id)
     conversation = await store.get_conversation(answer.conversation_id)
     assert conversation.state is ConversationState.BOT
+
+
+@pytest.mark.parametrize(
+    ("question", "typed", "line"),
+    [
+        (VPN_EN, "no thanks", "Okay. Ask me anything else any time."),
+        (VPN_DA, "nej tak", "Okay. Spørg bare igen når som helst."),
+    ],
+)
+async def test_no_thanks_after_an_answer_declines_and_stays_with_the_bot(
+    runtime: Runtime, store: SqlStore, question: str, typed: str, line: str
+) -> None:
+    sender = f"decline-{typed}"
+    (answer,) = (await runtime.handle(said(question, sender=sender))).replies
+
+    (reply,) = (await runtime.handle(said(typed, sender=sender))).replies
+
+    assert (reply.meta["kind"], reply.text) == ("small_talk", line)
+    conversation = await store.get_conversation(answer.conversation_id)
+    assert conversation.state is ConversationState.BOT
+    assert await store.handoffs(conversation.id) == []
+    assert await store.feedback(conversation.id) == []
 
 
 @pytest.mark.parametrize(
