@@ -56,8 +56,13 @@ class Promise:
         return f"less than {high} min" if self.low_s <= 0 else f"{self.low_s // 60}-{high} min"
 
     def kept_by(self, waited_s: int) -> bool:
-        """Whether a wait of ``waited_s`` fell inside the range told."""
-        return self.low_s <= waited_s <= self.high_s
+        """Whether a wait of ``waited_s`` was no longer than the range told.
+
+        A customer picked up sooner than "5-20 minutes" was not let down: staff reading
+        "not kept" there would look for a failure that did not happen. How well the ranges
+        fit the waits is the wait benchmark's figure (benchmarks/wait), not the desk's.
+        """
+        return waited_s <= self.high_s
 
 
 def promise_of(handoff: Handoff) -> Promise | None:

@@ -61,7 +61,7 @@ class DeskFigures:
         satisfaction: Average rating and count over all ratings (None: no ratings).
         by_agent: The same per agent and for the bot (``agent_id`` None), best first.
         promised: Claimed handoffs of the period whose customer was told a wait range.
-        promises_kept: Of those, how many were claimed within the range told.
+        promises_kept: Of those, how many were claimed no later than the range told.
     """
 
     conversations: int

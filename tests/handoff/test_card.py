@@ -107,8 +107,10 @@ def test_helpful_verdict(payload: str | None, verdict: bool | None) -> None:
 PROMISES = [
     ("told 0-5 min, claimed after 3", replace(HANDOFF, promised_low_s=0, promised_high_s=300),
      "less than 5 min", True),
-    ("told 5-10 min, claimed after 3", replace(HANDOFF, promised_low_s=300, promised_high_s=600),
-     "5-10 min", False),
+    ("told 5-10 min, claimed after 3 (sooner)", replace(HANDOFF, promised_low_s=300,
+     promised_high_s=600), "5-10 min", True),
+    ("told 0-2 min, claimed after 3", replace(HANDOFF, promised_low_s=0, promised_high_s=120),
+     "less than 2 min", False),
     ("told 0-2 min, still waiting after 3", replace(HANDOFF, claimed_at=None, promised_low_s=0,
      promised_high_s=120), "less than 2 min", False),
     ("told 0-5 min, still waiting after 3", replace(HANDOFF, claimed_at=None, promised_low_s=0,

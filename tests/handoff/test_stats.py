@@ -76,8 +76,13 @@ def test_the_figures_count_how_often_the_promised_wait_held() -> None:
         since=START,
         until=START + timedelta(days=1),
         conversations=(),
-        handoffs=(claimed(200, 0, 300), claimed(400, 0, 300), claimed(100, None, None)),
+        handoffs=(
+            claimed(200, 0, 300),
+            claimed(400, 0, 300),
+            claimed(60, 300, 1200),  # sooner than told: the customer was not let down
+            claimed(100, None, None),
+        ),
         ratings=(),
     )
     figures = desk_figures(activity, time_zone=UTC)
-    assert (figures.promised, figures.promises_kept) == (2, 1)
+    assert (figures.promised, figures.promises_kept) == (3, 2)
