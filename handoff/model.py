@@ -73,6 +73,8 @@ class MessageKind(enum.StrEnum):
     AGENT_JOINED = "agent_joined"
     AGENT_JOINED_NO_TEAM = "agent_joined_no_team"
     TRANSFERRED_TEAM = "transferred_team"
+    # Passed to a colleague, who is announced when they open the conversation or reply.
+    TRANSFERRED_AGENT = "transferred_agent"
     HANDED_BACK = "handed_back"
     AGENT_INACTIVE = "agent_inactive"
     RELEASED = "released"

@@ -110,6 +110,10 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             ),
             "transferred_team": "{agent} passed your conversation on to {team}; "
             "the next person there will reply here.",
+            # The colleague is named when they open the conversation or reply, as any agent.
+            "transferred_agent": (
+                "{agent} passed your conversation to a colleague, who will reply here."
+            ),
             "rating_request": "How did we do? Please rate this conversation from 1 (poor) to 5 "
             "(great).",
             "rating_thanks": "Thank you for your rating!",
@@ -127,6 +131,11 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "wait_update_first": "Update: you are next in the queue. Expected wait: {eta}.",
             "agent_inactive": (
                 "{agent} could not reply in time; you are back in the queue for the next person."
+            ),
+            # The same, for an agent the customer was never told of (assigned, not joined).
+            "agent_inactive_unannounced": (
+                "The person who had your conversation could not reply in time; you are back "
+                "in the queue for the next person."
             ),
             "opens_now": "now",
             # Channels (Telegram): commands and what the bot cannot read.
@@ -304,6 +313,9 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             ),
             "transferred_team": "{agent} har sendt din samtale videre til {team}; "
             "den næste medarbejder der svarer her.",
+            "transferred_agent": (
+                "{agent} har sendt din samtale videre til en kollega, som svarer dig her."
+            ),
             "rating_request": "Hvordan klarede vi os? Giv samtalen en karakter fra 1 (dårlig) "
             "til 5 (rigtig god).",
             "rating_thanks": "Tak for din vurdering!",
@@ -320,6 +332,10 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "wait_update_first": "Nyt: du er den næste i køen. Forventet ventetid: {eta}.",
             "agent_inactive": (
                 "{agent} kunne ikke svare i tide; du er tilbage i køen til den næste medarbejder."
+            ),
+            "agent_inactive_unannounced": (
+                "Medarbejderen, der havde din samtale, kunne ikke svare i tide; du er tilbage i "
+                "køen til den næste medarbejder."
             ),
             "opens_now": "nu",
             "help": (

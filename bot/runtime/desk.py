@@ -206,10 +206,10 @@ class DeskActions:
         """
         conversation = await self._store.transfer_to_agent(conversation_id, agent_id, to_agent_id)
         self._feed.publish(DESK)
-        agent = await self._store.get_agent(to_agent_id)
-        team = self.team_name(conversation.team, conversation.language)
-        key = MessageKind.AGENT_JOINED if team else MessageKind.AGENT_JOINED_NO_TEAM
-        return await self._system(conversation, key, agent=agent, team=team)
+        # The colleague has not looked yet (they may not even be online): they are announced
+        # when they open the conversation or reply (join), as an agent assigned at once.
+        agent = await self._store.get_agent(agent_id)
+        return await self._system(conversation, MessageKind.TRANSFERRED_AGENT, agent=agent)
 
     async def transfer_to_team(self, conversation_id: UUID, agent_id: int, team: str) -> Message:
         """Put an owned conversation in another team's queue and tell the customer.
@@ -319,11 +319,17 @@ class DeskActions:
         Raises:
             NotOwner: the agent no longer owns the conversation.
         """
+        announced = has_joined(await self.since_assignment(conversation_id), agent_id)
         conversation = await self._store.release(conversation_id, agent_id)
         self._feed.publish(DESK)
         agent = await self._store.get_agent(agent_id)
+        # A name the customer never read ("Maria could not reply") would blame a stranger.
         told = await self._system(
-            conversation, MessageKind.AGENT_INACTIVE, agent=agent, queued=True
+            conversation,
+            MessageKind.AGENT_INACTIVE,
+            agent=agent,
+            queued=True,
+            phrase=None if announced else "agent_inactive_unannounced",
         )
         await self.assign_waiting(conversation_id)  # to someone else: routing skips the silent one
         return told
@@ -440,10 +446,12 @@ class DeskActions:
         agent: Agent,
         team: str | None = None,
         queued: bool = False,
+        phrase: str | None = None,
     ) -> Message:
-        """Tell the customer what an agent did; ``queued``: it put them back in a queue."""
+        """Tell the customer what an agent did; ``queued``: it put them back in a queue;
+        ``phrase``: the sentence to say, when not the kind's own."""
         customer = await self._store.get_customer(conversation.customer_id)
-        text = self._phrases.get(kind, conversation.language, agent=agent.name, team=team)
+        text = self._phrases.get(phrase or kind, conversation.language, agent=agent.name, team=team)
         if queued and self._status is not None:
             # "Back in the queue for the next person" at night would read as "soon": said
             # with when people are back, as the queue's other replies are.

@@ -304,13 +304,19 @@ async def test_released_goes_to_a_colleague_not_back(
     assert (await store.get_conversation(conversation_id)).owner_agent_id == jonas
 
 
-async def test_transfer_to_a_colleague_names_the_new_agent(
+async def test_transfer_to_a_colleague_names_them_when_they_look(
     runtime: Runtime, store: SqlStore, agents: tuple[int, int]
 ) -> None:
     maria, jonas = agents
     conversation_id = await _with(runtime, store, maria)
     told = await runtime.transfer_to_agent(conversation_id, maria, jonas)
-    assert told.text == "Jonas from IT support has joined the conversation."
+    assert (told.meta["kind"], told.text) == (
+        "transferred_agent",
+        "Maria passed your conversation to a colleague, who will reply here.",
+    )
+    joined = await runtime.join(conversation_id, jonas)
+    assert joined is not None
+    assert joined.text == "Jonas from IT support has joined the conversation."
 
 
 async def test_transfer_to_a_team_tells_the_customer_and_queues_there(

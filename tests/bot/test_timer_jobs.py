@@ -464,6 +464,21 @@ async def test_a_silent_agent_loses_the_conversation(desk: Desk, clock: Clock) -
     )
 
 
+async def test_a_silent_agent_the_customer_never_met_is_not_named(desk: Desk, clock: Clock) -> None:
+    agent = await desk.store.add_agent(login="maria", name="Maria", password_hash="x")
+    await desk.store.set_presence(agent.id, Presence.ONLINE)
+    (ack,) = await desk.queue_up("alice")  # given to Maria at once; she never looks
+    assert ack.meta.get("assigned") is True
+    clock.advance(minutes=10)
+    await desk.fire()
+    last = (await desk.transcript("alice"))[-1]
+    assert (last.meta["kind"], last.text) == (
+        "agent_inactive",
+        "The person who had your conversation could not reply in time; you are back in the "
+        "queue for the next person.",
+    )
+
+
 FRIDAY_BEFORE_CLOSING = datetime(2026, 3, 6, 14, 55, tzinfo=UTC)  # 15:55 in Copenhagen
 
 

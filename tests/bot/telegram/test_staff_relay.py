@@ -48,7 +48,12 @@ CONSOLE_ACTIONS = [
         "System: Jonas had to step away; you are back in the queue for the next person.",
         "[Waiting] Ada",
     ),
-    ("transfer", _transfer, "System: Maria has joined the conversation.", "[With Maria] Ada"),
+    (
+        "transfer",
+        _transfer,
+        "System: Jonas passed your conversation to a colleague, who will reply here.",
+        "[With Maria] Ada",
+    ),
     (
         "resolve",
         _resolve,

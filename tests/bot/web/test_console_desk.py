@@ -95,13 +95,17 @@ async def test_the_card_marks_the_question_that_led_to_the_handoff(
 
 
 async def test_transfer_to_a_colleague(
-    queued: ChatCustomer, maria: ConsoleAgent, service: Service
+    queued: ChatCustomer, maria: ConsoleAgent, jonas: ConsoleAgent, service: Service
 ) -> None:
     conversation_id = await _queued_id(maria)
     await maria.act(conversation_id, "claim")
-    jonas = await _agent_id(service, JONAS[0])
-    response = await maria.act(conversation_id, "transfer", to=f"agent:{jonas}")
+    jonas_id = await _agent_id(service, JONAS[0])
+    response = await maria.act(conversation_id, "transfer", to=f"agent:{jonas_id}")
     assert response.status_code == 303
+    texts = [m["text"] for m in await queued.messages()]
+    # Jonas is named when he looks, not before: he may not even be at his desk.
+    assert texts[-1] == "Maria passed your conversation to a colleague, who will reply here."
+    await jonas.client.get(f"/console/conversations/{conversation_id}")
     texts = [m["text"] for m in await queued.messages()]
     assert texts[-1] == "Jonas from IT support has joined the conversation."
 

@@ -30,9 +30,15 @@
   // Messages after which the conversation is over (until the customer writes again).
   const ENDING_KINDS = new Set(["resolved", "ended", "rating_thanks"]);
   // Messages that say an agent has taken the conversation, and that the agent has left it
-  // (back in the queue, passed to another team, or back with the bot).
+  // (back in the queue, passed to another team or a colleague, or back with the bot).
   const JOINED_KINDS = new Set(["agent_joined", "agent_joined_no_team"]);
-  const LEFT_KINDS = new Set(["released", "agent_inactive", "transferred_team", "handed_back"]);
+  const LEFT_KINDS = new Set([
+    "released",
+    "agent_inactive",
+    "transferred_team",
+    "transferred_agent",
+    "handed_back",
+  ]);
   // Messages after which a person, not the bot, will answer (until the conversation is
   // back with the bot or over); the other kinds that leave an agent keep the customer waiting.
   const WAITING_KINDS = new Set(["handoff"]);
