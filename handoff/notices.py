@@ -99,10 +99,18 @@ def for_conversation(notices: Iterable[Notice], *, team: str | None, channel: st
 
 def text_in(notice: Notice, language: str, *, fallback: str = "en") -> str | None:
     """The notice's text in ``language``, else in ``fallback``, else its first text."""
+    picked = pick_text(notice, language, fallback=fallback)
+    return None if picked is None else picked[1]
+
+
+def pick_text(notice: Notice, language: str, *, fallback: str = "en") -> tuple[str, str] | None:
+    """The language and text :func:`text_in` picks: placeholders are filled in the text's
+    own language, so a notice written only in English does not read "expect svar, så snart
+    en medarbejder er ledig" to a Danish customer."""
     for lang in (language, fallback):
         if notice.texts.get(lang):
-            return notice.texts[lang]
-    return next((t for t in notice.texts.values() if t), None)
+            return lang, notice.texts[lang]
+    return next(((lang, t) for lang, t in notice.texts.items() if t), None)
 
 
 def used_placeholders(text: str) -> frozenset[str]:

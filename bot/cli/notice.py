@@ -15,6 +15,7 @@ from handoff.office_hours import zone
 from handoff.store.port import Store
 
 _config = config_option
+_NAMES = {"en": "English", "da": "Danish"}
 _settings = settings_for
 _with_store = with_store
 
@@ -86,6 +87,14 @@ def notice_post(
 
     posted = _with_store(settings, work)
     click.echo(f"posted {describe(posted, now, settings.time_zone)}")
+    for language, option in (("en", "--text-en"), ("da", "--text-da")):
+        if not texts.get(language, "").strip():
+            # Not an error: one language may be all a desk writes in. But staff should know
+            # what those customers read.
+            click.echo(
+                f"note: no {_NAMES[language]} text: customers who write {_NAMES[language]} "
+                f"read another language's ({option} gives them their own)"
+            )
 
 
 @notice.command("list")

@@ -24,7 +24,7 @@ from handoff.estimate import (
     estimate_wait,
 )
 from handoff.model import Conversation, ConversationState, MessageKind, Notice, Presence
-from handoff.notices import for_conversation, render, text_in, used_placeholders
+from handoff.notices import for_conversation, pick_text, render, used_placeholders
 from handoff.office_hours import DeskHours, zone
 from handoff.routing import effective_presence, serves_team
 from handoff.store.port import Store
@@ -244,15 +244,14 @@ class DeskStatus:
             team=conversation.team,
             channel=conversation.channel,
         )
-        texts = [(n.id, text_in(n, language, fallback=self._default_language)) for n in active]
-        if quote is None and any(t and used_placeholders(t) for _, t in texts):
+        picked = [(n.id, pick_text(n, language, fallback=self._default_language)) for n in active]
+        texts = [(notice_id, *p) for notice_id, p in picked if p is not None]
+        if quote is None and any(used_placeholders(t) for _, _, t in texts):
             quote = await self.quote(conversation, now)
         rendered = []
-        for notice_id, text in texts:
-            if text is None:
-                continue
+        for notice_id, text_language, text in texts:
             if quote is not None and used_placeholders(text):
-                text = render(text, self.words.placeholders(quote, language))
+                text = render(text, self.words.placeholders(quote, text_language))
             rendered.append({"id": notice_id, "text": text})
         return rendered
 
@@ -266,10 +265,11 @@ class DeskStatus:
         quote: WaitQuote | None = None,
     ) -> str | None:
         """One notice's text for this conversation, placeholders filled; None if empty."""
-        text = text_in(notice, language, fallback=self._default_language)
-        if text is None:
+        picked = pick_text(notice, language, fallback=self._default_language)
+        if picked is None:
             return None
+        text_language, text = picked
         if not used_placeholders(text):
             return text
         quote = quote or await self.quote(conversation, now)
-        return render(text, self.words.placeholders(quote, language))
+        return render(text, self.words.placeholders(quote, text_language))

@@ -43,6 +43,17 @@ def test_a_posted_notice_is_listed_as_active_in_both_languages(config: Path) -> 
     assert "[da] Langsomt i dag" in listed.output
 
 
+def test_a_notice_in_one_language_says_what_the_others_read(config: Path) -> None:
+    posted = run(config, "post", "--text", "Slow today: {eta}", "--until", "2h")
+    assert posted.exit_code == 0, posted.output
+    assert (
+        "note: no Danish text: customers who write Danish read another language's "
+        "(--text-da gives them their own)"
+    ) in posted.output
+    both = run(config, "post", "--text", "Slow", "--text-da", "Langsomt", "--until", "2h")
+    assert "note:" not in both.output
+
+
 def test_a_notice_for_one_team_and_channel_says_so(config: Path) -> None:
     run(config, "post", "--text", "VPN outage", "--until", "90m", "--team", "it-support",
         "--channel", "web")  # fmt: skip

@@ -282,6 +282,22 @@ async def test_an_active_notice_is_shown_once_per_conversation(
     assert [r.meta["kind"] for r in second.replies] == ["handoff"]
 
 
+async def test_a_notice_written_in_one_language_is_filled_in_that_language(
+    runtime: Runtime, store: SqlStore
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    await store.post_notice(
+        texts={"en": "Two colleagues are ill today: expect {eta}."},
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+    )
+    # A Danish customer reads the English text whole, not with a Danish wait inside it.
+    (notice, _) = (await runtime.handle(said("Hvordan forbinder jeg til VPN?"))).replies
+    assert notice.text == "Two colleagues are ill today: expect a reply as soon as someone is free."
+
+
 async def test_a_notice_is_not_repeated_beyond_the_history_a_turn_reads(
     runtime: Runtime, store: SqlStore
 ) -> None:
