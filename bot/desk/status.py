@@ -9,6 +9,7 @@ desk from the store and hands the pure parts (:mod:`handoff.notices`,
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +27,7 @@ from handoff.estimate import (
 from handoff.model import Conversation, ConversationState, MessageKind, Notice, Presence
 from handoff.notices import for_conversation, pick_text, render, used_placeholders
 from handoff.office_hours import DeskHours, zone
-from handoff.routing import effective_presence, serves_team
+from handoff.routing import effective_presence, pick_team, serves_team
 from handoff.store.port import Store
 from handoff.wait_text import WaitKind, format_wait, opening_phrase
 
@@ -69,8 +70,14 @@ class DeskStatus:
         agent_inactivity: timedelta | None = timedelta(minutes=10),
         away_after: timedelta = timedelta(minutes=10),
         recent_waits: RecentWaits | None = None,
+        language_teams: Mapping[str, str] | None = None,
+        default_team: str | None = None,
     ) -> None:
         self._away_after = away_after
+        # Routing without an article: the queue a customer who has not handed off yet
+        # would most likely join, for the place and wait a notice tells them.
+        self._language_teams = dict(language_teams or {})
+        self._default_team = default_team
         self._store = store
         self.recent_waits = recent_waits or RecentWaits(store, hours)
         self.words = QuoteWords(hours=hours, time_zone=zone(time_zone))
@@ -97,16 +104,36 @@ class DeskStatus:
 
     # One figure per turn ---------------------------------------------------------------
 
-    async def quote(self, conversation: Conversation, now: datetime) -> WaitQuote:
+    async def quote(
+        self, conversation: Conversation, now: datetime, *, article_team: str | None = None
+    ) -> WaitQuote:
         """The turn's figure for a conversation: its place (or the place it would get),
-        its estimate and the desk's opening, read once."""
+        its estimate and the desk's opening, read once.
+
+        Args:
+            conversation: where the conversation is now.
+            now: the time of the turn.
+            article_team: the team of the article the bot just answered with, if any: a
+                handoff now would join its queue.
+        """
         position = None
+        team = conversation.team
         if conversation.state is ConversationState.QUEUED:
             position = await self._store.queue_position(conversation.id)
         if position is None:
-            # Not queued (yet): the place and wait they would get if they asked now.
-            position = len(await self._store.queue(team=conversation.team)) + 1
-        return await self.quote_for(conversation.team, position, now)
+            # Not queued (yet): the place and wait they would get if they asked now, in
+            # the queue routing would give them, counted as the handoff's place is (per
+            # team; the shared queue's own), so that the two figures agree.
+            if team is None:
+                team = pick_team(
+                    article_team=article_team,
+                    language=conversation.language,
+                    language_teams=self._language_teams,
+                    default_team=self._default_team,
+                )
+            waiting = await self._store.queue(team=team)
+            position = sum(1 for w in waiting if w.conversation.team == team) + 1
+        return await self.quote_for(team, position, now)
 
     async def quote_for(self, team: str | None, position: int, now: datetime) -> WaitQuote:
         """The turn's figure for the customer at ``position`` in ``team``'s queue."""
@@ -229,6 +256,7 @@ class DeskStatus:
         language: str,
         *,
         quote: WaitQuote | None = None,
+        article_team: str | None = None,
     ) -> list[dict[str, Any]]:
         """The active notices for this conversation, rendered: ``[{"id", "text"}]``.
 
@@ -238,6 +266,8 @@ class DeskStatus:
             language: the language of the reply.
             quote: the turn's figure, when the turn has one already; read once here
                 otherwise, so every notice of the turn tells the same wait.
+            article_team: the team of the article the turn answered with (see
+                :meth:`quote`).
         """
         active = for_conversation(
             await self._store.active_notices(now),
@@ -247,7 +277,7 @@ class DeskStatus:
         picked = [(n.id, pick_text(n, language, fallback=self._default_language)) for n in active]
         texts = [(notice_id, *p) for notice_id, p in picked if p is not None]
         if quote is None and any(used_placeholders(t) for _, _, t in texts):
-            quote = await self.quote(conversation, now)
+            quote = await self.quote(conversation, now, article_team=article_team)
         rendered = []
         for notice_id, text_language, text in texts:
             if quote is not None and used_placeholders(text):

@@ -419,7 +419,11 @@ class CustomerTurns:
         # Audience and placeholders depend on where the conversation is now.
         current = await self._store.get_conversation(turn.conversation.id)
         turn.slots.notices = await self._status.notices(
-            current, message.created_at, turn.language, quote=turn.quote
+            current,
+            message.created_at,
+            turn.language,
+            quote=turn.quote,
+            article_team=turn.slots.article_team,
         )
         result = await run_action(self._actions, ACTION_NOTICE, turn)
         turn.slots.notices_shown = list(result.slots.get("notices_shown", []))

@@ -155,6 +155,8 @@ def build_desk_status(settings: Settings, store: Store, phrases: Phrases) -> Des
         wait_updates_every=timedelta(minutes=settings.wait_update_minutes),
         agent_inactivity=None if inactivity is None else timedelta(minutes=inactivity),
         away_after=timedelta(minutes=settings.routing.away_after_minutes),
+        language_teams=settings.routing.language_teams,
+        default_team=settings.routing.default_team,
     )
 
 

@@ -298,6 +298,28 @@ async def test_a_notice_written_in_one_language_is_filled_in_that_language(
     assert notice.text == "Two colleagues are ill today: expect a reply as soon as someone is free."
 
 
+async def test_a_notices_place_is_the_one_a_handoff_would_get(
+    runtime: Runtime, store: SqlStore
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    # Bob waits in the accounts queue; Alice's VPN question belongs to IT support.
+    await runtime.handle(said("How do I reset my password?", sender="bob"))
+    await runtime.handle(said("can I talk to a person", sender="bob"))
+    now = datetime.now(UTC)
+    await store.post_notice(
+        texts={"en": "Busy today: you would be number {position} in the queue."},
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+    )
+    (notice, answer) = (await runtime.handle(said("How do I connect to the VPN?"))).replies
+    (ack,) = (await runtime.handle(said("can I talk to a person"))).replies
+
+    assert answer.meta["article_id"] == "vpn-connect"
+    assert notice.text == "Busy today: you would be number 1 in the queue."
+    assert ack.meta["queue_position"] == 1
+
+
 async def test_a_notice_is_not_repeated_beyond_the_history_a_turn_reads(
     runtime: Runtime, store: SqlStore
 ) -> None:

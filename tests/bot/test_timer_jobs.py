@@ -588,6 +588,8 @@ async def _notice(desk: Desk, text: str, *, start_in: float = 0, **audience: str
 
 
 async def test_a_notice_is_shown_once_with_its_placeholders(desk: Desk) -> None:
+    # Bob waits in the accounts queue, where Alice's password question would take her.
+    await desk.say("bob", "how do I reset my password")
     await desk.queue_up("bob")
     await _notice(desk, "Busy today: you would be number {position}, back {next_open}.")
     first = await desk.say("alice", "how do I reset my password")
