@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.dialogue.answer_policy import asks_for_person, says_more_than_the_ask
@@ -416,6 +416,11 @@ class CustomerTurns:
             # be shown again.
             whole = await self._store.transcript(turn.conversation.id)
             turn.slots.notices_shown = slots_from(whole).notices_shown
+        if message.seq == 1:
+            # A new conversation of a returning customer (after "/end" or a resolved one):
+            # a notice they read in an earlier conversation is not shown again.
+            earlier = await self._notices_read_before(turn, min(n.starts_at for n in active))
+            turn.slots.notices_shown = sorted({*turn.slots.notices_shown, *earlier})
         # Audience and placeholders depend on where the conversation is now.
         current = await self._store.get_conversation(turn.conversation.id)
         turn.slots.notices = await self._status.notices(
@@ -428,6 +433,15 @@ class CustomerTurns:
         result = await run_action(self._actions, ACTION_NOTICE, turn)
         turn.slots.notices_shown = list(result.slots.get("notices_shown", []))
         return list(result.utterances)
+
+    async def _notices_read_before(self, turn: Turn, since: datetime) -> set[int]:
+        """The notices the customer was shown in their other conversations since ``since``."""
+        shown: set[int] = set()
+        for other in await self._store.customer_conversations(turn.customer.id, limit=5):
+            if other.id == turn.conversation.id or other.updated_at < since:
+                continue
+            shown.update(slots_from(await self._store.transcript(other.id)).notices_shown)
+        return shown
 
     async def _reply(self, turn: Turn, utterances: Sequence[Utterance]) -> list[Message]:
         return await self._outbound.reply(

@@ -282,6 +282,28 @@ async def test_an_active_notice_is_shown_once_per_conversation(
     assert [r.meta["kind"] for r in second.replies] == ["handoff"]
 
 
+async def test_a_notice_is_not_shown_again_in_the_customers_next_conversation(
+    runtime: Runtime, store: SqlStore
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    await store.post_notice(
+        texts={"en": "Illness today: expect longer waits."},
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+    )
+    first = await runtime.handle(said("How do I connect to the VPN?"))
+    await runtime.handle(said("/end", payload="/end"))
+    again = await runtime.handle(said("How do I reset my password?"))
+    other = await runtime.handle(said("How do I reset my password?", sender="bob"))
+
+    assert again.conversation.id != first.conversation.id
+    assert [r.meta["kind"] for r in first.replies] == ["notice", "answer"]
+    assert [r.meta["kind"] for r in again.replies] == ["answer"]
+    assert [r.meta["kind"] for r in other.replies] == ["notice", "answer"]
+
+
 async def test_a_notice_written_in_one_language_is_filled_in_that_language(
     runtime: Runtime, store: SqlStore
 ) -> None:
