@@ -15,7 +15,9 @@ production, and recover the same way.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +45,29 @@ class Outage(Protocol):
         """The database answers again, with everything it held before the cut."""
 
 
+class StoreBusy(RuntimeError):
+    """The service is inside an operation: a cut now would fall in the middle of it."""
+
+
+async def cut_when_idle(outage: Outage, *, within_s: float = 5.0) -> None:
+    """Cut as soon as the service is between operations.
+
+    A service that just answered may still be reading: its event streams read the replies
+    a turn stored. The test's own loop must go on meanwhile (the service may run on it),
+    so the wait yields to it.
+    """
+    deadline = time.monotonic() + within_s
+    while True:
+        try:
+            outage.cut()
+        except StoreBusy:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.01)
+        else:
+            return
+
+
 class SqliteOutage:
     """A SQLite file whose content is made unreadable under its open connections."""
 
@@ -58,7 +83,7 @@ class SqliteOutage:
         finally:
             checkpoint.close()
         if busy:
-            raise RuntimeError("a transaction of the store is open: cut between operations")
+            raise StoreBusy("a transaction of the store is open: cut between operations")
         self._saved = self._path.read_bytes()
         self._path.write_bytes(b"\xff" * len(self._saved))
         self._forget_index()

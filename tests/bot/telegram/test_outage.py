@@ -32,7 +32,7 @@ from tests.bot.telegram.staff_topics import (
     staff_update,
     topic_texts,
 )
-from tests.outage import Outage
+from tests.outage import Outage, cut_when_idle
 
 UNAVAILABLE = "the database is unavailable"
 
@@ -101,7 +101,7 @@ async def test_a_polled_update_is_kept_by_telegram_until_the_database_is_back(
     heard: _Heard,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    outage.cut()
+    await cut_when_idle(outage)
     try:
         update_id = fake.push_text(CHAT, "How do I connect to the VPN?")
         await heard.wait()
@@ -126,7 +126,7 @@ async def test_a_staff_command_is_kept_by_telegram_until_the_database_is_back(
 ) -> None:
     topic = await handed_off(fake, staff_channel)
     conversation_id = await conversation_of(store, topic)
-    outage.cut()
+    await cut_when_idle(outage)
     try:
         update_id = fake.push(staff_update(topic, MARIA_TG, "/take"))
         await heard.wait()
@@ -154,7 +154,7 @@ async def test_a_webhook_post_is_refused_with_503_and_handled_when_posted_again(
     headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
     transport = httpx.ASGITransport(app=create_app(webhook_service))
     async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as client:
-        outage.cut()
+        await cut_when_idle(outage)
         try:
             refused = await client.post("/telegram/webhook", json=update, headers=headers)
         finally:

@@ -18,7 +18,7 @@ from playwright.async_api import Browser, Request, Response, expect
 from bot.channels.web.unavailable import RETRY_AFTER_S
 from bot.settings.model import Settings
 from tests.bot.web.conftest import VPN_ANSWER, VPN_QUESTION, ChatCustomer
-from tests.outage import Outage
+from tests.outage import Outage, cut_when_idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.long]
 
@@ -55,7 +55,8 @@ async def test_a_phone_in_danish_is_told_it_is_our_problem_and_the_message_goes_
 
     page.on("response", on_response)
     page.on("request", on_request)
-    outage.cut()
+    # The page's event stream may still be reading "hej"'s reply.
+    await cut_when_idle(outage)
     try:
         await box.fill(VPN_QUESTION)
         await box.press("Enter")

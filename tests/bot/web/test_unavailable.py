@@ -22,7 +22,7 @@ from bot.channels.web.unavailable import DETAIL, RETRY_AFTER_S
 from bot.service.composition import Service
 from bot.settings.model import Settings
 from tests.bot.web.conftest import ChatCustomer, ConsoleAgent
-from tests.outage import Outage
+from tests.outage import Outage, cut_when_idle
 
 pytestmark = pytest.mark.long
 
@@ -44,7 +44,7 @@ async def test_the_console_says_the_database_is_unavailable(
     queued: ChatCustomer, maria: ConsoleAgent, outage: Outage
 ) -> None:
     conversation_id = await _claimed(queued, maria)
-    outage.cut()
+    await cut_when_idle(outage)
     try:
         released = await maria.act(conversation_id, "release")
         page = await maria.client.get(f"/console/conversations/{conversation_id}")
@@ -64,7 +64,7 @@ async def test_the_chat_api_answers_503_with_a_retry_hint(
     customer: ChatCustomer, outage: Outage
 ) -> None:
     body = {"client_id": str(uuid.uuid4()), "text": "is anyone there?"}
-    outage.cut()
+    await cut_when_idle(outage)
     try:
         refused = await customer.client.post(
             "/api/chat/messages", json=body, headers=customer.headers
@@ -82,7 +82,7 @@ async def test_the_chat_api_answers_503_with_a_retry_hint(
 
 
 async def test_a_new_chat_during_an_outage_is_503(http: httpx.AsyncClient, outage: Outage) -> None:
-    outage.cut()
+    await cut_when_idle(outage)
     try:
         refused = await http.post("/api/chat/session")
     finally:
@@ -120,7 +120,7 @@ async def _stream_meets_the_outage(outage: Outage, service: Service) -> None:
     retrying = _Retrying()
     logger = logging.getLogger("bot.channels.web.unavailable")
     logger.addHandler(retrying)
-    outage.cut()
+    await cut_when_idle(outage)
     try:
         service.feed.wake_all()
         async with asyncio.timeout(10):
