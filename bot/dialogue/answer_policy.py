@@ -31,16 +31,23 @@ _PEOPLE_DA = (
     r"(?:et |en |nogen |rigtig |rigtigt |levende )*"
     r"(?:menneske|mennesker|medarbejder|medarbejdere|person|nogen|supporter|tekniker|kollega)"
 )
+_STAFF_DA = (
+    r"(?:et |en |rigtig |rigtigt |levende )*"
+    r"(?:menneske|mennesker|medarbejder|medarbejdere|person|supporter|tekniker)"
+)
 _HUMAN_REQUEST = re.compile(
     r"\b(?:"
     rf"(?:talk|speak|chat|write)\s+(?:to|with)\s+{_PEOPLE_EN}"
     rf"|(?:connect|transfer|put)\s+me\s+(?:to|through\s+to|with)\s+{_PEOPLE_EN}"
     rf"|(?:i\s+want|i\s+need|can\s+i\s+get|get\s+me|give\s+me)\s+{_PEOPLE_EN}"
-    # "tal med en medarbejder" too: the bot's own help tells Danish customers to write it.
-    rf"|(?:tale|tal|snakke|snak|chatte|chat|skrive|skriv)\s+med\s+{_PEOPLE_DA}"
+    rf"|(?:tale|snakke|chatte|skrive)\s+med\s+{_PEOPLE_DA}"
     rf"|(?:jeg\s+vil\s+have|jeg\s+har\s+brug\s+for|giv\s+mig)\s+{_PEOPLE_DA}"
-    rf"|(?:få|have)\s+fat\s+i\s+{_PEOPLE_DA}"
-    rf"|(?:stil|send)\s+mig\s+videre\s+til\s+{_PEOPLE_DA}"
+    # "tal med en medarbejder" too: the bot's own help tells Danish customers to write it.
+    # These shorter forms name staff only: "få fat i nogen på mailen" and "chat med en
+    # kollega i Teams" are questions.
+    rf"|(?:tal|snak|chat|skriv)\s+med\s+{_STAFF_DA}"
+    rf"|(?:få|have)\s+fat\s+i\s+{_STAFF_DA}"
+    rf"|(?:stil|send)\s+mig\s+videre\s+til\s+{_STAFF_DA}"
     r")\b"
     r"|^\s*(?:human|person|agent|operator|menneske|medarbejder)\s*[.!?]*\s*$",
     re.IGNORECASE,

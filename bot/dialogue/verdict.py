@@ -8,8 +8,8 @@ press (``bot.runtime.turn``); anywhere else it stays what it was.
 
 The rule: only a message that is a verdict as a whole counts, in English or Danish: the
 verdict's words ("no", "it didn't work", "virkede ikke", "ja", "it worked") and at most a
-word of regret around them ("sorry", "unfortunately", "desværre"); "no thanks" and "nej
-tak" decline an offer and are small talk.
+word of politeness or regret around them ("sorry", "unfortunately", "tak", "desværre"); a
+bare "no thanks" or "nej tak" declines an offer and is small talk.
 A message that says more ("no, and now outlook crashes too") states a problem: it is a
 question. Thanks right after an answer ("thanks!", "perfekt, tak", "det hjalp"; small talk,
 ``bot.dialogue.small_talk``) is a "yes" too, and a thumb up or down alone is a "yes" or a
@@ -68,12 +68,15 @@ _DA_HELPED = (
 )
 _DA_YES = r"(?:ja|jep|jeps|jo|jamen|jada|ja da|jo da|korrekt|det gjorde det|ja det gjorde)"
 
-# Not "thanks": "no thanks" / "nej tak" declines an offer (the answer's "you can talk to a
-# person"); it is small talk, not "it did not help".
 _REGRET = {
-    "en": r"(?: (?:sorry|unfortunately|sadly|though))?",
-    "da": r"(?: (?:desværre|altså|beklager))?",
+    "en": r"(?: (?:sorry|unfortunately|sadly|though|thanks|thank you))?",
+    "da": r"(?: (?:desværre|altså|tak|beklager))?",
 }
+# A bare "no thanks" / "nej tak" declines an offer (the answer's "you can talk to a
+# person"): small talk, not "it did not help" ("it did not help, thanks" still is).
+_DECLINE = re.compile(
+    r"(?:no|nope|nej)(?: (?:thanks|thank you|thx|tak|mange tak))(?: (?:det er fint|im good))?"
+)
 _THANKS = {
     "en": r"(?: (?:thanks|thank you|thx|cheers|great|perfect))?",
     "da": r"(?: (?:tak|mange tak|tusind tak|perfekt|super|fedt))?",
@@ -115,6 +118,8 @@ def recognise(text: str) -> Verdict | None:
     if chat is not None and chat.kind is small_talk.SmallTalk.THANKS:
         return Verdict(True, chat.language)
     words = normalize(stripped)
+    if _DECLINE.fullmatch(words):
+        return None
     for helped, patterns in _PATTERNS.items():
         languages = [lang for lang, p in patterns.items() if p.fullmatch(words)]
         if languages:

@@ -42,6 +42,8 @@ NOT_PERSON_REQUESTS = [
     "human resources portal is down",
     "hvordan nulstiller jeg min adgangskode",
     "",
+    "Jeg kan ikke få fat i nogen på mailen",
+    "Hvordan kan jeg chat med en kollega i Teams?",
 ]
 
 

@@ -32,6 +32,8 @@ def _shown(replies: list[Message]) -> list[tuple[str, str, list[str]]]:
         ("no it didn't", Verdict(False, "en")),
         ("No, it did not help", Verdict(False, "en")),
         ("still not working, sorry", Verdict(False, "en")),
+        ("it did not help, thanks", Verdict(False, "en")),
+        ("Det hjalp ikke, tak", Verdict(False, "da")),
         ("nej det hjalp ikke", Verdict(False, "da")),
         ("Nej.", Verdict(False, "da")),
         ("virkede ikke", Verdict(False, "da")),
