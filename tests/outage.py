@@ -56,10 +56,13 @@ async def cut_when_idle(outage: Outage, *, within_s: float = 5.0) -> None:
     a turn stored. The test's own loop must go on meanwhile (the service may run on it),
     so the wait yields to it.
     """
+    if not isinstance(outage, SqliteOutage):
+        outage.cut()  # PostgreSQL's cut ends the service's connections whatever they do
+        return
     deadline = time.monotonic() + within_s
     while True:
         try:
-            outage.cut()
+            outage.cut(wait_s=0)  # busy at once: a wait here would hold the test's loop
         except StoreBusy:
             if time.monotonic() > deadline:
                 raise
@@ -76,8 +79,8 @@ class SqliteOutage:
         self._path = path
         self._saved: bytes | None = None
 
-    def cut(self) -> None:
-        checkpoint = sqlite3.connect(self._path, isolation_level=None, timeout=30)
+    def cut(self, *, wait_s: float = 30) -> None:
+        checkpoint = sqlite3.connect(self._path, isolation_level=None, timeout=wait_s)
         try:
             busy, _, _ = checkpoint.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
         finally:

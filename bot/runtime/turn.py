@@ -45,6 +45,7 @@ from handoff.model import (
     SenderKind,
     TranscriptLine,
 )
+from handoff.notices import for_conversation
 from handoff.questions import STATED_WITH_THE_ASK, questions_of, unresolved
 from handoff.store.port import Store
 
@@ -416,10 +417,12 @@ class CustomerTurns:
             # be shown again.
             whole = await self._store.transcript(turn.conversation.id)
             turn.slots.notices_shown = slots_from(whole).notices_shown
-        if message.seq == 1:
+        conversation = turn.conversation
+        mine = for_conversation(active, team=conversation.team, channel=conversation.channel)
+        if message.seq == 1 and mine:
             # A new conversation of a returning customer (after "/end" or a resolved one):
             # a notice they read in an earlier conversation is not shown again.
-            earlier = await self._notices_read_before(turn, min(n.starts_at for n in active))
+            earlier = await self._notices_read_before(turn, min(n.starts_at for n in mine))
             turn.slots.notices_shown = sorted({*turn.slots.notices_shown, *earlier})
         # Audience and placeholders depend on where the conversation is now.
         current = await self._store.get_conversation(turn.conversation.id)
