@@ -82,5 +82,7 @@ def build_router(
         agents.build_router(console),
         dashboard.build_router(console),
     ):
-        router.include_router(part)
+        # The parts' routes as they are: include_router would analyse each endpoint's
+        # signature again (FastAPI does it per inclusion), and the app includes this router.
+        router.routes.extend(part.routes)
     return router
