@@ -196,6 +196,30 @@ def carries_a_file(path: str) -> bool:
     return path.startswith("/console/conversations/") and path.endswith("/reply")
 
 
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept for every environment of the process.
+
+    Each app builds its environment (its clock filter is the deployment's); the code a
+    template compiles to does not depend on filters or globals, so an app built after the
+    first one (a test's, or a second deployment's) loads it instead of compiling again.
+    Jinja keys it by template and checks it against the source's checksum.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def build_templates(time_zone: str = "UTC") -> Jinja2Templates:
     """The Jinja2 templates of the chat page and the console, autoescaping everything.
 
@@ -206,6 +230,7 @@ def build_templates(time_zone: str = "UTC") -> Jinja2Templates:
         loader=jinja2.FileSystemLoader(WEB_DIR / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        bytecode_cache=_COMPILED,
     )
     env.filters["clock"] = partial(format_clock, time_zone=zone(time_zone))
     env.globals["time_zone"] = time_zone  # console.js shows live times on the same clock
