@@ -40,6 +40,12 @@ class Recognised:
 
 # Whole messages, after normalisation (lower case, punctuation gone). Each kind lists its
 # English and Danish wordings; a few are shared ("ok", "hallo", "test").
+# Declining an offer ("no thanks"): an acknowledgement, and never "it did not help"
+# (bot.dialogue.verdict asks :func:`declines`).
+_DECLINE = {
+    "en": r"(?:no|nope)(?: (?:thanks|thank you|thx))(?: im good)?",
+    "da": r"nej(?: (?:tak|mange tak))(?: det er fint)?",
+}
 _PATTERNS: dict[SmallTalk, dict[str, str]] = {
     SmallTalk.GREETING: {
         "en": r"(?:hi|hello|hey|hiya|howdy|yo|good (?:morning|afternoon|evening|night))"
@@ -74,9 +80,9 @@ _PATTERNS: dict[SmallTalk, dict[str, str]] = {
     },
     SmallTalk.ACKNOWLEDGE: {
         "en": r"(?:ok|okay|k|kk|fine|alright|all right|got it|i see|sure|cool|great|nice|good"
-        r"|no thanks|no thank you)",
+        rf"|{_DECLINE['en']})",
         "da": r"(?:ok|okay|fint|godt|forstået|javel|nå|nå okay|super|fedt|fint nok|ja|jo"
-        r"|nej tak|nej tak det er fint|det er fint)",
+        rf"|{_DECLINE['da']}|det er fint)",
     },
     SmallTalk.HELP: {
         "en": r"(?:help|help me|help please|please help|i need help|what can you do"
@@ -114,6 +120,14 @@ _MAX_CHARS = 60
 # What decorates an emoji without changing what it says: the emoji presentation
 # selector, the joiner and the five skin tones ("👍🏽" is a thumbs-up).
 _DECORATION = frozenset("\ufe0f\u200d\U0001f3fb\U0001f3fc\U0001f3fd\U0001f3fe\U0001f3ff")
+
+
+_DECLINES = re.compile("|".join(_DECLINE.values()))
+
+
+def declines(words: str) -> bool:
+    """Whether normalised ``words`` decline an offer ("no thanks", "nej tak")."""
+    return _DECLINES.fullmatch(words) is not None
 
 
 def emoji_symbols(text: str) -> list[str]:

@@ -72,11 +72,6 @@ _REGRET = {
     "en": r"(?: (?:sorry|unfortunately|sadly|though|thanks|thank you))?",
     "da": r"(?: (?:desværre|altså|tak|beklager))?",
 }
-# A bare "no thanks" / "nej tak" declines an offer (the answer's "you can talk to a
-# person"): small talk, not "it did not help" ("it did not help, thanks" still is).
-_DECLINE = re.compile(
-    r"(?:no|nope|nej)(?: (?:thanks|thank you|thx|tak|mange tak))(?: (?:det er fint|im good))?"
-)
 _THANKS = {
     "en": r"(?: (?:thanks|thank you|thx|cheers|great|perfect))?",
     "da": r"(?: (?:tak|mange tak|tusind tak|perfekt|super|fedt))?",
@@ -118,7 +113,9 @@ def recognise(text: str) -> Verdict | None:
     if chat is not None and chat.kind is small_talk.SmallTalk.THANKS:
         return Verdict(True, chat.language)
     words = normalize(stripped)
-    if _DECLINE.fullmatch(words):
+    if small_talk.declines(words):
+        # "no thanks" declines the answer's offer of a person: small talk, not "it did not
+        # help" ("it did not help, thanks" still is).
         return None
     for helped, patterns in _PATTERNS.items():
         languages = [lang for lang, p in patterns.items() if p.fullmatch(words)]
