@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -265,16 +266,19 @@ async def test_a_clarification_button_answers_the_chosen_article(runtime: Runtim
     assert handled.replies[0].meta["lang"] == "da"
 
 
+async def _notice_for_an_hour(store: SqlStore, texts: dict[str, str]) -> None:
+    """Post a notice that started an hour ago and ends in an hour."""
+    now = datetime.now(UTC)
+    await store.post_notice(
+        texts=texts, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1)
+    )
+
+
 async def test_an_active_notice_is_shown_once_per_conversation(
     runtime: Runtime, store: SqlStore
 ) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    now = datetime.now(UTC)
-    await store.post_notice(
-        texts={"en": "Illness today: expect 10-20 minutes.", "da": "Sygdom i dag."},
-        starts_at=now - timedelta(hours=1),
-        ends_at=now + timedelta(hours=1),
+    await _notice_for_an_hour(
+        store, {"en": "Illness today: expect 10-20 minutes.", "da": "Sygdom i dag."}
     )
     first = await runtime.handle(said("How do I connect to the VPN?"))
     second = await runtime.handle(said("can I talk to a person"))
@@ -285,14 +289,7 @@ async def test_an_active_notice_is_shown_once_per_conversation(
 async def test_a_notice_is_not_shown_again_in_the_customers_next_conversation(
     runtime: Runtime, store: SqlStore
 ) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    now = datetime.now(UTC)
-    await store.post_notice(
-        texts={"en": "Illness today: expect longer waits."},
-        starts_at=now - timedelta(hours=1),
-        ends_at=now + timedelta(hours=1),
-    )
+    await _notice_for_an_hour(store, {"en": "Illness today: expect longer waits."})
     first = await runtime.handle(said("How do I connect to the VPN?"))
     await runtime.handle(said("/end", payload="/end"))
     again = await runtime.handle(said("How do I reset my password?"))
@@ -307,14 +304,7 @@ async def test_a_notice_is_not_shown_again_in_the_customers_next_conversation(
 async def test_a_notice_written_in_one_language_is_filled_in_that_language(
     runtime: Runtime, store: SqlStore
 ) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    now = datetime.now(UTC)
-    await store.post_notice(
-        texts={"en": "Two colleagues are ill today: expect {eta}."},
-        starts_at=now - timedelta(hours=1),
-        ends_at=now + timedelta(hours=1),
-    )
+    await _notice_for_an_hour(store, {"en": "Two colleagues are ill today: expect {eta}."})
     # A Danish customer reads the English text whole, not with a Danish wait inside it.
     (notice, _) = (await runtime.handle(said("Hvordan forbinder jeg til VPN?"))).replies
     assert notice.text == "Two colleagues are ill today: expect a reply as soon as someone is free."
@@ -323,16 +313,11 @@ async def test_a_notice_written_in_one_language_is_filled_in_that_language(
 async def test_a_notices_place_is_the_one_a_handoff_would_get(
     runtime: Runtime, store: SqlStore
 ) -> None:
-    from datetime import UTC, datetime, timedelta
-
     # Bob waits in the accounts queue; Alice's VPN question belongs to IT support.
     await runtime.handle(said("How do I reset my password?", sender="bob"))
     await runtime.handle(said("can I talk to a person", sender="bob"))
-    now = datetime.now(UTC)
-    await store.post_notice(
-        texts={"en": "Busy today: you would be number {position} in the queue."},
-        starts_at=now - timedelta(hours=1),
-        ends_at=now + timedelta(hours=1),
+    await _notice_for_an_hour(
+        store, {"en": "Busy today: you would be number {position} in the queue."}
     )
     (notice, answer) = (await runtime.handle(said("How do I connect to the VPN?"))).replies
     (ack,) = (await runtime.handle(said("can I talk to a person"))).replies
@@ -345,14 +330,7 @@ async def test_a_notices_place_is_the_one_a_handoff_would_get(
 async def test_a_notice_is_not_repeated_beyond_the_history_a_turn_reads(
     runtime: Runtime, store: SqlStore
 ) -> None:
-    from datetime import UTC, datetime, timedelta
-
-    now = datetime.now(UTC)
-    await store.post_notice(
-        texts={"en": "Illness today: expect 10-20 minutes."},
-        starts_at=now - timedelta(hours=1),
-        ends_at=now + timedelta(hours=1),
-    )
+    await _notice_for_an_hour(store, {"en": "Illness today: expect 10-20 minutes."})
     first = await runtime.handle(said("How do I connect to the VPN?"))
     # A long conversation: the notice is now further back than a turn reads.
     filler = [
