@@ -109,7 +109,8 @@ def agents_add(
     """Add an agent; the password is asked for twice."""
     name = _display_name(name, login=login)
     working_hours = _hours(hours)
-    password_hash = hash_password(_new_password())
+    settings = settings_for(config)
+    password_hash = hash_password(_new_password(), settings.password_hashing)
 
     async def work(store: Store) -> Agent:
         agent = await store.add_agent(
@@ -125,7 +126,7 @@ def agents_add(
             agent = await store.update_agent(agent.id, working_hours=working_hours)
         return agent
 
-    agent = _with_store(config, work)
+    agent = with_store(settings, work)
     click.echo(f"added {agent.login} ({agent.name})")
 
 
@@ -203,14 +204,15 @@ def agents_set(
 @click.argument("login")
 def agents_passwd(config: Path | None, login: str) -> None:
     """Set an agent's password (asked for twice)."""
-    password_hash = hash_password(_new_password())
+    settings = settings_for(config)
+    password_hash = hash_password(_new_password(), settings.password_hashing)
 
     async def work(store: Store) -> None:
         agent = await _agent(store, login)
         await store.set_password_hash(agent.id, password_hash)
         await store.audit(actor="cli", action="password_set", target=f"agent:{agent.id}")
 
-    _with_store(config, work)
+    with_store(settings, work)
     click.echo(f"password changed for {login}")
 
 

@@ -235,7 +235,7 @@ async def seed_demo_agents(settings: Settings, store: Store) -> None:
         await store.add_agent(
             login=demo.login,
             name=demo.name,
-            password_hash=hash_password(demo.password),
+            password_hash=hash_password(demo.password, settings.password_hashing),
             teams=demo.teams,
             languages=demo.languages,
             is_admin=demo.is_admin,

@@ -365,6 +365,15 @@ async def check_go_live(settings: Settings) -> list[Finding]:
         )
     elif len(settings.secret_key) < 32:
         findings.append(_warning("go-live", "secret_key is short: use 32+ random characters"))
+    if settings.password_hashing == "cheapest":
+        findings.append(
+            _warning(
+                "go-live",
+                'password_hashing = "cheapest" is for test suites: agents\' passwords are '
+                "hashed with next to no protection (remove it; each agent's hash is renewed "
+                "at their next login)",
+            )
+        )
     if settings.demo_agents:
         logins = ", ".join(demo.login for demo in settings.demo_agents)
         findings.append(

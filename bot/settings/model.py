@@ -31,6 +31,7 @@ from bot.errors import ConfigError
 from bot.settings.locate import locate
 from handoff.display_names import DisplayNameRefused, check_display_name
 from handoff.office_hours import DeskHours, build_office_hours, zone
+from handoff.passwords import DEFAULT_HASHING, PasswordHashing
 from handoff.reply_mail import InvalidAddress, check_address
 from handoff.store.engine import shown_url, url_password
 
@@ -207,6 +208,9 @@ class Settings(BaseModel):
     telegram_flood_window_s: float = Field(default=10.0, gt=0)
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_s: float = Field(default=900.0, gt=0)
+    # How agents' passwords are hashed (handoff.passwords): "cheapest" is for test suites
+    # only, where a login would otherwise cost a tenth of a second of Argon2.
+    password_hashing: PasswordHashing = DEFAULT_HASHING
     # Web chat limits per client address (docs/deployment.md, "Security"): new
     # conversations per window, and live streams open at once (also per conversation).
     web_sessions_per_address: int = Field(default=30, ge=1)

@@ -162,8 +162,9 @@ def runtime(
 
 @pytest.fixture(scope="session")
 def agent_password_hashes() -> tuple[str, str]:
-    """Argon2 hashes of Maria's and Jonas's passwords, made once per worker: each takes
-    about 0.2 s of CPU, and a stored hash does not depend on the test that stores it."""
+    """Argon2 hashes of Maria's and Jonas's passwords, made once per worker with the
+    deployment's profile: each takes about 0.2 s of CPU, and a stored hash does not depend
+    on the test that stores it."""
     return hash_password("pw1"), hash_password("pw2")
 
 

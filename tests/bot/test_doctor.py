@@ -133,6 +133,13 @@ BROKEN = [
     ),
     ("short secret", 'secret_key = "abc"', "", "warning", "secret_key is short"),
     (
+        "test suites' password hashing",
+        'password_hashing = "cheapest"',
+        "",
+        "warning",
+        'password_hashing = "cheapest" is for test suites',
+    ),
+    (
         "an unreachable database",
         'database_url = "postgresql+psycopg://helpline@127.0.0.1:9/helpline"',
         "",

@@ -3,8 +3,9 @@
 The service runs on a real SQLite file and a small knowledge folder in English and Danish.
 Its file starts as a copy of the desk that a first start with the same demo agents left
 behind once per worker (migrated, and the demo agents created by the service's own seeding):
-each test's service starts as a restarted one does, instead of hashing two passwords with
-Argon2 (about 0.4 s of CPU) on every start.
+each test's service starts as a restarted one does. Passwords are hashed with argon2-cffi's
+profile for tests (``password_hashing = "cheapest"``): with the deployment's profile each
+login would cost a tenth of a second of Argon2, about a sixth of the web tests' time.
 Clients reach its app in-process (``httpx.ASGITransport``): the same requests and
 responses, without a server to start and stop for each test. Tests where the socket is the
 point (event streams, per-address limits) are marked ``real_socket``, and tests that use
@@ -34,7 +35,7 @@ from sqlalchemy.engine import make_url
 from bot.channels.web import create_app
 from bot.service.composition import Service, build_service, seed_demo_agents
 from bot.settings.model import DemoAgent, Settings, load_settings
-from handoff.passwords import hash_password
+from handoff.passwords import PasswordHashing, hash_password
 from handoff.store.sql import SqlStore
 
 ARTICLES = {
@@ -121,6 +122,9 @@ def web_settings(tmp_path: Path, web_knowledge_dir: Path) -> Settings:
             for login, password, name in (MARIA, JONAS)
         ),
         secret_key="test",
+        # argon2-cffi's profile for tests: a login's hash check costs microseconds, not a
+        # tenth of a second (the deployment's default is tested in tests/handoff).
+        password_hashing="cheapest",
     )
 
 
@@ -139,20 +143,21 @@ def seeded_desk(
     """Copies to a deployment's SQLite path that holds no database yet a file at head in
     which the service's own seeding created its demo agents (one file per set of demo
     agents, made on first use); leaves any other URL alone."""
-    made: dict[tuple[DemoAgent, ...], Path] = {}
+    made: dict[tuple[tuple[DemoAgent, ...], PasswordHashing], Path] = {}
 
     def place(settings: Settings) -> None:
         url = make_url(settings.database_url)
         if url.get_backend_name() != "sqlite" or not url.database or Path(url.database).exists():
             return
-        if settings.demo_agents not in made:
+        key = (settings.demo_agents, settings.password_hashing)
+        if key not in made:
             path = tmp_path_factory.mktemp("desk") / "helpline.db"
             shutil.copyfile(sqlite_at_head, path)
             # A thread of its own: the test's event loop is running.
             with ThreadPoolExecutor(max_workers=1) as thread:
                 thread.submit(asyncio.run, _seed(f"sqlite+aiosqlite:///{path}", settings)).result()
-            made[settings.demo_agents] = path
-        shutil.copyfile(made[settings.demo_agents], url.database)
+            made[key] = path
+        shutil.copyfile(made[key], url.database)
 
     return place
 
@@ -446,7 +451,10 @@ SOFIE = ("sofie", "sofie-secret")
 async def sofie(service: Service, connect: Connect) -> AsyncIterator[ConsoleAgent]:
     """Sofie, an admin, logged in to the console."""
     await service.store.add_agent(
-        login=SOFIE[0], name="Sofie", password_hash=hash_password(SOFIE[1]), is_admin=True
+        login=SOFIE[0],
+        name="Sofie",
+        password_hash=hash_password(SOFIE[1], service.settings.password_hashing),
+        is_admin=True,
     )
     async with connect() as client:
         agent = ConsoleAgent(client)

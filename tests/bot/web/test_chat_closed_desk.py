@@ -43,6 +43,7 @@ def web_settings(tmp_path: Path, web_knowledge_dir: Path) -> Settings:
         secret_key="test",
         time_zone="Europe/Copenhagen",
         office_hours=[{"weekly": {WEEKDAYS[OPEN_DAY]: "08:00-16:00"}}],
+        password_hashing="cheapest",
     )
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from bot.channels.web.app import SESSION_COOKIE
 from bot.channels.web.login_throttle import DEVICE_COOKIE
+from bot.service.composition import Service
 from handoff import markup
+from handoff.passwords import hash_password, verify_password
 from tests.bot.web.conftest import (
     JONAS,
     MARIA,
@@ -54,6 +56,21 @@ async def test_right_password_opens_the_console(logged_out: ConsoleAgent) -> Non
     page = await logged_out.client.get("/console")
     assert page.status_code == 200
     assert MARIA[2] in page.text
+
+
+async def test_a_login_renews_a_hash_made_otherwise_than_the_deployment_says(
+    service: Service, logged_out: ConsoleAgent
+) -> None:
+    # Stored with the default profile; this deployment hashes with the tests' profile.
+    await service.store.add_agent(login="ada", name="Ada", password_hash=hash_password("pw-ada"))
+    assert service.settings.password_hashing == "cheapest"
+
+    assert (await logged_out.login("ada", "pw-ada")).status_code == 303
+
+    found = await service.store.agent_credentials("ada")
+    assert found is not None
+    assert found[1].startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    assert verify_password(found[1], "pw-ada")
 
 
 async def test_session_cookie_is_httponly_and_samesite_lax(logged_out: ConsoleAgent) -> None:

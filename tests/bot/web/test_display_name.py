@@ -23,7 +23,10 @@ async def test_customers_read_the_display_name_never_the_login(
 ) -> None:
     store = service.store
     await store.add_agent(
-        login=LOGIN, name=SHOWN, password_hash=hash_password("desk-secret"), teams=["it-support"]
+        login=LOGIN,
+        name=SHOWN,
+        password_hash=hash_password("desk-secret", service.settings.password_hashing),
+        teams=["it-support"],
     )
     async with connect() as client:
         desk = ConsoleAgent(client)

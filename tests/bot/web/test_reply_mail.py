@@ -109,6 +109,7 @@ def web_settings(tmp_path: Path, web_knowledge_dir: Path, smtp_port: int) -> Set
         smtp_username=None,
         mail_from="support@example.org",
         mail_delay_minutes=2,
+        password_hashing="cheapest",
     )
 
 

@@ -42,6 +42,7 @@ def web_settings(
         smtp_security="none",
         mail_from="support@example.org",
         mail_ask_wait_minutes=getattr(request, "param", 15),
+        password_hashing="cheapest",
     )
 
 

@@ -129,7 +129,9 @@ def build_router(console: Console) -> APIRouter:
             if not password:
                 raise AgentFormError("A new agent needs a password.")
             # Argon2 is slow on purpose: keep it off the event loop.
-            password_hash = await asyncio.to_thread(hash_password, password)
+            password_hash = await asyncio.to_thread(
+                hash_password, password, settings.password_hashing
+            )
             added = await store.add_agent(
                 login=login.strip(),
                 name=shown,

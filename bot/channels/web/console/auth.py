@@ -43,6 +43,7 @@ def build_router(console: Console) -> APIRouter:
         window_s=service.settings.login_lockout_s,
     )
     secure_cookies = (service.settings.public_url or "").startswith("https://")
+    hashing = service.settings.password_hashing
 
     def too_many_logins(request: Request, login: str, wait_s: int) -> Response:
         error = f"Too many failed logins. Try again in {-(-wait_s // 60)} min."
@@ -79,7 +80,7 @@ def build_router(console: Console) -> APIRouter:
         # Argon2 is slow on purpose: keep it off the event loop, and spend the same time
         # on an unknown login so response times do not reveal which logins exist.
         if found is None:
-            await asyncio.to_thread(hash_password, password)
+            await asyncio.to_thread(hash_password, password, hashing)
             ok = False
         else:
             ok = await asyncio.to_thread(verify_password, found[1], password)
@@ -91,8 +92,8 @@ def build_router(console: Console) -> APIRouter:
             return console.render(request, "console_login.html", context, status=401)
         logins.succeeded(attempt)
         agent, password_hash = found
-        if needs_rehash(password_hash):
-            rehashed = await asyncio.to_thread(hash_password, password)
+        if needs_rehash(password_hash, hashing):
+            rehashed = await asyncio.to_thread(hash_password, password, hashing)
             await store.set_password_hash(agent.id, rehashed, end_sessions=False)
         # A fresh session (and CSRF token) on login: nothing from before carries over.
         request.session.clear()
