@@ -5,7 +5,7 @@ Its file starts as a copy of the desk that a first start with the same demo agen
 behind once per worker (migrated, and the demo agents created by the service's own seeding):
 each test's service starts as a restarted one does. Passwords are hashed with argon2-cffi's
 profile for tests (``password_hashing = "cheapest"``): with the deployment's profile each
-login would cost a tenth of a second of Argon2, about a sixth of the web tests' time.
+login would cost a tenth of a second of Argon2, an eighth of the whole suite's time.
 Clients reach its app in-process (``httpx.ASGITransport``): the same requests and
 responses, without a server to start and stop for each test. Tests where the socket is the
 point (event streams, per-address limits) are marked ``real_socket``, and tests that use
