@@ -9,7 +9,7 @@ from sqlalchemy import and_, or_, select
 from handoff.model import Handoff
 from handoff.stats import PeriodActivity
 from handoff.store.base import SqlBase, aware
-from handoff.store.tables import ConversationRow, FeedbackRow, HandoffRow
+from handoff.store.tables import ConversationRow, FeedbackRow, HandoffRow, handoff_value
 
 
 class StatsSql(SqlBase):
@@ -18,14 +18,17 @@ class StatsSql(SqlBase):
     async def recent_handoffs(self, *, since: datetime, limit: int) -> list[Handoff]:
         """See :meth:`handoff.store.port.Store.recent_handoffs`."""
         since = aware(since, "since")
+        handoffs = HandoffRow.__table__.c
         async with self._tx(write=False) as session:
-            rows = await session.scalars(
-                select(HandoffRow)
-                .where(HandoffRow.requested_at >= since)
-                .order_by(HandoffRow.requested_at.desc(), HandoffRow.id.desc())
+            # Plain rows, not ORM objects: a quote may read up to two thousand of them, and
+            # the identity map would cost more than the query.
+            rows = await session.execute(
+                select(HandoffRow.__table__)
+                .where(handoffs.requested_at >= since)
+                .order_by(handoffs.requested_at.desc(), handoffs.id.desc())
                 .limit(limit)
             )
-            return [row.to_value() for row in rows]
+            return [handoff_value(row) for row in rows]
 
     async def period_activity(self, *, since: datetime, until: datetime) -> PeriodActivity:
         """The conversations, handoffs and ratings of ``[since, until)``.
