@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,7 +119,20 @@ async def schema_status(url: str) -> SchemaStatus:
     return SchemaStatus(current=current, head=head or "", known=known)
 
 
+@functools.cache
+def head_revision() -> str | None:
+    """The newest revision of this version's migrations (read once per process: the files
+    do not change while it runs)."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 def _upgrade(connection: Connection) -> None:
+    # A database at head (every start but the first after an upgrade) needs nothing from
+    # Alembic, whose upgrade would load and compile every revision file again: 22 ms of
+    # each store's opening, against 1 ms to read the version row.
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is not None and current == head_revision():
+        return
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
