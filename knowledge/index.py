@@ -60,6 +60,7 @@ questions are answered right, see ``docs/knowledge.md``).
 from __future__ import annotations
 
 import contextlib
+import functools
 import heapq
 import math
 import os
@@ -73,7 +74,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 from sklearn.feature_extraction.text import TfidfVectorizer
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from knowledge.analysis import Analysis, Analyzer, base_language, clean, tokenize
 from knowledge.article import Article, KnowledgeBase
@@ -397,7 +398,7 @@ class _LanguageIndex:
         # One BLAS thread, as for training: on a busy machine OpenBLAS's threads made this
         # take twice as long (0.9 s against 0.4 s for 2,000 questions), and a build delays
         # a hot reload.
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _blas().limit(limits=1, user_api="blas"):
             for first in range(0, len(chosen), _REFERENCE_BATCH):
                 rows = chosen[first : first + _REFERENCE_BATCH]
                 similarity = weight * np.maximum(self.vectors[rows] @ self.vectors.T, 0.0).astype(
@@ -878,12 +879,19 @@ def _train(
     try:
         # One BLAS thread: on small matrices OpenBLAS's threads cost more than they save
         # (10x slower on 2 busy cores), and the other core keeps answering customers.
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _blas().limit(limits=1, user_api="blas"):
             for language in languages:
                 if keep_going():
                     language.train(keep_going)
     finally:
         done.set()
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    """The process's native thread pools, found once: threadpoolctl looks for them in every
+    loaded library, a few milliseconds each time (three times per index build)."""
+    return ThreadpoolController()
 
 
 def _lower_priority() -> None:
