@@ -28,10 +28,18 @@ class Node:
 
 
 @pytest.fixture(autouse=True)
-def unfrozen() -> Iterator[None]:
-    """The test process's own objects go back to the collector after each test."""
+def settled_again() -> Iterator[None]:
+    """After each test the worker's objects are settled again, as tests/conftest.py left
+    them once the test modules were imported (the tests below unfreeze and refreeze)."""
     yield
-    gc.unfreeze()
+    collector.settle()
+
+
+def test_the_test_workers_collect_with_their_imports_settled() -> None:
+    # tests/conftest.py: no collection while importing, then settled, then collecting again.
+    assert gc.isenabled()
+    assert gc.get_threshold()[0] == 5_000
+    assert gc.get_freeze_count() > 100_000
 
 
 def in_oldest_generation(thing: object) -> bool:
