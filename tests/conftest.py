@@ -42,20 +42,27 @@ DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # imports this file before any other test file): imports build hundreds of thousands of
 # objects that live as long as the worker, and the collector walked them all again and
 # again, a dozen full collections of 0.1-0.2 s each per worker before the first test.
-# pytest_collection_finish turns it back on.
+# pytest_collection turns it back on.
 gc.disable()
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Settle what the imports built, as the service does before it serves
-    (:func:`bot.service.collector.settle`): later collections walk only what the tests make."""
-    settle()
-    # The web tests build a service and an app each (a few hundred thousand short-lived
-    # objects): at Python's default of 700 the young generations were collected several
-    # thousand times per worker, and each tenth of those ran on into a full collection
-    # (10 s of 70 s of a worker's web tests; 5 s at 5,000, for about 50 MB more memory).
-    gc.set_threshold(5_000, 10, 10)
-    gc.enable()
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Iterator[object]:
+    """Once the test modules are imported, settle what the imports built, as the service
+    does before it serves (:func:`bot.service.collector.settle`), and collect again: later
+    collections walk only what the tests make. (pytest-xdist's controller collects nothing
+    itself; it gets here at once.)"""
+    try:
+        return (yield)
+    finally:
+        settle()
+        # The web tests build a service and an app each (a few hundred thousand
+        # short-lived objects): at Python's default of 700 the young generations were
+        # collected several thousand times per worker, and each tenth of those ran on into
+        # a full collection (10 s of 70 s of a worker's web tests; 5 s at 5,000, for about
+        # 50 MB more memory).
+        gc.set_threshold(5_000, 10, 10)
+        gc.enable()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

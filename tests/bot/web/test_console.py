@@ -73,6 +73,19 @@ async def test_a_login_renews_a_hash_made_otherwise_than_the_deployment_says(
     assert verify_password(found[1], "pw-ada")
 
 
+async def test_a_wrong_password_leaves_a_hash_made_otherwise_as_it_was(
+    service: Service, logged_out: ConsoleAgent
+) -> None:
+    stored = hash_password("pw-ada")  # the default profile; this deployment's is "cheapest"
+    await service.store.add_agent(login="ada", name="Ada", password_hash=stored)
+
+    assert (await logged_out.login("ada", "not-ada's")).status_code == 401
+
+    found = await service.store.agent_credentials("ada")
+    assert found is not None
+    assert found[1] == stored
+
+
 async def test_session_cookie_is_httponly_and_samesite_lax(logged_out: ConsoleAgent) -> None:
     response = await logged_out.login(MARIA[0], MARIA[1])
     cookies = {c.split("=", 1)[0]: c.lower() for c in response.headers.get_list("Set-Cookie")}

@@ -79,11 +79,17 @@ def build_router(console: Console) -> APIRouter:
         found = await store.agent_credentials(lookup) if plausible else None
         # Argon2 is slow on purpose: keep it off the event loop, and spend the same time
         # on an unknown login so response times do not reveal which logins exist.
+        renewed: str | None = None
         if found is None:
             await asyncio.to_thread(hash_password, password, hashing)
             ok = False
         else:
             ok = await asyncio.to_thread(verify_password, found[1], password)
+            if needs_rehash(found[1], hashing):
+                # A hash made otherwise (a cheaper profile, say) checks in a fraction of the
+                # time: spend the configured hash's time whatever the outcome, so that such
+                # a login does not stand out, and keep the new hash if the password was right.
+                renewed = await asyncio.to_thread(hash_password, password, hashing)
         if found is None or not ok or not found[0].active:
             # Escaped: the audit log is read on terminals, and PostgreSQL refuses NUL.
             actor = printable(lookup)[:128]  # the audit column's size
@@ -91,10 +97,9 @@ def build_router(console: Console) -> APIRouter:
             context = {"login": login, "error": "Wrong login or password."}
             return console.render(request, "console_login.html", context, status=401)
         logins.succeeded(attempt)
-        agent, password_hash = found
-        if needs_rehash(password_hash, hashing):
-            rehashed = await asyncio.to_thread(hash_password, password, hashing)
-            await store.set_password_hash(agent.id, rehashed, end_sessions=False)
+        agent = found[0]
+        if renewed is not None:
+            await store.set_password_hash(agent.id, renewed, end_sessions=False)
         # A fresh session (and CSRF token) on login: nothing from before carries over.
         request.session.clear()
         request.session["agent_id"] = agent.id
