@@ -66,7 +66,7 @@ def needs_rehash(password_hash: str, hashing: PasswordHashing = DEFAULT_HASHING)
     """Tell whether a stored hash was made otherwise than the deployment's profile says.
 
     Args:
-        password_hash: the stored encoded hash (already verified).
+        password_hash: the stored encoded hash.
         hashing: the deployment's profile (``Settings.password_hashing``).
 
     Returns:

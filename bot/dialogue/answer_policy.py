@@ -27,14 +27,10 @@ _PEOPLE_EN = (
     r"(?:human|humans|person|people|agent|someone|somebody|operator|staff|representative|"
     r"supporter|technician|man|woman|being)"
 )
-_PEOPLE_DA = (
-    r"(?:et |en |nogen |rigtig |rigtigt |levende )*"
-    r"(?:menneske|mennesker|medarbejder|medarbejdere|person|nogen|supporter|tekniker|kollega)"
-)
-_STAFF_DA = (
-    r"(?:et |en |rigtig |rigtigt |levende )*"
-    r"(?:menneske|mennesker|medarbejder|medarbejdere|person|supporter|tekniker)"
-)
+# Danish staff ("en medarbejder") and, after the longer verbs, anyone ("nogen", "en kollega").
+_STAFF_WORDS_DA = "menneske|mennesker|medarbejder|medarbejdere|person|supporter|tekniker"
+_STAFF_DA = rf"(?:et |en |rigtig |rigtigt |levende )*(?:{_STAFF_WORDS_DA})"
+_PEOPLE_DA = rf"(?:et |en |nogen |rigtig |rigtigt |levende )*(?:{_STAFF_WORDS_DA}|nogen|kollega)"
 _HUMAN_REQUEST = re.compile(
     r"\b(?:"
     rf"(?:talk|speak|chat|write)\s+(?:to|with)\s+{_PEOPLE_EN}"
