@@ -1,4 +1,4 @@
-"""The web chat and the console driven in Debian's Chromium through Playwright.
+"""The web chat and the console driven in Debian's headless Chromium through Playwright.
 
 One story, end to end: a customer gets an answer, asks for a person and waits; an agent in
 another browser context sees the queue update, claims, reads the transcript and replies; the

@@ -1,4 +1,4 @@
-"""The console's agents page in Debian's Chromium, at a phone's size."""
+"""The console's agents page in Debian's headless Chromium, at a phone's size."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Agents' pictures in Debian's Chromium: uploaded on the agents page, seen by customers."""
+"""Agents' pictures in Debian's headless Chromium: uploaded on the agents page, seen by
+customers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The customer web chat and its widget in Debian's Chromium, through Playwright.
+"""The customer web chat and its widget in Debian's headless Chromium, through Playwright.
 
 The whole desk story (handoff, claim, live messages both ways, resolve, rating), what a
 hostile customer's text does in the chat and in the console (nothing), the widget on an

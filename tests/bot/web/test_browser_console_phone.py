@@ -1,4 +1,4 @@
-"""The agent console at a phone's size (390 x 844, touch) in Debian's Chromium.
+"""The agent console at a phone's size (390 x 844, touch) in Debian's headless Chromium.
 
 Every page fits the screen's width (nothing to scroll sideways), each form's labels sit
 with their fields, the charts' text is readable, and the inbox speaks of its list as a

@@ -1,4 +1,4 @@
-"""The web chat's header in Debian's Chromium: it names who the customer talks to now."""
+"""The web chat's header in Debian's headless Chromium: it names who the customer talks to now."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The console's live inbox in Debian's Chromium: alerts, typing, keys, phone size.
+"""The console's live inbox in Debian's headless Chromium: alerts, typing, keys, phone size.
 
 The browser's notification and audio APIs are the edge of the world here: an init script
 records what the page asks of them (a headless browser shows and plays nothing).
@@ -33,6 +33,12 @@ AudioContext.prototype.createOscillator = function () {
   window.__chimes += 1;
   return realOscillator.call(this);
 };
+"""
+
+# An agent's browser that has not been asked about notifications yet, as a new profile's is;
+# the headless browser answers "denied" before anyone asks.
+NOT_ASKED_YET = """
+Object.defineProperty(Notification, "permission", { get: () => "default" });
 """
 
 
@@ -196,6 +202,7 @@ async def test_the_top_bar_links_and_the_alerts_button_are_readable(
     # page once shared one colour each that suited only the other background.
     expect.set_options(timeout=TIMEOUT_MS)
     context = await chromium_browser.new_context(viewport={"width": 1280, "height": 860})
+    await context.add_init_script(NOT_ASKED_YET)
     page = await _log_in(context, base_url)
     await expect(page.locator("#enable-alerts")).to_be_visible()
     controls = [

@@ -1,5 +1,6 @@
-"""Formatted answers in Debian's Chromium: the blocks of a message (paragraphs, numbered and
-bulleted lists) are spaced alike, in the customer's chat and in the console's transcript."""
+"""Formatted answers in Debian's headless Chromium: the blocks of a message (paragraphs,
+numbered and bulleted lists) are spaced alike, in the customer's chat and in the console's
+transcript."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The console's keyboard shortcuts, pressed in Debian's Chromium through Playwright."""
+"""The console's keyboard shortcuts, pressed in Debian's headless Chromium through Playwright."""
 
 from __future__ import annotations
 
