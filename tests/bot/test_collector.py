@@ -27,10 +27,12 @@ class Node:
     partner: Node | None = None
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(autouse=True, scope="module")
 def settled_again() -> Iterator[None]:
-    """After each test the worker's objects are settled again, as tests/conftest.py left
-    them once the test modules were imported (the tests below unfreeze and refreeze)."""
+    """After these tests the worker's objects are settled again, as tests/conftest.py left
+    them once the test modules were imported: the tests below unfreeze and refreeze, which
+    leaves their own objects frozen. (Once for the module: each settle walks every object
+    of the worker.)"""
     yield
     collector.settle()
 

@@ -13,15 +13,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import logging
 import os
+import ssl
 import time
 from collections.abc import Collection
 from typing import Any, Literal
 
+import httpx
 from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
 
 from bot.channels.telegram.delivery import BUTTON_REF_PREFIX, TelegramDelivery
 from bot.channels.telegram.formatting import FormattedText, split_formatted
@@ -60,15 +64,27 @@ def build_application(token: str, api_url: str) -> Application[Any, Any, Any, An
     # PTB 22 warns on every RetryAfter unless durations are opted in as timedeltas, which
     # is the future default; our code reads both (delivery.retry_after_s).
     os.environ.setdefault("PTB_TIMEDELTA", "true")
+    # PTB's own defaults (a pool of 256 connections, one for getUpdates), with the one TLS
+    # context of the process instead of one built per client.
+    tls = {"verify": _tls_context()}
     return (
         ApplicationBuilder()
         .token(token)
         .base_url(api_url)
         .base_file_url(file_url(api_url))
+        .request(HTTPXRequest(httpx_kwargs=tls))
+        .get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls))
         .updater(None)
         .job_queue(None)
         .build()
     )
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    # Building one reads the whole CA bundle (20-30 ms); it holds no per-connection state,
+    # so every client of the process verifies Telegram's certificate with the same one.
+    return httpx.create_ssl_context()
 
 
 def file_url(api_url: str) -> str:
