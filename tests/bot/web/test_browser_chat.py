@@ -569,6 +569,43 @@ async def test_the_widget_counts_replies_that_arrive_while_it_is_closed(
     assert site.problems == []
 
 
+# The site's page takes its time over what the chat frame tells it (a busy phone): it
+# hides the frame and answers "closed" seconds after the customer closed the chat.
+SLOW_SITE = """
+if (window.top === window) {
+  const listen = window.addEventListener.bind(window);
+  const later = (listener) => (event) => setTimeout(() => listener(event), 3000);
+  window.addEventListener = (type, listener, options) =>
+    listen(type, type === "message" ? later(listener) : listener, options);
+}
+"""
+
+
+async def test_replies_count_as_unread_from_the_moment_the_customer_closes_the_chat(
+    chromium_browser: Browser, base_url: str, maria: ConsoleAgent
+) -> None:
+    context, site = await _page(chromium_browser, permissions=["local-network-access"])
+    await context.add_init_script(SLOW_SITE)
+    await context.route(f"{SITE}/**", _demo_site(base_url))
+    await site.page.goto(f"{SITE}/")
+    await site.page.locator("#helpline-launcher").click()
+    chat = site.page.frame_locator("#helpline-frame")
+    await chat.get_by_label("Your message").fill("can I talk to a person")
+    await chat.get_by_label("Your message").press("Enter")
+    await expect(chat.locator(".msg-bot .bubble").last).to_contain_text("queue")
+    await chat.get_by_role("button", name="Close chat").click()
+
+    # Maria joins and replies before the page has hidden the chat.
+    conversation_id = (await maria.queue())["queue"][0]["conversation_id"]
+    await maria.act(conversation_id, "claim")
+    await maria.act(conversation_id, "reply", text="Hi, Maria here")
+    await expect(chat.locator(".msg-agent .bubble").last).to_contain_text("Maria here")
+
+    await expect(site.page.locator("#helpline-unread")).to_have_text("2")
+    await context.close()
+    assert site.problems == []
+
+
 async def test_after_a_reload_the_closed_widget_still_counts_replies(
     chromium_browser: Browser, base_url: str, maria: ConsoleAgent
 ) -> None:

@@ -853,7 +853,12 @@
 
   if (config.embed) {
     // Inside the widget's iframe: the site's page opens us and closes us.
-    const close = () => window.parent.postMessage({ helpline: "close" }, "*");
+    // Not looking from now on: a reply that arrives before the page has hidden us and said
+    // "closed" back is unread too (on a busy phone that round trip can take a while).
+    const close = () => {
+      frameOpen = false;
+      window.parent.postMessage({ helpline: "close" }, "*");
+    };
     if (closeButton) closeButton.addEventListener("click", close);
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape") close();
