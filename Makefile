@@ -21,9 +21,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/helpline run $(if $(wildcard helpline.toml),,--config examples/it-helpdesk/helpline.toml)
 
-# Debian's headless Chromium (the browser without its windowing parts, which is what
-# Playwright itself runs headless) drives the browser tests; installed when missing and we
-# are root. It renders as Chromium does, for about two thirds of the full browser's CPU.
+# Debian's chromium-headless-shell (Chromium's Blink in its older headless mode, which is
+# what Playwright itself runs headless) drives the browser tests; installed when missing
+# and we are root. It takes about two thirds of the full browser's CPU in these tests.
 chromium:
 	@if [ ! -x /usr/bin/chromium-headless-shell ] && [ "$$(id -u)" = "0" ]; then \
 		echo "installing Debian's chromium-headless-shell for the browser tests"; \
@@ -40,6 +40,7 @@ test: $(STAMP) chromium
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 	@$(BIN)/mypy > $(VENV)/mypy.log 2>&1 & typing=$$!; \
+	trap 'kill $$typing 2>/dev/null; exit 130' INT TERM; \
 	echo "$(BIN)/pytest -n auto --dist loadscope --no-loadscope-reorder (and $(BIN)/mypy)"; \
 	$(BIN)/pytest -n auto --dist loadscope --no-loadscope-reorder; tests=$$?; \
 	wait $$typing; typed=$$?; \

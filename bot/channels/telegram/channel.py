@@ -13,10 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import functools
 import logging
 import os
-import ssl
 import time
 from collections.abc import Collection
 from typing import Any, Literal
@@ -64,9 +62,11 @@ def build_application(token: str, api_url: str) -> Application[Any, Any, Any, An
     # PTB 22 warns on every RetryAfter unless durations are opted in as timedeltas, which
     # is the future default; our code reads both (delivery.retry_after_s).
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    # PTB's own defaults (a pool of 256 connections, one for getUpdates), with the one TLS
-    # context of the process instead of one built per client.
-    tls = {"verify": _tls_context()}
+    # PTB's own defaults (a pool of 256 connections, one for getUpdates; the builder's
+    # timeout and pool setters no longer apply once the requests are given), with one TLS
+    # context for both clients instead of one each: building one reads the whole CA
+    # bundle (20-30 ms).
+    tls = {"verify": httpx.create_ssl_context()}
     return (
         ApplicationBuilder()
         .token(token)
@@ -78,13 +78,6 @@ def build_application(token: str, api_url: str) -> Application[Any, Any, Any, An
         .job_queue(None)
         .build()
     )
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    # Building one reads the whole CA bundle (20-30 ms); it holds no per-connection state,
-    # so every client of the process verifies Telegram's certificate with the same one.
-    return httpx.create_ssl_context()
 
 
 def file_url(api_url: str) -> str:

@@ -380,9 +380,10 @@ async def logged_out(connect: Connect) -> AsyncIterator[ConsoleAgent]:
         yield ConsoleAgent(client)
 
 
-#: Debian's headless Chromium, driven by Playwright (``playwright install`` is never needed):
-#: the same Blink as the full browser without its windowing parts, as Playwright itself runs
-#: headless; it takes about two thirds of the full browser's CPU in these tests.
+#: Debian's chromium-headless-shell, driven by Playwright (``playwright install`` is never
+#: needed): Chromium's Blink in its older headless mode, which is what Playwright itself runs
+#: headless; it takes about two thirds of the full browser's CPU in these tests. It answers
+#: "denied" for notifications before anyone asked: see :data:`NOT_ASKED_YET`.
 CHROMIUM = Path("/usr/bin/chromium-headless-shell")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -394,6 +395,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+#: An init script for an agent's browser that has not been asked about notifications yet,
+#: as a new profile's has not (the console then offers its "Turn on desktop alerts" link).
+NOT_ASKED_YET = """
+Object.defineProperty(Notification, "permission", { get: () => "default" });
+"""
 
 
 README_SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"

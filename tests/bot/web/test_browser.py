@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, expect
 
-from tests.bot.web.conftest import MARIA, VPN_ANSWER, VPN_QUESTION
+from tests.bot.web.conftest import MARIA, NOT_ASKED_YET, VPN_ANSWER, VPN_QUESTION
 
 pytestmark = pytest.mark.browser
 
@@ -45,6 +45,7 @@ async def test_customer_and_agent_talk_live(
         viewport={"width": 390, "height": 780}, locale="en-US"
     )
     agent_context = await browser.new_context(viewport={"width": 1280, "height": 860})
+    await agent_context.add_init_script(NOT_ASKED_YET)  # the README's picture shows the offer
     customer = await customer_context.new_page()
     agent = await agent_context.new_page()
     _record_problems(customer, problems)

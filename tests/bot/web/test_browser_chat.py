@@ -570,13 +570,21 @@ async def test_the_widget_counts_replies_that_arrive_while_it_is_closed(
 
 
 # The site's page takes its time over what the chat frame tells it (a busy phone): it
-# hides the frame and answers "closed" seconds after the customer closed the chat.
+# handles the frame's messages (close, unread counts) only once the test lets it, then
+# as they come.
 SLOW_SITE = """
 if (window.top === window) {
+  let held = [];
   const listen = window.addEventListener.bind(window);
-  const later = (listener) => (event) => setTimeout(() => listener(event), 3000);
+  const later = (listener) => (event) =>
+    held ? held.push(() => listener(event)) : listener(event);
   window.addEventListener = (type, listener, options) =>
     listen(type, type === "message" ? later(listener) : listener, options);
+  window.__deliver = () => {
+    const waiting = held;
+    held = null;
+    waiting.forEach((handle) => handle());
+  };
 }
 """
 
@@ -595,12 +603,15 @@ async def test_replies_count_as_unread_from_the_moment_the_customer_closes_the_c
     await expect(chat.locator(".msg-bot .bubble").last).to_contain_text("queue")
     await chat.get_by_role("button", name="Close chat").click()
 
-    # Maria joins and replies before the page has hidden the chat.
+    # Maria joins and replies while the page has not yet hidden the chat.
     conversation_id = (await maria.queue())["queue"][0]["conversation_id"]
     await maria.act(conversation_id, "claim")
     await maria.act(conversation_id, "reply", text="Hi, Maria here")
     await expect(chat.locator(".msg-agent .bubble").last).to_contain_text("Maria here")
+    await expect(site.page.locator("#helpline-frame")).to_be_visible()
+    await site.page.evaluate("window.__deliver()")
 
+    await expect(site.page.locator("#helpline-frame")).to_be_hidden()
     await expect(site.page.locator("#helpline-unread")).to_have_text("2")
     await context.close()
     assert site.problems == []

@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Dialog, Page, expect
 
 from bot.service.composition import Service
-from tests.bot.web.conftest import MARIA, VPN_QUESTION, ChatCustomer
+from tests.bot.web.conftest import MARIA, NOT_ASKED_YET, VPN_QUESTION, ChatCustomer
 
 pytestmark = [pytest.mark.browser, pytest.mark.long]
 
@@ -33,12 +33,6 @@ AudioContext.prototype.createOscillator = function () {
   window.__chimes += 1;
   return realOscillator.call(this);
 };
-"""
-
-# An agent's browser that has not been asked about notifications yet, as a new profile's is;
-# the headless browser answers "denied" before anyone asks.
-NOT_ASKED_YET = """
-Object.defineProperty(Notification, "permission", { get: () => "default" });
 """
 
 
