@@ -33,7 +33,7 @@ chromium:
 # One pytest worker per core (pytest-xdist); a test module stays on one worker, so its
 # module fixtures (the action server, the sample search index) are built once. The long
 # modules go first (tests/conftest.py), so that neither worker ends the run alone on one.
-# mypy checks the types meanwhile: the workers leave about a tenth of the cores' time idle
+# mypy checks the types meanwhile: the workers leave a tenth or more of the cores' time idle
 # (waiting on service processes and the browser), and a fresh clone's mypy takes 15 s of
 # one core. Its report follows pytest's; either failing fails the target.
 test: $(STAMP) chromium
