@@ -91,7 +91,7 @@ async def _page(browser: Browser, **options: object) -> tuple[BrowserContext, Wa
     return context, Watched(await context.new_page())
 
 
-async def _say(page: Page, text: str, *, label: str = "Your message") -> None:
+async def _say(page: Page | FrameLocator, text: str, *, label: str = "Your message") -> None:
     await page.get_by_label(label).fill(text)
     await page.get_by_label(label).press("Enter")
 
@@ -537,6 +537,16 @@ async def test_a_bold_link_in_an_answer_is_clickable_in_chat_and_console(
     assert customer.problems + agent.problems == []
 
 
+async def _ask_for_a_person_in_the_widget(site: Watched) -> FrameLocator:
+    """Open the widget on the site's page and ask for a person; the chat's frame, once the
+    bot has said the customer is in the queue."""
+    await site.page.locator("#helpline-launcher").click()
+    chat = site.page.frame_locator("#helpline-frame")
+    await _say(chat, "can I talk to a person")
+    await expect(chat.locator(".msg-bot .bubble").last).to_contain_text("queue")
+    return chat
+
+
 async def test_the_widget_counts_replies_that_arrive_while_it_is_closed(
     chromium_browser: Browser, base_url: str, maria: ConsoleAgent
 ) -> None:
@@ -545,11 +555,7 @@ async def test_the_widget_counts_replies_that_arrive_while_it_is_closed(
     await site.page.goto(f"{SITE}/")
     title = await site.page.title()
     launcher = site.page.locator("#helpline-launcher")
-    await launcher.click()
-    chat = site.page.frame_locator("#helpline-frame")
-    await chat.get_by_label("Your message").fill("can I talk to a person")
-    await chat.get_by_label("Your message").press("Enter")
-    await expect(chat.locator(".msg-bot .bubble").last).to_contain_text("queue")
+    chat = await _ask_for_a_person_in_the_widget(site)
     await chat.get_by_role("button", name="Close chat").click()
 
     conversation_id = (await maria.queue())["queue"][0]["conversation_id"]
@@ -596,11 +602,7 @@ async def test_replies_count_as_unread_from_the_moment_the_customer_closes_the_c
     await context.add_init_script(SLOW_SITE)
     await context.route(f"{SITE}/**", _demo_site(base_url))
     await site.page.goto(f"{SITE}/")
-    await site.page.locator("#helpline-launcher").click()
-    chat = site.page.frame_locator("#helpline-frame")
-    await chat.get_by_label("Your message").fill("can I talk to a person")
-    await chat.get_by_label("Your message").press("Enter")
-    await expect(chat.locator(".msg-bot .bubble").last).to_contain_text("queue")
+    chat = await _ask_for_a_person_in_the_widget(site)
     await chat.get_by_role("button", name="Close chat").click()
 
     # Maria joins and replies while the page has not yet hidden the chat.
@@ -624,11 +626,7 @@ async def test_after_a_reload_the_closed_widget_still_counts_replies(
     await context.route(f"{SITE}/**", _demo_site(base_url))
     await site.page.goto(f"{SITE}/")
     launcher = site.page.locator("#helpline-launcher")
-    await launcher.click()
-    chat = site.page.frame_locator("#helpline-frame")
-    await chat.get_by_label("Your message").fill("can I talk to a person")
-    await chat.get_by_label("Your message").press("Enter")
-    await expect(chat.locator(".msg-bot .bubble").last).to_contain_text("queue")
+    chat = await _ask_for_a_person_in_the_widget(site)
 
     # The customer browses on: a new page of the site, the chat never opened on it.
     await site.page.reload()
