@@ -184,11 +184,18 @@ class DeskStatus:
             return None
         return format_wait(wording, language)
 
-    def away_reminder(self, team: str | None, now: datetime, language: str) -> str | None:
-        """While ``team`` is closed, the short sentence that ends a queued customer's
-        reply: when people are back. None while open."""
+    async def away_reminder(self, team: str | None, now: datetime, language: str) -> str | None:
+        """While nobody can take ``team``'s queue, the short sentence that ends a queued
+        customer's reply: when people are back (closed), or that nobody from the team is
+        available (open, nobody online). None while people are on shift.
+
+        Who is there is read as the handoff's acknowledgement reads it (:meth:`staffing`),
+        so that the queue's replies never say more than the acknowledgement did.
+        """
         if self._hours.is_open(team, now):
-            return None
+            if self.staffing(await self.quote_for(team, 1, now)) is Staffing.PEOPLE:
+                return None
+            return self._phrases.get("queued_nobody", language)
         opening = self._hours.next_open(team, now)
         away = WaitQuote(team, 1, None, open_now=False, opening=opening, now=now)
         wording = self.words.opening_wording(away)

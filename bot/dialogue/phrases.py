@@ -74,9 +74,22 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             # tomorrow").
             "queued_closed": "Our team is away now and back {at}.",
             "queued_closed_unknown": "Our team is away right now.",
+            # Ends a queued customer's reply while the desk is open but nobody from the team
+            # is online (the acknowledgement said so too).
+            "queued_nobody": (
+                "Nobody from the team is available at the moment; you keep your place, and "
+                "you will get a message here when someone picks up your conversation."
+            ),
             "still_queued": (
                 "You are still in the queue (number {position}); a person will reply here. "
                 "Anything you write now is added to your conversation."
+            ),
+            # The queue's replies while nobody can reply now (closed, or nobody online): no
+            # "a person will reply here"; the reply ends with why (queued_closed,
+            # queued_nobody).
+            "still_queued_away": (
+                "You are still in the queue (number {position}). Anything you write now is "
+                "added to your conversation."
             ),
             # With an agent who has not joined or written yet (assigned at once).
             "with_agent": (
@@ -100,9 +113,13 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "helpful_thanks_queued": (
                 "Glad it helped! You keep your place in the queue, and a person will reply here."
             ),
+            "helpful_thanks_queued_away": "Glad it helped! You keep your place in the queue.",
             "not_helpful_queued": (
                 "Sorry that did not help. A person will reply here; you are number {position} "
                 "in the queue."
+            ),
+            "not_helpful_queued_away": (
+                "Sorry that did not help. You are number {position} in the queue."
             ),
             "handoff_ack_assigned": (
                 "I've passed your conversation to {team}. A person will reply here; you "
@@ -154,6 +171,9 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             ),
             "small_talk_ping": "Yes, I'm here. What can I help you with?",
             "small_talk_acknowledge": "Okay. Ask me anything else any time.",
+            # Thanks or "ok" before anything was asked: no "anything else".
+            "small_talk_thanks_first": "You're welcome! What can I help you with?",
+            "small_talk_acknowledge_first": "Okay. What can I help you with?",
             "small_talk_help": (
                 "Ask me a question in your own words, like \"my VPN won't connect\", and I'll "
                 'answer from our help articles. To reach a person, write "talk to a person" '
@@ -182,6 +202,25 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "You are in the queue, and a person will reply here; anything you write is "
                 "added to your conversation. Meanwhile you can ask me a question in your own "
                 "words."
+            ),
+            # The same while nobody can reply now; the reply ends with why.
+            "small_talk_greeting_queued_away": "Hi! You are number {position} in the queue.",
+            "small_talk_thanks_queued_away": "You're welcome!",
+            "small_talk_goodbye_queued_away": (
+                "Goodbye! You keep your place in the queue, and the reply will be waiting here "
+                "when you come back."
+            ),
+            "small_talk_bot_queued_away": (
+                "I'm the Helpline bot. You are in the queue for a person; meanwhile I can answer "
+                "questions from our help articles."
+            ),
+            "small_talk_ping_queued_away": (
+                "The Helpline bot is here. You are number {position} in the queue."
+            ),
+            "small_talk_acknowledge_queued_away": "Okay.",
+            "small_talk_help_queued_away": (
+                "You are in the queue; anything you write is added to your conversation. "
+                "Meanwhile you can ask me a question in your own words."
             ),
             "attachment_kept": (
                 "Thanks, your file is saved with this conversation. I cannot read files myself: "
@@ -279,9 +318,17 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             ),
             "queued_closed": "Vores team er ikke til stede nu og er tilbage {at}.",
             "queued_closed_unknown": "Vores team er ikke til stede lige nu.",
+            "queued_nobody": (
+                "Der er ingen ledige medarbejdere lige nu; du beholder din plads, og du får en "
+                "besked her, når en medarbejder tager din samtale."
+            ),
             "still_queued": (
                 "Du er stadig i køen (nummer {position}); en medarbejder svarer her. "
                 "Det du skriver nu, bliver føjet til din samtale."
+            ),
+            "still_queued_away": (
+                "Du er stadig i køen (nummer {position}). Det du skriver nu, bliver føjet til "
+                "din samtale."
             ),
             "with_agent": (
                 "En medarbejder fra {team} har din samtale og svarer dig her. "
@@ -303,9 +350,13 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "helpful_thanks_queued": (
                 "Godt at det hjalp! Du beholder din plads i køen, og en medarbejder svarer her."
             ),
+            "helpful_thanks_queued_away": "Godt at det hjalp! Du beholder din plads i køen.",
             "not_helpful_queued": (
                 "Ærgerligt at det ikke hjalp. En medarbejder svarer her; du er nummer {position} "
                 "i køen."
+            ),
+            "not_helpful_queued_away": (
+                "Ærgerligt at det ikke hjalp. Du er nummer {position} i køen."
             ),
             "handoff_ack_assigned": (
                 "Jeg har sendt din samtale videre til {team}. En medarbejder svarer her; du "
@@ -352,6 +403,8 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             ),
             "small_talk_ping": "Ja, jeg er her. Hvad kan jeg hjælpe med?",
             "small_talk_acknowledge": "Okay. Spørg bare igen når som helst.",
+            "small_talk_thanks_first": "Selv tak! Hvad kan jeg hjælpe med?",
+            "small_talk_acknowledge_first": "Okay. Hvad kan jeg hjælpe med?",
             "small_talk_help": (
                 'Stil mig et spørgsmål med dine egne ord, fx "min VPN vil ikke forbinde", så '
                 'svarer jeg ud fra vores hjælpeartikler. Skriv "tal med en medarbejder" eller '
@@ -377,6 +430,23 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "small_talk_help_queued": (
                 "Du er i køen, og en medarbejder svarer her; det du skriver, bliver føjet til "
                 "din samtale. Imens kan du stille mig et spørgsmål med dine egne ord."
+            ),
+            "small_talk_greeting_queued_away": "Hej! Du er nummer {position} i køen.",
+            "small_talk_thanks_queued_away": "Selv tak!",
+            "small_talk_goodbye_queued_away": (
+                "Farvel! Du beholder din plads i køen, og svaret venter her, når du kommer tilbage."
+            ),
+            "small_talk_bot_queued_away": (
+                "Jeg er Helpline-botten. Du er i køen til en medarbejder; imens kan jeg svare på "
+                "spørgsmål ud fra vores hjælpeartikler."
+            ),
+            "small_talk_ping_queued_away": (
+                "Helpline-botten er her. Du er nummer {position} i køen."
+            ),
+            "small_talk_acknowledge_queued_away": "Okay.",
+            "small_talk_help_queued_away": (
+                "Du er i køen; det du skriver, bliver føjet til din samtale. Imens kan du stille "
+                "mig et spørgsmål med dine egne ord."
             ),
             "attachment_kept": (
                 "Tak, din fil er gemt i samtalen. Jeg kan ikke selv læse filer: beskriv "

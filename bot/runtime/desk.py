@@ -453,10 +453,12 @@ class DeskActions:
         customer = await self._store.get_customer(conversation.customer_id)
         text = self._phrases.get(phrase or kind, conversation.language, agent=agent.name, team=team)
         if queued and self._status is not None:
-            # "Back in the queue for the next person" at night would read as "soon": said
-            # with when people are back, as the queue's other replies are.
+            # "Back in the queue for the next person" at night, or with nobody else online,
+            # would read as "soon": said with why not, as the queue's other replies are.
             language = conversation.language or self._phrases.default_language
-            away = self._status.away_reminder(conversation.team, conversation.updated_at, language)
+            away = await self._status.away_reminder(
+                conversation.team, conversation.updated_at, language
+            )
             text = text if away is None else f"{text} {away}"
         meta: dict[str, Any] = {"kind": kind}
         if kind is MessageKind.AGENT_JOINED and team:

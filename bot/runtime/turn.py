@@ -27,6 +27,7 @@ from bot.runtime.outbound import Outbound
 from bot.runtime.turn_state import (
     Turn,
     asked_did_it_help,
+    nothing_asked_yet,
     run_action,
     slots_from,
     told_still_queued,
@@ -164,21 +165,31 @@ class CustomerTurns:
         self, turn: Turn, chat: Recognised | None, *, wants_person: bool
     ) -> list[Message]:
         """In the queue the bot answers small talk with a line that fits the queue and
-        questions only when it is sure; else: still in line, said in full once, then short."""
+        questions only when it is sure; else: still in line, said in full once, then short.
+
+        While nobody can reply now (the desk closed, or nobody from the team online) the
+        line is its ``_away`` variant, which promises no reply "here" that reads as "soon",
+        followed by why (:meth:`DeskStatus.away_reminder`).
+        """
         if chat is not None:
-            position = await self._place_in_queue(turn)
-            reply = await self._small_talk(turn, chat, turn.slots.language, queued_at=position)
             language = chat.language or turn.language  # the small talk's own, as its reply
-            return await self._reply(turn, [self._while_away(turn, reply, language)])
+            position = await self._place_in_queue(turn)
+            away = await self._away(turn, language)
+            reply = await self._small_talk(
+                turn, chat, turn.slots.language, queued_at=position, away=away is not None
+            )
+            return await self._reply(turn, [_ended_with(reply, away)])
         verdict = turn.verdict
         if verdict is not None:
             position = await self._place_in_queue(turn)
+            away = await self._away(turn, turn.language)
             # Feedback on an answer given while waiting; the person still comes either way.
             kind = MessageKind.HELPFUL_THANKS if verdict else MessageKind.STILL_QUEUED
             key = "helpful_thanks_queued" if verdict else "not_helpful_queued"
+            key = key if away is None else f"{key}_away"
             text = self._phrases.get(key, turn.language, position=position)
             said = Utterance(text=text, meta={"kind": kind})
-            return await self._reply(turn, [self._while_away(turn, said, turn.language)])
+            return await self._reply(turn, [_ended_with(said, away)])
         utterances: list[Utterance] = []
         if not wants_person and not payloads.is_helpful(turn.payload):
             answer = await run_action(self._actions, ACTION_ANSWER, turn)
@@ -186,12 +197,15 @@ class CustomerTurns:
                 utterances.extend(without_person(u) for u in answer.utterances)
         if not utterances:
             position = await self._place_in_queue(turn)
+            away = await self._away(turn, turn.language)
             if told_still_queued(turn.history):
                 text = self._phrases.get("still_queued_again", turn.language, position=position)
                 said = Utterance(text=text, meta={"kind": MessageKind.STILL_QUEUED, "again": True})
             else:
-                said = self.say(MessageKind.STILL_QUEUED, turn.language, position=position)
-            utterances.append(self._while_away(turn, said, turn.language))
+                key = "still_queued" if away is None else "still_queued_away"
+                text = self._phrases.get(key, turn.language, position=position)
+                said = Utterance(text=text, meta={"kind": MessageKind.STILL_QUEUED})
+            utterances.append(_ended_with(said, away))
         return await self._reply(turn, utterances)
 
     async def _place_in_queue(self, turn: Turn) -> int:
@@ -200,11 +214,12 @@ class CustomerTurns:
         # CPU under load (docs/performance.md).
         return await self._store.queue_position(turn.conversation.id) or 1
 
-    def _while_away(self, turn: Turn, said: Utterance, language: str) -> Utterance:
-        """A queue reply ending, while the desk is closed, with when people are back: "a
-        person will reply here" alone would read as "soon" at night."""
-        away = self._status.away_reminder(turn.conversation.team, turn.message.created_at, language)
-        return said if away is None else replace(said, text=f"{said.text} {away}")
+    async def _away(self, turn: Turn, language: str) -> str | None:
+        """Why nobody replies now, when nobody can ("a person will reply here" alone
+        would read as "soon" at night); None while people are on shift."""
+        return await self._status.away_reminder(
+            turn.conversation.team, turn.message.created_at, language
+        )
 
     async def _answer(self, turn: Turn) -> list[Message]:
         """With the bot: answer from the knowledge, or hand over to people."""
@@ -361,27 +376,37 @@ class CustomerTurns:
         )
 
     async def _small_talk(
-        self, turn: Turn, chat: Recognised, known: str | None, *, queued_at: int | None = None
+        self,
+        turn: Turn,
+        chat: Recognised,
+        known: str | None,
+        *,
+        queued_at: int | None = None,
+        away: bool = False,
     ) -> Utterance:
         """The reply to small talk: a phrase, never a fallback, never a step to a handoff.
 
         "Thanks" right after an answer says that the answer helped, as the "yes, that helped"
         button would (:meth:`_take_verdict` stored it). In the queue (``queued_at``: the
         place in it) the phrase is the kind's ``small_talk_<kind>_queued``: a person will
-        reply, and none is offered.
+        reply, and none is offered; ``away``: nobody can reply now, the phrase's ``_away``
+        variant promises no reply.
         """
         language = chat.language or known or self._default_language
         if queued_at is not None:
-            key = f"small_talk_{chat.kind.value}_queued"
+            key = f"small_talk_{chat.kind.value}_queued{'_away' if away else ''}"
             return Utterance(
                 text=self._phrases.get(key, language, position=queued_at),
                 meta={"kind": MessageKind.SMALL_TALK, "small_talk": chat.kind.value},
             )
+        key = f"small_talk_{chat.kind.value}"
+        if chat.kind in _AFTER_HELP and nothing_asked_yet(turn.history):
+            key = f"{key}_first"  # "what can I help you with?", not "anything else"
         buttons: tuple[Button, ...] = ()
         if chat.kind is SmallTalk.HELP:
             buttons = (Button(self._phrases.get("button_person", language), payloads.HUMAN),)
         return Utterance(
-            text=self._phrases.get(f"small_talk_{chat.kind.value}", language),
+            text=self._phrases.get(key, language),
             buttons=buttons,
             meta={"kind": MessageKind.SMALL_TALK, "small_talk": chat.kind.value},
         )
@@ -462,6 +487,16 @@ class CustomerTurns:
     def say(self, kind: MessageKind, language: str | None, **values: object) -> Utterance:
         """The bot's phrase for a kind of message (the kind is its phrase key)."""
         return Utterance(text=self._phrases.get(kind, language, **values), meta={"kind": kind})
+
+
+#: Small talk whose reply speaks of help given ("ask me anything else any time"): said
+#: with its ``_first`` phrase while nothing has been asked yet.
+_AFTER_HELP = frozenset({SmallTalk.THANKS, SmallTalk.ACKNOWLEDGE})
+
+
+def _ended_with(said: Utterance, sentence: str | None) -> Utterance:
+    """``said`` with ``sentence`` after its text, if there is one."""
+    return said if sentence is None else replace(said, text=f"{said.text} {sentence}")
 
 
 def without_person(said: Utterance) -> Utterance:

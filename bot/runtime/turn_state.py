@@ -89,6 +89,23 @@ def told_still_queued(history: Sequence[Said]) -> bool:
     return False
 
 
+#: The bot's lines that answer nothing: a conversation of only these has asked nothing yet.
+_OPENING_KINDS = frozenset(
+    {MessageKind.GREETING, MessageKind.SMALL_TALK, MessageKind.NOTICE, MessageKind.HELP}
+)
+
+
+def nothing_asked_yet(history: Sequence[Said]) -> bool:
+    """Whether the conversation before its latest message (the customer's, ending
+    ``history``) holds only greetings, small talk and notices: no answer nor person yet,
+    so "ask me anything else" would speak of help never given."""
+    return all(
+        message.sender is SenderKind.CUSTOMER
+        or (message.sender is SenderKind.BOT and MessageKind.of(message.meta) in _OPENING_KINDS)
+        for message in history[:-1]
+    )
+
+
 def asked_did_it_help(history: Sequence[Said]) -> bool:
     """Whether the bot's last turn before the latest message (the customer's, ending
     ``history``) answered from the knowledge: its answer asks "Did this help?"."""

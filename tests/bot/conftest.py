@@ -14,8 +14,10 @@ from bot.runtime.core import Runtime
 from bot.runtime.feed import ChangeFeed
 from bot.service.composition import KnowledgeHolder, build_runtime, load_snapshot
 from bot.settings.model import Settings, Team, load_settings
+from handoff.model import ConversationState, Presence
 from handoff.passwords import hash_password
 from handoff.store.sql import SqlStore
+from tests.bot.customers import said
 
 ARTICLES = {
     "vpn.en.md": """---
@@ -179,3 +181,15 @@ async def agents(store: SqlStore, agent_password_hashes: tuple[str, str]) -> tup
         login="jonas", name="Jonas", password_hash=jonas_hash, teams=["it-support"]
     )
     return maria.id, jonas.id
+
+
+@pytest.fixture
+async def on_shift(runtime: Runtime, store: SqlStore) -> int:
+    """Sam, online with room for one conversation and busy with another customer's: people
+    are on shift, and the next customer to ask for a person waits in the queue."""
+    sam = await store.add_agent(login="sam", name="Sam", password_hash="x", capacity=1)
+    await runtime.set_presence(sam.id, Presence.ONLINE)
+    handled = await runtime.handle(said("can I talk to a person", sender="sams-customer"))
+    conversation = await store.get_conversation(handled.conversation.id)
+    assert (conversation.state, conversation.owner_agent_id) == (ConversationState.AGENT, sam.id)
+    return sam.id

@@ -212,7 +212,7 @@ QUEUED_SMALL_TALK_DA = [
     ids=["en", "da"],
 )
 async def test_small_talk_in_the_queue_gets_a_short_line_that_fits_it(
-    runtime: Runtime, store: SqlStore, ask: str, talk: list[tuple[str, str]]
+    runtime: Runtime, store: SqlStore, on_shift: int, ask: str, talk: list[tuple[str, str]]
 ) -> None:
     conversation_id = await _queued(runtime, ask, sender="carl")
     got = []
@@ -224,6 +224,139 @@ async def test_small_talk_in_the_queue_gets_a_short_line_that_fits_it(
     assert len(await store.handoffs(conversation_id)) == 1
     conversation = await store.get_conversation(conversation_id)
     assert conversation.state is ConversationState.QUEUED
+
+
+NOBODY = (
+    "Nobody from the team is available at the moment; you keep your place, and you will get "
+    "a message here when someone picks up your conversation."
+)
+NOBODY_DA = (
+    "Der er ingen ledige medarbejdere lige nu; du beholder din plads, og du får en besked "
+    "her, når en medarbejder tager din samtale."
+)
+# With nobody online nothing promises "a person will reply here": each line says why not.
+QUEUED_SMALL_TALK_NOBODY = [
+    ("thanks", f"You're welcome! {NOBODY}"),
+    ("ok", f"Okay. {NOBODY}"),
+    ("is anyone there?", f"The Helpline bot is here. You are number 1 in the queue. {NOBODY}"),
+    ("hello", f"Hi! You are number 1 in the queue. {NOBODY}"),
+    (
+        "are you a bot?",
+        "I'm the Helpline bot. You are in the queue for a person; meanwhile I can answer "
+        f"questions from our help articles. {NOBODY}",
+    ),
+]
+QUEUED_SMALL_TALK_NOBODY_DA = [
+    ("tak", f"Selv tak! {NOBODY_DA}"),
+    ("er der nogen?", f"Helpline-botten er her. Du er nummer 1 i køen. {NOBODY_DA}"),
+    (
+        "hjælp",
+        "Du er i køen; det du skriver, bliver føjet til din samtale. Imens kan du stille mig "
+        f"et spørgsmål med dine egne ord. {NOBODY_DA}",
+    ),
+    (
+        "farvel",
+        "Farvel! Du beholder din plads i køen, og svaret venter her, når du kommer tilbage. "
+        f"{NOBODY_DA}",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("ask", "talk"),
+    [
+        ("can I talk to a person", QUEUED_SMALL_TALK_NOBODY),
+        ("kan jeg tale med et menneske", QUEUED_SMALL_TALK_NOBODY_DA),
+    ],
+    ids=["en", "da"],
+)
+async def test_with_nobody_online_small_talk_in_the_queue_promises_no_reply_soon(
+    runtime: Runtime, ask: str, talk: list[tuple[str, str]]
+) -> None:
+    await _queued(runtime, ask, sender="nina")
+    got = []
+    for text, _ in talk:
+        (reply,) = (await runtime.handle(said(text, sender="nina"))).replies
+        got.append((text, reply.text))
+
+    assert got == talk
+
+
+@pytest.mark.parametrize(
+    ("ask", "questions", "lines"),
+    [
+        (
+            "can I talk to a person",
+            ("what is the capital of Mongolia", "and of Peru"),
+            [
+                f"You are still in the queue (number 1). Anything you write now is added to your "
+                f"conversation. {NOBODY}",
+                f"Added to your conversation. You are still number 1 in the queue. {NOBODY}",
+            ],
+        ),
+        (
+            "kan jeg tale med et menneske",
+            ("hvad er hovedstaden i Mongoliet", "og i Peru"),
+            [
+                "Du er stadig i køen (nummer 1). Det du skriver nu, bliver føjet til din samtale. "
+                f"{NOBODY_DA}",
+                f"Det er føjet til din samtale. Du er stadig nummer 1 i køen. {NOBODY_DA}",
+            ],
+        ),
+    ],
+    ids=["en", "da"],
+)
+async def test_with_nobody_online_the_queue_sentence_says_so(
+    runtime: Runtime, ask: str, questions: tuple[str, str], lines: list[str]
+) -> None:
+    await _queued(runtime, ask, sender="otto")
+    texts = []
+    for text in questions:
+        (reply,) = (await runtime.handle(said(text, sender="otto"))).replies
+        texts.append(reply.text)
+
+    assert texts == lines
+
+
+@pytest.mark.parametrize(
+    ("press", "line"),
+    [
+        (
+            ("Yes, that helped", "/helpful yes"),
+            f"Glad it helped! You keep your place in the queue. {NOBODY}",
+        ),
+        (
+            ("No, it did not help", "/helpful no"),
+            f"Sorry that did not help. You are number 1 in the queue. {NOBODY}",
+        ),
+    ],
+)
+async def test_with_nobody_online_did_this_help_in_the_queue_says_so(
+    runtime: Runtime, press: tuple[str, str], line: str
+) -> None:
+    await _queued(runtime, sender="pia")
+    await runtime.handle(said(VPN, sender="pia"))
+    text, payload = press
+
+    (reply,) = (await runtime.handle(said(text, sender="pia", payload=payload))).replies
+
+    assert reply.text == line
+
+
+async def test_once_someone_comes_online_the_queue_promises_a_reply_again(
+    runtime: Runtime, store: SqlStore
+) -> None:
+    await _queued(runtime, sender="ulla")
+    rolfs = await _queued(runtime, sender="rolf")
+    sam = await store.add_agent(login="sam", name="Sam", password_hash="x", capacity=1)
+    await runtime.set_presence(sam.id, Presence.ONLINE)  # takes Ulla's, first in line
+    assert (await store.get_conversation(rolfs)).state is ConversationState.QUEUED
+
+    (reply,) = (await runtime.handle(said("hello?", sender="rolf"))).replies
+
+    assert (
+        reply.text == "Yes, I'm here. You are number 1 in the queue, and a person will reply here."
+    )
 
 
 @pytest.mark.parametrize(
@@ -247,7 +380,7 @@ async def test_small_talk_in_the_queue_gets_a_short_line_that_fits_it(
     ids=["en", "da"],
 )
 async def test_the_queue_sentence_is_said_in_full_once_then_short(
-    runtime: Runtime, ask: str, unknown: list[str], full: str, short: str
+    runtime: Runtime, on_shift: int, ask: str, unknown: list[str], full: str, short: str
 ) -> None:
     await _queued(runtime, ask, sender="erik")
     texts = []
@@ -368,6 +501,7 @@ async def test_an_answer_handing_over_to_an_agent_at_once_offers_no_person(
 async def test_did_this_help_in_the_queue_is_feedback_and_answered_in_words(
     runtime: Runtime,
     store: SqlStore,
+    on_shift: int,
     ask: str,
     question: str,
     press: tuple[str, str],

@@ -119,6 +119,37 @@ async def test_danish_small_talk_is_answered_in_danish(
     assert words in reply.text
 
 
+@pytest.mark.parametrize(
+    ("hello", "first", "reply"),
+    [
+        (None, "\U0001f44d", "Okay. What can I help you with?"),
+        ("hi", "ok", "Okay. What can I help you with?"),
+        ("hi", "thanks", "You're welcome! What can I help you with?"),
+        ("hej", "okay", "Okay. Hvad kan jeg hjælpe med?"),
+        ("hej", "tak", "Selv tak! Hvad kan jeg hjælpe med?"),
+    ],
+)
+async def test_before_anything_was_asked_thanks_and_ok_speak_of_no_earlier_help(
+    runtime: Runtime, hello: str | None, first: str, reply: str
+) -> None:
+    sender = f"first-{hello}-{first}"
+    if hello is not None:
+        await runtime.handle(said(hello, sender=sender))
+
+    (answered,) = (await runtime.handle(said(first, sender=sender))).replies
+
+    assert answered.text == reply
+
+
+async def test_after_an_answer_ok_says_ask_me_anything_else(runtime: Runtime) -> None:
+    await runtime.handle(said("How do I connect to the VPN?", sender="hans"))
+    await runtime.handle(said("no thanks", sender="hans"))  # declines the offer: no verdict
+
+    (reply,) = (await runtime.handle(said("ok", sender="hans"))).replies
+
+    assert reply.text == "Okay. Ask me anything else any time."
+
+
 async def test_thanks_right_after_an_answer_counts_as_that_answer_helping(
     runtime: Runtime, store: SqlStore
 ) -> None:

@@ -181,15 +181,15 @@ AWAY_HELLO = [
         "en",
         "/human",
         "hello?",
-        "Yes, I'm here. You are number 1 in the queue, and a person will reply here. Our team "
-        "is away now and back at 08:00 tomorrow.",
+        "The Helpline bot is here. You are number 1 in the queue. Our team is away now and back "
+        "at 08:00 tomorrow.",
     ),
     (
         "da",
         PERSON_DA,
         "hallo?",
-        "Ja, jeg er her. Du er nummer 1 i køen, og en medarbejder svarer her. Vores team er "
-        "ikke til stede nu og er tilbage i morgen kl. 8.00.",
+        "Helpline-botten er her. Du er nummer 1 i køen. Vores team er ikke til stede nu og er "
+        "tilbage i morgen kl. 8.00.",
     ),
 ]
 
@@ -214,8 +214,8 @@ async def test_while_closed_still_in_the_queue_says_when_people_are_back(
     await desk.queue_up("alice")
     (reply,) = await desk.say("alice", "what is the capital of Mongolia")
     assert reply.text == (
-        "You are still in the queue (number 2); a person will reply here. Anything you write "
-        "now is added to your conversation. Our team is away now and back at 08:00 tomorrow."
+        "You are still in the queue (number 2). Anything you write now is added to your "
+        "conversation. Our team is away now and back at 08:00 tomorrow."
     )
 
 
@@ -230,18 +230,48 @@ async def test_closed_with_no_opening_ahead_nothing_is_promised(desk: Desk) -> N
         "I've passed your conversation to our support team. Our team is away right now. You "
         "are next in the queue and keep your place; you will get a message here when someone "
         "picks up your conversation, and you don't need to repeat anything.",
-        "Yes, I'm here. You are number 1 in the queue, and a person will reply here. Our team "
-        "is away right now.",
+        "The Helpline bot is here. You are number 1 in the queue. Our team is away right now.",
     ]
 
 
 @pytest.mark.parametrize("overrides", [OFFICE_HOURS])
 async def test_in_hours_a_queued_customer_hears_no_reminder(desk: Desk) -> None:
+    await busy_agent(desk, "maria")
     await desk.queue_up("alice")
     (reply,) = await desk.say("alice", "hello?")
     assert reply.text == (
         "Yes, I'm here. You are number 1 in the queue, and a person will reply here."
     )
+
+
+@pytest.mark.parametrize("overrides", [OFFICE_HOURS])
+@pytest.mark.parametrize(
+    ("ask", "hello", "expected"),
+    [
+        (
+            "/human",
+            "is anyone there?",
+            "The Helpline bot is here. You are number 1 in the queue. Nobody from the team is "
+            "available at the moment; you keep your place, and you will get a message here when "
+            "someone picks up your conversation.",
+        ),
+        (
+            PERSON_DA,
+            "er der nogen?",
+            "Helpline-botten er her. Du er nummer 1 i køen. Der er ingen ledige medarbejdere "
+            "lige nu; du beholder din plads, og du får en besked her, når en medarbejder tager "
+            "din samtale.",
+        ),
+    ],
+)
+async def test_in_hours_with_nobody_online_a_queued_customer_is_promised_no_reply_soon(
+    desk: Desk, ask: str, hello: str, expected: str
+) -> None:
+    """The acknowledgement said nobody from the team is available; the queue's replies
+    never take that back with "a person will reply here"."""
+    await desk.say("alice", ask, payload="/human" if ask == "/human" else None)
+    (reply,) = await desk.say("alice", hello)
+    assert reply.text == expected
 
 
 @pytest.mark.parametrize("overrides", [OFFICE_HOURS])
@@ -459,8 +489,11 @@ async def test_a_silent_agent_loses_the_conversation(desk: Desk, clock: Clock) -
     assert conversation.state is ConversationState.QUEUED
     last = (await desk.transcript("alice"))[-1]
     assert (last.sender, last.meta["kind"]) == (SenderKind.SYSTEM, "agent_inactive")
-    assert (
-        last.text == "Maria could not reply in time; you are back in the queue for the next person."
+    # Nobody else is online: the customer is told so, as the queue's other replies do.
+    assert last.text == (
+        "Maria could not reply in time; you are back in the queue for the next person. Nobody "
+        "from the team is available at the moment; you keep your place, and you will get a "
+        "message here when someone picks up your conversation."
     )
 
 

@@ -270,6 +270,7 @@ async def _queued(runtime: Runtime, ask: str, *, sender: str) -> UUID:
 async def test_a_typed_verdict_in_the_queue_is_the_buttons(
     runtime: Runtime,
     store: SqlStore,
+    on_shift: int,
     ask: str,
     question: str,
     typed: str,

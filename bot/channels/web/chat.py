@@ -70,7 +70,7 @@ UI_STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "en": {
             "title": "Helpline",
             "subtitle": "Ask a question, or ask for a person",
-            "waiting": "A person will reply here",
+            "waiting": "Waiting for a person",
             "label": "Your message",
             "placeholder": "Type your question…",
             "send": "Send",
@@ -103,7 +103,7 @@ UI_STRINGS: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "da": {
             "title": "Helpline",
             "subtitle": "Stil et spørgsmål, eller bed om en medarbejder",
-            "waiting": "En medarbejder svarer her",
+            "waiting": "Venter på en medarbejder",
             "label": "Din besked",
             "placeholder": "Skriv dit spørgsmål…",
             "send": "Send",

@@ -20,8 +20,9 @@ LANGUAGES = {
     "da": ("Din besked", "jeg kan ikke komme på vpn hjemmefra", "kan jeg tale med en medarbejder",
            "IT-support", "Stil et spørgsmål, eller bed om en medarbejder"),
 }  # fmt: skip
-#: Per language: the subtitle while a person will answer (queued, or assigned but not joined).
-WAITING = {"en": "A person will reply here", "da": "En medarbejder svarer her"}
+#: Per language: the subtitle while a person will answer (queued, or assigned but not joined):
+#: true at night too, when nobody replies soon.
+WAITING = {"en": "Waiting for a person", "da": "Venter på en medarbejder"}
 
 
 @pytest.fixture
