@@ -441,6 +441,61 @@ async def test_the_widget_follows_the_language_the_customer_writes(
     assert site.problems == []
 
 
+#: The bot's greeting, the first bubble before the customer's first message: the page's
+#: own, never stored, so it follows the conversation's language (phrase ``greeting``).
+ENGLISH_GREETING = "Hi! I'm the Helpline bot. Ask me a question, or ask for a person."
+DANISH_GREETING = (
+    "Hej! Jeg er Helpline-botten. Stil mig et spørgsmål, eller bed om at tale med en medarbejder."
+)
+DANISH_QUESTION = "min printer virker ikke"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "greeting"),
+    [(DANISH_QUESTION, "da", DANISH_GREETING), (VPN_QUESTION, "en", ENGLISH_GREETING)],
+    ids=["danish", "english"],
+)
+async def test_the_greeting_is_in_the_conversations_language_also_after_a_reload(
+    chromium_browser: Browser, base_url: str, question: str, lang: str, greeting: str
+) -> None:
+    context, customer = await _page(chromium_browser, viewport={"width": 390, "height": 844})
+    page = customer.page
+    await page.goto(f"{base_url}/")
+    await expect(page.locator(".msg-bot .bubble").first).to_have_text(ENGLISH_GREETING)
+    await _say(page, question)
+    await expect(page.locator(".msg-bot")).to_have_count(2)  # the greeting and the answer
+    await expect(page.locator("html")).to_have_attribute("lang", lang)
+    await expect(page.locator(".msg-bot .bubble").first).to_have_text(greeting)
+
+    await page.reload()
+    # The log is read (and with it the conversation's language) before it is shown.
+    await expect(page.locator(".msg-customer .bubble")).to_have_text([question])
+    await expect(page.locator(".msg-bot .bubble").first).to_have_text(greeting)
+    await expect(page.locator(".msg-bot")).to_have_count(2)  # one greeting, not two
+    await context.close()
+    assert customer.problems == []
+
+
+async def test_the_widgets_greeting_follows_the_language_across_a_reload_of_the_site(
+    chromium_browser: Browser, base_url: str
+) -> None:
+    context, site = await _page(chromium_browser, viewport={"width": 390, "height": 844})
+    await site.page.goto(f"{base_url}/demo")
+    await site.page.get_by_role("button", name="Chat with support").click()
+    chat = site.page.frame_locator("#helpline-frame")
+    await expect(chat.locator(".msg-bot .bubble").first).to_have_text(ENGLISH_GREETING)
+    await _say(chat, DANISH_QUESTION, label="Your message")
+    await expect(chat.locator(".msg-bot")).to_have_count(2)
+    await expect(chat.locator(".msg-bot .bubble").first).to_have_text(DANISH_GREETING)
+
+    await site.page.reload()
+    await site.page.get_by_role("button", name="Chat with support").click()
+    await expect(chat.locator(".msg-customer .bubble")).to_have_text([DANISH_QUESTION])
+    await expect(chat.locator(".msg-bot .bubble").first).to_have_text(DANISH_GREETING)
+    await context.close()
+    assert site.problems == []
+
+
 async def test_the_chat_keeps_the_conversation_across_a_reload(
     chromium_browser: Browser, base_url: str
 ) -> None:

@@ -483,12 +483,22 @@
   }
   document.addEventListener("visibilitychange", seen);
 
+  // The bot's greeting opens the log. It is the page's own (the phrase "greeting" the server
+  // sends in every language), never a stored message: it is said again in the conversation's
+  // language once that is known, as the page's other words are.
+  let greetingItem = null;
+
   function renderGreeting() {
     const words = config.languages[lang];
     const greeting = { sender: "bot", text: words.greeting, html: words.greeting_html, buttons: [] };
     const li = buildMessage(greeting);
     li.message = greeting;
-    list.appendChild(li);
+    if (greetingItem && greetingItem.parentNode === list) {
+      greetingItem.replaceWith(li);
+    } else {
+      list.prepend(li);
+    }
+    greetingItem = li;
   }
 
   // Language ------------------------------------------------------------------------------
@@ -514,6 +524,7 @@
     if (closeButton) closeButton.setAttribute("aria-label", S.close);
     list.setAttribute("aria-label", S.log);
     newButton.textContent = S.new;
+    renderGreeting();
     for (const li of list.querySelectorAll(".msg")) {
       const who = li.querySelector(":scope > .who");
       if (who && li.message) who.lastChild.textContent = whoLabel(li.message);
