@@ -42,7 +42,8 @@ def typed_command(text: str) -> str | None:
 _ARTICLE = "/article "
 _HELPFUL = "/helpful "
 _RATE = "/rate "
-_RATINGS = range(1, 6)
+#: The ratings a customer may give a conversation (the buttons' and the typed ones).
+RATINGS = range(1, 6)
 
 
 def article(article_id: str) -> str:
@@ -82,7 +83,7 @@ def rate(rating: int) -> str:
     Raises:
         ValueError: the rating is not 1-5.
     """
-    if rating not in _RATINGS:
+    if rating not in RATINGS:
         raise ValueError(f"a rating is 1-5, not {rating}")
     return f"{_RATE}{rating}"
 
@@ -92,4 +93,4 @@ def rating_of(payload: str | None) -> int | None:
     if payload is None or not payload.startswith(_RATE):
         return None
     value = payload.removeprefix(_RATE).strip()
-    return int(value) if value in {str(n) for n in _RATINGS} else None
+    return int(value) if value in {str(n) for n in RATINGS} else None
