@@ -17,11 +17,13 @@ import asyncio
 import logging
 import weakref
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from bot.dialogue.phrases import Phrases
+from bot.dialogue.rating import recognise as recognise_rating
 from bot.dialogue.turns import ActionRunner, Utterance
 from bot.errors import MessageRejected, UnknownSender
 from bot.runtime.desk import DeskActions
@@ -154,10 +156,11 @@ class Runtime:
         new = _customer_message(incoming)
         text = new.text
         async with self._lock(incoming.channel, incoming.sender_id):
-            if payloads.rating_of(incoming.payload) is not None:
+            rating = _rating(incoming, new)
+            if rating is not None:
                 customer = await self._rating_customer(incoming)
                 rated = await self._desk.take_rating(
-                    customer, text=text, payload=incoming.payload, external_id=incoming.external_id
+                    customer, rating, typed=incoming.payload is None
                 )
                 if rated is not None:
                     return Handled(*rated)
@@ -348,6 +351,24 @@ class Runtime:
     async def ask_satisfaction(self, conversation_id: UUID, *, agent_id: int | None) -> Message:
         """Ask the customer for a rating; see :meth:`DeskActions.ask_satisfaction`."""
         return await self._desk.ask_satisfaction(conversation_id, agent_id=agent_id)
+
+
+def _rating(incoming: IncomingMessage, new: NewMessage) -> NewMessage | None:
+    """``new`` as a rating: a ``/rate N`` press, or a message that is a rating as a whole
+    (:mod:`bot.dialogue.rating`: "5", "4 out of 5", "fem stjerner"), given the press's
+    payload, so that the transcript's readers take it for the press; else None.
+
+    Whether the typed one was asked for (the rating request is the latest line the
+    customer read) is for :meth:`DeskActions.take_rating` to tell.
+    """
+    if payloads.rating_of(incoming.payload) is not None:
+        return new
+    if incoming.payload is not None or incoming.attachments:
+        return None  # a file is kept for a person, with its caption: never a rating
+    typed = recognise_rating(new.text)
+    if typed is None:
+        return None
+    return replace(new, meta={**new.meta, "payload": payloads.rate(typed)})
 
 
 def _customer_message(incoming: IncomingMessage) -> NewMessage:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -60,6 +61,12 @@ def has_joined(messages: Sequence[Message], agent_id: int) -> bool:
         )
         for m in messages
     )
+
+
+def _read_last(messages: Sequence[Message]) -> int | None:
+    """The id of the latest of the customer's ``messages`` they did not write themselves:
+    what they last read from the bot, an agent or the desk."""
+    return next((m.id for m in reversed(messages) if m.sender is not SenderKind.CUSTOMER), None)
 
 
 class DeskActions:
@@ -258,42 +265,40 @@ class DeskActions:
         )
 
     async def take_rating(
-        self,
-        customer: Customer,
-        *,
-        text: str,
-        payload: str | None,
-        external_id: str,
+        self, customer: Customer, message: NewMessage, *, typed: bool
     ) -> tuple[Conversation, Message, tuple[Message, ...], bool] | None:
-        """File a ``/rate N`` press in the conversation that asked for it.
+        """File a rating (``message``'s ``/rate N`` payload) in the conversation that asked.
+
+        A press counts whenever a request was made (its buttons stay under it); a rating
+        the customer typed (``typed``: "5", "fem stjerner") only right after the request:
+        while it is the latest line the customer read (a rating is always thanked, so
+        none was given since). Later, "5" is something else, and goes the way of any
+        message.
 
         Returns:
-            The conversation, the stored press, the replies and whether it was a
+            The conversation, the stored message, the replies and whether it was a
             redelivery; None when the payload is no rating or nothing asked for one.
         """
-        rating = payloads.rating_of(payload)
+        rating = payloads.rating_of(message.meta.get("payload"))
         if rating is None:
             return None
+        seen = await self._store.customer_messages(customer.id)
         requests = [
             m
-            for m in await self._store.customer_messages(customer.id)
+            for m in seen
             if m.sender is SenderKind.BOT and MessageKind.of(m.meta) is MessageKind.RATING_REQUEST
         ]
         if not requests:
             return None
         request = requests[-1]
         conversation = await self._store.get_conversation(request.conversation_id)
-        message, created = await self._store.append_message(
-            conversation.id,
-            NewMessage(
-                sender=SenderKind.CUSTOMER,
-                text=text or str(rating),
-                external_id=external_id,
-                meta={"payload": payload},
-            ),
+        if typed and _read_last(seen) != request.id:
+            return None
+        stored, created = await self._store.append_message(
+            conversation.id, replace(message, text=message.text or str(rating))
         )
         if not created:
-            return conversation, message, tuple(await self._store.replies_to(message.id)), True
+            return conversation, stored, tuple(await self._store.replies_to(stored.id)), True
         # One rating per conversation: a second press is thanked but not counted twice.
         if not any(f.rating is not None for f in await self._store.feedback(conversation.id)):
             credited = request.meta.get("agent_id")
@@ -308,8 +313,8 @@ class DeskActions:
             text=self._phrases.get("rating_thanks", conversation.language),
             meta={"kind": MessageKind.RATING_THANKS, "rating": rating},
         )
-        replies = await self._outbound.reply(customer, conversation, message, [thanks])
-        return conversation, message, tuple(replies), False
+        replies = await self._outbound.reply(customer, conversation, stored, [thanks])
+        return conversation, stored, tuple(replies), False
 
     # Agents -------------------------------------------------------------------------
 

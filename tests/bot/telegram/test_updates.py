@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.channels.telegram.channel import TelegramChannel
+from bot.runtime.core import Runtime
 from handoff.model import ConversationState, Message, SenderKind
 from handoff.store.sql import SqlStore
 from tests.bot.telegram.conftest import CHAT, handled
@@ -177,3 +178,36 @@ async def test_writing_again_makes_the_customer_reachable(
     customer = await store.find_customer(channel="telegram", external_id=str(CHAT))
     assert customer is not None
     assert customer.unreachable_at is None
+
+
+@pytest.mark.parametrize(("typed", "rating"), [("5", 5), ("4 stars", 4), ("fem", 5)])
+async def test_a_rating_typed_after_the_request_is_taken_as_the_button(
+    fake: FakeBotApi,
+    channel: TelegramChannel,
+    runtime: Runtime,
+    store: SqlStore,
+    agents: tuple[int, int],
+    typed: str,
+    rating: int,
+) -> None:
+    maria, _ = agents
+    await handled(fake, fake.push_text(CHAT, "/human"))
+    (waiting,) = await store.queue()
+    await runtime.claim(waiting.conversation.id, maria)
+    await runtime.resolve(waiting.conversation.id, maria)
+    asked = fake.sent_to(CHAT)[-1]
+    assert [payload for _, payload in asked.buttons] == [f"/rate {n}" for n in range(1, 6)]
+
+    await handled(fake, fake.push_text(CHAT, typed))
+
+    assert fake.sent_to(CHAT)[-1].text == "Thank you for your rating!"
+    stored = (await _customer_messages(store))[-1]
+    assert (stored.conversation_id, stored.text, stored.meta["payload"]) == (
+        waiting.conversation.id,
+        typed,
+        f"/rate {rating}",
+    )
+    assert "channel_ref" in stored.meta  # a later edit of it is found, as of any message
+    feedback = await store.feedback(waiting.conversation.id)
+    assert [(f.rating, f.agent_id) for f in feedback] == [(rating, maria)]
+    assert await store.queue() == []

@@ -19,7 +19,7 @@ from bot.service.composition import Service
 from bot.settings.model import Settings, load_settings
 from handoff.notices import Audience
 from handoff.office_hours import WEEKDAYS
-from tests.bot.web.conftest import JONAS, MARIA
+from tests.bot.web.conftest import JONAS, MARIA, ChatCustomer
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 OPEN_DAY = (datetime.now(COPENHAGEN) + timedelta(days=3)).weekday()
@@ -97,3 +97,36 @@ async def test_a_closed_desk_tells_one_opening_on_its_own_clock(
     _question, *replies = response.json()["messages"]
     texts = [reply["text"] for reply in replies]
     assert [t for t in texts if "vpn.example.org" not in t] == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "question", "typed", "thanks"),
+    [
+        ("en", CASES[0][1], "5", "Thank you for your rating!"),
+        ("da", CASES[1][1], "5 stjerner", "Tak for din vurdering!"),
+    ],
+)
+async def test_a_rating_typed_after_resolve_at_night_is_thanked_not_queued(
+    service: Service,
+    http: httpx.AsyncClient,
+    language: str,
+    question: str,
+    typed: str,
+    thanks: str,
+) -> None:
+    # A customer trial: the happy customer typed "5", got "I'm not sure I have a good
+    # answer", typed "5 stars" and was queued until the desk opened; the rating was lost.
+    session = await http.post("/api/chat/session", params={"lang": language})
+    customer = ChatCustomer(http, session.json()["token"])
+    await customer.say(question)
+    (waiting,) = await service.store.queue()
+    maria = next(a for a in await service.store.list_agents() if a.login == MARIA[0])
+    await service.runtime.claim(waiting.conversation.id, maria.id)
+    await service.runtime.resolve(waiting.conversation.id, maria.id)
+
+    _typed, *replies = (await customer.say(typed))["messages"]
+
+    assert [reply["text"] for reply in replies] == [thanks]
+    assert await service.store.queue() == []
+    ratings = [f.rating for f in await service.store.feedback(waiting.conversation.id)]
+    assert ratings == [5]
