@@ -105,6 +105,8 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "resolved": "{agent} has marked this conversation as resolved. Write again any time.",
             "released": "{agent} had to step away; you are back in the queue for the next person.",
             "handed_back": "You are back with the bot. Ask me anything, or ask for a person.",
+            # Handed back with a question nobody answered yet: the bot's answer to it follows.
+            "handed_back_question": "You are back with the bot. About your last question:",
             # Desk: feedback, automatic assignment, transfers, satisfaction.
             "button_helpful_yes": "Yes, that helped",
             "button_helpful_no": "No, it did not help",
@@ -344,6 +346,7 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "handed_back": (
                 "Du er tilbage hos botten. Spørg mig om noget, eller bed om en medarbejder."
             ),
+            "handed_back_question": "Du er tilbage hos botten. Om dit seneste spørgsmål:",
             "button_helpful_yes": "Ja, det hjalp",
             "button_helpful_no": "Nej, det hjalp ikke",
             "helpful_thanks": "Godt at det hjalp! Spørg bare igen når som helst.",

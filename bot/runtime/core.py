@@ -333,8 +333,33 @@ class Runtime:
         return await self._desk.transfer_to_team(conversation_id, agent_id, team)
 
     async def hand_back(self, conversation_id: UUID, agent_id: int) -> Message:
-        """Give a conversation back to the bot; see :meth:`DeskActions.hand_back`."""
-        return await self._desk.hand_back(conversation_id, agent_id)
+        """Give a conversation back to the bot; see :meth:`DeskActions.hand_back`.
+
+        A question the customer asked after the agent's last reply (or with no reply at
+        all) is not left hanging: the bot says it takes it up and answers it
+        (:meth:`CustomerTurns.question_to_take_up`, :meth:`CustomerTurns.take_up`), as any
+        bot reply, stored and delivered. Under the customer's lock, as a turn: a message
+        they send meanwhile is answered after that answer, by the bot.
+
+        Returns:
+            The hand back as the customer reads it.
+
+        Raises:
+            NotOwner: another agent owns it (NotWithAgent: no agent does).
+            NotFound: no such conversation.
+        """
+        conversation = await self._store.get_conversation(conversation_id)
+        customer = await self._store.get_customer(conversation.customer_id)
+        async with self._lock(customer.channel, customer.external_id):
+            transcript = await self._store.transcript(conversation_id)
+            question = self._turns.question_to_take_up(transcript)
+            told = await self._desk.hand_back(
+                conversation_id, agent_id, taking_up=question is not None
+            )
+            if question is not None:
+                back = await self._store.get_conversation(conversation_id)
+                await self._turns.take_up(customer, back, question, transcript)
+            return told
 
     async def release(self, conversation_id: UUID, agent_id: int) -> Message:
         """Put a conversation back in the queue; see :meth:`DeskActions.release`."""

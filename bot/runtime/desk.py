@@ -234,12 +234,29 @@ class DeskActions:
         await self.assign_waiting(conversation_id)
         return told
 
-    async def hand_back(self, conversation_id: UUID, agent_id: int) -> Message:
-        """Give an owned conversation back to the bot; it stays open. Raises NotOwner."""
+    async def hand_back(
+        self, conversation_id: UUID, agent_id: int, *, taking_up: bool = False
+    ) -> Message:
+        """Give an owned conversation back to the bot; it stays open.
+
+        Args:
+            conversation_id: the conversation.
+            agent_id: the agent who owns it.
+            taking_up: the bot goes on to answer the customer's last question, which
+                nobody answered: the customer is told so instead of being asked to ask.
+
+        Raises:
+            NotOwner: another agent owns it (NotWithAgent: no agent does).
+        """
         conversation = await self._store.hand_back(conversation_id, agent_id)
         self._feed.publish(DESK)
         agent = await self._store.get_agent(agent_id)
-        return await self._system(conversation, MessageKind.HANDED_BACK, agent=agent)
+        return await self._system(
+            conversation,
+            MessageKind.HANDED_BACK,
+            agent=agent,
+            phrase="handed_back_question" if taking_up else None,
+        )
 
     # Satisfaction ---------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from bot.runtime.turn_state import (
     run_action,
     slots_from,
     told_still_queued,
+    unanswered_since_people,
 )
 from bot.settings.model import HandoffPolicy
 from handoff import attachments, payloads
@@ -143,6 +144,72 @@ class CustomerTurns:
             return await self._reply(turn, [*shown, reply])
         return await self._answer(turn)
 
+    def question_to_take_up(self, transcript: Sequence[Message]) -> Message | None:
+        """The question the bot takes up when an agent hands the conversation back.
+
+        The latest of the customer's messages nobody has answered since people took over
+        (:func:`bot.runtime.turn_state.unanswered_since_people`) that the bot would search
+        the knowledge for: typed words, not a button, not files alone, not too long, not
+        small talk (a "thanks" to the agent) and not a request for a person (the agent
+        handing back has answered that).
+
+        Args:
+            transcript: the conversation's transcript as the agent hands it back.
+
+        Returns:
+            The customer's message, or None when nothing is waiting for an answer.
+        """
+        for message in reversed(unanswered_since_people(transcript)):
+            if (
+                message.meta.get("payload") is None
+                and not message.meta.get(attachments.ONLY_FILES)
+                and len(message.text) <= self._max_chars
+                and not asks_for_person(message.text)
+                and recognise(message.text) is None
+            ):
+                return message
+        return None
+
+    async def take_up(
+        self,
+        customer: Customer,
+        conversation: Conversation,
+        question: Message,
+        transcript: Sequence[Message],
+    ) -> list[Message]:
+        """Answer ``question`` now that an agent has handed the conversation back.
+
+        The turn the bot would have run had it had the conversation when the question came,
+        with one difference: it never hands the conversation to people (``may_hand_off``).
+        A person just gave it to the bot; handing it straight back to the queue would
+        overrule them and could send the customer round in a loop. The answer keeps its
+        "Did this help?" buttons and the fallback its "Talk to a person" button: going back
+        to people is the customer's choice.
+
+        Args:
+            customer: whose conversation it is.
+            conversation: the conversation, back with the bot.
+            question: the customer's message (:meth:`question_to_take_up`); the replies
+                are stored as replies to it.
+            transcript: the conversation's transcript, holding ``question``.
+
+        Returns:
+            The replies, stored and delivered.
+        """
+        history = [m for m in transcript if m.seq <= question.seq][-HISTORY_WINDOW:]
+        turn = Turn(
+            customer,
+            conversation,
+            question,
+            None,
+            history,
+            language=conversation.language or self._default_language,
+            may_hand_off=False,
+        )
+        turn.slots = slots_from(history)
+        turn.slots.language = conversation.language
+        return await self._answer(turn)
+
     async def _with_agent(
         self, customer: Customer, conversation: Conversation, message: Message
     ) -> list[Message]:
@@ -222,16 +289,17 @@ class CustomerTurns:
         )
 
     async def _answer(self, turn: Turn) -> list[Message]:
-        """With the bot: answer from the knowledge, or hand over to people."""
+        """With the bot: answer from the knowledge, or hand over to people (unless the
+        turn may not: ``Turn.may_hand_off``)."""
         message = turn.message
-        trigger, instead = await self._before_answer(turn)
+        trigger, instead = await self._before_answer(turn) if turn.may_hand_off else (None, [])
         answered = list(instead)
         if trigger is None and not instead:
             turn.slots.requested_article = payloads.requested_article(turn.payload)
             answer = await run_action(self._actions, ACTION_ANSWER, turn)
             answered.extend(answer.utterances)
             turn.slots.set(answer.slots)
-            trigger = self._after_answer(turn.slots)
+            trigger = self._after_answer(turn.slots) if turn.may_hand_off else None
         if trigger is not None:
             # "Rephrase, or talk to a person" (or that button under an answer) would be
             # wrong a line before the handoff.

@@ -38,6 +38,9 @@ class Turn:
         handoff_detail: what triggered the handoff, for the agent.
         assigned: the conversation as assigned to an agent at once by a handoff.
         quote: the desk's figure for this turn, once a handoff read it.
+        may_hand_off: whether the handoff policy may hand the conversation to people this
+            turn; False for the question the bot takes up after an agent handed the
+            conversation back (:meth:`bot.runtime.turn.CustomerTurns.take_up`).
     """
 
     customer: Customer
@@ -52,6 +55,7 @@ class Turn:
     handoff_detail: str | None = None
     assigned: Conversation | None = None
     quote: WaitQuote | None = None
+    may_hand_off: bool = True
 
 
 async def run_action(actions: ActionRunner, action: str, turn: Turn) -> ActionResult:
@@ -73,6 +77,41 @@ _QUEUED_KINDS = frozenset(
         MessageKind.TRANSFERRED_TEAM,
     }
 )
+
+
+#: What ends, read backwards, the customer's messages still waiting for an answer: the
+#: bot's handoff (what came before was the bot's part, handed over with it), an answer the
+#: bot gave (while queued too), an earlier hand back (it took up what was waiting then).
+_ANSWERED_UP_TO = frozenset(
+    {
+        MessageKind.HANDOFF,
+        MessageKind.ANSWER,
+        MessageKind.CLARIFY,
+        MessageKind.FALLBACK,
+        MessageKind.HANDED_BACK,
+    }
+)
+
+
+def unanswered_since_people(transcript: Sequence[Message]) -> list[Message]:
+    """The customer's messages at the end of ``transcript`` that nobody has answered.
+
+    Those written after the last reply of an agent (an internal note is none), or, when no
+    agent replied since the bot handed the conversation over, after the handoff or the
+    bot's last answer while the customer waited. Replies that only say a person will answer
+    ("you are still in the queue", "someone from IT support has your conversation") answer
+    nothing. In transcript order.
+    """
+    waiting: list[Message] = []
+    for message in reversed(transcript):
+        if message.sender is SenderKind.CUSTOMER:
+            waiting.append(message)
+            continue
+        replied = message.sender is SenderKind.AGENT and not message.meta.get("internal")
+        if replied or MessageKind.of(message.meta) in _ANSWERED_UP_TO:
+            break
+    waiting.reverse()
+    return waiting
 
 
 def told_still_queued(history: Sequence[Said]) -> bool:

@@ -6,6 +6,7 @@ and the handoff reason that must follow.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from uuid import UUID
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from bot.runtime.core import Runtime
 from bot.settings.model import HandoffPolicy, Routing, Settings
 from handoff.card import what_the_bot_did
-from handoff.model import ConversationState, Presence, SenderKind
+from handoff.model import ConversationState, Message, Presence, SenderKind
 from handoff.store.sql import SqlStore
 from tests.bot.customers import handoff_card, runtime_with, said
 
@@ -339,6 +340,195 @@ async def test_hand_back_returns_the_customer_to_the_bot(
     handled = await runtime.handle(said("I forgot my password"))
     assert handled.conversation.id == conversation_id
     assert [r.meta.get("kind") for r in handled.replies] == ["answer"]
+
+
+# What Maria or the customer writes after Maria claimed the conversation.
+Step = Callable[[Runtime, UUID, int], Awaitable[object]]
+
+
+def maria_writes(text: str) -> Step:
+    async def step(runtime: Runtime, conversation_id: UUID, maria: int) -> None:
+        await runtime.agent_reply(conversation_id, maria, text)
+
+    return step
+
+
+def customer_writes(text: str) -> Step:
+    async def step(runtime: Runtime, conversation_id: UUID, maria: int) -> None:
+        await runtime.handle(said(text))
+
+    return step
+
+
+ASK_EN = (VPN, "can I talk to a person")
+ASK_DA = ("VPN virker ikke hjemmefra", "kan jeg tale med et menneske")
+BACK_EN = "You are back with the bot. Ask me anything, or ask for a person."
+BACK_DA = "Du er tilbage hos botten. Spørg mig om noget, eller bed om en medarbejder."
+TAKEN_UP_EN = "You are back with the bot. About your last question:"
+TAKEN_UP_DA = "Du er tilbage hos botten. Om dit seneste spørgsmål:"
+PASSWORD_EN = "Go to https://password.example.org and choose **Forgot password**."
+PASSWORD_DA = "Gå til https://password.example.org og vælg **Glemt adgangskode**."
+
+
+async def _handed_back(
+    runtime: Runtime, store: SqlStore, maria: int, ask: tuple[str, ...], steps: list[Step]
+) -> tuple[UUID, list[Message]]:
+    """Ask for a person, Maria claims, the ``steps``, Maria hands back: the conversation
+    and what was said from the hand back on."""
+    for text in ask:
+        handled = await runtime.handle(said(text))
+    conversation_id = handled.conversation.id
+    await runtime.claim(conversation_id, maria)
+    for step in steps:
+        await step(runtime, conversation_id, maria)
+    before = (await store.get_conversation(conversation_id)).last_seq
+    await runtime.hand_back(conversation_id, maria)
+    return conversation_id, await store.transcript(conversation_id, after_seq=before)
+
+
+@pytest.mark.parametrize(
+    ("ask", "steps", "told"),
+    [
+        (
+            ASK_EN,
+            [maria_writes("Try restarting the client"),
+             customer_writes("also, how do I reset my password?")],
+            [TAKEN_UP_EN, PASSWORD_EN],
+        ),
+        (
+            ASK_DA,
+            [maria_writes("Prøv at genstarte klienten"),
+             customer_writes("hvordan nulstiller jeg min adgangskode?")],
+            [TAKEN_UP_DA, PASSWORD_DA],
+        ),
+        (ASK_EN, [customer_writes("also, how do I reset my password?")],
+         [TAKEN_UP_EN, PASSWORD_EN]),
+        (ASK_DA, [customer_writes("hvordan nulstiller jeg min adgangskode?")],
+         [TAKEN_UP_DA, PASSWORD_DA]),
+        (
+            ASK_EN,
+            [customer_writes("also, how do I reset my password?"), customer_writes("hello?")],
+            [TAKEN_UP_EN, PASSWORD_EN],
+        ),
+        (ASK_EN, [], [BACK_EN]),
+        (ASK_DA, [], [BACK_DA]),
+        (ASK_EN, [maria_writes("Try restarting the client")], [BACK_EN]),
+        (ASK_DA, [maria_writes("Prøv at genstarte klienten")], [BACK_DA]),
+        (
+            ASK_EN,
+            [customer_writes("also, how do I reset my password?"),
+             maria_writes("Go to password.example.org")],
+            [BACK_EN],
+        ),
+        (
+            ASK_DA,
+            [customer_writes("hvordan nulstiller jeg min adgangskode?"),
+             maria_writes("Gå til password.example.org")],
+            [BACK_DA],
+        ),
+        (
+            ASK_EN,
+            [maria_writes("Try restarting the client"), customer_writes("thanks!")],
+            [BACK_EN],
+        ),
+        (
+            ASK_EN,
+            [maria_writes("Try restarting the client"),
+             customer_writes("can I talk to someone else")],
+            [BACK_EN],
+        ),
+    ],
+    ids=[
+        "asked after the agent's reply",
+        "asked after the agent's reply, in Danish",
+        "asked, the agent never replied",
+        "asked, the agent never replied, in Danish",
+        "asked, then small talk",
+        "nothing written",
+        "nothing written, in Danish",
+        "the agent replied last",
+        "the agent replied last, in Danish",
+        "the agent answered the question",
+        "the agent answered the question, in Danish",
+        "only thanks after the reply",
+        "only a request for a person after the reply",
+    ],
+)  # fmt: skip
+async def test_hand_back_answers_the_question_nobody_answered(
+    runtime: Runtime,
+    store: SqlStore,
+    agents: tuple[int, int],
+    ask: tuple[str, ...],
+    steps: list[Step],
+    told: list[str],
+) -> None:
+    maria, _ = agents
+    _, after = await _handed_back(runtime, store, maria, ask, steps)
+    assert [m.text for m in after] == told
+
+
+async def test_the_answer_after_hand_back_replies_to_the_question(
+    runtime: Runtime, store: SqlStore, agents: tuple[int, int]
+) -> None:
+    maria, _ = agents
+    question = "also, how do I reset my password?"
+    conversation_id, after = await _handed_back(
+        runtime, store, maria, ASK_EN, [customer_writes(question)]
+    )
+    (asked,) = [m for m in await store.transcript(conversation_id) if m.text == question]
+    assert [(m.sender, m.meta.get("kind"), m.agent_id, m.reply_to) for m in after] == [
+        (SenderKind.SYSTEM, "handed_back", maria, None),
+        (SenderKind.BOT, "answer", None, asked.id),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("policy", "question", "kind", "buttons"),
+    [
+        (
+            HandoffPolicy(fallbacks_in_a_row=1),
+            "what is the capital of Mongolia",
+            "fallback",
+            ["/human"],
+        ),
+        (
+            HandoffPolicy(always_human_topics=("password-reset",)),
+            "also, how do I reset my password?",
+            "answer",
+            ["/helpful yes", "/helpful no"],
+        ),
+        (
+            HandoffPolicy(),
+            "my laptop was stolen",
+            "answer",
+            ["/helpful yes", "/helpful no", "/human"],
+        ),
+    ],
+    ids=["a fallback", "an always-human topic", "an article that needs a person"],
+)
+async def test_the_question_taken_up_is_never_handed_over_again_unasked(
+    settings: Settings,
+    store: SqlStore,
+    agents: tuple[int, int],
+    policy: HandoffPolicy,
+    question: str,
+    kind: str,
+    buttons: list[str],
+) -> None:
+    """The agent just gave the conversation to the bot: it answers, or says honestly that
+    it does not know, and a person is one button away, but it does not queue the customer
+    again by itself."""
+    runtime = runtime_with(settings, store, handoff=policy)
+    maria, _ = agents
+    conversation_id, after = await _handed_back(
+        runtime, store, maria, ASK_EN, [customer_writes(question)]
+    )
+    conversation = await store.get_conversation(conversation_id)
+    assert (
+        [(m.meta.get("kind"), [b.payload for b in m.buttons]) for m in after],
+        conversation.state,
+        len(await store.handoffs(conversation_id)),
+    ) == ([("handed_back", []), (kind, buttons)], ConversationState.BOT, 1)
 
 
 async def test_a_rating_after_resolve_is_credited_to_the_agent(

@@ -11,9 +11,10 @@ import pytest
 from bot.channels.telegram.channel import TelegramChannel, build_application
 from bot.channels.telegram.delivery import TelegramDelivery
 from bot.errors import DeliveryFailed
+from bot.runtime.core import Runtime
 from handoff.model import Button, Customer, Message, NewMessage, SenderKind
 from handoff.store.sql import SqlStore
-from tests.bot.telegram.conftest import CHAT, fast_limiter
+from tests.bot.telegram.conftest import CHAT, fast_limiter, handled
 from tests.bot.telegram.fake_bot_api import FakeBotApi
 
 
@@ -173,4 +174,25 @@ async def test_a_notice_is_announced_to_the_notice_channel(
     await channel.announce(-100555, "Two colleagues are ill today: expect 10-20 minutes.")
     assert [(s.chat_id, s.text) for s in fake.sent] == [
         (-100555, "Two colleagues are ill today: expect 10-20 minutes.")
+    ]
+
+
+async def test_a_hand_back_and_the_answer_to_the_last_question_reach_the_customer(
+    fake: FakeBotApi,
+    channel: TelegramChannel,
+    runtime: Runtime,
+    store: SqlStore,
+    agents: tuple[int, int],
+) -> None:
+    maria, _ = agents
+    fake.push_text(CHAT, "How do I connect to the VPN?")
+    await handled(fake, fake.push_text(CHAT, "can I talk to a person"))
+    (conversation,) = await store.recent_conversations()
+    await runtime.claim(conversation.id, maria)
+    await handled(fake, fake.push_text(CHAT, "also, how do I reset my password?"))
+    before = len(fake.sent_to(CHAT))
+    await runtime.hand_back(conversation.id, maria)
+    assert [s.text for s in fake.sent_to(CHAT)[before:]] == [
+        "You are back with the bot. About your last question:",
+        "Go to https://password.example.org and choose Forgot password.",
     ]

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
+
+import pytest
 
 from bot.service.composition import Service
 from handoff.model import ConversationState, Presence
@@ -136,6 +140,32 @@ async def test_hand_back_to_the_bot(
     assert response.status_code == 303
     conversations = await service.store.recent_conversations()
     assert (conversations[0].state, conversations[0].closed_at) == (ConversationState.BOT, None)
+
+
+@pytest.mark.real_socket  # an event stream over a real connection
+async def test_hand_back_answers_the_last_question_on_the_customers_event_stream(
+    queued: ChatCustomer, maria: ConsoleAgent
+) -> None:
+    conversation_id = await _queued_id(maria)
+    await maria.act(conversation_id, "claim")
+    asked = await queued.say("also, how do I reset my password?")
+    ticket = await queued.client.post("/api/chat/events/ticket", headers=queued.headers)
+    params = {"ticket": ticket.json()["ticket"], "after": asked["messages"][-1]["id"]}
+    pushed: list[dict[str, object]] = []
+    async with queued.client.stream("GET", "/api/chat/events", params=params) as stream:
+        lines = stream.aiter_lines()
+        async with asyncio.timeout(10):
+            assert (await anext(lines)).startswith(":")  # open before the hand back
+            await maria.act(conversation_id, "hand-back")
+            async for line in lines:
+                if line.startswith("data: "):
+                    pushed.append(json.loads(line.removeprefix("data: ")))
+                if len(pushed) == 2:
+                    break
+    assert [(m["kind"], m["text"]) for m in pushed] == [
+        ("handed_back", "You are back with the bot. About your last question:"),
+        ("answer", "Go to https://password.example.org and choose **Forgot password**."),
+    ]
 
 
 async def test_the_queue_filter_shows_one_team_or_all(
