@@ -77,8 +77,8 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             # Ends a queued customer's reply while the desk is open but nobody from the team
             # is online (the acknowledgement said so too).
             "queued_nobody": (
-                "Nobody from the team is available at the moment; you keep your place, and "
-                "you will get a message here when someone picks up your conversation."
+                "Nobody from the team is available at the moment; you will get a message here "
+                "when someone picks up your conversation."
             ),
             "still_queued": (
                 "You are still in the queue (number {position}); a person will reply here. "
@@ -321,8 +321,8 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
             "queued_closed": "Vores team er ikke til stede nu og er tilbage {at}.",
             "queued_closed_unknown": "Vores team er ikke til stede lige nu.",
             "queued_nobody": (
-                "Der er ingen ledige medarbejdere lige nu; du beholder din plads, og du får en "
-                "besked her, når en medarbejder tager din samtale."
+                "Der er ingen ledige medarbejdere lige nu; du får en besked her, når en "
+                "medarbejder tager din samtale."
             ),
             "still_queued": (
                 "Du er stadig i køen (nummer {position}); en medarbejder svarer her. "

@@ -63,10 +63,27 @@ def has_joined(messages: Sequence[Message], agent_id: int) -> bool:
     )
 
 
+#: The bot's replies to a customer's politeness ("thanks!", "ok", "bye"), which change
+#: nothing they were asked: a rating typed after them still answers the rating request.
+_POLITE_REPLIES = frozenset({"thanks", "acknowledge", "goodbye"})
+
+
 def _read_last(messages: Sequence[Message]) -> int | None:
     """The id of the latest of the customer's ``messages`` they did not write themselves:
-    what they last read from the bot, an agent or the desk."""
-    return next((m.id for m in reversed(messages) if m.sender is not SenderKind.CUSTOMER), None)
+    what they last read from the bot, an agent or the desk, the bot's replies to their
+    politeness aside."""
+    return next(
+        (
+            m.id
+            for m in reversed(messages)
+            if m.sender is not SenderKind.CUSTOMER
+            and not (
+                MessageKind.of(m.meta) is MessageKind.SMALL_TALK
+                and m.meta.get("small_talk") in _POLITE_REPLIES
+            )
+        ),
+        None,
+    )
 
 
 class DeskActions:
@@ -289,8 +306,8 @@ class DeskActions:
         A press counts whenever a request was made (its buttons stay under it); a rating
         the customer typed (``typed``: "5", "fem stjerner") only right after the request:
         while it is the latest line the customer read (a rating is always thanked, so
-        none was given since). Later, "5" is something else, and goes the way of any
-        message.
+        none was given since), the bot's reply to a "thanks!" or "ok" aside. Later, "5" is
+        something else, and goes the way of any message.
 
         Returns:
             The conversation, the stored message, the replies and whether it was a

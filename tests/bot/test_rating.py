@@ -281,6 +281,37 @@ async def test_a_message_that_is_no_rating_or_not_right_after_the_request_goes_i
     assert [rating for rating, _ in await _ratings(store, asked)] == ratings
 
 
+@pytest.mark.parametrize(
+    ("question", "ask", "polite", "typed"),
+    [
+        (VPN_EN, ASK_EN, "thanks!", "5"),
+        (VPN_DA, ASK_DA, "tak!", "5 stjerner"),
+        (VPN_EN, ASK_EN, "ok", "⭐⭐⭐⭐⭐"),
+    ],
+)
+async def test_a_rating_typed_after_a_thanks_is_still_the_rating(
+    runtime: Runtime,
+    store: SqlStore,
+    agents: tuple[int, int],
+    question: str,
+    ask: str,
+    polite: str,
+    typed: str,
+) -> None:
+    # The second trial's customer: "thanks!" after the request, then "5", fell back, and
+    # "5 stars" queued them overnight.
+    maria, _ = agents
+    sender = f"polite-{polite}"
+    asked = await _resolved(runtime, maria, question=question, ask=ask, sender=sender)
+    await runtime.handle(said(polite, sender=sender))
+
+    handled = await runtime.handle(said(typed, sender=sender))
+
+    assert [r.meta["kind"] for r in handled.replies] == ["rating_thanks"]
+    assert await _ratings(store, asked) == [(5, maria)]
+    assert await store.queue() == []
+
+
 @pytest.mark.parametrize("first", ["5", "fem", "5 stars"])
 async def test_away_from_the_rating_request_a_bare_number_is_no_rating(
     runtime: Runtime, store: SqlStore, first: str

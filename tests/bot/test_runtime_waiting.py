@@ -227,12 +227,12 @@ async def test_small_talk_in_the_queue_gets_a_short_line_that_fits_it(
 
 
 NOBODY = (
-    "Nobody from the team is available at the moment; you keep your place, and you will get "
-    "a message here when someone picks up your conversation."
+    "Nobody from the team is available at the moment; you will get a message here when "
+    "someone picks up your conversation."
 )
 NOBODY_DA = (
-    "Der er ingen ledige medarbejdere lige nu; du beholder din plads, og du får en besked "
-    "her, når en medarbejder tager din samtale."
+    "Der er ingen ledige medarbejdere lige nu; du får en besked her, når en medarbejder "
+    "tager din samtale."
 )
 # With nobody online nothing promises "a person will reply here": each line says why not.
 QUEUED_SMALL_TALK_NOBODY = [

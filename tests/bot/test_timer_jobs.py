@@ -252,15 +252,14 @@ async def test_in_hours_a_queued_customer_hears_no_reminder(desk: Desk) -> None:
             "/human",
             "is anyone there?",
             "The Helpline bot is here. You are number 1 in the queue. Nobody from the team is "
-            "available at the moment; you keep your place, and you will get a message here when "
-            "someone picks up your conversation.",
+            "available at the moment; you will get a message here when someone picks up your "
+            "conversation.",
         ),
         (
             PERSON_DA,
             "er der nogen?",
             "Helpline-botten er her. Du er nummer 1 i køen. Der er ingen ledige medarbejdere "
-            "lige nu; du beholder din plads, og du får en besked her, når en medarbejder tager "
-            "din samtale.",
+            "lige nu; du får en besked her, når en medarbejder tager din samtale.",
         ),
     ],
 )
@@ -492,8 +491,8 @@ async def test_a_silent_agent_loses_the_conversation(desk: Desk, clock: Clock) -
     # Nobody else is online: the customer is told so, as the queue's other replies do.
     assert last.text == (
         "Maria could not reply in time; you are back in the queue for the next person. Nobody "
-        "from the team is available at the moment; you keep your place, and you will get a "
-        "message here when someone picks up your conversation."
+        "from the team is available at the moment; you will get a message here when someone "
+        "picks up your conversation."
     )
 
 

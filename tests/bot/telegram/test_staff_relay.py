@@ -47,8 +47,8 @@ CONSOLE_ACTIONS = [
         _release,
         # Nobody is online: the customer is told so with it.
         "System: Jonas had to step away; you are back in the queue for the next person. "
-        "Nobody from the team is available at the moment; you keep your place, and you will "
-        "get a message here when someone picks up your conversation.",
+        "Nobody from the team is available at the moment; you will get a message here when "
+        "someone picks up your conversation.",
         "[Waiting] Ada",
     ),
     (
