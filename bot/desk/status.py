@@ -9,7 +9,7 @@ desk from the store and hands the pure parts (:mod:`handoff.notices`,
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +24,14 @@ from handoff.estimate import (
     WaitEstimate,
     estimate_wait,
 )
-from handoff.model import Conversation, ConversationState, MessageKind, Notice, Presence
+from handoff.model import (
+    Agent,
+    Conversation,
+    ConversationState,
+    MessageKind,
+    Notice,
+    Presence,
+)
 from handoff.notices import for_conversation, pick_text, render, used_placeholders
 from handoff.office_hours import DeskHours, zone
 from handoff.routing import effective_presence, pick_team, serves_team
@@ -193,7 +200,10 @@ class DeskStatus:
         so that the queue's replies never say more than the acknowledgement did.
         """
         if self._hours.is_open(team, now):
-            if self.staffing(await self.quote_for(team, 1, now)) is Staffing.PEOPLE:
+            # Open: the estimate has a number (PEOPLE) exactly when someone on shift has
+            # room for a conversation; read without the estimate, one store call per reply.
+            on_shift = self._on_shift(await self._store.list_agents(), team, now)
+            if any(agent.capacity > 0 for agent in on_shift):
                 return None
             return self._phrases.get("queued_nobody", language)
         opening = self._hours.next_open(team, now)
@@ -213,10 +223,7 @@ class DeskStatus:
         history = await self.recent_waits.of(team, now)
         agents = tuple(
             AgentLoad(capacity=agent.capacity, load=loads.get(agent.id, 0))
-            for agent in everyone
-            if agent.active
-            and serves_team(agent, team)
-            and effective_presence(agent, now=now, away_after=self._away_after) is Presence.ONLINE
+            for agent in self._on_shift(everyone, team, now)
         )
         if not self._hours.is_open(team, now):
             agents = ()  # whoever is logged in out of hours is not on shift for the queue
@@ -234,6 +241,16 @@ class DeskStatus:
             schedule=schedule,
         )
         return estimate_wait(state, now)
+
+    def _on_shift(self, everyone: Sequence[Agent], team: str | None, now: datetime) -> list[Agent]:
+        """The agents of ``everyone`` who take ``team``'s queue now: active and online."""
+        return [
+            agent
+            for agent in everyone
+            if agent.active
+            and serves_team(agent, team)
+            and effective_presence(agent, now=now, away_after=self._away_after) is Presence.ONLINE
+        ]
 
     def eta_words(self, quote: WaitQuote, language: str) -> str:
         """The quote's wait as customers read it ("about 10-20 minutes")."""

@@ -336,7 +336,8 @@ class Runtime:
         """Give a conversation back to the bot; see :meth:`DeskActions.hand_back`.
 
         A question the customer asked after the agent's last reply (or with no reply at
-        all) is not left hanging: the bot says it takes it up and answers it
+        all) is not left hanging: when the knowledge has a sure answer (or a "did you
+        mean?"), the bot says it takes it up and answers it
         (:meth:`CustomerTurns.question_to_take_up`, :meth:`CustomerTurns.take_up`), as any
         bot reply, stored and delivered. Under the customer's lock, as a turn: a message
         they send meanwhile is answered after that answer, by the bot.
@@ -353,12 +354,17 @@ class Runtime:
         async with self._lock(customer.channel, customer.external_id):
             transcript = await self._store.transcript(conversation_id)
             question = self._turns.question_to_take_up(transcript)
-            told = await self._desk.hand_back(
-                conversation_id, agent_id, taking_up=question is not None
-            )
+            # Found before the hand back is stored: a failure here leaves the agent's
+            # click undone, to try again, not half done.
+            taken = None
             if question is not None:
+                taken = await self._turns.take_up(customer, conversation, question, transcript)
+            told = await self._desk.hand_back(
+                conversation_id, agent_id, taking_up=taken is not None
+            )
+            if taken is not None:
                 back = await self._store.get_conversation(conversation_id)
-                await self._turns.take_up(customer, back, question, transcript)
+                await self._turns.send_taken_up(taken, back)
             return told
 
     async def release(self, conversation_id: UUID, agent_id: int) -> Message:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from bot.dialogue.phrases import Phrases
+from bot.dialogue.small_talk import SmallTalk
 from bot.dialogue.turns import Utterance
 from bot.errors import MessageRejected
 from bot.runtime.feed import DESK, ChangeFeed
@@ -65,22 +66,29 @@ def has_joined(messages: Sequence[Message], agent_id: int) -> bool:
 
 #: The bot's replies to a customer's politeness ("thanks!", "ok", "bye"), which change
 #: nothing they were asked: a rating typed after them still answers the rating request.
-_POLITE_REPLIES = frozenset({"thanks", "acknowledge", "goodbye"})
+_POLITE_REPLIES = frozenset(
+    kind.value for kind in (SmallTalk.THANKS, SmallTalk.ACKNOWLEDGE, SmallTalk.GOODBYE)
+)
+
+
+def _asks_nothing(message: Message) -> bool:
+    """A line of the bot's that asks the customer nothing new: its reply to politeness, or
+    a status notice (shown with the first reply of a new conversation)."""
+    kind = MessageKind.of(message.meta)
+    return kind is MessageKind.NOTICE or (
+        kind is MessageKind.SMALL_TALK and message.meta.get("small_talk") in _POLITE_REPLIES
+    )
 
 
 def _read_last(messages: Sequence[Message]) -> int | None:
     """The id of the latest of the customer's ``messages`` they did not write themselves:
-    what they last read from the bot, an agent or the desk, the bot's replies to their
-    politeness aside."""
+    what they last read from the bot, an agent or the desk, lines that ask nothing new
+    aside."""
     return next(
         (
             m.id
             for m in reversed(messages)
-            if m.sender is not SenderKind.CUSTOMER
-            and not (
-                MessageKind.of(m.meta) is MessageKind.SMALL_TALK
-                and m.meta.get("small_talk") in _POLITE_REPLIES
-            )
+            if m.sender is not SenderKind.CUSTOMER and not _asks_nothing(m)
         ),
         None,
     )

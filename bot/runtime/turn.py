@@ -9,11 +9,11 @@ slots (:class:`bot.dialogue.turns.Slots`) go to the actions.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.dialogue.answer_policy import asks_for_person, says_more_than_the_ask
+from bot.dialogue.answer_policy import Outcome, asks_for_person, says_more_than_the_ask
 from bot.dialogue.frustration import detect
 from bot.dialogue.handoff_policy import Trigger, after_answer, before_answer, frustration_rules
 from bot.dialogue.phrases import Phrases
@@ -150,8 +150,9 @@ class CustomerTurns:
         The latest of the customer's messages nobody has answered since people took over
         (:func:`bot.runtime.turn_state.unanswered_since_people`) that the bot would search
         the knowledge for: typed words, not a button, not files alone, not too long, not
-        small talk (a "thanks" to the agent) and not a request for a person (the agent
-        handing back has answered that).
+        small talk (a "thanks" to the agent), not a bare "no" or "yes" (an answer to the
+        agent's question) and not a request for a person (the agent handing back has
+        answered that).
 
         Args:
             transcript: the conversation's transcript as the agent hands it back.
@@ -166,6 +167,7 @@ class CustomerTurns:
                 and len(message.text) <= self._max_chars
                 and not asks_for_person(message.text)
                 and recognise(message.text) is None
+                and recognise_verdict(message.text) is None  # "no", "yes": to the agent
             ):
                 return message
         return None
@@ -176,25 +178,26 @@ class CustomerTurns:
         conversation: Conversation,
         question: Message,
         transcript: Sequence[Message],
-    ) -> list[Message]:
-        """Answer ``question`` now that an agent has handed the conversation back.
+    ) -> TakenUp | None:
+        """The bot's answer to ``question``, which an agent is handing back; not sent yet.
 
-        The turn the bot would have run had it had the conversation when the question came,
-        with one difference: it never hands the conversation to people (``may_hand_off``).
-        A person just gave it to the bot; handing it straight back to the queue would
-        overrule them and could send the customer round in a loop. The answer keeps its
-        "Did this help?" buttons and the fallback its "Talk to a person" button: going back
-        to people is the customer's choice.
+        Only a sure answer or a "did you mean?" is taken up: "about your last question"
+        followed by "I'm not sure I have a good answer" would read as the bot taking the
+        question only to drop it (a reply to the agent, "no" or "I restarted it", finds
+        none), and the plain hand back says what is true then. Never a handoff: a person
+        just gave the conversation to the bot; the answer keeps its "Did this help?"
+        buttons, and going back to people is the customer's choice.
 
         Args:
             customer: whose conversation it is.
-            conversation: the conversation, back with the bot.
+            conversation: the conversation as the agent hands it back.
             question: the customer's message (:meth:`question_to_take_up`); the replies
                 are stored as replies to it.
             transcript: the conversation's transcript, holding ``question``.
 
         Returns:
-            The replies, stored and delivered.
+            The answer, for :meth:`send_taken_up` once the hand back is said; None when the
+            knowledge has no sure one.
         """
         history = [m for m in transcript if m.seq <= question.seq][-HISTORY_WINDOW:]
         turn = Turn(
@@ -204,11 +207,18 @@ class CustomerTurns:
             None,
             history,
             language=conversation.language or self._default_language,
-            may_hand_off=False,
         )
         turn.slots = slots_from(history)
         turn.slots.language = conversation.language
-        return await self._answer(turn)
+        answer = await run_action(self._actions, ACTION_ANSWER, turn)
+        if answer.slots.get("kb_outcome") not in _TAKEN_UP:
+            return None
+        return TakenUp(turn, tuple(answer.utterances))
+
+    async def send_taken_up(self, taken: TakenUp, conversation: Conversation) -> list[Message]:
+        """Store and deliver :meth:`take_up`'s answer in ``conversation``, back with the bot."""
+        taken.turn.conversation = conversation
+        return await self._reply(taken.turn, taken.utterances)
 
     async def _with_agent(
         self, customer: Customer, conversation: Conversation, message: Message
@@ -289,17 +299,16 @@ class CustomerTurns:
         )
 
     async def _answer(self, turn: Turn) -> list[Message]:
-        """With the bot: answer from the knowledge, or hand over to people (unless the
-        turn may not: ``Turn.may_hand_off``)."""
+        """With the bot: answer from the knowledge, or hand over to people."""
         message = turn.message
-        trigger, instead = await self._before_answer(turn) if turn.may_hand_off else (None, [])
+        trigger, instead = await self._before_answer(turn)
         answered = list(instead)
         if trigger is None and not instead:
             turn.slots.requested_article = payloads.requested_article(turn.payload)
             answer = await run_action(self._actions, ACTION_ANSWER, turn)
             answered.extend(answer.utterances)
             turn.slots.set(answer.slots)
-            trigger = self._after_answer(turn.slots) if turn.may_hand_off else None
+            trigger = self._after_answer(turn.slots)
         if trigger is not None:
             # "Rephrase, or talk to a person" (or that button under an answer) would be
             # wrong a line before the handoff.
@@ -555,6 +564,18 @@ class CustomerTurns:
     def say(self, kind: MessageKind, language: str | None, **values: object) -> Utterance:
         """The bot's phrase for a kind of message (the kind is its phrase key)."""
         return Utterance(text=self._phrases.get(kind, language, **values), meta={"kind": kind})
+
+
+#: The knowledge's outcomes a hand back takes up (:meth:`CustomerTurns.take_up`).
+_TAKEN_UP = frozenset({Outcome.ANSWER.value, Outcome.CLARIFY.value})
+
+
+@dataclass(slots=True)
+class TakenUp:
+    """The bot's answer to a question an agent handed back, before it is sent."""
+
+    turn: Turn
+    utterances: tuple[Utterance, ...]
 
 
 #: Small talk whose reply speaks of help given ("ask me anything else any time"): said

@@ -38,9 +38,6 @@ class Turn:
         handoff_detail: what triggered the handoff, for the agent.
         assigned: the conversation as assigned to an agent at once by a handoff.
         quote: the desk's figure for this turn, once a handoff read it.
-        may_hand_off: whether the handoff policy may hand the conversation to people this
-            turn; False for the question the bot takes up after an agent handed the
-            conversation back (:meth:`bot.runtime.turn.CustomerTurns.take_up`).
     """
 
     customer: Customer
@@ -55,7 +52,6 @@ class Turn:
     handoff_detail: str | None = None
     assigned: Conversation | None = None
     quote: WaitQuote | None = None
-    may_hand_off: bool = True
 
 
 async def run_action(actions: ActionRunner, action: str, turn: Turn) -> ActionResult:

@@ -289,6 +289,7 @@ async def test_a_message_that_is_no_rating_or_not_right_after_the_request_goes_i
         (VPN_EN, ASK_EN, "ok", "⭐⭐⭐⭐⭐"),
     ],
 )
+@pytest.mark.parametrize("notice", [False, True], ids=["", "with a notice"])
 async def test_a_rating_typed_after_a_thanks_is_still_the_rating(
     runtime: Runtime,
     store: SqlStore,
@@ -297,13 +298,23 @@ async def test_a_rating_typed_after_a_thanks_is_still_the_rating(
     ask: str,
     polite: str,
     typed: str,
+    notice: bool,
 ) -> None:
     # The second trial's customer: "thanks!" after the request, then "5", fell back, and
-    # "5 stars" queued them overnight.
+    # "5 stars" queued them overnight. The thanks opens a new conversation, whose first
+    # reply comes after the active notice.
     maria, _ = agents
-    sender = f"polite-{polite}"
+    sender = f"polite-{polite}-{notice}"
     asked = await _resolved(runtime, maria, question=question, ask=ask, sender=sender)
-    await runtime.handle(said(polite, sender=sender))
+    if notice:
+        now = datetime.now(UTC)
+        await store.post_notice(
+            texts={"en": "Illness today.", "da": "Sygdom i dag."},
+            starts_at=now - timedelta(hours=1),
+            ends_at=now + timedelta(hours=1),
+        )
+    shown = await runtime.handle(said(polite, sender=sender))
+    assert [r.meta["kind"] for r in shown.replies] == ["notice"] * notice + ["small_talk"]
 
     handled = await runtime.handle(said(typed, sender=sender))
 

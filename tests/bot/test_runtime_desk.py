@@ -437,6 +437,22 @@ async def _handed_back(
              customer_writes("can I talk to someone else")],
             [BACK_EN],
         ),
+        (
+            ASK_EN,
+            [maria_writes("Did you restart the client?"), customer_writes("no")],
+            [BACK_EN],
+        ),
+        (
+            ASK_EN,
+            [maria_writes("Did you restart the client?"), customer_writes("I restarted it")],
+            [BACK_EN],
+        ),
+        (
+            ASK_DA,
+            [maria_writes("Har du genstartet klienten?"), customer_writes("ja")],
+            [BACK_DA],
+        ),
+        (ASK_EN, [customer_writes("what is the capital of Mongolia")], [BACK_EN]),
     ],
     ids=[
         "asked after the agent's reply",
@@ -452,6 +468,10 @@ async def _handed_back(
         "the agent answered the question, in Danish",
         "only thanks after the reply",
         "only a request for a person after the reply",
+        "a no to the agent's question",
+        "an answer to the agent's question",
+        "a yes to the agent's question, in Danish",
+        "a question the knowledge has no sure answer to",
     ],
 )  # fmt: skip
 async def test_hand_back_answers_the_question_nobody_answered(
@@ -486,12 +506,6 @@ async def test_the_answer_after_hand_back_replies_to_the_question(
     ("policy", "question", "kind", "buttons"),
     [
         (
-            HandoffPolicy(fallbacks_in_a_row=1),
-            "what is the capital of Mongolia",
-            "fallback",
-            ["/human"],
-        ),
-        (
             HandoffPolicy(always_human_topics=("password-reset",)),
             "also, how do I reset my password?",
             "answer",
@@ -504,7 +518,7 @@ async def test_the_answer_after_hand_back_replies_to_the_question(
             ["/helpful yes", "/helpful no", "/human"],
         ),
     ],
-    ids=["a fallback", "an always-human topic", "an article that needs a person"],
+    ids=["an always-human topic", "an article that needs a person"],
 )
 async def test_the_question_taken_up_is_never_handed_over_again_unasked(
     settings: Settings,
@@ -515,9 +529,9 @@ async def test_the_question_taken_up_is_never_handed_over_again_unasked(
     kind: str,
     buttons: list[str],
 ) -> None:
-    """The agent just gave the conversation to the bot: it answers, or says honestly that
-    it does not know, and a person is one button away, but it does not queue the customer
-    again by itself."""
+    """The agent just gave the conversation to the bot: it answers, and a person is one
+    button away, but it does not queue the customer again by itself (a question it has no
+    sure answer to is not taken up: the plain hand back)."""
     runtime = runtime_with(settings, store, handoff=policy)
     maria, _ = agents
     conversation_id, after = await _handed_back(
