@@ -191,13 +191,17 @@ class DeskStatus:
             return None
         return format_wait(wording, language)
 
-    async def away_reminder(self, team: str | None, now: datetime, language: str) -> str | None:
+    async def away_reminder(
+        self, team: str | None, now: datetime, language: str, *, again: bool = False
+    ) -> str | None:
         """While nobody can take ``team``'s queue, the short sentence that ends a queued
         customer's reply: when people are back (closed), or that nobody from the team is
         available (open, nobody online). None while people are on shift.
 
         Who is there is read as the handoff's acknowledgement reads it (:meth:`staffing`),
         so that the queue's replies never say more than the acknowledgement did.
+        ``again``: for the short "still in the queue", which follows the full one; that
+        nobody is available is then said short too.
         """
         if self._hours.is_open(team, now):
             # Open: the estimate has a number (PEOPLE) exactly when someone on shift has
@@ -205,7 +209,7 @@ class DeskStatus:
             on_shift = self._on_shift(await self._store.list_agents(), team, now)
             if any(agent.capacity > 0 for agent in on_shift):
                 return None
-            return self._phrases.get("queued_nobody", language)
+            return self._phrases.get("queued_nobody_again" if again else "queued_nobody", language)
         opening = self._hours.next_open(team, now)
         away = WaitQuote(team, 1, None, open_now=False, opening=opening, now=now)
         wording = self.words.opening_wording(away)

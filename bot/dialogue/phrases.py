@@ -80,6 +80,8 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "Nobody from the team is available at the moment; you will get a message here "
                 "when someone picks up your conversation."
             ),
+            # The same, after the short "still in the queue" (still_queued_again).
+            "queued_nobody_again": "Nobody from the team is available yet.",
             "still_queued": (
                 "You are still in the queue (number {position}); a person will reply here. "
                 "Anything you write now is added to your conversation."
@@ -324,6 +326,7 @@ _DEFAULTS: Mapping[str, Mapping[str, str]] = MappingProxyType(
                 "Der er ingen ledige medarbejdere lige nu; du får en besked her, når en "
                 "medarbejder tager din samtale."
             ),
+            "queued_nobody_again": "Der er stadig ingen ledige medarbejdere.",
             "still_queued": (
                 "Du er stadig i køen (nummer {position}); en medarbejder svarer her. "
                 "Det du skriver nu, bliver føjet til din samtale."

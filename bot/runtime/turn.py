@@ -274,8 +274,9 @@ class CustomerTurns:
                 utterances.extend(without_person(u) for u in answer.utterances)
         if not utterances:
             position = await self._place_in_queue(turn)
-            away = await self._away(turn, turn.language)
-            if told_still_queued(turn.history):
+            again = told_still_queued(turn.history)
+            away = await self._away(turn, turn.language, again=again)
+            if again:
                 text = self._phrases.get("still_queued_again", turn.language, position=position)
                 said = Utterance(text=text, meta={"kind": MessageKind.STILL_QUEUED, "again": True})
             else:
@@ -291,11 +292,12 @@ class CustomerTurns:
         # CPU under load (docs/performance.md).
         return await self._store.queue_position(turn.conversation.id) or 1
 
-    async def _away(self, turn: Turn, language: str) -> str | None:
+    async def _away(self, turn: Turn, language: str, *, again: bool = False) -> str | None:
         """Why nobody replies now, when nobody can ("a person will reply here" alone
-        would read as "soon" at night); None while people are on shift."""
+        would read as "soon" at night); None while people are on shift. ``again``: said
+        short, after the full sentence."""
         return await self._status.away_reminder(
-            turn.conversation.team, turn.message.created_at, language
+            turn.conversation.team, turn.message.created_at, language, again=again
         )
 
     async def _answer(self, turn: Turn) -> list[Message]:

@@ -291,7 +291,8 @@ async def test_with_nobody_online_small_talk_in_the_queue_promises_no_reply_soon
             [
                 f"You are still in the queue (number 1). Anything you write now is added to your "
                 f"conversation. {NOBODY}",
-                f"Added to your conversation. You are still number 1 in the queue. {NOBODY}",
+                "Added to your conversation. You are still number 1 in the queue. Nobody from "
+                "the team is available yet.",
             ],
         ),
         (
@@ -300,7 +301,8 @@ async def test_with_nobody_online_small_talk_in_the_queue_promises_no_reply_soon
             [
                 "Du er stadig i køen (nummer 1). Det du skriver nu, bliver føjet til din samtale. "
                 f"{NOBODY_DA}",
-                f"Det er føjet til din samtale. Du er stadig nummer 1 i køen. {NOBODY_DA}",
+                "Det er føjet til din samtale. Du er stadig nummer 1 i køen. Der er stadig "
+                "ingen ledige medarbejdere.",
             ],
         ),
     ],
