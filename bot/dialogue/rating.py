@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from bot.dialogue.small_talk import emoji_symbols
 from handoff.payloads import RATINGS
 from knowledge.analysis import normalize
 
@@ -46,8 +47,6 @@ _STARS = frozenset("\u2b50\U0001f31f\u2605*")
 _EMPTY_STAR = "\u2606"
 # What a rating may carry besides its words and stars; anything else says more.
 _PUNCTUATION = frozenset("!.,/")
-# What decorates an emoji without changing it: the presentation selector and the joiner.
-_DECORATION = frozenset("\ufe0f\u200d")
 # Longer messages say more than a rating.
 _MAX_CHARS = 40
 
@@ -67,7 +66,7 @@ def recognise(text: str) -> int | None:
     stripped = text.strip()
     if not stripped or len(stripped) > _MAX_CHARS:
         return None
-    symbols = [c for c in stripped if not c.isspace() and c not in _DECORATION]
+    symbols = emoji_symbols(stripped)
     if any(not c.isalnum() and c not in _PUNCTUATION | _STARS | {_EMPTY_STAR} for c in symbols):
         return None
     match = _RATING.fullmatch(normalize(stripped.replace("/", " out of ")))

@@ -426,13 +426,18 @@ async def test_the_chat_follows_the_language_the_customer_writes(
     assert customer.problems == []
 
 
+async def _open_the_demo_widget(site: Watched, base_url: str) -> FrameLocator:
+    """The widget on the service's demo page, opened by the customer; the chat's frame."""
+    await site.page.goto(f"{base_url}/demo")
+    await site.page.get_by_role("button", name="Chat with support").click()
+    return site.page.frame_locator("#helpline-frame")
+
+
 async def test_the_widget_follows_the_language_the_customer_writes(
     chromium_browser: Browser, base_url: str
 ) -> None:
     context, site = await _page(chromium_browser, viewport={"width": 390, "height": 844})
-    await site.page.goto(f"{base_url}/demo")
-    await site.page.get_by_role("button", name="Chat with support").click()
-    chat = site.page.frame_locator("#helpline-frame")
+    chat = await _open_the_demo_widget(site, base_url)
     await chat.get_by_role("textbox").fill("hej")
     await chat.get_by_role("textbox").press("Enter")
     await expect(chat.locator(".msg-bot")).to_have_count(2)
@@ -480,9 +485,7 @@ async def test_the_widgets_greeting_follows_the_language_across_a_reload_of_the_
     chromium_browser: Browser, base_url: str
 ) -> None:
     context, site = await _page(chromium_browser, viewport={"width": 390, "height": 844})
-    await site.page.goto(f"{base_url}/demo")
-    await site.page.get_by_role("button", name="Chat with support").click()
-    chat = site.page.frame_locator("#helpline-frame")
+    chat = await _open_the_demo_widget(site, base_url)
     await expect(chat.locator(".msg-bot .bubble").first).to_have_text(ENGLISH_GREETING)
     await _say(chat, DANISH_QUESTION, label="Your message")
     await expect(chat.locator(".msg-bot")).to_have_count(2)
